@@ -1,0 +1,162 @@
+//! The contract between a protocol's message type and the engine.
+//!
+//! `#[derive(Protocol)]` implements [`Protocol`] for a message type; the engine
+//! does the rest (framing with [`Framing`], correlation, events). The trait can
+//! also be implemented by hand.
+
+use std::fmt;
+
+use bytes::Bytes;
+use serde::Serialize;
+
+/// Which way a message travelled on its connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// From the client (the side that is not the server) to the server.
+    FromClient,
+    /// From the server (the side listening on one of the analyzer's ports) to the client.
+    FromServer,
+}
+
+impl Direction {
+    /// The other direction.
+    pub fn reverse(self) -> Self {
+        match self {
+            Direction::FromClient => Direction::FromServer,
+            Direction::FromServer => Direction::FromClient,
+        }
+    }
+
+    /// The role a message going this way has when nothing else classifies it:
+    /// a request from the client, a response from the server.
+    pub fn default_kind(self) -> Kind {
+        match self {
+            Direction::FromClient => Kind::Request,
+            Direction::FromServer => Kind::Response,
+        }
+    }
+}
+
+/// The role of one message in a transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Opens a transaction; waits for a response.
+    Request,
+    /// Answers the oldest pending request; the transaction's status is `OK`.
+    Response,
+    /// Answers the oldest pending request; the transaction's status is `Error`.
+    Error,
+}
+
+impl Kind {
+    /// Whether this message answers a request (a response or an error).
+    pub fn is_answer(self) -> bool {
+        !matches!(self, Kind::Request)
+    }
+}
+
+/// How a byte stream is cut into messages (frames).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Framing {
+    /// Every message ends with this byte sequence (not empty), e.g. `b"\n"` or
+    /// `b"\r\n"`. The delimiter is part of the message on the wire (it counts
+    /// in byte counts) but not of the payload handed to [`Protocol::parse`].
+    Delimiter(&'static [u8]),
+}
+
+/// Why a complete frame could not be turned into a message.
+///
+/// The engine never drops such a frame: it is published as a message of the
+/// role its direction implies (request from the client, response from the
+/// server), with this error as a note on the event.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParseError {
+    /// The frame was empty but the message type needs at least a tag byte.
+    #[error("empty message")]
+    Empty,
+    /// The leading byte is none of the declared tags.
+    #[error("unknown tag byte {}", ByteLiteral(*byte))]
+    UnknownTag {
+        /// The byte found.
+        byte: u8,
+    },
+    /// Any other reason, in words.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Shows a byte as a Rust byte literal (`b'>'`, `b'\x00'`) in messages.
+struct ByteLiteral(u8);
+
+impl fmt::Display for ByteLiteral {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "b'{}'", std::ascii::escape_default(self.0))
+    }
+}
+
+/// A message type of an application protocol: what `#[derive(Protocol)]`
+/// implements.
+///
+/// The type's `Serialize` implementation gives the protocol's own event fields:
+/// a request is published under `<NAME>.request`, a response under
+/// `<NAME>.response`.
+pub trait Protocol: Serialize + Sized {
+    /// The protocol's name: the event's `type`, `network.protocol`,
+    /// `event.dataset`, and the key its own fields are published under.
+    const NAME: &'static str;
+    /// The server ports analyzed when the configuration names none.
+    const DEFAULT_PORTS: &'static [u16];
+    /// How the byte stream is cut into messages.
+    const FRAMING: Framing;
+
+    /// Parses one complete frame. `payload` is the frame without its
+    /// delimiter; slicing it is zero-copy. `direction` tells which side sent it.
+    fn parse(payload: Bytes, direction: Direction) -> Result<Self, ParseError>;
+
+    /// The role of this message.
+    fn kind(&self) -> Kind;
+}
+
+/// Helpers the derive's expansion calls. Not a stable API.
+#[doc(hidden)]
+pub mod __private {
+    use super::*;
+
+    /// Splits a frame on its leading tag byte: returns the tag's kind and the
+    /// rest of the frame (zero-copy).
+    pub fn split_tag(payload: Bytes, tags: &[(u8, Kind)]) -> Result<(Kind, Bytes), ParseError> {
+        let first = *payload.first().ok_or(ParseError::Empty)?;
+        let kind = tags
+            .iter()
+            .find(|(tag, _)| *tag == first)
+            .map(|(_, kind)| *kind)
+            .ok_or(ParseError::UnknownTag { byte: first })?;
+        Ok((kind, payload.slice(1..)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TAGS: &[(u8, Kind)] = &[(b'>', Kind::Request), (b'<', Kind::Response)];
+
+    #[test]
+    fn split_tag_slices_after_the_tag() {
+        let (kind, rest) = __private::split_tag(Bytes::from_static(b"<hi"), TAGS).unwrap();
+        assert_eq!(kind, Kind::Response);
+        assert_eq!(&rest[..], b"hi");
+    }
+
+    #[test]
+    fn split_tag_rejects_unknown_and_empty() {
+        let err = __private::split_tag(Bytes::from_static(b"hi"), TAGS).unwrap_err();
+        assert_eq!(err, ParseError::UnknownTag { byte: b'h' });
+        assert_eq!(err.to_string(), "unknown tag byte b'h'");
+        let err = __private::split_tag(Bytes::new(), TAGS).unwrap_err();
+        assert_eq!(err, ParseError::Empty);
+    }
+}
