@@ -18,3 +18,8 @@ pub use protocol::__private;
 
 #[cfg(feature = "derive")]
 pub use analyzer_derive::Protocol;
+pub mod decode;
+pub mod pcap;
+mod time;
+pub mod stream;
+pub use time::Timestamp;

@@ -1,0 +1,224 @@
+//! Packet decoding: link layer, IPv4/IPv6 and TCP headers, with `etherparse`.
+//!
+//! TCP checksums are never verified: loopback captures and NICs with checksum
+//! offload record wrong checksums on perfectly good packets.
+
+use std::net::IpAddr;
+
+use etherparse::{err::packet::SliceError, NetSlice, SlicedPacket, TransportSlice};
+
+/// The link layer of a capture (its pcap `LINKTYPE_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LinkType {
+    /// `LINKTYPE_ETHERNET` (1), with or without 802.1Q / QinQ VLAN tags.
+    Ethernet,
+    /// `LINKTYPE_NULL` (0) and `LINKTYPE_LOOP` (108): BSD loopback, a 4-byte
+    /// address family before the IP header.
+    Null,
+    /// `LINKTYPE_LINUX_SLL` (113): Linux "cooked" capture (`tcpdump -i any`).
+    LinuxSll,
+    /// `LINKTYPE_RAW` (101, and 12/14 on some systems), `LINKTYPE_IPV4` (228),
+    /// `LINKTYPE_IPV6` (229): the packet starts with the IP header.
+    RawIp,
+    /// Any other link type: its packets are counted and skipped.
+    Unsupported(u32),
+}
+
+impl LinkType {
+    /// The link type for a pcap `LINKTYPE_*` number.
+    pub fn from_linktype(value: u32) -> Self {
+        match value {
+            1 => LinkType::Ethernet,
+            0 | 108 => LinkType::Null,
+            113 => LinkType::LinuxSll,
+            12 | 14 | 101 | 228 | 229 => LinkType::RawIp,
+            other => LinkType::Unsupported(other),
+        }
+    }
+}
+
+/// A TCP endpoint: address and port.
+pub type Endpoint = (IpAddr, u16);
+
+/// The TCP flags the engine acts on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TcpFlags {
+    /// SYN: opens a direction; its sequence number is the stream's origin.
+    pub syn: bool,
+    /// ACK: the acknowledgment number is valid.
+    pub ack: bool,
+    /// FIN: the sender has no more data.
+    pub fin: bool,
+    /// RST: the connection is gone.
+    pub rst: bool,
+}
+
+/// The parts of a decoded TCP packet the engine uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TcpSegment<'a> {
+    /// Sender.
+    pub src: Endpoint,
+    /// Receiver.
+    pub dst: Endpoint,
+    /// Sequence number of the first payload byte (or of the SYN/FIN).
+    pub seq: u32,
+    /// Flags.
+    pub flags: TcpFlags,
+    /// TCP payload (Ethernet padding excluded).
+    pub payload: &'a [u8],
+}
+
+/// Why a packet carries no TCP segment the engine can use.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// The capture's link type is not one the decoder knows.
+    #[error("unsupported link type {0}")]
+    UnsupportedLink(u32),
+    /// Not an IPv4 or IPv6 packet (ARP, LLDP, ...).
+    #[error("not an IP packet")]
+    NotIp,
+    /// IP, but not TCP (UDP, ICMP, ...).
+    #[error("not a TCP packet")]
+    NotTcp,
+    /// An IP fragment: skipped (fragments are not reassembled).
+    #[error("IP fragment")]
+    Fragment,
+    /// The packet ends before its headers do (snaplen, or a broken capture).
+    #[error("truncated packet: {0}")]
+    Truncated(String),
+    /// A header has values that make no sense (IPv4 header length below 20,
+    /// TCP data offset past the packet, ...).
+    #[error("malformed packet: {0}")]
+    Malformed(String),
+}
+
+/// Decodes one captured packet down to its TCP segment.
+///
+/// ```
+/// use analyzer_core::decode::{decode_tcp, LinkType, DecodeError};
+/// // An ARP frame: Ethernet with ether type 0x0806.
+/// let mut arp = vec![0u8; 42];
+/// arp[12] = 0x08;
+/// arp[13] = 0x06;
+/// assert!(matches!(decode_tcp(LinkType::Ethernet, &arp), Err(DecodeError::NotIp)));
+/// ```
+pub fn decode_tcp(link: LinkType, data: &[u8]) -> Result<TcpSegment<'_>, DecodeError> {
+    let sliced = match link {
+        LinkType::Ethernet => SlicedPacket::from_ethernet(data),
+        LinkType::LinuxSll => SlicedPacket::from_linux_sll(data),
+        LinkType::RawIp => SlicedPacket::from_ip(data),
+        LinkType::Null => {
+            let ip = data
+                .get(4..)
+                .ok_or_else(|| DecodeError::Truncated("loopback header".into()))?;
+            SlicedPacket::from_ip(ip)
+        }
+        LinkType::Unsupported(value) => return Err(DecodeError::UnsupportedLink(value)),
+    }
+    .map_err(slice_error)?;
+    let (src_ip, dst_ip, fragmented): (IpAddr, IpAddr, bool) = match &sliced.net {
+        Some(NetSlice::Ipv4(ip)) => (
+            ip.header().source_addr().into(),
+            ip.header().destination_addr().into(),
+            ip.is_payload_fragmented(),
+        ),
+        Some(NetSlice::Ipv6(ip)) => (
+            ip.header().source_addr().into(),
+            ip.header().destination_addr().into(),
+            ip.is_payload_fragmented(),
+        ),
+        _ => return Err(DecodeError::NotIp),
+    };
+    if fragmented {
+        return Err(DecodeError::Fragment);
+    }
+    match &sliced.transport {
+        Some(TransportSlice::Tcp(tcp)) => Ok(TcpSegment {
+            src: (src_ip, tcp.source_port()),
+            dst: (dst_ip, tcp.destination_port()),
+            seq: tcp.sequence_number(),
+            flags: TcpFlags {
+                syn: tcp.syn(),
+                ack: tcp.ack(),
+                fin: tcp.fin(),
+                rst: tcp.rst(),
+            },
+            payload: tcp.payload(),
+        }),
+        _ => Err(DecodeError::NotTcp),
+    }
+}
+
+fn slice_error(err: SliceError) -> DecodeError {
+    match err {
+        SliceError::Len(len) => DecodeError::Truncated(len.to_string()),
+        other => DecodeError::Malformed(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use etherparse::PacketBuilder;
+
+    fn tcp_packet(payload: &[u8]) -> Vec<u8> {
+        let builder = PacketBuilder::ethernet2([1; 6], [2; 6])
+            .ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+            .tcp(40000, 3030, 7, 1024)
+            .ack(1)
+            .psh();
+        let mut out = Vec::new();
+        builder.write(&mut out, payload).unwrap();
+        out
+    }
+
+    #[test]
+    fn decodes_ethernet_ipv4_tcp_and_ignores_padding() {
+        let mut packet = tcp_packet(b">a\n");
+        packet.extend_from_slice(&[0; 6]); // Ethernet padding past the IP length
+        let seg = decode_tcp(LinkType::Ethernet, &packet).unwrap();
+        assert_eq!(seg.src, ("10.0.0.1".parse().unwrap(), 40000));
+        assert_eq!(seg.dst, ("10.0.0.2".parse().unwrap(), 3030));
+        assert_eq!(seg.seq, 7);
+        assert!(seg.flags.ack && !seg.flags.syn);
+        assert_eq!(seg.payload, b">a\n");
+    }
+
+    #[test]
+    fn null_link_skips_the_family_word() {
+        let packet = tcp_packet(b"x");
+        let mut null = vec![2, 0, 0, 0];
+        null.extend_from_slice(&packet[14..]);
+        assert_eq!(decode_tcp(LinkType::Null, &null).unwrap().payload, b"x");
+        assert_eq!(
+            decode_tcp(LinkType::RawIp, &packet[14..]).unwrap().payload,
+            b"x"
+        );
+    }
+
+    #[test]
+    fn bad_checksums_are_accepted() {
+        let mut packet = tcp_packet(b"data");
+        let checksum_at = 14 + 20 + 16;
+        packet[checksum_at] ^= 0xff;
+        assert_eq!(
+            decode_tcp(LinkType::Ethernet, &packet).unwrap().payload,
+            b"data"
+        );
+    }
+
+    #[test]
+    fn reports_truncation_and_malformed_headers() {
+        let packet = tcp_packet(b"data");
+        let err = decode_tcp(LinkType::Ethernet, &packet[..30]).unwrap_err();
+        assert!(matches!(err, DecodeError::Truncated(_)), "{err}");
+        let mut bad = packet.clone();
+        bad[14] = 0x44; // IPv4 header length 4 words = 16 bytes < 20
+        let err = decode_tcp(LinkType::Ethernet, &bad).unwrap_err();
+        assert!(matches!(err, DecodeError::Malformed(_)), "{err}");
+        assert_eq!(
+            decode_tcp(LinkType::Unsupported(147), &packet).unwrap_err(),
+            DecodeError::UnsupportedLink(147)
+        );
+    }
+}

@@ -1,0 +1,377 @@
+//! Streaming pcap and pcapng reader (on `pcap-parser`): one record at a time,
+//! in a buffer whose size does not depend on the file's.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use pcap_parser::pcapng::Block;
+use pcap_parser::traits::PcapReaderIterator;
+use pcap_parser::{PcapBlockOwned, PcapError};
+
+use crate::decode::LinkType;
+use crate::time::Timestamp;
+
+/// Read buffer size; grown (up to [`MAX_RECORD_SIZE`]) only for larger records.
+const BUFFER_SIZE: usize = 256 * 1024;
+
+/// The largest record accepted. A larger one (a corrupt length field, say) is
+/// an error rather than an allocation of whatever the file claims.
+pub const MAX_RECORD_SIZE: usize = 16 * 1024 * 1024;
+
+/// One captured packet, borrowed from the reader's buffer.
+#[derive(Clone, Copy, Debug)]
+pub struct Packet<'a> {
+    /// 1-based position of the packet in the file.
+    pub number: u64,
+    /// Capture time.
+    pub ts: Timestamp,
+    /// Link layer of the interface it was captured on.
+    pub link: LinkType,
+    /// Captured bytes (at most the snapshot length).
+    pub data: &'a [u8],
+    /// Length of the packet on the wire (may exceed `data.len()`).
+    pub orig_len: u32,
+}
+
+/// Why a capture file could not be read (further).
+///
+/// Each error names the byte offset of the record it concerns and, once
+/// packets have been read, the number of the last good one.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The underlying reader failed.
+    #[error("read error at byte offset {offset}: {source}")]
+    Io {
+        /// Offset of the record being read.
+        offset: u64,
+        /// The IO error.
+        source: std::io::Error,
+    },
+    /// The file is empty.
+    #[error("empty file: not a pcap or pcapng capture")]
+    Empty,
+    /// The file does not start with a pcap or pcapng header.
+    #[error("not a pcap or pcapng file (unknown magic number)")]
+    NotPcap,
+    /// The file ends in the middle of a header or record.
+    #[error("truncated capture: the file ends inside the record at byte offset {offset} (after packet {packets})")]
+    Truncated {
+        /// Offset of the incomplete record.
+        offset: u64,
+        /// Packets read before it.
+        packets: u64,
+    },
+    /// A record claims to be larger than [`MAX_RECORD_SIZE`].
+    #[error("record at byte offset {offset} (after packet {packets}) is larger than the {MAX_RECORD_SIZE}-byte limit: corrupt length field?")]
+    TooLarge {
+        /// Offset of the record.
+        offset: u64,
+        /// Packets read before it.
+        packets: u64,
+    },
+    /// A record that cannot be parsed.
+    #[error("corrupt record at byte offset {offset} (after packet {packets}): {detail}")]
+    Corrupt {
+        /// Offset of the record.
+        offset: u64,
+        /// Packets read before it.
+        packets: u64,
+        /// What the parser said.
+        detail: String,
+    },
+}
+
+/// Link type and timestamp scale of one capture interface.
+#[derive(Clone, Copy, Debug)]
+struct Interface {
+    link: LinkType,
+    /// Timestamp units per second.
+    units_per_sec: u64,
+    /// Seconds added to every timestamp (pcapng `if_tsoffset`).
+    offset_secs: i64,
+}
+
+/// A streaming reader of classic pcap (either byte order, micro- or
+/// nanosecond) and pcapng (any number of sections and interfaces).
+///
+/// ```no_run
+/// use analyzer_core::pcap::PcapReader;
+/// let mut reader = PcapReader::open("capture.pcap")?;
+/// while let Some(packet) = reader.next_packet()? {
+///     println!("{} {} bytes", packet.ts, packet.data.len());
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct PcapReader<'r> {
+    inner: Box<dyn PcapReaderIterator + Send + 'r>,
+    /// Size of the block handed out last, consumed on the next call.
+    to_consume: usize,
+    /// File offset of the next block.
+    offset: u64,
+    packets: u64,
+    capacity: usize,
+    interfaces: Vec<Interface>,
+}
+
+/// What one parsed block amounts to, without borrowing the buffer.
+enum Step {
+    Packet {
+        start: usize,
+        len: usize,
+        ts: Timestamp,
+        link: LinkType,
+        orig_len: u32,
+    },
+    Skip,
+}
+
+impl PcapReader<'static> {
+    /// Opens a capture file.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, OpenError> {
+        let file = File::open(path.as_ref()).map_err(OpenError::Open)?;
+        PcapReader::new(file).map_err(OpenError::Read)
+    }
+}
+
+/// Why [`PcapReader::open`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The file could not be opened.
+    #[error("{0}")]
+    Open(std::io::Error),
+    /// The file is not a readable capture.
+    #[error("{0}")]
+    Read(ReadError),
+}
+
+impl<'r> PcapReader<'r> {
+    /// Reads a capture from any reader; checks the file header.
+    pub fn new<R: Read + Send + 'r>(reader: R) -> Result<Self, ReadError> {
+        let inner = pcap_parser::create_reader(BUFFER_SIZE, reader).map_err(|e| match e {
+            PcapError::Eof => ReadError::Empty,
+            PcapError::ReadError => ReadError::Io {
+                offset: 0,
+                source: std::io::Error::other("read failed"),
+            },
+            PcapError::Incomplete(_) | PcapError::UnexpectedEof => ReadError::Truncated {
+                offset: 0,
+                packets: 0,
+            },
+            _ => ReadError::NotPcap,
+        })?;
+        Ok(PcapReader {
+            inner,
+            to_consume: 0,
+            offset: 0,
+            packets: 0,
+            capacity: BUFFER_SIZE,
+            interfaces: Vec::new(),
+        })
+    }
+
+    /// Packets read so far.
+    pub fn packets_read(&self) -> u64 {
+        self.packets
+    }
+
+    /// Bytes of the file consumed so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.offset + self.to_consume as u64
+    }
+
+    /// The next packet, `None` at the end of the file.
+    pub fn next_packet(&mut self) -> Result<Option<Packet<'_>>, ReadError> {
+        let mut stalled = 0;
+        loop {
+            if self.to_consume > 0 {
+                self.inner.consume(self.to_consume);
+                self.offset += self.to_consume as u64;
+                self.to_consume = 0;
+            }
+            let base = self.inner.data().as_ptr() as usize;
+            let result = match self.inner.next() {
+                Ok((size, block)) => {
+                    self.to_consume = size;
+                    Ok(step(&mut self.interfaces, block, base))
+                }
+                Err(err) => Err(classify(err)),
+            };
+            match result {
+                Ok(Step::Packet {
+                    start,
+                    len,
+                    ts,
+                    link,
+                    orig_len,
+                }) => {
+                    self.packets += 1;
+                    let data = &self.inner.data()[start..start + len];
+                    return Ok(Some(Packet {
+                        number: self.packets,
+                        ts,
+                        link,
+                        data,
+                        orig_len,
+                    }));
+                }
+                Ok(Step::Skip) => stalled = 0,
+                Err(Next::Eof) => return Ok(None),
+                Err(Next::Refill) => {
+                    stalled += 1;
+                    if stalled > 2 && self.inner.reader_exhausted() {
+                        return Err(self.truncated());
+                    }
+                    self.inner.refill().map_err(|_| ReadError::Io {
+                        offset: self.offset,
+                        source: std::io::Error::other("read failed"),
+                    })?;
+                }
+                Err(Next::Grow) => {
+                    if self.capacity >= MAX_RECORD_SIZE {
+                        return Err(ReadError::TooLarge {
+                            offset: self.offset,
+                            packets: self.packets,
+                        });
+                    }
+                    self.capacity = (self.capacity * 2).min(MAX_RECORD_SIZE);
+                    self.inner.grow(self.capacity);
+                    self.inner.refill().map_err(|_| ReadError::Io {
+                        offset: self.offset,
+                        source: std::io::Error::other("read failed"),
+                    })?;
+                }
+                Err(Next::Truncated) => return Err(self.truncated()),
+                Err(Next::Corrupt(detail)) => {
+                    return Err(ReadError::Corrupt {
+                        offset: self.offset,
+                        packets: self.packets,
+                        detail,
+                    })
+                }
+            }
+        }
+    }
+
+    fn truncated(&self) -> ReadError {
+        ReadError::Truncated {
+            offset: self.offset,
+            packets: self.packets,
+        }
+    }
+}
+
+/// Interprets one block; packet data is returned as a range of the buffer.
+fn step(interfaces: &mut Vec<Interface>, block: PcapBlockOwned<'_>, base: usize) -> Step {
+    {
+        let locate = |data: &[u8]| data.as_ptr() as usize - base;
+        match block {
+            PcapBlockOwned::LegacyHeader(header) => {
+                *interfaces = vec![Interface {
+                    link: LinkType::from_linktype(header.network.0 as u32),
+                    units_per_sec: if header.is_nanosecond_precision() {
+                        1_000_000_000
+                    } else {
+                        1_000_000
+                    },
+                    offset_secs: 0,
+                }];
+                Step::Skip
+            }
+            PcapBlockOwned::Legacy(record) => {
+                let iface = interfaces.first().copied().unwrap_or(Interface {
+                    link: LinkType::Ethernet,
+                    units_per_sec: 1_000_000,
+                    offset_secs: 0,
+                });
+                let units =
+                    u64::from(record.ts_sec) * iface.units_per_sec + u64::from(record.ts_usec);
+                Step::Packet {
+                    start: locate(record.data),
+                    len: record.data.len(),
+                    ts: iface.timestamp(units),
+                    link: iface.link,
+                    orig_len: record.origlen,
+                }
+            }
+            PcapBlockOwned::NG(Block::SectionHeader(_)) => {
+                interfaces.clear();
+                Step::Skip
+            }
+            PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
+                interfaces.push(Interface {
+                    link: LinkType::from_linktype(idb.linktype.0 as u32),
+                    units_per_sec: idb.ts_resolution().unwrap_or(1_000_000).max(1),
+                    offset_secs: idb.ts_offset(),
+                });
+                Step::Skip
+            }
+            PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
+                let iface = interface(interfaces, epb.if_id as usize);
+                let units = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
+                let len = (epb.caplen as usize).min(epb.data.len());
+                Step::Packet {
+                    start: locate(epb.data),
+                    len,
+                    ts: iface.timestamp(units),
+                    link: iface.link,
+                    orig_len: epb.origlen,
+                }
+            }
+            PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
+                let iface = interface(interfaces, 0);
+                Step::Packet {
+                    start: locate(spb.data),
+                    len: spb.data.len().min(spb.origlen as usize),
+                    ts: Timestamp::default(),
+                    link: iface.link,
+                    orig_len: spb.origlen,
+                }
+            }
+            PcapBlockOwned::NG(_) => Step::Skip,
+        }
+    }
+}
+
+/// The interface a pcapng packet refers to; an unknown id gives a link
+/// type that decodes to "unsupported link".
+fn interface(interfaces: &[Interface], id: usize) -> Interface {
+    {
+        interfaces.get(id).copied().unwrap_or(Interface {
+            link: LinkType::Unsupported(u32::MAX),
+            units_per_sec: 1_000_000,
+            offset_secs: 0,
+        })
+    }
+}
+
+impl Interface {
+    fn timestamp(&self, units: u64) -> Timestamp {
+        let per_sec = self.units_per_sec;
+        let secs = (units / per_sec) as i64 + self.offset_secs;
+        let nanos = (u128::from(units % per_sec) * 1_000_000_000 / u128::from(per_sec)) as u32;
+        Timestamp::from_secs_nanos(secs, nanos)
+    }
+}
+
+/// What the reader must do after a parser error.
+enum Next {
+    Eof,
+    Refill,
+    Grow,
+    Truncated,
+    Corrupt(String),
+}
+
+fn classify(err: PcapError<&[u8]>) -> Next {
+    match err {
+        PcapError::Eof => Next::Eof,
+        PcapError::Incomplete(_) => Next::Refill,
+        PcapError::BufferTooSmall => Next::Grow,
+        PcapError::UnexpectedEof => Next::Truncated,
+        PcapError::ReadError => Next::Corrupt("read failed".into()),
+        PcapError::HeaderNotRecognized => Next::Corrupt("unrecognized block".into()),
+        PcapError::NomError(_, kind) => Next::Corrupt(format!("parse error ({kind:?})")),
+        PcapError::OwnedNomError(_, kind) => Next::Corrupt(format!("parse error ({kind:?})")),
+    }
+}
