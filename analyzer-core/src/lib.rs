@@ -18,8 +18,24 @@ pub use protocol::__private;
 
 #[cfg(feature = "derive")]
 pub use analyzer_derive::Protocol;
+mod correlate;
 pub mod decode;
+pub mod flow;
+mod message;
+pub use message::{Message, Status, Transaction};
 pub mod pcap;
-mod time;
 pub mod stream;
+mod time;
 pub use time::Timestamp;
+mod config;
+mod connection;
+mod counters;
+mod engine;
+mod event;
+mod sink;
+pub use config::Config;
+pub use counters::Counters;
+pub use engine::Engine;
+pub use event::Event;
+pub use sink::{NdjsonWriter, Sink};
+pub mod replay;

@@ -26,15 +26,27 @@ pub enum Frame {
         /// Capture time of the packet holding the last byte.
         end: Timestamp,
     },
-    /// A message longer than the limit: counted, not kept.
-    Oversized {
-        /// Its length on the wire, delimiter included.
+    /// A message whose bytes were not kept: too long, or some of them lost
+    /// in capture. Its extent is known; its content is not.
+    Dropped {
+        /// Its length on the wire, delimiter and lost bytes included.
         wire_len: u64,
+        /// Why it was not kept.
+        reason: DropReason,
         /// Capture time of the first byte.
         start: Timestamp,
         /// Capture time of the last byte.
         end: Timestamp,
     },
+}
+
+/// Why a [`Frame::Dropped`] message was not kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DropReason {
+    /// Longer than the maximum message size.
+    TooLong,
+    /// This many of its bytes were never captured (a gap in the stream).
+    Lost(u64),
 }
 
 /// The bytes left in a stream when it ends (FIN, RST, end of input) or loses
@@ -43,12 +55,23 @@ pub enum Frame {
 pub struct Partial {
     /// The bytes held (empty when the message was already over the limit).
     pub wire: Bytes,
-    /// Its length on the wire so far, dropped bytes included.
+    /// Its length on the wire so far, dropped and lost bytes included.
     pub wire_len: u64,
+    /// Bytes of it lost in capture.
+    pub lost: u64,
     /// Capture time of its first byte.
     pub start: Timestamp,
     /// Capture time of its last byte.
     pub end: Timestamp,
+}
+
+/// Bytes of a message being skipped.
+#[derive(Clone, Copy, Debug, Default)]
+struct Skip {
+    /// Captured bytes dropped.
+    dropped: u64,
+    /// Bytes never captured.
+    lost: u64,
 }
 
 /// Bytes of one direction of a connection, cut into frames.
@@ -61,9 +84,9 @@ pub struct StreamBuffer {
     head_ts: Timestamp,
     /// Capture time of the last byte pushed.
     last_ts: Timestamp,
-    /// Bytes of an over-long message dropped so far; `Some` while skipping to
-    /// the next delimiter.
-    dropped: Option<u64>,
+    /// `Some` while skipping to the next delimiter: the current message is
+    /// too long or has lost bytes.
+    skip: Option<Skip>,
     max_message: usize,
     scanned_total: u64,
 }
@@ -77,7 +100,7 @@ impl StreamBuffer {
             searched: 0,
             head_ts: Timestamp::default(),
             last_ts: Timestamp::default(),
-            dropped: None,
+            skip: None,
             max_message: max_message.max(1),
             scanned_total: 0,
         }
@@ -89,7 +112,7 @@ impl StreamBuffer {
         if data.is_empty() {
             return;
         }
-        if self.buf.is_empty() && self.dropped.is_none() {
+        if self.buf.is_empty() && self.skip.is_none() {
             self.head_ts = ts;
         }
         self.last_ts = ts;
@@ -103,7 +126,7 @@ impl StreamBuffer {
 
     /// Whether no bytes of an unfinished message are held or being dropped.
     pub fn is_empty(&self) -> bool {
-        self.buf.is_empty() && self.dropped.is_none()
+        self.buf.is_empty() && self.skip.is_none()
     }
 
     /// Total bytes examined by delimiter searches over the buffer's life:
@@ -133,16 +156,22 @@ impl StreamBuffer {
                 self.searched = 0;
                 // What is left came in the packet that completed this frame.
                 self.head_ts = self.last_ts;
-                if let Some(dropped) = self.dropped.take() {
-                    return Some(Frame::Oversized {
-                        wire_len: dropped + frame_len as u64,
+                if let Some(skip) = self.skip.take() {
+                    let reason = match skip.lost {
+                        0 => DropReason::TooLong,
+                        lost => DropReason::Lost(lost),
+                    };
+                    return Some(Frame::Dropped {
+                        wire_len: skip.dropped + skip.lost + frame_len as u64,
+                        reason,
                         start,
                         end,
                     });
                 }
                 if frame_len > self.max_message {
-                    return Some(Frame::Oversized {
+                    return Some(Frame::Dropped {
                         wire_len: frame_len as u64,
+                        reason: DropReason::TooLong,
                         start,
                         end,
                     });
@@ -158,16 +187,36 @@ impl StreamBuffer {
                 self.searched = self.buf.len();
                 // The message is already longer than allowed: keep only what
                 // could be the start of a split delimiter.
-                if self.dropped.is_some() || self.buf.len() >= self.max_message {
+                if self.skip.is_some() || self.buf.len() >= self.max_message {
                     let keep = overlap.min(self.buf.len());
                     let drop = self.buf.len() - keep;
                     let _ = self.buf.split_to(drop);
                     self.searched = self.buf.len();
-                    *self.dropped.get_or_insert(0) += drop as u64;
+                    self.skip.get_or_insert_with(Skip::default).dropped += drop as u64;
                 }
                 None
             }
         }
+    }
+
+    /// Records that `lost` bytes at capture time `ts` were never captured.
+    /// The message they belong to (with whatever of it is held) is skipped up
+    /// to the next delimiter, where the stream picks up again; it comes out as
+    /// a [`Frame::Dropped`] with [`DropReason::Lost`].
+    pub fn lose(&mut self, ts: Timestamp, lost: u64) {
+        if lost == 0 {
+            return;
+        }
+        if self.is_empty() {
+            self.head_ts = ts;
+        }
+        self.last_ts = ts;
+        let held = self.buf.len() as u64;
+        self.buf.clear();
+        self.searched = 0;
+        let skip = self.skip.get_or_insert_with(Skip::default);
+        skip.dropped += held;
+        skip.lost += lost;
     }
 
     /// Takes what is left of an unfinished message, leaving the buffer empty.
@@ -175,11 +224,12 @@ impl StreamBuffer {
         if self.is_empty() {
             return None;
         }
-        let dropped = self.dropped.take().unwrap_or(0);
+        let skip = self.skip.take().unwrap_or_default();
         let wire = self.buf.split().freeze();
         self.searched = 0;
         Some(Partial {
-            wire_len: dropped + wire.len() as u64,
+            wire_len: skip.dropped + skip.lost + wire.len() as u64,
+            lost: skip.lost,
             wire,
             start: self.head_ts,
             end: self.last_ts,
@@ -267,8 +317,9 @@ mod tests {
         s.push(t(2), b"abc\n>ok\n");
         assert_eq!(
             s.next_frame(&NL),
-            Some(Frame::Oversized {
+            Some(Frame::Dropped {
                 wire_len: 14,
+                reason: DropReason::TooLong,
                 start: t(1),
                 end: t(2)
             })
@@ -282,7 +333,11 @@ mod tests {
         s.push(t(1), b"123456\n>a\n");
         assert!(matches!(
             s.next_frame(&NL),
-            Some(Frame::Oversized { wire_len: 7, .. })
+            Some(Frame::Dropped {
+                wire_len: 7,
+                reason: DropReason::TooLong,
+                ..
+            })
         ));
         assert_eq!(&wire(s.next_frame(&NL).unwrap())[..], b">a\n");
     }
@@ -296,7 +351,32 @@ mod tests {
         assert_eq!(s.next_frame(&NL), None);
         let p = s.take_partial().unwrap();
         assert_eq!(p.wire_len, 9);
+        assert_eq!(p.lost, 0);
         assert_eq!((p.start, p.end), (t(1), t(3)));
         assert!(s.take_partial().is_none());
+    }
+
+    #[test]
+    fn lost_bytes_skip_to_the_next_delimiter() {
+        let mut s = StreamBuffer::new(100);
+        s.push(t(1), b">hel");
+        assert_eq!(s.next_frame(&NL), None);
+        s.lose(t(2), 3);
+        s.push(
+            t(3),
+            b"ld
+>next
+",
+        );
+        assert_eq!(
+            s.next_frame(&NL),
+            Some(Frame::Dropped {
+                wire_len: 10,
+                reason: DropReason::Lost(3),
+                start: t(1),
+                end: t(3)
+            })
+        );
+        assert_eq!(&wire(s.next_frame(&NL).unwrap())[..], b">next\n");
     }
 }

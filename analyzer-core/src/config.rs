@@ -1,0 +1,54 @@
+//! [`Config`]: what to analyze and every limit, each with a default.
+
+use std::time::Duration;
+
+/// Analyzer settings. Every limit has a default; [`Config::default`] is what
+/// Packetbeat users would expect.
+///
+/// ```
+/// use std::time::Duration;
+/// use analyzer_core::Config;
+///
+/// let mut config = Config::default();
+/// config.ports = vec![3030, 4000];
+/// config.send_request = true;
+/// config.transaction_timeout = Duration::from_secs(5);
+/// assert_eq!(config.max_message_size, 10 * 1024 * 1024);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Config {
+    /// Server ports to analyze. Empty: the protocol's default ports.
+    pub ports: Vec<u16>,
+    /// Publish each request's raw text as the event's `request` field.
+    pub send_request: bool,
+    /// Publish each response's raw text as the event's `response` field.
+    pub send_response: bool,
+    /// How long (capture time) a request waits for its response before it is
+    /// published unanswered. Default 10 s.
+    pub transaction_timeout: Duration,
+    /// Longest message kept, in bytes on the wire (delimiter included). A
+    /// longer one is counted, published with a note and skipped up to the
+    /// next delimiter. Default 10 MiB.
+    pub max_message_size: usize,
+    /// Requests waiting for responses on one connection. Past it, the oldest
+    /// is published unanswered with a note. Default 10,000.
+    pub max_pending_requests: usize,
+    /// A connection with no packet for this long (capture time) is expired:
+    /// what it holds is published. Default 60 s.
+    pub connection_idle_timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            ports: Vec::new(),
+            send_request: false,
+            send_response: false,
+            transaction_timeout: Duration::from_secs(10),
+            max_message_size: 10 * 1024 * 1024,
+            max_pending_requests: 10_000,
+            connection_idle_timeout: Duration::from_secs(60),
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! [`Counters`]: every packet, message and connection accounted for.
+
+use serde::Serialize;
+
+/// What the engine saw and did. Every packet skipped, every message dropped
+/// and every unusual transaction is counted here; nothing is lost silently.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Counters {
+    /// Packets handed to the engine.
+    pub packets: u64,
+    /// Packets that are not IP, or IP but not TCP.
+    pub packets_not_tcp: u64,
+    /// Packets whose headers end early (snapshot length, broken capture).
+    pub packets_truncated: u64,
+    /// Packets with nonsensical headers.
+    pub packets_malformed: u64,
+    /// IP fragments (skipped; not reassembled).
+    pub packets_ip_fragment: u64,
+    /// Packets of a link type the decoder does not know.
+    pub packets_unsupported_link: u64,
+    /// TCP packets of connections not on the analyzer's ports.
+    pub packets_other_ports: u64,
+    /// TCP packets without payload for connections not tracked (ACKs after a
+    /// close, handshakes of other traffic): nothing to analyze.
+    pub packets_untracked: u64,
+    /// Connections tracked.
+    pub connections_opened: u64,
+    /// Connections ended by FIN from both sides or RST.
+    pub connections_closed: u64,
+    /// Connections expired after the idle timeout.
+    pub connections_expired: u64,
+    /// Connections still open at the end of the input (flushed).
+    pub connections_flushed: u64,
+    /// Payload bytes seen again (retransmissions, overlaps): delivered once.
+    pub bytes_retransmitted: u64,
+    /// Holes in a stream (data after the expected sequence number).
+    pub gaps: u64,
+    /// Bytes never captured, summed over the gaps.
+    pub bytes_lost: u64,
+    /// Request messages seen (complete or not).
+    pub requests: u64,
+    /// Response and error messages seen (complete or not).
+    pub responses: u64,
+    /// Complete frames the protocol could not parse (published with a note).
+    pub messages_unparsed: u64,
+    /// Messages over `max_message_size` (published with a note, not parsed).
+    pub messages_too_long: u64,
+    /// Messages that lost bytes in a gap (published with a note).
+    pub messages_with_loss: u64,
+    /// Messages cut short by FIN, RST, idle expiry or the end of the input.
+    pub messages_cut_short: u64,
+    /// Transactions published (one event each).
+    pub transactions: u64,
+    /// Transactions with both a request and a response.
+    pub transactions_answered: u64,
+    /// Requests published without a response.
+    pub requests_unanswered: u64,
+    /// Of those, the ones pushed out by `max_pending_requests`.
+    pub requests_over_pending_limit: u64,
+    /// Responses published without a request.
+    pub responses_unmatched: u64,
+}

@@ -1,0 +1,254 @@
+//! [`Engine`]: the sans-IO core. Packets and their capture times go in,
+//! events come out to a [`Sink`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::Config;
+use crate::connection::{Connection, Ctx, End};
+use crate::counters::Counters;
+use crate::decode::{decode_tcp, DecodeError, LinkType, TcpSegment};
+use crate::event::Event;
+use crate::flow::{Flow, FlowKey};
+use crate::message::Transaction;
+use crate::protocol::Protocol;
+use crate::sink::Sink;
+use crate::time::Timestamp;
+
+/// How often (capture time) timeouts are checked.
+const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Analyzes the TCP connections of one protocol.
+///
+/// It reads no clock, opens no file and starts no thread: the caller feeds it
+/// packets with their capture timestamps ([`packet`](Self::packet)), may
+/// advance time on a quiet link ([`tick`](Self::tick)), and calls
+/// [`finish`](Self::finish) at the end of the input. Events go to the sink as
+/// soon as their transaction is complete.
+///
+/// ```
+/// use analyzer_core::{Config, Engine, Event, Kind, NetString, Protocol};
+///
+/// #[derive(Protocol, serde::Serialize)]
+/// #[protocol(name = "echo", ports(3030))]
+/// #[delimiter(b'\n')]
+/// struct Echo {
+///     #[tag(request = b'>', response = b'<', error = b'!')]
+///     kind: Kind,
+///     content: NetString,
+/// }
+///
+/// let mut events = Vec::new();
+/// let mut engine = Engine::new(Config::default(), |e: Event<Echo>| events.push(e));
+/// // engine.packet(timestamp, link_type, &bytes) for every captured packet...
+/// engine.finish();
+/// drop(engine);
+/// assert!(events.is_empty());
+/// ```
+pub struct Engine<P, S> {
+    config: Config,
+    ports: Vec<u16>,
+    sink: S,
+    flows: HashMap<FlowKey, Connection<P>>,
+    counters: Counters,
+    now: Option<Timestamp>,
+    next_sweep: Option<Timestamp>,
+    next_id: u64,
+}
+
+impl<P: Protocol, S: Sink<P>> Engine<P, S> {
+    /// An engine with `config`, publishing to `sink`.
+    pub fn new(config: Config, sink: S) -> Self {
+        let ports = if config.ports.is_empty() {
+            P::DEFAULT_PORTS.to_vec()
+        } else {
+            config.ports.clone()
+        };
+        Engine {
+            config,
+            ports,
+            sink,
+            flows: HashMap::new(),
+            counters: Counters::default(),
+            now: None,
+            next_sweep: None,
+            next_id: 0,
+        }
+    }
+
+    /// The counters so far.
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The sink.
+    pub fn sink(&self) -> &S {
+        &self.sink
+    }
+
+    /// The sink, mutably (to check a writer's error, say).
+    pub fn sink_mut(&mut self) -> &mut S {
+        &mut self.sink
+    }
+
+    /// Consumes the engine, returning the sink. Call [`finish`](Self::finish)
+    /// first, or what the connections still hold is lost.
+    pub fn into_sink(self) -> S {
+        self.sink
+    }
+
+    /// Connections currently tracked.
+    pub fn connections(&self) -> usize {
+        self.flows.len()
+    }
+
+    /// Handles one captured packet.
+    pub fn packet(&mut self, ts: Timestamp, link: LinkType, data: &[u8]) {
+        self.counters.packets += 1;
+        self.tick(ts);
+        match decode_tcp(link, data) {
+            Ok(seg) => self.segment(ts, &seg),
+            Err(err) => {
+                let c = &mut self.counters;
+                match err {
+                    DecodeError::UnsupportedLink(_) => c.packets_unsupported_link += 1,
+                    DecodeError::NotIp | DecodeError::NotTcp => c.packets_not_tcp += 1,
+                    DecodeError::Fragment => c.packets_ip_fragment += 1,
+                    DecodeError::Truncated(_) => c.packets_truncated += 1,
+                    DecodeError::Malformed(_) => c.packets_malformed += 1,
+                }
+            }
+        }
+    }
+
+    /// Advances capture time to `now` (if later than what was seen):
+    /// publishes requests past the transaction timeout and expires idle
+    /// connections. [`packet`](Self::packet) calls it; call it on a quiet
+    /// live link so timeouts still fire.
+    pub fn tick(&mut self, now: Timestamp) {
+        if self.now.is_some_and(|seen| now <= seen) {
+            return;
+        }
+        self.now = Some(now);
+        match self.next_sweep {
+            Some(at) if now < at => {}
+            _ => {
+                self.next_sweep = Some(now.add(SWEEP_INTERVAL));
+                self.sweep(now);
+            }
+        }
+    }
+
+    /// Ends the input: every connection's unfinished messages and pending
+    /// requests are published.
+    pub fn finish(&mut self) {
+        let mut all: Vec<(u64, FlowKey)> = self.flows.iter().map(|(k, c)| (c.id, *k)).collect();
+        all.sort_unstable_by_key(|(id, _)| *id);
+        for (_, key) in all {
+            if let Some(mut conn) = self.flows.remove(&key) {
+                self.counters.connections_flushed += 1;
+                let flow = conn.flow.clone();
+                let (mut ctx, mut out) =
+                    split(&self.config, &mut self.counters, &mut self.sink, &flow);
+                conn.close(End::EndOfInput, &mut ctx, &mut out);
+            }
+        }
+    }
+
+    fn sweep(&mut self, now: Timestamp) {
+        let idle = self.config.connection_idle_timeout;
+        let mut due: Vec<(u64, FlowKey)> = self
+            .flows
+            .iter()
+            .filter(|(_, c)| c.has_expired(now, &self.config) || now >= c.last_seen.add(idle))
+            .map(|(k, c)| (c.id, *k))
+            .collect();
+        due.sort_unstable_by_key(|(id, _)| *id);
+        for (_, key) in due {
+            let Some(conn) = self.flows.get_mut(&key) else {
+                continue;
+            };
+            let flow = conn.flow.clone();
+            let (mut ctx, mut out) = split(&self.config, &mut self.counters, &mut self.sink, &flow);
+            conn.expire(now, &mut ctx, &mut out);
+            if now >= conn.last_seen.add(idle) {
+                conn.close(End::Idle, &mut ctx, &mut out);
+                ctx.counters.connections_expired += 1;
+                self.flows.remove(&key);
+            }
+        }
+    }
+
+    fn segment(&mut self, ts: Timestamp, seg: &TcpSegment<'_>) {
+        let key = FlowKey::new(seg.src, seg.dst);
+        if !self.flows.contains_key(&key) {
+            let Some(server) = self.server_of(seg) else {
+                self.counters.packets_other_ports += 1;
+                return;
+            };
+            // A connection is tracked from its SYN or its first data.
+            if seg.flags.rst || (!seg.flags.syn && seg.payload.is_empty()) {
+                self.counters.packets_untracked += 1;
+                return;
+            }
+            let client = if server == seg.src { seg.dst } else { seg.src };
+            let flow = Arc::new(Flow::new(client, server));
+            self.next_id += 1;
+            self.flows
+                .insert(key, Connection::new(self.next_id, flow, ts, &self.config));
+            self.counters.connections_opened += 1;
+        }
+        let Some(conn) = self.flows.get_mut(&key) else {
+            return;
+        };
+        let flow = conn.flow.clone();
+        let (mut ctx, mut out) = split(&self.config, &mut self.counters, &mut self.sink, &flow);
+        let closed = conn.segment(ts, seg, &mut ctx, &mut out);
+        if closed {
+            ctx.counters.connections_closed += 1;
+            self.flows.remove(&key);
+        }
+    }
+
+    /// The server side of a new connection: the endpoint on one of the
+    /// analyzer's ports; if both are, the SYN's receiver (the SYN-ACK's
+    /// sender), else the lower port. `None` when neither port is analyzed.
+    fn server_of(&self, seg: &TcpSegment<'_>) -> Option<(std::net::IpAddr, u16)> {
+        let src = self.ports.contains(&seg.src.1);
+        let dst = self.ports.contains(&seg.dst.1);
+        match (src, dst) {
+            (false, false) => None,
+            (true, false) => Some(seg.src),
+            (false, true) => Some(seg.dst),
+            (true, true) if seg.flags.syn => Some(if seg.flags.ack { seg.src } else { seg.dst }),
+            (true, true) => Some(if seg.src.1 < seg.dst.1 {
+                seg.src
+            } else {
+                seg.dst
+            }),
+        }
+    }
+}
+
+/// Borrows the engine's parts a connection needs, and wraps the sink so
+/// transactions become events of `flow`.
+fn split<'a, P, S: Sink<P>>(
+    config: &'a Config,
+    counters: &'a mut Counters,
+    sink: &'a mut S,
+    flow: &'a Arc<Flow>,
+) -> (Ctx<'a>, impl FnMut(Transaction<P>) + 'a) {
+    let out = move |transaction: Transaction<P>| {
+        sink.publish(Event {
+            flow: Arc::clone(flow),
+            transaction,
+        })
+    };
+    (Ctx { config, counters }, out)
+}

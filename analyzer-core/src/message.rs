@@ -1,0 +1,83 @@
+//! Messages and transactions: what correlation produces and events publish.
+
+use bytes::Bytes;
+
+use crate::protocol::{Direction, Kind};
+use crate::time::Timestamp;
+
+/// One message of a transaction.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Message<P> {
+    /// Its role.
+    pub kind: Kind,
+    /// Which side sent it.
+    pub direction: Direction,
+    /// Capture time of its first byte.
+    pub start: Timestamp,
+    /// Capture time of its last byte.
+    pub end: Timestamp,
+    /// Its length on the wire, delimiter included.
+    pub wire_len: u64,
+    /// The parsed message; `None` when it could not be parsed, was too long,
+    /// lost bytes, or was cut short (the event's notes say which).
+    pub fields: Option<P>,
+    /// The bytes as captured, kept only when the configuration asks to send
+    /// raw requests or responses (`send_request` / `send_response`).
+    pub wire: Option<Bytes>,
+}
+
+impl<P> Message<P> {
+    /// Whether the message was parsed completely.
+    pub fn is_complete(&self) -> bool {
+        self.fields.is_some()
+    }
+}
+
+/// A request paired with its response, or one of them alone, with the notes
+/// explaining anything unusual.
+#[derive(Clone, Debug)]
+pub struct Transaction<P> {
+    /// The request, if one was seen.
+    pub request: Option<Message<P>>,
+    /// The response, if one was seen.
+    pub response: Option<Message<P>>,
+    /// What went wrong, in words (ECS `error.message`).
+    pub notes: Vec<String>,
+}
+
+impl<P> Transaction<P> {
+    /// `OK` when a complete request got a complete, non-error response;
+    /// `Error` otherwise: an error response, no response, no request, or a
+    /// message that was cut short, lost bytes, was too long or could not be
+    /// parsed.
+    pub fn status(&self) -> Status {
+        match (&self.request, &self.response) {
+            (Some(req), Some(resp))
+                if req.is_complete() && resp.is_complete() && resp.kind == Kind::Response =>
+            {
+                Status::Ok
+            }
+            _ => Status::Error,
+        }
+    }
+}
+
+/// A transaction's outcome (the event's `status`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Answered with a regular response.
+    Ok,
+    /// Anything else.
+    Error,
+}
+
+impl Status {
+    /// `OK` or `Error`, as Packetbeat publishes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "OK",
+            Status::Error => "Error",
+        }
+    }
+}

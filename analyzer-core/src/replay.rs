@@ -1,0 +1,115 @@
+//! Feeding a capture file to an engine, and golden-file tests on top of it.
+//!
+//! A protocol author tests an analyzer the way the Packetbeat tutorial asks,
+//! "add tests using pcaps", in a few lines:
+//!
+//! ```no_run
+//! # use analyzer_core::{Kind, NetString, Protocol};
+//! # #[derive(Protocol, serde::Serialize)]
+//! # #[protocol(name = "echo", ports(3030))]
+//! # #[delimiter(b'\n')]
+//! # struct Echo { #[tag(request = b'>', response = b'<', error = b'!')] kind: Kind, content: NetString }
+//! use analyzer_core::{replay, Config};
+//!
+//! let run = replay::replay_file::<Echo>("data/plain.pcap", Config::default())?;
+//! assert_eq!(run.events.len(), 3);
+//! // Compare with data/plain.golden.json; `UPDATE_GOLDEN=1 cargo test` rewrites it.
+//! replay::assert_golden(&run.events, "data/plain.golden.json");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::config::Config;
+use crate::counters::Counters;
+use crate::engine::Engine;
+use crate::event::Event;
+use crate::pcap::{OpenError, PcapReader, ReadError};
+use crate::protocol::Protocol;
+use crate::sink::Sink;
+
+/// Feeds every packet of `reader` to `engine`; stops at the first read error
+/// (after the packets before it were handled). Does not call
+/// [`Engine::finish`].
+pub fn feed<P: Protocol, S: Sink<P>>(
+    reader: &mut PcapReader<'_>,
+    engine: &mut Engine<P, S>,
+) -> Result<(), ReadError> {
+    while let Some(packet) = reader.next_packet()? {
+        engine.packet(packet.ts, packet.link, packet.data);
+    }
+    Ok(())
+}
+
+/// What [`replay_file`] produced.
+#[derive(Clone, Debug)]
+pub struct Replay {
+    /// Every event, as its JSON document.
+    pub events: Vec<Value>,
+    /// The engine's counters at the end.
+    pub counters: Counters,
+}
+
+/// Analyzes a whole capture file with protocol `P` and returns its events as
+/// JSON. A read error after some packets is an error (use [`feed`] to keep
+/// the events published before it).
+pub fn replay_file<P: Protocol>(path: impl AsRef<Path>, config: Config) -> Result<Replay, OpenError> {
+    let mut events = Vec::new();
+    let mut reader = PcapReader::open(path)?;
+    let mut engine = Engine::new(config, |event: Event<P>| {
+        events.push(serde_json::to_value(&event).expect("events serialize to JSON"))
+    });
+    let result = feed(&mut reader, &mut engine);
+    engine.finish();
+    let counters = engine.counters().clone();
+    drop(engine);
+    result.map_err(OpenError::Read)?;
+    Ok(Replay { events, counters })
+}
+
+/// Asserts that `events` equal the JSON array stored in `golden`. With the
+/// environment variable `UPDATE_GOLDEN=1`, (re)writes the file instead.
+///
+/// # Panics
+///
+/// When they differ (naming the first differing event), or the file is
+/// missing or not a JSON array.
+pub fn assert_golden(events: &[Value], golden: impl AsRef<Path>) {
+    let golden = golden.as_ref();
+    let actual = Value::Array(events.to_vec());
+    if std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1") {
+        let text = serde_json::to_string_pretty(&actual).expect("JSON");
+        std::fs::write(golden, text + "\n")
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", golden.display()));
+        return;
+    }
+    let text = std::fs::read_to_string(golden).unwrap_or_else(|e| {
+        panic!(
+            "cannot read {}: {e} (run with UPDATE_GOLDEN=1 to create it)",
+            golden.display()
+        )
+    });
+    let expected: Value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{} is not JSON: {e}", golden.display()));
+    let expected = expected
+        .as_array()
+        .unwrap_or_else(|| panic!("{} is not a JSON array", golden.display()));
+    for (i, (got, want)) in events.iter().zip(expected).enumerate() {
+        assert_eq!(
+            got,
+            want,
+            "event {i} differs from {} (UPDATE_GOLDEN=1 rewrites it)",
+            golden.display()
+        );
+    }
+    assert_eq!(
+        events.len(),
+        expected.len(),
+        "{} holds {} events, the run published {}",
+        golden.display(),
+        expected.len(),
+        events.len()
+    );
+}
