@@ -213,7 +213,18 @@ impl<P: Protocol> Connection<P> {
         ));
         let wire = (!wire.is_empty()).then_some(wire);
         let message = self.message(kind, dir, start, end, wire_len, None, wire, ctx.config);
-        self.route(message, notes, ctx, out);
+        if kind == Kind::Request {
+            // The server never saw the end of it: no response will come.
+            ctx.counters.requests += 1;
+            ctx.counters.transactions += 1;
+            out(Transaction {
+                request: Some(message),
+                response: None,
+                notes,
+            });
+        } else {
+            self.route(message, notes, ctx, out);
+        }
     }
 
     /// Turns every complete frame held in `dir`'s stream into a message.
