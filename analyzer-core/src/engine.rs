@@ -16,7 +16,9 @@ use crate::protocol::Protocol;
 use crate::sink::Sink;
 use crate::time::Timestamp;
 
-/// How often (capture time) timeouts are checked.
+/// How often (capture time) timeouts are checked, at most: a request is
+/// published within this long (or the transaction timeout, if shorter) of its
+/// deadline.
 const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Analyzes the TCP connections of one protocol.
@@ -139,7 +141,8 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
         match self.next_sweep {
             Some(at) if now < at => {}
             _ => {
-                self.next_sweep = Some(now.add(SWEEP_INTERVAL));
+                let interval = SWEEP_INTERVAL.min(self.config.transaction_timeout);
+                self.next_sweep = Some(now.add(interval));
                 self.sweep(now);
             }
         }
@@ -148,6 +151,11 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
     /// Ends the input: every connection's unfinished messages and pending
     /// requests are published.
     pub fn finish(&mut self) {
+        // Requests whose timeout passed before the last packet are published
+        // as timed out, not as cut off by the end of the capture.
+        if let Some(now) = self.now {
+            self.sweep(now);
+        }
         let mut all: Vec<(u64, FlowKey)> = self.flows.iter().map(|(k, c)| (c.id, *k)).collect();
         all.sort_unstable_by_key(|(id, _)| *id);
         for (_, key) in all {

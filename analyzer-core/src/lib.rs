@@ -39,3 +39,5 @@ pub use engine::Engine;
 pub use event::Event;
 pub use sink::{NdjsonWriter, Sink};
 pub mod replay;
+#[cfg(feature = "cli")]
+pub mod cli;

@@ -55,7 +55,7 @@ pub enum ReadError {
     #[error("not a pcap or pcapng file (unknown magic number)")]
     NotPcap,
     /// The file ends in the middle of a header or record.
-    #[error("truncated capture: the file ends inside the record at byte offset {offset} (after packet {packets})")]
+    #[error("truncated capture: the file ends inside record {} at byte offset {offset}", packets + 1)]
     Truncated {
         /// Offset of the incomplete record.
         offset: u64,
@@ -63,7 +63,7 @@ pub enum ReadError {
         packets: u64,
     },
     /// A record claims to be larger than [`MAX_RECORD_SIZE`].
-    #[error("record at byte offset {offset} (after packet {packets}) is larger than the {MAX_RECORD_SIZE}-byte limit: corrupt length field?")]
+    #[error("record {} at byte offset {offset} is larger than the {MAX_RECORD_SIZE}-byte limit: corrupt length field?", packets + 1)]
     TooLarge {
         /// Offset of the record.
         offset: u64,
@@ -71,7 +71,7 @@ pub enum ReadError {
         packets: u64,
     },
     /// A record that cannot be parsed.
-    #[error("corrupt record at byte offset {offset} (after packet {packets}): {detail}")]
+    #[error("corrupt record {} at byte offset {offset}: {detail}", packets + 1)]
     Corrupt {
         /// Offset of the record.
         offset: u64,

@@ -125,6 +125,8 @@ pub trait Protocol: Serialize + Sized {
 pub mod __private {
     use super::*;
 
+    pub use bytes::Bytes;
+
     /// Splits a frame on its leading tag byte: returns the tag's kind and the
     /// rest of the frame (zero-copy).
     pub fn split_tag(payload: Bytes, tags: &[(u8, Kind)]) -> Result<(Kind, Bytes), ParseError> {

@@ -1,0 +1,14 @@
+use analyzer_core::{Kind, NetString, Protocol};
+use serde::Serialize;
+
+#[derive(Protocol, Serialize)]
+#[protocol(name = "echo")]
+#[delimiter(b'\n')]
+struct Message {
+    #[tag(request = b'>')]
+    #[tag(response = b'<')]
+    kind: Kind,
+    content: NetString,
+}
+
+fn main() {}

@@ -1,0 +1,12 @@
+use analyzer_core::{Kind, NetString, Protocol};
+use serde::Serialize;
+
+#[derive(Protocol, Serialize)]
+#[protocol(name = "echo")]
+struct Message {
+    #[tag(request = b'>')]
+    kind: Kind,
+    content: NetString,
+}
+
+fn main() {}

@@ -1,0 +1,13 @@
+use analyzer_core::{Kind, NetString, Protocol};
+use serde::Serialize;
+
+#[derive(Protocol, Serialize)]
+#[protocol(ports(3030))]
+#[delimiter(b'\n')]
+struct Message {
+    #[tag(request = b'>')]
+    kind: Kind,
+    content: NetString,
+}
+
+fn main() {}

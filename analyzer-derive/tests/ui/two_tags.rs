@@ -1,0 +1,15 @@
+use analyzer_core::{Kind, NetString, Protocol};
+use serde::Serialize;
+
+#[derive(Protocol, Serialize)]
+#[protocol(name = "echo")]
+#[delimiter(b'\n')]
+struct Message {
+    #[tag(request = b'>')]
+    kind: Kind,
+    #[tag(response = b'<')]
+    other: Kind,
+    content: NetString,
+}
+
+fn main() {}

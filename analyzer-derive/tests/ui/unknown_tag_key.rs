@@ -1,0 +1,13 @@
+use analyzer_core::{Kind, NetString, Protocol};
+use serde::Serialize;
+
+#[derive(Protocol, Serialize)]
+#[protocol(name = "echo")]
+#[delimiter(b'\n')]
+struct Message {
+    #[tag(request = b'>', reply = b'<', error = b'!')]
+    kind: Kind,
+    content: NetString,
+}
+
+fn main() {}
