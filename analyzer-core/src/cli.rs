@@ -66,24 +66,29 @@ pub struct Args {
 }
 
 fn positive_secs(text: &str) -> Result<f64, String> {
-    let secs: f64 = text.parse().map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    let secs: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
     if secs.is_finite() && secs > 0.0 && secs < 1e9 {
         Ok(secs)
     } else {
-        Err(format!("`{text}`: the timeout must be a positive number of seconds"))
+        Err(format!(
+            "`{text}`: the timeout must be a positive number of seconds"
+        ))
     }
 }
 
 impl Args {
     /// The engine configuration these options describe.
     pub fn config(&self) -> Config {
-        let mut config = Config::default();
-        config.ports = self.ports.clone();
-        config.send_request = self.send_request;
-        config.send_response = self.send_response;
-        config.transaction_timeout = Duration::from_secs_f64(self.transaction_timeout);
-        config.max_message_size = self.max_message_size;
-        config
+        Config {
+            ports: self.ports.clone(),
+            send_request: self.send_request,
+            send_response: self.send_response,
+            transaction_timeout: Duration::from_secs_f64(self.transaction_timeout),
+            max_message_size: self.max_message_size,
+            ..Config::default()
+        }
     }
 }
 
@@ -96,7 +101,7 @@ pub fn main<P: Protocol>(name: &str) -> ExitCode {
             print_counters(&args, &counters);
             ExitCode::SUCCESS
         }
-        Err((message, counters)) => {
+        Err(Failure { message, counters }) => {
             if let Some(counters) = counters {
                 print_counters(&args, &counters);
             }
@@ -113,20 +118,35 @@ fn print_counters(args: &Args, counters: &Counters) {
     }
 }
 
-type Failure = (String, Option<Counters>);
+/// Why a run failed: a one-line message, and the counters when the analysis
+/// ran (a read error part-way, an output error).
+#[derive(Debug)]
+pub struct Failure {
+    /// What went wrong, naming the file and where.
+    pub message: String,
+    /// The counters at the end, if the engine ran.
+    pub counters: Option<Box<Counters>>,
+}
+
+fn fail(message: String, counters: Option<Counters>) -> Failure {
+    Failure {
+        message,
+        counters: counters.map(Box::new),
+    }
+}
 
 /// Runs the beat with parsed options; returns the counters, or a one-line
 /// error message (with the counters when the analysis ran).
 pub fn run<P: Protocol>(args: &Args) -> Result<Counters, Failure> {
     let file = args.read.display();
     let mut reader = PcapReader::open(&args.read).map_err(|e| match e {
-        OpenError::Open(err) => (format!("{file}: cannot open: {err}"), None),
-        OpenError::Read(err) => (format!("{file}: {err}"), None),
+        OpenError::Open(err) => fail(format!("{file}: cannot open: {err}"), None),
+        OpenError::Read(err) => fail(format!("{file}: {err}"), None),
     })?;
     let out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(
             File::create(path)
-                .map_err(|e| (format!("{}: cannot create: {e}", path.display()), None))?,
+                .map_err(|e| fail(format!("{}: cannot create: {e}", path.display()), None))?,
         ),
         None => Box::new(io::stdout().lock()),
     };
@@ -136,11 +156,11 @@ pub fn run<P: Protocol>(args: &Args) -> Result<Counters, Failure> {
     let counters = engine.counters().clone();
     let written = engine.into_sink().finish();
     if let Err(err) = written {
-        return Err((format!("writing events: {err}"), Some(counters)));
+        return Err(fail(format!("writing events: {err}"), Some(counters)));
     }
     match read {
         Ok(()) => Ok(counters),
-        Err(err) => Err((format!("{file}: {err}"), Some(counters))),
+        Err(err) => Err(fail(format!("{file}: {err}"), Some(counters))),
     }
 }
 

@@ -21,28 +21,28 @@ pub(crate) struct Ctx<'a> {
 
 /// How a stream ended, for the note on a message it cut short.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum End {
+pub(crate) enum Close {
     Fin,
     Rst,
     Idle,
     EndOfInput,
 }
 
-impl End {
+impl Close {
     fn cut_by(self) -> &'static str {
         match self {
-            End::Fin => "FIN",
-            End::Rst => "RST",
-            End::Idle => "idle expiry",
-            End::EndOfInput => "the end of the capture",
+            Close::Fin => "FIN",
+            Close::Rst => "RST",
+            Close::Idle => "idle expiry",
+            Close::EndOfInput => "the end of the capture",
         }
     }
 
     fn unanswered(self) -> Unanswered {
         match self {
-            End::Fin | End::Rst => Unanswered::Closed,
-            End::Idle => Unanswered::Idle,
-            End::EndOfInput => Unanswered::EndOfInput,
+            Close::Fin | Close::Rst => Unanswered::Closed,
+            Close::Idle => Unanswered::Idle,
+            Close::EndOfInput => Unanswered::EndOfInput,
         }
     }
 }
@@ -129,14 +129,14 @@ impl<P: Protocol> Connection<P> {
             self.drain(dir, ctx, out);
         }
         if seg.flags.rst {
-            self.close(End::Rst, ctx, out);
+            self.close(Close::Rst, ctx, out);
             return true;
         }
         if seg.flags.fin && !self.sides[index(dir)].fin {
             let side = &mut self.sides[index(dir)];
             side.fin = true;
             side.next_seq = Some(seq.wrapping_add(seg.payload.len() as u32).wrapping_add(1));
-            self.end_stream(dir, End::Fin, ctx, out);
+            self.end_stream(dir, Close::Fin, ctx, out);
             if dir == Direction::FromServer {
                 // No response can come any more.
                 let outcome = self.correlator.flush(Unanswered::Closed, out);
@@ -168,7 +168,7 @@ impl<P: Protocol> Connection<P> {
     /// published.
     pub(crate) fn close(
         &mut self,
-        why: End,
+        why: Close,
         ctx: &mut Ctx<'_>,
         out: &mut impl FnMut(Transaction<P>),
     ) {
@@ -182,7 +182,7 @@ impl<P: Protocol> Connection<P> {
     fn end_stream(
         &mut self,
         dir: Direction,
-        why: End,
+        why: Close,
         ctx: &mut Ctx<'_>,
         out: &mut impl FnMut(Transaction<P>),
     ) {

@@ -139,7 +139,7 @@ impl<P> Correlator<P> {
     ) -> Outcome {
         let mut outcome = Outcome::default();
         while let Some(front) = self.pending.front() {
-            if now < front.request.end.add(timeout) {
+            if now < front.request.end + timeout {
                 break;
             }
             outcome.unanswered += self.flush_one(Unanswered::Timeout(timeout), out);
@@ -151,7 +151,7 @@ impl<P> Correlator<P> {
     pub(crate) fn has_expired(&self, now: Timestamp, timeout: Duration) -> bool {
         self.pending
             .front()
-            .is_some_and(|front| now >= front.request.end.add(timeout))
+            .is_some_and(|front| now >= front.request.end + timeout)
     }
 
     /// Publishes every pending request, unanswered.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::Config;
-use crate::connection::{Connection, Ctx, End};
+use crate::connection::{Close, Connection, Ctx};
 use crate::counters::Counters;
 use crate::decode::{decode_tcp, DecodeError, LinkType, TcpSegment};
 use crate::event::Event;
@@ -142,7 +142,7 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
             Some(at) if now < at => {}
             _ => {
                 let interval = SWEEP_INTERVAL.min(self.config.transaction_timeout);
-                self.next_sweep = Some(now.add(interval));
+                self.next_sweep = Some(now + interval);
                 self.sweep(now);
             }
         }
@@ -164,7 +164,7 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
                 let flow = conn.flow.clone();
                 let (mut ctx, mut out) =
                     split(&self.config, &mut self.counters, &mut self.sink, &flow);
-                conn.close(End::EndOfInput, &mut ctx, &mut out);
+                conn.close(Close::EndOfInput, &mut ctx, &mut out);
             }
         }
     }
@@ -174,7 +174,7 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
         let mut due: Vec<(u64, FlowKey)> = self
             .flows
             .iter()
-            .filter(|(_, c)| c.has_expired(now, &self.config) || now >= c.last_seen.add(idle))
+            .filter(|(_, c)| c.has_expired(now, &self.config) || now >= c.last_seen + idle)
             .map(|(k, c)| (c.id, *k))
             .collect();
         due.sort_unstable_by_key(|(id, _)| *id);
@@ -185,8 +185,8 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
             let flow = conn.flow.clone();
             let (mut ctx, mut out) = split(&self.config, &mut self.counters, &mut self.sink, &flow);
             conn.expire(now, &mut ctx, &mut out);
-            if now >= conn.last_seen.add(idle) {
-                conn.close(End::Idle, &mut ctx, &mut out);
+            if now >= conn.last_seen + idle {
+                conn.close(Close::Idle, &mut ctx, &mut out);
                 ctx.counters.connections_expired += 1;
                 self.flows.remove(&key);
             }

@@ -38,6 +38,6 @@ pub use counters::Counters;
 pub use engine::Engine;
 pub use event::Event;
 pub use sink::{NdjsonWriter, Sink};
-pub mod replay;
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod replay;

@@ -55,7 +55,10 @@ pub struct Replay {
 /// Analyzes a whole capture file with protocol `P` and returns its events as
 /// JSON. A read error after some packets is an error (use [`feed`] to keep
 /// the events published before it).
-pub fn replay_file<P: Protocol>(path: impl AsRef<Path>, config: Config) -> Result<Replay, OpenError> {
+pub fn replay_file<P: Protocol>(
+    path: impl AsRef<Path>,
+    config: Config,
+) -> Result<Replay, OpenError> {
     let mut events = Vec::new();
     let mut reader = PcapReader::open(path)?;
     let mut engine = Engine::new(config, |event: Event<P>| {

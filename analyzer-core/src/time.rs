@@ -31,12 +31,6 @@ impl Timestamp {
         self.0
     }
 
-    /// The time `d` later (saturating).
-    pub fn add(self, d: Duration) -> Self {
-        let d = i64::try_from(d.as_nanos()).unwrap_or(i64::MAX);
-        Timestamp(self.0.saturating_add(d))
-    }
-
     /// Nanoseconds from `earlier` to `self`; 0 if `earlier` is later
     /// (captures can carry timestamps that go backwards).
     pub fn nanos_since(self, earlier: Timestamp) -> u64 {
@@ -57,6 +51,15 @@ impl Timestamp {
             Some(t) => t.to_rfc3339_opts(format, true),
             None => format!("{secs}.{nanos:09}"),
         }
+    }
+}
+
+/// The time `d` later (saturating).
+impl std::ops::Add<Duration> for Timestamp {
+    type Output = Timestamp;
+    fn add(self, d: Duration) -> Timestamp {
+        let d = i64::try_from(d.as_nanos()).unwrap_or(i64::MAX);
+        Timestamp(self.0.saturating_add(d))
     }
 }
 
@@ -86,6 +89,6 @@ mod tests {
         let b = Timestamp::from_nanos(25);
         assert_eq!(b.nanos_since(a), 15);
         assert_eq!(a.nanos_since(b), 0);
-        assert_eq!(a.add(Duration::from_nanos(5)), Timestamp::from_nanos(15));
+        assert_eq!(a + Duration::from_nanos(5), Timestamp::from_nanos(15));
     }
 }

@@ -14,7 +14,11 @@ fn row(status: &str, req: &str, resp: &str, note: &str) -> (String, String, Stri
 #[test]
 fn pipelined_requests_pair_in_order_with_ecs_fields() {
     let mut c = Conn::new(CLIENT, SERVER);
-    c.handshake().client(b">a\n>bb\n").wait_ms(5).server(b"<a\n").server(b"!bb\n");
+    c.handshake()
+        .client(b">a\n>bb\n")
+        .wait_ms(5)
+        .server(b"<a\n")
+        .server(b"!bb\n");
     c.client_fin().server_fin();
     let r = run(Config::default(), &c.packets);
     assert_eq!(
@@ -39,7 +43,10 @@ fn pipelined_requests_pair_in_order_with_ecs_fields() {
     assert_eq!(e["network"]["type"], "ipv4");
     assert_eq!(e["line"]["request"]["kind"], "request");
     assert_eq!(e["line"]["response"]["kind"], "response");
-    assert!(e["network"]["community_id"].as_str().unwrap().starts_with("1:"));
+    assert!(e["network"]["community_id"]
+        .as_str()
+        .unwrap()
+        .starts_with("1:"));
     assert!(e.get("request").is_none() && e.get("response").is_none());
     assert_eq!(r.events[1]["line"]["response"]["kind"], "error");
     assert_eq!(r.counters.connections_closed, 1);
@@ -90,12 +97,21 @@ fn other_ports_are_counted_not_analyzed() {
 #[test]
 fn unanswered_request_times_out_in_capture_time() {
     let mut c = Conn::new(CLIENT, SERVER);
-    c.handshake().client(b">slow\n").wait_ms(11_000).client(b">next\n").server(b"<next\n");
+    c.handshake()
+        .client(b">slow\n")
+        .wait_ms(11_000)
+        .client(b">next\n")
+        .server(b"<next\n");
     let r = run(Config::default(), &c.packets);
     assert_eq!(
         summary(&r.events),
         vec![
-            row("Error", "slow", "-", "no response within the transaction timeout (10s)"),
+            row(
+                "Error",
+                "slow",
+                "-",
+                "no response within the transaction timeout (10s)"
+            ),
             row("OK", "next", "next", "-"),
         ]
     );
@@ -105,7 +121,10 @@ fn unanswered_request_times_out_in_capture_time() {
 #[test]
 fn partial_line_cut_by_fin_and_pending_request_flushed_on_server_fin() {
     let mut c = Conn::new(CLIENT, SERVER);
-    c.handshake().client(b">one\n>par").client_fin().server_fin();
+    c.handshake()
+        .client(b">one\n>par")
+        .client_fin()
+        .server_fin();
     let r = run(Config::default(), &c.packets);
     assert_eq!(
         summary(&r.events),
@@ -128,7 +147,11 @@ fn partial_line_cut_by_fin_and_pending_request_flushed_on_server_fin() {
 #[test]
 fn reset_flushes_everything() {
     let mut c = Conn::new(CLIENT, SERVER);
-    c.handshake().client(b">a\n").server(b"<a\n").client(b">b\n").client_rst();
+    c.handshake()
+        .client(b">a\n")
+        .server(b"<a\n")
+        .client(b">b\n")
+        .client_rst();
     let r = run(Config::default(), &c.packets);
     assert_eq!(
         summary(&r.events),
@@ -161,7 +184,10 @@ fn end_of_input_flushes_pending_and_partial() {
 fn over_long_line_is_noted_and_the_next_messages_analyzed() {
     let mut c = Conn::new(CLIENT, SERVER);
     let long = [b">".as_slice(), &[b'x'; 100], b"\n"].concat();
-    c.handshake().client(&long[..50]).client(&long[50..]).client(b">ok\n");
+    c.handshake()
+        .client(&long[..50])
+        .client(&long[50..])
+        .client(b">ok\n");
     c.server(b"!too long\n").server(b"<ok\n");
     let mut config = Config::default();
     config.max_message_size = 64;
@@ -189,7 +215,12 @@ fn unparseable_frame_is_published_as_its_direction_s_role() {
     let r = run(Config::default(), &c.packets);
     assert_eq!(
         summary(&r.events),
-        vec![row("Error", "-", "hello", "unparseable request: unknown tag byte b'h'")]
+        vec![row(
+            "Error",
+            "-",
+            "hello",
+            "unparseable request: unknown tag byte b'h'"
+        )]
     );
     assert_eq!(r.counters.messages_unparsed, 1);
 }
@@ -201,13 +232,21 @@ fn retransmissions_are_delivered_once_and_gaps_noted() {
     let dup = c.packets.last().unwrap().clone();
     c.packets.push(dup);
     c.server(b"<a\n").client(b">b");
-    c.client_skip(3).client(b"c\n>d\n").server(b"<bxc\n").server(b"<d\n");
+    c.client_skip(3)
+        .client(b"c\n>d\n")
+        .server(b"<bxc\n")
+        .server(b"<d\n");
     let r = run(Config::default(), &c.packets);
     assert_eq!(
         summary(&r.events),
         vec![
             row("OK", "a", "a", "-"),
-            row("Error", "-", "bxc", "packet loss while capturing the request (3 bytes lost)"),
+            row(
+                "Error",
+                "-",
+                "bxc",
+                "packet loss while capturing the request (3 bytes lost)"
+            ),
             row("OK", "d", "d", "-"),
         ]
     );
@@ -248,7 +287,12 @@ fn idle_connections_expire_and_publish_what_they_hold() {
     assert_eq!(
         summary(&r.events),
         vec![
-            row("Error", "a", "-", "connection expired (idle) before the response"),
+            row(
+                "Error",
+                "a",
+                "-",
+                "connection expired (idle) before the response"
+            ),
             row("OK", "b", "b", "-"),
         ]
     );

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("data")
+        .join(name)
 }
 
 fn beat(args: &[&str]) -> Output {
@@ -29,8 +31,10 @@ fn prints_one_event_per_line_and_the_counters_on_stderr() {
     let out = beat(&["-r", data("plain.pcap").to_str().unwrap()]);
     assert!(out.status.success());
     let stdout = text(&out.stdout);
-    let events: Vec<serde_json::Value> =
-        stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let events: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(events.len(), 3);
     assert_eq!(events[2]["echo"]["request"]["content"], "echo me");
     let counters: serde_json::Value = serde_json::from_str(text(&out.stderr).trim()).unwrap();
@@ -60,7 +64,12 @@ fn writes_to_a_file_with_options() {
 
 #[test]
 fn other_ports_publish_nothing() {
-    let out = beat(&["-r", data("plain.pcap").to_str().unwrap(), "--ports", "4000"]);
+    let out = beat(&[
+        "-r",
+        data("plain.pcap").to_str().unwrap(),
+        "--ports",
+        "4000",
+    ]);
     assert!(out.status.success());
     assert!(out.stdout.is_empty());
     assert!(text(&out.stderr).contains("\"packets_other_ports\":14"));
@@ -78,7 +87,12 @@ fn truncated_file_publishes_what_it_read_then_fails_with_one_line() {
     let stderr = text(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.starts_with("echo-beat: "), "{stderr}");
-    assert!(stderr.contains("truncated.pcap: truncated capture: the file ends inside record 61 at byte offset"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "truncated.pcap: truncated capture: the file ends inside record 61 at byte offset"
+        ),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -93,7 +107,9 @@ fn missing_or_non_pcap_files_fail_with_one_line() {
     std::fs::write(&path, b"this is not a capture file at all").unwrap();
     let out = beat(&["-r", path.to_str().unwrap(), "--no-counters"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).ends_with("not.pcap: not a pcap or pcapng file (unknown magic number)\n"));
+    assert!(
+        text(&out.stderr).ends_with("not.pcap: not a pcap or pcapng file (unknown magic number)\n")
+    );
     let empty = temp("empty.pcap");
     std::fs::write(&empty, b"").unwrap();
     let out = beat(&["-r", empty.to_str().unwrap(), "--no-counters"]);

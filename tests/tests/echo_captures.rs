@@ -10,7 +10,9 @@ use echo::EchoMessage;
 use serde_json::Value;
 
 fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../echo/data").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../echo/data")
+        .join(name)
 }
 
 fn golden(name: &str) -> PathBuf {
@@ -56,7 +58,11 @@ fn plain() {
     let run = replay("plain.pcap");
     assert_eq!(
         lines(&run),
-        ["OK hello(7) -> hello(7)", "OK world(7) -> world(7)", "OK echo me(9) -> echo me(9)"]
+        [
+            "OK hello(7) -> hello(7)",
+            "OK world(7) -> world(7)",
+            "OK echo me(9) -> echo me(9)"
+        ]
     );
     let e = &run.events[0];
     assert_eq!(e["type"], "echo");
@@ -111,7 +117,10 @@ fn split() {
     let run = replay("split.pcap");
     assert_eq!(
         lines(&run),
-        ["OK split one(11) -> split one(11)", "OK split two(11) -> split two(11)"]
+        [
+            "OK split one(11) -> split one(11)",
+            "OK split two(11) -> split two(11)"
+        ]
     );
     // The request started with its first segment, ~50 ms before the answer.
     let ms = run.events[0]["event"]["duration"].as_u64().unwrap() / 1_000_000;
@@ -143,7 +152,10 @@ fn concurrent() {
     for e in &run.events {
         let req = e["echo"]["request"]["content"].as_str().unwrap();
         let resp = e["echo"]["response"]["content"].as_str().unwrap();
-        assert_eq!(req, resp, "answers pair with their own connection's requests");
+        assert_eq!(
+            req, resp,
+            "answers pair with their own connection's requests"
+        );
         assert_eq!(e["status"], "OK");
     }
     // Each connection's three requests, in order, on one client port.
@@ -151,11 +163,21 @@ fn concurrent() {
         let mine: Vec<&Value> = run
             .events
             .iter()
-            .filter(|e| e["echo"]["request"]["content"].as_str().unwrap().starts_with(&format!("conn {c} ")))
+            .filter(|e| {
+                e["echo"]["request"]["content"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("conn {c} "))
+            })
             .collect();
-        let reqs: Vec<&str> = mine.iter().map(|e| e["echo"]["request"]["content"].as_str().unwrap()).collect();
+        let reqs: Vec<&str> = mine
+            .iter()
+            .map(|e| e["echo"]["request"]["content"].as_str().unwrap())
+            .collect();
         assert_eq!(reqs, [1, 2, 3].map(|r| format!("conn {c} req {r}")));
-        assert!(mine.iter().all(|e| e["client"]["port"] == mine[0]["client"]["port"]));
+        assert!(mine
+            .iter()
+            .all(|e| e["client"]["port"] == mine[0]["client"]["port"]));
     }
     assert_golden(&run.events, golden("concurrent"));
 }

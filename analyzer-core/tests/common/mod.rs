@@ -3,7 +3,9 @@
 #![allow(dead_code)]
 
 use analyzer_core::decode::LinkType;
-use analyzer_core::{Config, Direction, Engine, Event, Framing, Kind, NetString, ParseError, Protocol};
+use analyzer_core::{
+    Config, Direction, Engine, Event, Framing, Kind, NetString, ParseError, Protocol,
+};
 use bytes::Bytes;
 use etherparse::PacketBuilder;
 use serde::Serialize;
@@ -24,7 +26,11 @@ impl Protocol for Line {
     fn parse(payload: Bytes, _direction: Direction) -> Result<Self, ParseError> {
         let (kind, rest) = analyzer_core::__private::split_tag(
             payload,
-            &[(b'>', Kind::Request), (b'<', Kind::Response), (b'!', Kind::Error)],
+            &[
+                (b'>', Kind::Request),
+                (b'<', Kind::Response),
+                (b'!', Kind::Error),
+            ],
         )?;
         Ok(Line {
             kind,
@@ -61,7 +67,15 @@ impl Conn {
         }
     }
 
-    fn push(&mut self, from_client: bool, payload: &[u8], syn: bool, ack: bool, fin: bool, rst: bool) -> &mut Self {
+    fn push(
+        &mut self,
+        from_client: bool,
+        payload: &[u8],
+        syn: bool,
+        ack: bool,
+        fin: bool,
+        rst: bool,
+    ) -> &mut Self {
         let (src, dst, i) = if from_client {
             (self.client, self.server, 0)
         } else {
@@ -131,7 +145,9 @@ pub struct Run {
 /// Runs packets (time in ms) through an engine for [`Line`].
 pub fn run(config: Config, packets: &[(i64, Vec<u8>)]) -> Run {
     let mut events = Vec::new();
-    let mut engine = Engine::new(config, |e: Event<Line>| events.push(serde_json::to_value(&e).unwrap()));
+    let mut engine = Engine::new(config, |e: Event<Line>| {
+        events.push(serde_json::to_value(&e).unwrap())
+    });
     for (ms, data) in packets {
         let ts = analyzer_core::Timestamp::from_nanos(1_700_000_000_000_000_000 + ms * 1_000_000);
         engine.packet(ts, LinkType::Ethernet, data);
