@@ -5,7 +5,7 @@
 
 use std::net::IpAddr;
 
-use etherparse::{err::packet::SliceError, NetSlice, SlicedPacket, TransportSlice};
+use etherparse::{err::packet::SliceError, EtherType, NetSlice, SlicedPacket, TransportSlice};
 
 /// The link layer of a capture (its pcap `LINKTYPE_*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -105,7 +105,16 @@ pub enum DecodeError {
 pub fn decode_tcp(link: LinkType, data: &[u8]) -> Result<TcpSegment<'_>, DecodeError> {
     let sliced = match link {
         LinkType::Ethernet => SlicedPacket::from_ethernet(data),
-        LinkType::LinuxSll => SlicedPacket::from_linux_sll(data),
+        // etherparse's SLL parser refuses some ARP hardware types that
+        // `tcpdump -i any` records (772, loopback); the header is a fixed 16
+        // bytes ending with the ether type, so hand the rest to etherparse.
+        LinkType::LinuxSll => {
+            let (header, rest) = data
+                .split_at_checked(16)
+                .ok_or_else(|| DecodeError::Truncated("Linux cooked header".into()))?;
+            let ether_type = u16::from_be_bytes([header[14], header[15]]);
+            SlicedPacket::from_ether_type(EtherType(ether_type), rest)
+        }
         LinkType::RawIp => SlicedPacket::from_ip(data),
         LinkType::Null => {
             let ip = data
@@ -220,5 +229,63 @@ mod tests {
             decode_tcp(LinkType::Unsupported(147), &packet).unwrap_err(),
             DecodeError::UnsupportedLink(147)
         );
+    }
+
+    #[test]
+    fn decodes_vlan_qinq_and_ipv6() {
+        use etherparse::VlanId;
+        let vid = |v| VlanId::try_new(v).unwrap();
+        let mut single = Vec::new();
+        PacketBuilder::ethernet2([1; 6], [2; 6])
+            .single_vlan(vid(10))
+            .ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+            .tcp(1, 3030, 0, 100)
+            .write(&mut single, b"v")
+            .unwrap();
+        assert_eq!(
+            decode_tcp(LinkType::Ethernet, &single).unwrap().payload,
+            b"v"
+        );
+        let mut double = Vec::new();
+        PacketBuilder::ethernet2([1; 6], [2; 6])
+            .double_vlan(vid(10), vid(20))
+            .ipv6([1; 16], [2; 16], 64)
+            .tcp(1, 3030, 0, 100)
+            .write(&mut double, b"qq")
+            .unwrap();
+        let seg = decode_tcp(LinkType::Ethernet, &double).unwrap();
+        assert_eq!(seg.payload, b"qq");
+        assert!(seg.src.0.is_ipv6());
+    }
+
+    #[test]
+    fn udp_and_non_ip_are_not_tcp() {
+        let mut udp = Vec::new();
+        PacketBuilder::ethernet2([1; 6], [2; 6])
+            .ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+            .udp(1, 2)
+            .write(&mut udp, b"x")
+            .unwrap();
+        assert_eq!(
+            decode_tcp(LinkType::Ethernet, &udp),
+            Err(DecodeError::NotTcp)
+        );
+    }
+
+    #[test]
+    fn linux_cooked_loopback_is_decoded() {
+        // SLL header as `tcpdump -i any` writes it for `lo`: ARP hardware
+        // type 772, then the IPv4 ether type.
+        let packet = tcp_packet(b"sll");
+        let mut sll = vec![0, 0, 3, 4, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0];
+        sll.extend_from_slice(&packet[14..]);
+        assert_eq!(
+            decode_tcp(LinkType::LinuxSll, &sll).unwrap().payload,
+            b"sll"
+        );
+        assert!(matches!(
+            decode_tcp(LinkType::LinuxSll, &sll[..10]),
+            Err(DecodeError::Truncated(_))
+        ));
     }
 }

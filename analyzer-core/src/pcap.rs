@@ -263,86 +263,81 @@ impl<'r> PcapReader<'r> {
 
 /// Interprets one block; packet data is returned as a range of the buffer.
 fn step(interfaces: &mut Vec<Interface>, block: PcapBlockOwned<'_>, base: usize) -> Step {
-    {
-        let locate = |data: &[u8]| data.as_ptr() as usize - base;
-        match block {
-            PcapBlockOwned::LegacyHeader(header) => {
-                *interfaces = vec![Interface {
-                    link: LinkType::from_linktype(header.network.0 as u32),
-                    units_per_sec: if header.is_nanosecond_precision() {
-                        1_000_000_000
-                    } else {
-                        1_000_000
-                    },
-                    offset_secs: 0,
-                }];
-                Step::Skip
-            }
-            PcapBlockOwned::Legacy(record) => {
-                let iface = interfaces.first().copied().unwrap_or(Interface {
-                    link: LinkType::Ethernet,
-                    units_per_sec: 1_000_000,
-                    offset_secs: 0,
-                });
-                let units =
-                    u64::from(record.ts_sec) * iface.units_per_sec + u64::from(record.ts_usec);
-                Step::Packet {
-                    start: locate(record.data),
-                    len: record.data.len(),
-                    ts: iface.timestamp(units),
-                    link: iface.link,
-                    orig_len: record.origlen,
-                }
-            }
-            PcapBlockOwned::NG(Block::SectionHeader(_)) => {
-                interfaces.clear();
-                Step::Skip
-            }
-            PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
-                interfaces.push(Interface {
-                    link: LinkType::from_linktype(idb.linktype.0 as u32),
-                    units_per_sec: idb.ts_resolution().unwrap_or(1_000_000).max(1),
-                    offset_secs: idb.ts_offset(),
-                });
-                Step::Skip
-            }
-            PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
-                let iface = interface(interfaces, epb.if_id as usize);
-                let units = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
-                let len = (epb.caplen as usize).min(epb.data.len());
-                Step::Packet {
-                    start: locate(epb.data),
-                    len,
-                    ts: iface.timestamp(units),
-                    link: iface.link,
-                    orig_len: epb.origlen,
-                }
-            }
-            PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
-                let iface = interface(interfaces, 0);
-                Step::Packet {
-                    start: locate(spb.data),
-                    len: spb.data.len().min(spb.origlen as usize),
-                    ts: Timestamp::default(),
-                    link: iface.link,
-                    orig_len: spb.origlen,
-                }
-            }
-            PcapBlockOwned::NG(_) => Step::Skip,
+    let locate = |data: &[u8]| data.as_ptr() as usize - base;
+    match block {
+        PcapBlockOwned::LegacyHeader(header) => {
+            *interfaces = vec![Interface {
+                link: LinkType::from_linktype(header.network.0 as u32),
+                units_per_sec: if header.is_nanosecond_precision() {
+                    1_000_000_000
+                } else {
+                    1_000_000
+                },
+                offset_secs: 0,
+            }];
+            Step::Skip
         }
+        PcapBlockOwned::Legacy(record) => {
+            let iface = interfaces.first().copied().unwrap_or(Interface {
+                link: LinkType::Ethernet,
+                units_per_sec: 1_000_000,
+                offset_secs: 0,
+            });
+            let units = u64::from(record.ts_sec) * iface.units_per_sec + u64::from(record.ts_usec);
+            Step::Packet {
+                start: locate(record.data),
+                len: record.data.len(),
+                ts: iface.timestamp(units),
+                link: iface.link,
+                orig_len: record.origlen,
+            }
+        }
+        PcapBlockOwned::NG(Block::SectionHeader(_)) => {
+            interfaces.clear();
+            Step::Skip
+        }
+        PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
+            interfaces.push(Interface {
+                link: LinkType::from_linktype(idb.linktype.0 as u32),
+                units_per_sec: idb.ts_resolution().unwrap_or(1_000_000).max(1),
+                offset_secs: idb.ts_offset(),
+            });
+            Step::Skip
+        }
+        PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
+            let iface = interface(interfaces, epb.if_id as usize);
+            let units = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
+            let len = (epb.caplen as usize).min(epb.data.len());
+            Step::Packet {
+                start: locate(epb.data),
+                len,
+                ts: iface.timestamp(units),
+                link: iface.link,
+                orig_len: epb.origlen,
+            }
+        }
+        PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
+            let iface = interface(interfaces, 0);
+            Step::Packet {
+                start: locate(spb.data),
+                len: spb.data.len().min(spb.origlen as usize),
+                ts: Timestamp::default(),
+                link: iface.link,
+                orig_len: spb.origlen,
+            }
+        }
+        PcapBlockOwned::NG(_) => Step::Skip,
     }
 }
 
 /// The interface a pcapng packet refers to; an unknown id gives a link
 /// type that decodes to "unsupported link".
 fn interface(interfaces: &[Interface], id: usize) -> Interface {
-    {
-        interfaces.get(id).copied().unwrap_or(Interface {
-            link: LinkType::Unsupported(u32::MAX),
-            units_per_sec: 1_000_000,
-            offset_secs: 0,
-        })
-    }
+    interfaces.get(id).copied().unwrap_or(Interface {
+        link: LinkType::Unsupported(u32::MAX),
+        units_per_sec: 1_000_000,
+        offset_secs: 0,
+    })
 }
 
 impl Interface {
@@ -373,5 +368,86 @@ fn classify(err: PcapError<&[u8]>) -> Next {
         PcapError::HeaderNotRecognized => Next::Corrupt("unrecognized block".into()),
         PcapError::NomError(_, kind) => Next::Corrupt(format!("parse error ({kind:?})")),
         PcapError::OwnedNomError(_, kind) => Next::Corrupt(format!("parse error ({kind:?})")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A classic pcap header (little endian, microseconds, Ethernet).
+    fn header(magic: u32) -> Vec<u8> {
+        let mut h = Vec::new();
+        h.extend_from_slice(&magic.to_le_bytes());
+        h.extend_from_slice(&2u16.to_le_bytes());
+        h.extend_from_slice(&4u16.to_le_bytes());
+        h.extend_from_slice(&[0; 8]);
+        h.extend_from_slice(&65535u32.to_le_bytes());
+        h.extend_from_slice(&1u32.to_le_bytes());
+        h
+    }
+
+    fn record(secs: u32, frac: u32, data: &[u8], caplen: u32) -> Vec<u8> {
+        let mut r = Vec::new();
+        for v in [secs, frac, caplen, data.len() as u32] {
+            r.extend_from_slice(&v.to_le_bytes());
+        }
+        r.extend_from_slice(data);
+        r
+    }
+
+    #[test]
+    fn reads_records_with_micro_and_nanosecond_timestamps() {
+        for (magic, frac, nanos) in [(0xa1b2c3d4u32, 250_000, 250_000_000), (0xa1b23c4d, 7, 7)] {
+            let mut file = header(magic);
+            file.extend(record(100, frac, b"abc", 3));
+            let mut reader = PcapReader::new(&file[..]).unwrap();
+            let p = reader.next_packet().unwrap().unwrap();
+            assert_eq!(
+                (p.number, p.data, p.link),
+                (1, &b"abc"[..], LinkType::Ethernet)
+            );
+            assert_eq!(p.ts, Timestamp::from_secs_nanos(100, nanos));
+            assert!(reader.next_packet().unwrap().is_none());
+            assert_eq!(reader.bytes_read(), file.len() as u64);
+        }
+    }
+
+    #[test]
+    fn a_record_claiming_4_gb_is_refused_without_allocating_it() {
+        let mut file = header(0xa1b2c3d4);
+        file.extend(record(1, 0, b"ok", 2));
+        let mut huge = record(2, 0, b"", 0xffff_fff0);
+        huge.extend_from_slice(&[0; 64]);
+        file.extend(huge);
+        let mut reader = PcapReader::new(&file[..]).unwrap();
+        assert!(reader.next_packet().unwrap().is_some());
+        let err = reader.next_packet().unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ReadError::TooLarge {
+                    offset: 42,
+                    packets: 1
+                } | ReadError::Truncated {
+                    offset: 42,
+                    packets: 1
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn empty_and_foreign_files_are_named_as_such() {
+        assert!(matches!(PcapReader::new(&b""[..]), Err(ReadError::Empty)));
+        assert!(matches!(
+            PcapReader::new(&b"GET / HTTP/1.1\r\n\r\n and more bytes"[..]),
+            Err(ReadError::NotPcap)
+        ));
+        assert!(matches!(
+            PcapReader::new(&header(0xa1b2c3d4)[..10]),
+            Err(ReadError::Truncated { .. })
+        ));
     }
 }

@@ -246,3 +246,28 @@ fn send_request_and_send_response_publish_the_raw_lines() {
     let plain = replay("plain.pcap");
     assert!(plain.events[0].get("request").is_none());
 }
+
+#[test]
+fn over_long_lines_are_noted_and_the_following_messages_analyzed() {
+    // pipelined.pcap with a 7-byte limit: `>req 1\n`..`>req 9\n` fit, the
+    // 8-byte `>req 10\n`.. do not. The 50 requests share one segment, so
+    // after each dropped line the stream must pick up at the next one.
+    let mut config = Config::default();
+    config.max_message_size = 7;
+    let run = replay_file::<EchoMessage>(data("pipelined.pcap"), config).unwrap();
+    let got = lines(&run);
+    assert_eq!(got.len(), 50);
+    for (i, l) in got.iter().enumerate().take(9) {
+        let n = i + 1;
+        assert_eq!(l, &format!("OK req {n}(7) -> req {n}(7)"));
+    }
+    for l in &got[9..] {
+        assert_eq!(
+            l,
+            "Error ?(8) -> ?(8) [request of 8 bytes exceeds the maximum message size (7 bytes): not analyzed; \
+             response of 8 bytes exceeds the maximum message size (7 bytes): not analyzed]"
+        );
+    }
+    assert_eq!(run.counters.messages_too_long, 82);
+    assert_eq!(run.counters.transactions_answered, 50);
+}

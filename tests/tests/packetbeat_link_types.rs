@@ -1,0 +1,101 @@
+//! Packetbeat's own captures (`../shared/pcaps/packetbeat/`, not in this
+//! repository) through the engine: every link type they use decodes, and
+//! their connections are tracked. Ignored by default because a fresh clone
+//! has no `../shared`; `.ci/run` runs them with `--ignored`.
+
+use std::path::PathBuf;
+
+use analyzer_core::replay::replay_file;
+use analyzer_core::{Config, Direction, Framing, Kind, NetString, ParseError, Protocol};
+use bytes::Bytes;
+use serde::Serialize;
+
+/// CRLF-delimited lines, classified by direction (HTTP headers, RESP).
+#[derive(Serialize)]
+struct CrlfLine {
+    line: NetString,
+    #[serde(skip)]
+    kind: Kind,
+}
+
+impl Protocol for CrlfLine {
+    const NAME: &'static str = "crlf";
+    const DEFAULT_PORTS: &'static [u16] = &[];
+    const FRAMING: Framing = Framing::Delimiter(b"\r\n");
+
+    fn parse(payload: Bytes, direction: Direction) -> Result<Self, ParseError> {
+        Ok(CrlfLine {
+            line: payload.into(),
+            kind: direction.default_kind(),
+        })
+    }
+
+    fn kind(&self) -> Kind {
+        self.kind
+    }
+}
+
+fn pcap(name: &str) -> PathBuf {
+    let dir = std::env::var_os("PACKETBEAT_PCAPS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/pcaps/packetbeat")
+        });
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: set PACKETBEAT_PCAPS",
+        path.display()
+    );
+    path
+}
+
+/// `connections` tracked on `port`; `other` packets on ports not analyzed.
+fn check(name: &str, port: u16, connections: u64, other: u64) {
+    let mut config = Config::default();
+    config.ports = vec![port];
+    let run = replay_file::<CrlfLine>(pcap(name), config).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let c = &run.counters;
+    assert_eq!(
+        (
+            c.packets_not_tcp,
+            c.packets_truncated,
+            c.packets_malformed,
+            c.packets_unsupported_link,
+            c.packets_other_ports
+        ),
+        (0, 0, 0, 0, other),
+        "{name}: {c:?}"
+    );
+    assert_eq!(c.connections_opened, connections, "{name}: {c:?}");
+    assert!(c.requests > 0 && !run.events.is_empty(), "{name}: {c:?}");
+    for e in &run.events {
+        assert_eq!(e["server"]["port"], port, "{name}");
+    }
+}
+
+#[test]
+#[ignore = "needs ../shared/pcaps/packetbeat; .ci/run runs it"]
+fn linux_cooked_capture() {
+    check("gap_in_stream.pcap", 8000, 1, 0);
+}
+
+#[test]
+#[ignore = "needs ../shared/pcaps/packetbeat; .ci/run runs it"]
+fn bsd_loopback_captures_ipv4_and_ipv6() {
+    check("http_unmatched.pcap", 8080, 2, 0);
+    // An IPv6 SYN refused with RST, then IPv4; 6 packets go to port 80.
+    check("http_unmatched_timeout.pcap", 8080, 2, 6);
+}
+
+#[test]
+#[ignore = "needs ../shared/pcaps/packetbeat; .ci/run runs it"]
+fn ethernet_capture_starting_mid_connection() {
+    check("redis_session.pcap", 6380, 1, 0);
+    let mut config = Config::default();
+    config.ports = vec![6380];
+    let run = replay_file::<CrlfLine>(pcap("redis_one_transaction.pcap"), config).unwrap();
+    // `*3\r\n$6\r\nLINDEX\r\n...`: the first request line, from the client.
+    assert_eq!(run.events[0]["crlf"]["request"]["line"], "*3");
+    assert_eq!(run.events[0]["client"]["port"], 32810);
+}
