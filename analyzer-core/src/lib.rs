@@ -3,41 +3,78 @@
 //! The runtime of `#[derive(Protocol)]`: a sans-IO engine that takes captured
 //! packets with their timestamps and hands one ECS event per transaction to a
 //! sink.
+//!
+//! ```text
+//! pcap/pcapng ─> decode ─> flow table ─> stream buffer ─> Protocol::parse ─> correlation ─> Event ─> Sink
+//!  (pcap)       (decode)   (Engine)      (stream)         (your type)       (pipelined)    (ECS)    (ndjson, closure)
+//! ```
+//!
+//! A protocol is a message type implementing [`Protocol`], usually derived:
+//!
+//! ```
+//! use analyzer_core::{Config, Direction, Engine, Event, Kind, NetString, Protocol};
+//!
+//! #[derive(Protocol, serde::Serialize)]
+//! #[protocol(name = "echo", ports(3030))]
+//! #[delimiter(b'\n')]
+//! struct Echo {
+//!     #[tag(request = b'>', response = b'<', error = b'!')]
+//!     kind: Kind,
+//!     content: NetString,
+//! }
+//!
+//! let msg = Echo::parse(">hi".into(), Direction::FromClient).unwrap();
+//! assert_eq!((msg.kind, msg.content.as_bytes()), (Kind::Request, &b"hi"[..]));
+//!
+//! // Feed captured packets; events arrive at the sink (here a closure).
+//! let mut published = 0;
+//! let mut engine = Engine::new(Config::default(), |_: Event<Echo>| published += 1);
+//! // engine.packet(timestamp, link_type, &frame_bytes) for each packet, then:
+//! engine.finish();
+//! ```
+//!
+//! To analyze a capture file, see [`replay`] (tests, embedding) and the `cli`
+//! feature (a ready-made beat binary).
+//!
+//! Guarantees: time comes only from packets; every limit in [`Config`] has a
+//! default, a counter in [`Counters`] and a note on the affected event; every
+//! request seen ends in exactly one event.
 #![warn(missing_docs)]
 
 extern crate self as analyzer_core;
 
+mod config;
+mod connection;
+mod correlate;
+mod counters;
+pub mod decode;
+mod engine;
+mod event;
+pub mod flow;
+mod message;
 mod netstring;
+pub mod pcap;
 mod protocol;
+pub mod replay;
+mod sink;
+pub mod stream;
+mod time;
 
+#[cfg(feature = "cli")]
+pub mod cli;
+
+pub use config::Config;
+pub use counters::Counters;
+pub use engine::Engine;
+pub use event::Event;
+pub use message::{Message, Status, Transaction};
 pub use netstring::NetString;
 pub use protocol::{Direction, Framing, Kind, ParseError, Protocol};
+pub use sink::{NdjsonWriter, Sink};
+pub use time::Timestamp;
 
 #[doc(hidden)]
 pub use protocol::__private;
 
 #[cfg(feature = "derive")]
 pub use analyzer_derive::Protocol;
-mod correlate;
-pub mod decode;
-pub mod flow;
-mod message;
-pub use message::{Message, Status, Transaction};
-pub mod pcap;
-pub mod stream;
-mod time;
-pub use time::Timestamp;
-mod config;
-mod connection;
-mod counters;
-mod engine;
-mod event;
-mod sink;
-pub use config::Config;
-pub use counters::Counters;
-pub use engine::Engine;
-pub use event::Event;
-pub use sink::{NdjsonWriter, Sink};
-#[cfg(feature = "cli")]
-pub mod cli;
-pub mod replay;
