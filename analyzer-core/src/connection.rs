@@ -4,10 +4,11 @@
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::correlate::{Correlator, Outcome, Unanswered};
+use crate::correlate::{Answer, Correlator, Outcome, Unanswered};
 use crate::counters::Counters;
 use crate::decode::TcpSegment;
 use crate::flow::Flow;
+use crate::framing::Framing;
 use crate::message::{Message, Transaction};
 use crate::protocol::{Direction, Kind, Protocol};
 use crate::stream::{DropReason, Frame, Partial, StreamBuffer};
@@ -122,7 +123,7 @@ impl<P: Protocol> Connection<P> {
             side.next_seq = Some(seq);
         }
         if !seg.payload.is_empty() {
-            let data = accept(side, seq, seg.payload, ts, ctx.counters);
+            let data = accept(&P::FRAMING, side, seq, seg.payload, ts, ctx.counters);
             if !data.is_empty() {
                 side.stream.push(ts, data);
             }
@@ -217,11 +218,7 @@ impl<P: Protocol> Connection<P> {
             // The server never saw the end of it: no response will come.
             ctx.counters.requests += 1;
             ctx.counters.transactions += 1;
-            out(Transaction {
-                request: Some(message),
-                response: None,
-                notes,
-            });
+            out(Transaction::new(Some(message), None, notes));
         } else {
             self.route(message, notes, ctx, out);
         }
@@ -229,17 +226,17 @@ impl<P: Protocol> Connection<P> {
 
     /// Turns every complete frame held in `dir`'s stream into a message.
     fn drain(&mut self, dir: Direction, ctx: &mut Ctx<'_>, out: &mut impl FnMut(Transaction<P>)) {
-        while let Some(frame) = self.sides[index(dir)].stream.next_frame(&P::FRAMING) {
+        while let Some(frame) = self.sides[index(dir)].stream.next_frame(&P::FRAMING, dir) {
             let mut notes = Vec::new();
             let message = match frame {
                 Frame::Complete {
                     wire,
-                    payload_len,
+                    payload,
                     start,
                     end,
                 } => {
                     let wire_len = wire.len() as u64;
-                    match P::parse(wire.slice(..payload_len), dir) {
+                    match P::parse(payload, dir) {
                         Ok(parsed) => {
                             let kind = parsed.kind();
                             self.message(
@@ -293,6 +290,10 @@ impl<P: Protocol> Connection<P> {
                                 role(kind)
                             ));
                         }
+                        DropReason::Invalid(why) => {
+                            ctx.counters.messages_unparsed += 1;
+                            notes.push(format!("unparseable {}: {why}", role(kind)));
+                        }
                     }
                     self.message(kind, dir, start, end, wire_len, None, None, ctx.config)
                 }
@@ -329,7 +330,8 @@ impl<P: Protocol> Connection<P> {
         }
     }
 
-    /// Hands a message to the correlator.
+    /// Hands a message to the correlator, with what the protocol says about
+    /// pairing it.
     fn route(
         &mut self,
         message: Message<P>,
@@ -337,12 +339,18 @@ impl<P: Protocol> Connection<P> {
         ctx: &mut Ctx<'_>,
         out: &mut impl FnMut(Transaction<P>),
     ) {
+        let key = message.fields.as_ref().and_then(P::correlation_key);
         let outcome = if message.kind == Kind::Request {
             ctx.counters.requests += 1;
-            self.correlator.request(message, notes, out)
+            let answer = match &message.fields {
+                Some(fields) if !fields.expects_response() => Answer::Never,
+                Some(fields) if fields.response_optional() => Answer::Optional,
+                _ => Answer::Required,
+            };
+            self.correlator.request(message, notes, key, answer, out)
         } else {
             ctx.counters.responses += 1;
-            self.correlator.response(message, notes, out)
+            self.correlator.response(message, notes, key, out)
         };
         count(ctx.counters, outcome);
     }
@@ -351,6 +359,7 @@ impl<P: Protocol> Connection<P> {
 /// Places a segment's payload in sequence space: returns the bytes not seen
 /// before, counting retransmitted bytes and recording a gap as lost bytes.
 fn accept<'a>(
+    framing: &Framing,
     side: &mut Side,
     seq: u32,
     payload: &'a [u8],
@@ -373,15 +382,19 @@ fn accept<'a>(
     if offset > 0 {
         counters.gaps += 1;
         counters.bytes_lost += u64::from(offset as u32);
-        side.stream.lose(ts, u64::from(offset as u32));
+        side.stream.lose(ts, u64::from(offset as u32), framing);
     }
     side.next_seq = Some(seq.wrapping_add(len));
     payload
 }
 
 fn count(counters: &mut Counters, outcome: Outcome) {
-    counters.transactions +=
-        outcome.paired + outcome.unanswered + outcome.over_limit + outcome.unmatched;
+    counters.transactions += outcome.paired
+        + outcome.unanswered
+        + outcome.over_limit
+        + outcome.unmatched
+        + outcome.no_response;
+    counters.requests_no_response_expected += outcome.no_response;
     counters.transactions_answered += outcome.paired;
     counters.requests_unanswered += outcome.unanswered + outcome.over_limit;
     counters.requests_over_pending_limit += outcome.over_limit;

@@ -36,10 +36,25 @@ impl Unanswered {
     }
 }
 
+/// Whether a request gets an answer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Answer {
+    /// A response is expected: none is an error.
+    #[default]
+    Required,
+    /// A response may come or not (quiet requests): when a later request is
+    /// answered, this one is published alone, status OK.
+    Optional,
+    /// No response ever comes (`noreply`): published at once, status OK.
+    Never,
+}
+
 /// A request waiting for its response, with the notes it already carries.
 struct Pending<P> {
     request: Message<P>,
     notes: Vec<String>,
+    key: Option<u64>,
+    answer: Answer,
 }
 
 /// Requests waiting for responses on one connection, oldest first.
@@ -55,6 +70,8 @@ pub(crate) struct Outcome {
     pub unanswered: u64,
     pub unmatched: u64,
     pub over_limit: u64,
+    /// Requests published alone by design (no response expected).
+    pub no_response: u64,
 }
 
 impl<P> Correlator<P> {
@@ -65,15 +82,23 @@ impl<P> Correlator<P> {
         }
     }
 
-    /// A request: queued. If the queue is full, the oldest request is
-    /// published unanswered with a note.
+    /// A request: queued (or published at once if it gets no answer). If the
+    /// queue is full, the oldest request is published unanswered with a note.
+    /// `key` pairs it with the response carrying the same key.
     pub(crate) fn request(
         &mut self,
         request: Message<P>,
         notes: Vec<String>,
+        key: Option<u64>,
+        answer: Answer,
         out: &mut impl FnMut(Transaction<P>),
     ) -> Outcome {
         let mut outcome = Outcome::default();
+        if answer == Answer::Never {
+            out(Transaction::unanswered_by_design(request, notes));
+            outcome.no_response += 1;
+            return outcome;
+        }
         if self.pending.len() >= self.max_pending {
             if let Some(oldest) = self.pending.pop_front() {
                 let mut notes = oldest.notes;
@@ -81,53 +106,63 @@ impl<P> Correlator<P> {
                     "too many pending requests (limit {}): published without waiting for its response",
                     self.max_pending
                 ));
-                out(Transaction {
-                    request: Some(oldest.request),
-                    response: None,
-                    notes,
-                });
+                out(Transaction::new(Some(oldest.request), None, notes));
                 outcome.over_limit += 1;
             }
         }
-        self.pending.push_back(Pending { request, notes });
+        self.pending.push_back(Pending {
+            request,
+            notes,
+            key,
+            answer,
+        });
         outcome
     }
 
-    /// A response or error: pairs with the oldest pending request, or is
-    /// published alone with a note.
+    /// A response or error: pairs with the pending request of the same key,
+    /// or without a key with the oldest one; else published alone with a
+    /// note. Optional requests older than the one answered are published
+    /// alone, status OK.
     pub(crate) fn response(
         &mut self,
         response: Message<P>,
         mut notes: Vec<String>,
+        key: Option<u64>,
         out: &mut impl FnMut(Transaction<P>),
     ) -> Outcome {
-        match self.pending.pop_front() {
-            Some(pending) => {
-                let mut all = pending.notes;
-                all.append(&mut notes);
-                out(Transaction {
-                    request: Some(pending.request),
-                    response: Some(response),
-                    notes: all,
-                });
-                Outcome {
-                    paired: 1,
-                    ..Outcome::default()
+        let mut outcome = Outcome::default();
+        let index = match key {
+            Some(key) => self.pending.iter().position(|p| p.key == Some(key)),
+            None => (!self.pending.is_empty()).then_some(0),
+        };
+        let Some(index) = index else {
+            notes.push("response without a request".into());
+            out(Transaction::new(None, Some(response), notes));
+            outcome.unmatched += 1;
+            return outcome;
+        };
+        let Some(pending) = self.pending.remove(index) else {
+            return outcome;
+        };
+        let mut i = 0;
+        while i < index.min(self.pending.len()) {
+            if self.pending[i].answer == Answer::Optional {
+                if let Some(quiet) = self.pending.remove(i) {
+                    out(Transaction::unanswered_by_design(
+                        quiet.request,
+                        quiet.notes,
+                    ));
+                    outcome.no_response += 1;
                 }
-            }
-            None => {
-                notes.push("response without a request".into());
-                out(Transaction {
-                    request: None,
-                    response: Some(response),
-                    notes,
-                });
-                Outcome {
-                    unmatched: 1,
-                    ..Outcome::default()
-                }
+            } else {
+                i += 1;
             }
         }
+        let mut all = pending.notes;
+        all.append(&mut notes);
+        out(Transaction::new(Some(pending.request), Some(response), all));
+        outcome.paired += 1;
+        outcome
     }
 
     /// Publishes, unanswered, the requests older than `timeout` at `now`.
@@ -171,13 +206,16 @@ impl<P> Correlator<P> {
         let Some(pending) = self.pending.pop_front() else {
             return 0;
         };
+        if pending.answer == Answer::Optional {
+            out(Transaction::unanswered_by_design(
+                pending.request,
+                pending.notes,
+            ));
+            return 0;
+        }
         let mut notes = pending.notes;
         notes.push(why.note());
-        out(Transaction {
-            request: Some(pending.request),
-            response: None,
-            notes,
-        });
+        out(Transaction::new(Some(pending.request), None, notes));
         1
     }
 
@@ -224,10 +262,22 @@ mod tests {
         let mut c = Correlator::new(10);
         let out = run(&mut c, |c, out| {
             let mut out = |t| out(t);
-            c.request(msg(Kind::Request, 1, "a"), vec![], &mut out);
-            c.request(msg(Kind::Request, 2, "b"), vec![], &mut out);
-            c.response(msg(Kind::Response, 3, "A"), vec![], &mut out);
-            c.response(msg(Kind::Error, 4, "B"), vec![], &mut out);
+            c.request(
+                msg(Kind::Request, 1, "a"),
+                vec![],
+                None,
+                Answer::Required,
+                &mut out,
+            );
+            c.request(
+                msg(Kind::Request, 2, "b"),
+                vec![],
+                None,
+                Answer::Required,
+                &mut out,
+            );
+            c.response(msg(Kind::Response, 3, "A"), vec![], None, &mut out);
+            c.response(msg(Kind::Error, 4, "B"), vec![], None, &mut out);
         });
         let pairs: Vec<_> = out
             .iter()
@@ -251,13 +301,31 @@ mod tests {
         let out = run(&mut c, |c, out| {
             let mut out = |t| out(t);
             assert_eq!(
-                c.response(msg(Kind::Response, 1, "X"), vec![], &mut out)
+                c.response(msg(Kind::Response, 1, "X"), vec![], None, &mut out)
                     .unmatched,
                 1
             );
-            c.request(msg(Kind::Request, 10, "a"), vec![], &mut out);
-            c.request(msg(Kind::Request, 20, "b"), vec![], &mut out);
-            let o = c.request(msg(Kind::Request, 30, "c"), vec![], &mut out);
+            c.request(
+                msg(Kind::Request, 10, "a"),
+                vec![],
+                None,
+                Answer::Required,
+                &mut out,
+            );
+            c.request(
+                msg(Kind::Request, 20, "b"),
+                vec![],
+                None,
+                Answer::Required,
+                &mut out,
+            );
+            let o = c.request(
+                msg(Kind::Request, 30, "c"),
+                vec![],
+                None,
+                Answer::Required,
+                &mut out,
+            );
             assert_eq!(o.over_limit, 1);
             let timeout = Duration::from_nanos(15);
             assert!(!c.has_expired(Timestamp::from_nanos(34), timeout));
@@ -288,6 +356,70 @@ mod tests {
                     Status::Error
                 ),
                 ("c", "capture ended before the response".to_string(), Status::Error),
+            ]
+        );
+        assert_eq!(c.len(), 0);
+    }
+
+    #[test]
+    fn keyed_responses_pair_out_of_order_and_quiet_requests_do_not_leak() {
+        let mut c = Correlator::new(10);
+        let out = run(&mut c, |c, out| {
+            let mut out = |t| out(t);
+            let o = c.request(
+                msg(Kind::Request, 1, "noreply"),
+                vec![],
+                None,
+                Answer::Never,
+                &mut out,
+            );
+            assert_eq!(o.no_response, 1);
+            c.request(
+                msg(Kind::Request, 2, "q1"),
+                vec![],
+                Some(1),
+                Answer::Optional,
+                &mut out,
+            );
+            c.request(
+                msg(Kind::Request, 3, "a"),
+                vec![],
+                Some(2),
+                Answer::Required,
+                &mut out,
+            );
+            c.request(
+                msg(Kind::Request, 4, "b"),
+                vec![],
+                Some(3),
+                Answer::Required,
+                &mut out,
+            );
+            c.response(msg(Kind::Response, 5, "B"), vec![], Some(3), &mut out);
+            c.response(msg(Kind::Response, 6, "A"), vec![], Some(2), &mut out);
+            assert_eq!(
+                c.response(msg(Kind::Response, 7, "?"), vec![], Some(9), &mut out)
+                    .unmatched,
+                1
+            );
+        });
+        let pairs: Vec<_> = out
+            .iter()
+            .map(|t| {
+                let f = |m: &Option<Message<&'static str>>| {
+                    m.as_ref().map_or("-", |m| m.fields.unwrap())
+                };
+                (f(&t.request), f(&t.response), t.status())
+            })
+            .collect();
+        assert_eq!(
+            pairs,
+            vec![
+                ("noreply", "-", Status::Ok),
+                ("q1", "-", Status::Ok),
+                ("b", "B", Status::Ok),
+                ("a", "A", Status::Ok),
+                ("-", "?", Status::Error),
             ]
         );
         assert_eq!(c.len(), 0);

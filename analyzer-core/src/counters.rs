@@ -58,6 +58,9 @@ pub struct Counters {
     pub requests_unanswered: u64,
     /// Of those, the ones pushed out by `max_pending_requests`.
     pub requests_over_pending_limit: u64,
+    /// Requests published alone by design: no response expected
+    /// (`noreply`), or an optional one that did not come (quiet commands).
+    pub requests_no_response_expected: u64,
     /// Responses published without a request.
     pub responses_unmatched: u64,
 }

@@ -37,6 +37,7 @@ impl<P> Message<P> {
 /// A request paired with its response, or one of them alone, with the notes
 /// explaining anything unusual.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Transaction<P> {
     /// The request, if one was seen.
     pub request: Option<Message<P>>,
@@ -44,22 +45,54 @@ pub struct Transaction<P> {
     pub response: Option<Message<P>>,
     /// What went wrong, in words (ECS `error.message`).
     pub notes: Vec<String>,
+    status: Status,
 }
 
 impl<P> Transaction<P> {
-    /// `OK` when a complete request got a complete, non-error response;
-    /// `Error` otherwise: an error response, no response, no request, or a
-    /// message that was cut short, lost bytes, was too long or could not be
-    /// parsed.
-    pub fn status(&self) -> Status {
-        match (&self.request, &self.response) {
+    /// A transaction; its status is `OK` when a complete request got a
+    /// complete, non-error response, and `Error` otherwise: an error
+    /// response, no response, no request, or a message that was cut short,
+    /// lost bytes, was too long or could not be parsed.
+    pub fn new(
+        request: Option<Message<P>>,
+        response: Option<Message<P>>,
+        notes: Vec<String>,
+    ) -> Self {
+        let status = match (&request, &response) {
             (Some(req), Some(resp))
                 if req.is_complete() && resp.is_complete() && resp.kind == Kind::Response =>
             {
                 Status::Ok
             }
             _ => Status::Error,
+        };
+        Transaction {
+            request,
+            response,
+            notes,
+            status,
         }
+    }
+
+    /// A request that gets no response by design (`noreply`, quiet
+    /// commands): status `OK` when it was parsed.
+    pub fn unanswered_by_design(request: Message<P>, notes: Vec<String>) -> Self {
+        let status = if request.is_complete() {
+            Status::Ok
+        } else {
+            Status::Error
+        };
+        Transaction {
+            request: Some(request),
+            response: None,
+            notes,
+            status,
+        }
+    }
+
+    /// `OK` or `Error`.
+    pub fn status(&self) -> Status {
+        self.status
     }
 }
 

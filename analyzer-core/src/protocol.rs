@@ -9,6 +9,8 @@ use std::fmt;
 use bytes::Bytes;
 use serde::Serialize;
 
+use crate::framing::Framing;
+
 /// Which way a message travelled on its connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Direction {
@@ -54,16 +56,6 @@ impl Kind {
     pub fn is_answer(self) -> bool {
         !matches!(self, Kind::Request)
     }
-}
-
-/// How a byte stream is cut into messages (frames).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Framing {
-    /// Every message ends with this byte sequence (not empty), e.g. `b"\n"` or
-    /// `b"\r\n"`. The delimiter is part of the message on the wire (it counts
-    /// in byte counts) but not of the payload handed to [`Protocol::parse`].
-    Delimiter(&'static [u8]),
 }
 
 /// Why a complete frame could not be turned into a message.
@@ -118,6 +110,27 @@ pub trait Protocol: Serialize + Sized {
 
     /// The role of this message.
     fn kind(&self) -> Kind;
+
+    /// Whether this request waits for a response. `false` for requests that
+    /// never get one (Memcache `noreply`, `quit`): they are published at
+    /// once as request-only transactions with status `OK`.
+    fn expects_response(&self) -> bool {
+        true
+    }
+
+    /// Whether this request may go unanswered without it being an error
+    /// (Memcache binary "quiet" commands): once a later request is answered
+    /// (or the connection ends), it is published alone with status `OK`.
+    fn response_optional(&self) -> bool {
+        false
+    }
+
+    /// A key pairing responses with requests (Memcache binary `opaque`): a
+    /// response pairs with the pending request of the same key, in any
+    /// order. `None` (the default): responses pair with requests in order.
+    fn correlation_key(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Helpers the derive's expansion calls. Not a stable API.

@@ -1,15 +1,18 @@
 //! Per-direction stream buffer: bytes in, frames out.
 //!
-//! The buffer remembers how far it has searched for a delimiter, so every byte
-//! is scanned once however the message is split into segments (Packetbeat's
-//! `CollectUntil` rescans from the message start on every call: quadratic on
-//! long lines that arrive in many pieces). A message longer than the maximum
-//! is not kept: its bytes are counted and dropped up to the next delimiter,
-//! where the stream picks up again.
+//! The buffer remembers how far it has searched for a delimiter (and how many
+//! bytes a custom framer asked for), so no byte is rescanned however a
+//! message is split into segments (Packetbeat's `CollectUntil` rescans from
+//! the message start on every call: quadratic on long lines that arrive in
+//! many pieces). A message longer than the maximum, one that lost bytes in
+//! capture, and bytes the framer rejects are not kept: they are counted and
+//! skipped (exactly, when the message's length is known; else up to the
+//! framing's synchronization point) and come out as one [`Frame::Dropped`].
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 
-use crate::protocol::Framing;
+use crate::framing::{FrameLen, Framing};
+use crate::protocol::Direction;
 use crate::time::Timestamp;
 
 /// One unit cut from a stream.
@@ -19,17 +22,18 @@ pub enum Frame {
     Complete {
         /// The whole frame as on the wire, delimiter included.
         wire: Bytes,
-        /// Length of the payload (the frame without its delimiter).
-        payload_len: usize,
+        /// What the protocol parses: the frame without its delimiter (or
+        /// without the skipped bytes of a length prefix).
+        payload: Bytes,
         /// Capture time of the packet holding the first byte.
         start: Timestamp,
         /// Capture time of the packet holding the last byte.
         end: Timestamp,
     },
-    /// A message whose bytes were not kept: too long, or some of them lost
-    /// in capture. Its extent is known; its content is not.
+    /// A message whose bytes were not kept. Its extent is known; its content
+    /// is not.
     Dropped {
-        /// Its length on the wire, delimiter and lost bytes included.
+        /// Its length on the wire, lost bytes included.
         wire_len: u64,
         /// Why it was not kept.
         reason: DropReason,
@@ -41,19 +45,21 @@ pub enum Frame {
 }
 
 /// Why a [`Frame::Dropped`] message was not kept.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DropReason {
     /// Longer than the maximum message size.
     TooLong,
     /// This many of its bytes were never captured (a gap in the stream).
     Lost(u64),
+    /// The framer rejected these bytes; the reason, in words.
+    Invalid(String),
 }
 
-/// The bytes left in a stream when it ends (FIN, RST, end of input) or loses
-/// data: an incomplete message.
+/// The bytes left in a stream when it ends (FIN, RST, end of input): an
+/// incomplete message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Partial {
-    /// The bytes held (empty when the message was already over the limit).
+    /// The bytes held (empty when they were being skipped).
     pub wire: Bytes,
     /// Its length on the wire so far, dropped and lost bytes included.
     pub wire_len: u64,
@@ -65,39 +71,56 @@ pub struct Partial {
     pub end: Timestamp,
 }
 
-/// Bytes of a message being skipped.
-#[derive(Clone, Copy, Debug, Default)]
+/// Where skipping ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SkipTo {
+    /// After exactly this many more bytes (the message's length is known).
+    Exact(u64),
+    /// After the framing's next synchronization sequence.
+    Sync,
+    /// Never: the stream lost its place for good (binary framing).
+    Forever,
+}
+
+/// A message being skipped.
+#[derive(Clone, Debug)]
 struct Skip {
     /// Captured bytes dropped.
     dropped: u64,
     /// Bytes never captured.
     lost: u64,
+    /// Why, when the framer rejected the bytes.
+    invalid: Option<String>,
+    to: SkipTo,
 }
 
 /// Bytes of one direction of a connection, cut into frames.
 #[derive(Debug)]
 pub struct StreamBuffer {
     buf: BytesMut,
-    /// Leading bytes of `buf` already searched without finding a delimiter.
+    /// Leading bytes of `buf` already searched for a delimiter or sync
+    /// sequence without finding it.
     searched: usize,
-    /// Capture time of the first byte in `buf` (or of the dropped message).
+    /// A custom framer is not called again before `buf` holds this many.
+    needed: usize,
+    /// Capture time of the first byte in `buf` (or of the skipped message).
     head_ts: Timestamp,
     /// Capture time of the last byte pushed.
     last_ts: Timestamp,
-    /// `Some` while skipping to the next delimiter: the current message is
-    /// too long or has lost bytes.
+    /// `Some` while the current message is being skipped.
     skip: Option<Skip>,
     max_message: usize,
     scanned_total: u64,
 }
 
 impl StreamBuffer {
-    /// A buffer that drops messages longer than `max_message` bytes (delimiter
-    /// included).
+    /// A buffer that drops messages longer than `max_message` bytes
+    /// (delimiter included).
     pub fn new(max_message: usize) -> Self {
         StreamBuffer {
             buf: BytesMut::new(),
             searched: 0,
+            needed: 0,
             head_ts: Timestamp::default(),
             last_ts: Timestamp::default(),
             skip: None,
@@ -112,7 +135,7 @@ impl StreamBuffer {
         if data.is_empty() {
             return;
         }
-        if self.buf.is_empty() && self.skip.is_none() {
+        if self.is_empty() {
             self.head_ts = ts;
         }
         self.last_ts = ts;
@@ -124,86 +147,174 @@ impl StreamBuffer {
         self.buf.len()
     }
 
-    /// Whether no bytes of an unfinished message are held or being dropped.
+    /// Whether no bytes of an unfinished message are held or being skipped.
     pub fn is_empty(&self) -> bool {
         self.buf.is_empty() && self.skip.is_none()
     }
 
-    /// Total bytes examined by delimiter searches over the buffer's life:
-    /// with no rescanning, never much more than the bytes pushed.
+    /// Total bytes examined by delimiter and sync searches over the buffer's
+    /// life: with no rescanning, never much more than the bytes pushed.
     pub fn bytes_scanned(&self) -> u64 {
         self.scanned_total
     }
 
     /// The next frame, if the bytes held complete one.
-    pub fn next_frame(&mut self, framing: &Framing) -> Option<Frame> {
-        match *framing {
-            Framing::Delimiter(delim) => self.next_delimited(delim),
+    pub fn next_frame(&mut self, framing: &Framing, direction: Direction) -> Option<Frame> {
+        if self.skip.is_some() {
+            return self.continue_skip(framing);
         }
-    }
-
-    fn next_delimited(&mut self, delim: &[u8]) -> Option<Frame> {
-        let overlap = delim.len().saturating_sub(1);
-        let from = self.searched.saturating_sub(overlap);
-        let hay = &self.buf[from..];
-        self.scanned_total += hay.len() as u64;
-        let found = memchr::memmem::find(hay, delim).map(|i| from + i + delim.len());
-        let start = self.head_ts;
-        let end = self.last_ts;
-        match found {
-            Some(frame_len) => {
-                let wire = self.buf.split_to(frame_len).freeze();
-                self.searched = 0;
-                // What is left came in the packet that completed this frame.
-                self.head_ts = self.last_ts;
-                if let Some(skip) = self.skip.take() {
-                    let reason = match skip.lost {
-                        0 => DropReason::TooLong,
-                        lost => DropReason::Lost(lost),
-                    };
-                    return Some(Frame::Dropped {
-                        wire_len: skip.dropped + skip.lost + frame_len as u64,
-                        reason,
-                        start,
-                        end,
-                    });
+        let found = match framing {
+            Framing::Delimiter(delim) => match self.find(delim) {
+                Some(len) => FrameLen::Complete(len),
+                None => FrameLen::Incomplete(None),
+            },
+            Framing::LengthPrefixed(prefix) => prefix.frame_len(&self.buf),
+            Framing::Custom(custom) => {
+                if self.buf.len() < self.needed.max(1) {
+                    return None;
                 }
-                if frame_len > self.max_message {
-                    return Some(Frame::Dropped {
-                        wire_len: frame_len as u64,
-                        reason: DropReason::TooLong,
-                        start,
-                        end,
-                    });
-                }
-                Some(Frame::Complete {
-                    wire,
-                    payload_len: frame_len - delim.len(),
-                    start,
-                    end,
-                })
+                (custom.frame)(&self.buf, direction)
             }
-            None => {
-                self.searched = self.buf.len();
-                // The message is already longer than allowed: keep only what
-                // could be the start of a split delimiter.
-                if self.skip.is_some() || self.buf.len() >= self.max_message {
-                    let keep = overlap.min(self.buf.len());
-                    let drop = self.buf.len() - keep;
-                    let _ = self.buf.split_to(drop);
-                    self.searched = self.buf.len();
-                    self.skip.get_or_insert_with(Skip::default).dropped += drop as u64;
+        };
+        match found {
+            FrameLen::Complete(len) if len > self.max_message => {
+                self.start_skip(SkipTo::Exact(len as u64), None);
+                self.continue_skip(framing)
+            }
+            FrameLen::Complete(len) if len > 0 && len <= self.buf.len() => {
+                Some(self.split_frame(len, framing))
+            }
+            FrameLen::Complete(len) => {
+                let reason = format!("framer claimed {len} of {} bytes", self.buf.len());
+                self.start_skip(skip_to(framing), Some(reason));
+                self.continue_skip(framing)
+            }
+            FrameLen::Invalid(reason) => {
+                self.start_skip(skip_to(framing), Some(reason));
+                self.continue_skip(framing)
+            }
+            FrameLen::Incomplete(Some(total)) if total > self.max_message => {
+                self.start_skip(SkipTo::Exact(total as u64), None);
+                self.continue_skip(framing)
+            }
+            FrameLen::Incomplete(total) => {
+                self.needed = total.unwrap_or(0).max(self.buf.len() + 1);
+                if self.buf.len() >= self.max_message {
+                    // Already too long and its end unknown: skip to the next
+                    // synchronization point.
+                    self.start_skip(skip_to(framing), None);
+                    return self.continue_skip(framing);
                 }
                 None
             }
         }
     }
 
+    /// Searches for `pattern` past what was already searched; returns the
+    /// length up to and including it.
+    fn find(&mut self, pattern: &[u8]) -> Option<usize> {
+        let from = self
+            .searched
+            .saturating_sub(pattern.len().saturating_sub(1));
+        let hay = &self.buf[from..];
+        self.scanned_total += hay.len() as u64;
+        match memchr::memmem::find(hay, pattern) {
+            Some(i) => Some(from + i + pattern.len()),
+            None => {
+                self.searched = self.buf.len();
+                None
+            }
+        }
+    }
+
+    /// Cuts a complete frame of `len` bytes off the front.
+    fn split_frame(&mut self, len: usize, framing: &Framing) -> Frame {
+        let wire = self.buf.split_to(len).freeze();
+        let payload = match framing {
+            Framing::Delimiter(delim) => wire.slice(..len - delim.len()),
+            Framing::LengthPrefixed(prefix) => wire.slice(prefix.skip.min(len)..),
+            Framing::Custom(_) => wire.clone(),
+        };
+        let frame = Frame::Complete {
+            wire,
+            payload,
+            start: self.head_ts,
+            end: self.last_ts,
+        };
+        self.reset_search();
+        frame
+    }
+
+    /// After a message ends: what is left came in the packet that completed it.
+    fn reset_search(&mut self) {
+        self.searched = 0;
+        self.needed = 0;
+        self.head_ts = self.last_ts;
+    }
+
+    fn start_skip(&mut self, to: SkipTo, invalid: Option<String>) {
+        self.searched = 0;
+        self.skip = Some(Skip {
+            dropped: 0,
+            lost: 0,
+            invalid,
+            to,
+        });
+    }
+
+    /// Drops the bytes of the message being skipped; returns it once its end
+    /// is reached.
+    fn continue_skip(&mut self, framing: &Framing) -> Option<Frame> {
+        let (drop, to) = match self.skip.as_ref()?.to {
+            SkipTo::Exact(remaining) => {
+                let n = remaining.min(self.buf.len() as u64);
+                (n as usize, SkipTo::Exact(remaining - n))
+            }
+            SkipTo::Forever => (self.buf.len(), SkipTo::Forever),
+            SkipTo::Sync => {
+                let sync = framing.sync().unwrap_or_default();
+                match self.find(sync) {
+                    Some(len) => (len, SkipTo::Exact(0)),
+                    // Keep what could be the start of a split sync sequence.
+                    None => {
+                        let keep = sync.len().saturating_sub(1).min(self.buf.len());
+                        (self.buf.len() - keep, SkipTo::Sync)
+                    }
+                }
+            }
+        };
+        self.buf.advance(drop);
+        self.searched = self.searched.saturating_sub(drop);
+        let skip = self.skip.as_mut()?;
+        skip.to = to;
+        skip.dropped += drop as u64;
+        if skip.to != SkipTo::Exact(0) {
+            return None;
+        }
+        let skip = self.skip.take()?;
+        let reason = match (skip.lost, skip.invalid) {
+            (lost, _) if lost > 0 => DropReason::Lost(lost),
+            (_, Some(why)) => DropReason::Invalid(why),
+            _ => DropReason::TooLong,
+        };
+        let frame = Frame::Dropped {
+            wire_len: skip.dropped + skip.lost,
+            reason,
+            start: self.head_ts,
+            end: self.last_ts,
+        };
+        self.reset_search();
+        Some(frame)
+    }
+
     /// Records that `lost` bytes at capture time `ts` were never captured.
-    /// The message they belong to (with whatever of it is held) is skipped up
-    /// to the next delimiter, where the stream picks up again; it comes out as
-    /// a [`Frame::Dropped`] with [`DropReason::Lost`].
-    pub fn lose(&mut self, ts: Timestamp, lost: u64) {
+    ///
+    /// The message they belong to comes out as a [`Frame::Dropped`] with
+    /// [`DropReason::Lost`]. When its length is known (a length prefix
+    /// already read, or a custom framer's announced total), it is skipped
+    /// exactly and the stream keeps its place; otherwise the stream picks up
+    /// at the framing's next synchronization point.
+    pub fn lose(&mut self, ts: Timestamp, lost: u64, framing: &Framing) {
         if lost == 0 {
             return;
         }
@@ -212,11 +323,50 @@ impl StreamBuffer {
         }
         self.last_ts = ts;
         let held = self.buf.len() as u64;
+        let known_total = match (&self.skip, framing) {
+            (Some(_), _) => None,
+            (None, Framing::LengthPrefixed(prefix)) => match prefix.frame_len(&self.buf) {
+                FrameLen::Incomplete(Some(total))
+                    if self.buf.len() >= prefix.offset + prefix.width =>
+                {
+                    Some(total as u64)
+                }
+                _ => None,
+            },
+            (None, Framing::Custom(_)) if self.needed > self.buf.len() && !self.buf.is_empty() => {
+                Some(self.needed as u64)
+            }
+            _ => None,
+        };
+        let skipping = self.skip.is_some();
+        if !skipping {
+            let to = match known_total {
+                Some(total) => SkipTo::Exact(total - held),
+                None => skip_to(framing),
+            };
+            self.start_skip(to, None);
+        }
         self.buf.clear();
         self.searched = 0;
-        let skip = self.skip.get_or_insert_with(Skip::default);
+        let Some(skip) = self.skip.as_mut() else {
+            return;
+        };
         skip.dropped += held;
         skip.lost += lost;
+        if let SkipTo::Exact(remaining) = skip.to {
+            // Held and lost bytes are part of the message being skipped, up
+            // to its end (a new skip already counted the held ones).
+            let remaining = if skipping {
+                remaining.saturating_sub(held)
+            } else {
+                remaining
+            };
+            skip.to = if lost <= remaining {
+                SkipTo::Exact(remaining - lost)
+            } else {
+                skip_to(framing)
+            };
+        }
     }
 
     /// Takes what is left of an unfinished message, leaving the buffer empty.
@@ -224,12 +374,14 @@ impl StreamBuffer {
         if self.is_empty() {
             return None;
         }
-        let skip = self.skip.take().unwrap_or_default();
+        let skip = self.skip.take();
+        let (dropped, lost) = skip.map_or((0, 0), |s| (s.dropped, s.lost));
         let wire = self.buf.split().freeze();
         self.searched = 0;
+        self.needed = 0;
         Some(Partial {
-            wire_len: skip.dropped + skip.lost + wire.len() as u64,
-            lost: skip.lost,
+            wire_len: dropped + lost + wire.len() as u64,
+            lost,
             wire,
             start: self.head_ts,
             end: self.last_ts,
@@ -237,10 +389,20 @@ impl StreamBuffer {
     }
 }
 
+/// Where to pick up after bytes that cannot be framed.
+fn skip_to(framing: &Framing) -> SkipTo {
+    match framing.sync() {
+        Some(_) => SkipTo::Sync,
+        None => SkipTo::Forever,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::framing::{CustomFraming, LengthPrefix};
 
+    const D: Direction = Direction::FromClient;
     const NL: Framing = Framing::Delimiter(b"\n");
     const CRLF: Framing = Framing::Delimiter(b"\r\n");
 
@@ -259,19 +421,19 @@ mod tests {
     fn cuts_several_frames_from_one_push_and_keeps_times() {
         let mut s = StreamBuffer::new(100);
         s.push(t(1), b">a\n>b");
-        let first = s.next_frame(&NL).unwrap();
+        let first = s.next_frame(&NL, D).unwrap();
         assert_eq!(
             first,
             Frame::Complete {
                 wire: Bytes::from_static(b">a\n"),
-                payload_len: 2,
+                payload: Bytes::from_static(b">a"),
                 start: t(1),
                 end: t(1)
             }
         );
-        assert_eq!(s.next_frame(&NL), None);
+        assert_eq!(s.next_frame(&NL, D), None);
         s.push(t(2), b"b\n");
-        match s.next_frame(&NL).unwrap() {
+        match s.next_frame(&NL, D).unwrap() {
             Frame::Complete {
                 wire, start, end, ..
             } => {
@@ -287,9 +449,9 @@ mod tests {
     fn finds_a_two_byte_delimiter_split_across_pushes() {
         let mut s = StreamBuffer::new(100);
         s.push(t(1), b"abc\r");
-        assert_eq!(s.next_frame(&CRLF), None);
+        assert_eq!(s.next_frame(&CRLF, D), None);
         s.push(t(2), b"\nrest");
-        assert_eq!(&wire(s.next_frame(&CRLF).unwrap())[..], b"abc\r\n");
+        assert_eq!(&wire(s.next_frame(&CRLF, D).unwrap())[..], b"abc\r\n");
         assert_eq!(s.len(), 4);
     }
 
@@ -299,10 +461,10 @@ mod tests {
         let line = vec![b'x'; 1 << 20];
         for b in &line {
             s.push(t(1), std::slice::from_ref(b));
-            assert_eq!(s.next_frame(&NL), None);
+            assert_eq!(s.next_frame(&NL, D), None);
         }
         s.push(t(2), b"\n");
-        let frame = wire(s.next_frame(&NL).unwrap());
+        let frame = wire(s.next_frame(&NL, D).unwrap());
         assert_eq!(frame.len(), (1 << 20) + 1);
         // Every byte searched exactly once (plus the delimiter).
         assert_eq!(s.bytes_scanned(), (1 << 20) + 1);
@@ -312,11 +474,11 @@ mod tests {
     fn over_long_message_is_dropped_and_the_stream_resynchronizes() {
         let mut s = StreamBuffer::new(8);
         s.push(t(1), b"0123456789");
-        assert_eq!(s.next_frame(&NL), None);
+        assert_eq!(s.next_frame(&NL, D), None);
         assert!(s.len() < 8, "the buffer never holds more than the limit");
         s.push(t(2), b"abc\n>ok\n");
         assert_eq!(
-            s.next_frame(&NL),
+            s.next_frame(&NL, D),
             Some(Frame::Dropped {
                 wire_len: 14,
                 reason: DropReason::TooLong,
@@ -324,7 +486,7 @@ mod tests {
                 end: t(2)
             })
         );
-        assert_eq!(&wire(s.next_frame(&NL).unwrap())[..], b">ok\n");
+        assert_eq!(&wire(s.next_frame(&NL, D).unwrap())[..], b">ok\n");
     }
 
     #[test]
@@ -332,23 +494,23 @@ mod tests {
         let mut s = StreamBuffer::new(4);
         s.push(t(1), b"123456\n>a\n");
         assert!(matches!(
-            s.next_frame(&NL),
+            s.next_frame(&NL, D),
             Some(Frame::Dropped {
                 wire_len: 7,
                 reason: DropReason::TooLong,
                 ..
             })
         ));
-        assert_eq!(&wire(s.next_frame(&NL).unwrap())[..], b">a\n");
+        assert_eq!(&wire(s.next_frame(&NL, D).unwrap())[..], b">a\n");
     }
 
     #[test]
     fn partial_counts_dropped_bytes() {
         let mut s = StreamBuffer::new(4);
         s.push(t(1), b">abcdef");
-        assert_eq!(s.next_frame(&NL), None);
+        assert_eq!(s.next_frame(&NL, D), None);
         s.push(t(3), b"gh");
-        assert_eq!(s.next_frame(&NL), None);
+        assert_eq!(s.next_frame(&NL, D), None);
         let p = s.take_partial().unwrap();
         assert_eq!(p.wire_len, 9);
         assert_eq!(p.lost, 0);
@@ -360,8 +522,8 @@ mod tests {
     fn lost_bytes_skip_to_the_next_delimiter() {
         let mut s = StreamBuffer::new(100);
         s.push(t(1), b">hel");
-        assert_eq!(s.next_frame(&NL), None);
-        s.lose(t(2), 3);
+        assert_eq!(s.next_frame(&NL, D), None);
+        s.lose(t(2), 3, &NL);
         s.push(
             t(3),
             b"ld
@@ -369,7 +531,7 @@ mod tests {
 ",
         );
         assert_eq!(
-            s.next_frame(&NL),
+            s.next_frame(&NL, D),
             Some(Frame::Dropped {
                 wire_len: 10,
                 reason: DropReason::Lost(3),
@@ -377,6 +539,109 @@ mod tests {
                 end: t(3)
             })
         );
-        assert_eq!(&wire(s.next_frame(&NL).unwrap())[..], b">next\n");
+        assert_eq!(&wire(s.next_frame(&NL, D).unwrap())[..], b">next\n");
+    }
+
+    /// Memcache-binary-like: 4-byte header whose last 2 bytes are the body
+    /// length.
+    const LP: Framing = Framing::LengthPrefixed(LengthPrefix::new(2).offset(2));
+
+    #[test]
+    fn length_prefixed_frames_and_exact_skips() {
+        let mut s = StreamBuffer::new(8);
+        s.push(t(1), &[9, 9, 0, 2, b'h']);
+        assert_eq!(s.next_frame(&LP, D), None);
+        s.push(t(2), &[b'i', 7, 7, 0, 6, 1, 2, 3]);
+        match s.next_frame(&LP, D).unwrap() {
+            Frame::Complete { wire, payload, .. } => {
+                assert_eq!(&wire[..], &[9, 9, 0, 2, b'h', b'i']);
+                assert_eq!(payload, wire);
+            }
+            other => panic!("{other:?}"),
+        }
+        // A 10-byte frame exceeds the 8-byte limit: skipped exactly.
+        assert_eq!(s.next_frame(&LP, D), None);
+        s.push(t(3), &[4, 5, 6, 1, 1, 0, 0, 0xaa]);
+        assert_eq!(
+            s.next_frame(&LP, D),
+            Some(Frame::Dropped {
+                wire_len: 10,
+                reason: DropReason::TooLong,
+                start: t(2),
+                end: t(3)
+            })
+        );
+        assert!(matches!(s.next_frame(&LP, D), Some(Frame::Complete { .. })));
+    }
+
+    #[test]
+    fn length_prefixed_message_completes_across_lost_bytes() {
+        let mut s = StreamBuffer::new(100);
+        s.push(t(1), &[0, 0, 0, 6, b'a', b'b']);
+        assert_eq!(s.next_frame(&LP, D), None);
+        s.lose(t(2), 3, &LP);
+        s.push(t(3), &[b'f', 0, 0, 0, 1, b'z']);
+        assert_eq!(
+            s.next_frame(&LP, D),
+            Some(Frame::Dropped {
+                wire_len: 10,
+                reason: DropReason::Lost(3),
+                start: t(1),
+                end: t(3)
+            })
+        );
+        match s.next_frame(&LP, D).unwrap() {
+            Frame::Complete { wire, .. } => assert_eq!(&wire[..], &[0, 0, 0, 1, b'z']),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// `N:` then N bytes (a tiny custom format), resynchronizing at `;`.
+    fn counted(buf: &[u8], _: Direction) -> FrameLen {
+        let Some(colon) = buf.iter().position(|&b| b == b':') else {
+            return FrameLen::Incomplete(None);
+        };
+        match std::str::from_utf8(&buf[..colon])
+            .ok()
+            .and_then(|n| n.parse::<usize>().ok())
+        {
+            Some(n) if buf.len() >= colon + 1 + n => FrameLen::Complete(colon + 1 + n),
+            Some(n) => FrameLen::Incomplete(Some(colon + 1 + n)),
+            None => FrameLen::Invalid(format!("bad count {:?}", &buf[..colon])),
+        }
+    }
+    const CUSTOM: Framing = Framing::Custom(CustomFraming {
+        frame: counted,
+        sync: b";",
+    });
+
+    #[test]
+    fn custom_framing_is_not_called_before_the_announced_length() {
+        let mut s = StreamBuffer::new(100);
+        s.push(t(1), b"5:ab");
+        assert_eq!(s.next_frame(&CUSTOM, D), None);
+        assert_eq!(s.needed, 7);
+        s.push(t(2), b"cde2:xyx:;1:q");
+        assert!(matches!(
+            s.next_frame(&CUSTOM, D),
+            Some(Frame::Complete { .. })
+        ));
+        assert!(matches!(
+            s.next_frame(&CUSTOM, D),
+            Some(Frame::Complete { .. })
+        ));
+        assert_eq!(
+            s.next_frame(&CUSTOM, D),
+            Some(Frame::Dropped {
+                wire_len: 3,
+                reason: DropReason::Invalid("bad count [120]".into()),
+                start: t(2),
+                end: t(2)
+            })
+        );
+        match s.next_frame(&CUSTOM, D).unwrap() {
+            Frame::Complete { wire, .. } => assert_eq!(&wire[..], b"1:q"),
+            other => panic!("{other:?}"),
+        }
     }
 }
