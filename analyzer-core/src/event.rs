@@ -18,6 +18,7 @@ use crate::time::Timestamp;
 /// | field | value |
 /// |---|---|
 /// | `@timestamp` | request time (response time for a response alone), RFC 3339 |
+/// | `method`, `resource`, `query`, `event.action` | from [`Protocol::describe`] of the request, when it says |
 /// | `type`, `event.dataset`, `network.protocol` | the protocol's name |
 /// | `status` | `OK` or `Error` ([`Transaction::status`]) |
 /// | `event.{kind, category, type}` | `event`, `[network]`, `[connection, protocol]` |
@@ -27,7 +28,7 @@ use crate::time::Timestamp;
 /// | `related.ip` | both addresses |
 /// | `error.message` | the notes, joined with `"; "` (only when there are notes) |
 /// | `request`, `response` | raw text, only with `send_request` / `send_response` |
-/// | `<name>.request`, `<name>.response` | the protocol's own fields (its `Serialize`) |
+/// | `<name>.request`, `<name>.response` | the protocol's own fields ([`Protocol::own_fields`]; by default each message's `Serialize`) |
 #[derive(Clone, Debug)]
 pub struct Event<P> {
     /// The connection.
@@ -84,6 +85,8 @@ impl<P> Event<P> {
 
 #[derive(serde::Serialize)]
 struct EcsEvent<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    action: Option<String>,
     kind: &'static str,
     category: [&'static str; 1],
     #[serde(rename = "type")]
@@ -123,14 +126,6 @@ struct EcsError {
     message: String,
 }
 
-#[derive(serde::Serialize)]
-struct OwnFields<'a, P> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    request: Option<&'a P>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    response: Option<&'a P>,
-}
-
 impl<P: Protocol> Serialize for Event<P> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let t = &self.transaction;
@@ -150,13 +145,30 @@ impl<P: Protocol> Serialize for Event<P> {
             bytes: resp_bytes,
         };
 
+        let request = t.request.as_ref().and_then(|m| m.fields.as_ref());
+        let response = t.response.as_ref().and_then(|m| m.fields.as_ref());
+        let description = request.map(P::describe).unwrap_or_default();
+
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("@timestamp", &start)?;
         map.serialize_entry("type", P::NAME)?;
         map.serialize_entry("status", self.status().as_str())?;
+        if let Some(method) = &description.method {
+            map.serialize_entry("method", method)?;
+        }
+        if let Some(resource) = &description.resource {
+            map.serialize_entry("resource", resource)?;
+        }
+        if let Some(query) = &description.query {
+            map.serialize_entry("query", query)?;
+        }
         map.serialize_entry(
             "event",
             &EcsEvent {
+                action: description
+                    .method
+                    .as_ref()
+                    .map(|m| format!("{}.{}", P::NAME, m.to_lowercase())),
                 kind: "event",
                 category: ["network"],
                 types: ["connection", "protocol"],
@@ -194,13 +206,7 @@ impl<P: Protocol> Serialize for Event<P> {
         if let Some(wire) = t.response.as_ref().and_then(|m| m.wire.as_ref()) {
             map.serialize_entry("response", &String::from_utf8_lossy(wire))?;
         }
-        let own = OwnFields {
-            request: t.request.as_ref().and_then(|m| m.fields.as_ref()),
-            response: t.response.as_ref().and_then(|m| m.fields.as_ref()),
-        };
-        if own.request.is_some() || own.response.is_some() {
-            map.serialize_entry(P::NAME, &own)?;
-        }
+        P::own_fields(request, response, &mut map)?;
         map.end()
     }
 }

@@ -71,7 +71,7 @@ pub use event::Event;
 pub use framing::Framing;
 pub use message::{Message, Status, Transaction};
 pub use netstring::NetString;
-pub use protocol::{Direction, Kind, ParseError, Protocol};
+pub use protocol::{Description, Direction, Kind, ParseError, Protocol};
 pub use sink::{NdjsonWriter, Sink};
 pub use time::Timestamp;
 

@@ -6,7 +6,10 @@
 
 use std::fmt;
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
+use serde::ser::SerializeMap;
 use serde::Serialize;
 
 use crate::framing::Framing;
@@ -130,6 +133,72 @@ pub trait Protocol: Serialize + Sized {
     /// order. `None` (the default): responses pair with requests in order.
     fn correlation_key(&self) -> Option<u64> {
         None
+    }
+
+    /// What a request asks, in Packetbeat's top-level fields: `method`
+    /// (also giving `event.action` = `<name>.<method in lower case>`),
+    /// `resource` and `query`. Default: none of them.
+    fn describe(&self) -> Description<'_> {
+        Description::default()
+    }
+
+    /// Writes the protocol's own fields of a transaction into the event, as
+    /// map entries (`map.serialize_entry(key, value)`). The default writes
+    /// `<NAME>: {"request": <request>, "response": <response>}` with each
+    /// message's `Serialize`; a protocol whose events Packetbeat shapes
+    /// differently (e.g. `redis.return_value`) overrides it.
+    fn own_fields<M: SerializeMap>(
+        request: Option<&Self>,
+        response: Option<&Self>,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        #[derive(Serialize)]
+        struct Both<'a, P> {
+            #[serde(skip_serializing_if = "Option::is_none")]
+            request: Option<&'a P>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            response: Option<&'a P>,
+        }
+        if request.is_none() && response.is_none() {
+            return Ok(());
+        }
+        map.serialize_entry(Self::NAME, &Both { request, response })
+    }
+}
+
+/// A request's `method`, `resource` and `query`, as Packetbeat publishes
+/// them at the top level of an event (e.g. Redis: `SET`, `key3`,
+/// `set key3 me`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Description<'a> {
+    /// The command or verb, e.g. `SET`.
+    pub method: Option<Cow<'a, str>>,
+    /// What it acts on, e.g. a key.
+    pub resource: Option<Cow<'a, str>>,
+    /// The request as text, e.g. `set key3 me`.
+    pub query: Option<Cow<'a, str>>,
+}
+
+impl<'a> Description<'a> {
+    /// A description with a method only.
+    pub fn method(method: impl Into<Cow<'a, str>>) -> Self {
+        Description {
+            method: Some(method.into()),
+            ..Description::default()
+        }
+    }
+
+    /// Sets the resource.
+    pub fn with_resource(mut self, resource: impl Into<Cow<'a, str>>) -> Self {
+        self.resource = Some(resource.into());
+        self
+    }
+
+    /// Sets the query.
+    pub fn with_query(mut self, query: impl Into<Cow<'a, str>>) -> Self {
+        self.query = Some(query.into());
+        self
     }
 }
 
