@@ -78,6 +78,9 @@ pub enum ParseError {
         /// The byte found.
         byte: u8,
     },
+    /// The leading word is none of the declared keywords.
+    #[error("unknown keyword {0:?}")]
+    UnknownKeyword(String),
     /// Any other reason, in words.
     #[error("{0}")]
     Invalid(String),
@@ -220,6 +223,35 @@ pub mod __private {
             .ok_or(ParseError::UnknownTag { byte: first })?;
         Ok((kind, payload.slice(1..)))
     }
+
+    /// Finds which of `tags` the frame's first byte is: its index, and the
+    /// rest of the frame (zero-copy).
+    pub fn match_tag(payload: Bytes, tags: &[u8]) -> Result<(usize, Bytes), ParseError> {
+        let first = *payload.first().ok_or(ParseError::Empty)?;
+        let index = tags
+            .iter()
+            .position(|tag| *tag == first)
+            .ok_or(ParseError::UnknownTag { byte: first })?;
+        Ok((index, payload.slice(1..)))
+    }
+
+    /// Finds which of `keywords` the frame's first word (up to the first
+    /// space, or the whole frame) is, comparing ASCII case-insensitively:
+    /// its index, and the rest of the frame after that space (zero-copy).
+    pub fn match_keyword(payload: Bytes, keywords: &[&[u8]]) -> Result<(usize, Bytes), ParseError> {
+        if payload.is_empty() {
+            return Err(ParseError::Empty);
+        }
+        let end = memchr::memchr(b' ', &payload).unwrap_or(payload.len());
+        let word = &payload[..end];
+        let index = keywords
+            .iter()
+            .position(|k| k.eq_ignore_ascii_case(word))
+            .ok_or_else(|| {
+                ParseError::UnknownKeyword(String::from_utf8_lossy(word).into_owned())
+            })?;
+        Ok((index, payload.slice((end + 1).min(payload.len())..)))
+    }
 }
 
 #[cfg(test)]
@@ -233,6 +265,19 @@ mod tests {
         let (kind, rest) = __private::split_tag(Bytes::from_static(b"<hi"), TAGS).unwrap();
         assert_eq!(kind, Kind::Response);
         assert_eq!(&rest[..], b"hi");
+    }
+
+    #[test]
+    fn match_tag_and_keyword() {
+        let (i, rest) = __private::match_tag(Bytes::from_static(b"<x"), b"><!").unwrap();
+        assert_eq!((i, &rest[..]), (1, &b"x"[..]));
+        let kw: &[&[u8]] = &[b"get", b"set"];
+        let (i, rest) = __private::match_keyword(Bytes::from_static(b"SET k 0 0 1"), kw).unwrap();
+        assert_eq!((i, &rest[..]), (1, &b"k 0 0 1"[..]));
+        let (i, rest) = __private::match_keyword(Bytes::from_static(b"get"), kw).unwrap();
+        assert_eq!((i, rest.len()), (0, 0));
+        let err = __private::match_keyword(Bytes::from_static(b"quit now"), kw).unwrap_err();
+        assert_eq!(err.to_string(), "unknown keyword \"quit\"");
     }
 
     #[test]

@@ -1,0 +1,1 @@
+//! The redis protocol analyzer (in progress).
