@@ -37,6 +37,10 @@ pub struct Config {
     /// A connection with no packet for this long (capture time) is expired:
     /// what it holds is published. Default 60 s.
     pub connection_idle_timeout: Duration,
+    /// Connections tracked at once. When a new one would exceed it, the
+    /// least recently active sixteenth of the table is evicted (what they
+    /// hold is published, and counted). Default 65,536, like Packetbeat.
+    pub max_connections: usize,
 }
 
 impl Default for Config {
@@ -49,6 +53,7 @@ impl Default for Config {
             max_message_size: 10 * 1024 * 1024,
             max_pending_requests: 10_000,
             connection_idle_timeout: Duration::from_secs(60),
+            max_connections: 65_536,
         }
     }
 }

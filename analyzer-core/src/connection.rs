@@ -26,6 +26,7 @@ pub(crate) enum Close {
     Fin,
     Rst,
     Idle,
+    Evicted,
     EndOfInput,
 }
 
@@ -35,6 +36,7 @@ impl Close {
             Close::Fin => "FIN",
             Close::Rst => "RST",
             Close::Idle => "idle expiry",
+            Close::Evicted => "eviction from the full flow table",
             Close::EndOfInput => "the end of the capture",
         }
     }
@@ -43,6 +45,7 @@ impl Close {
         match self {
             Close::Fin | Close::Rst => Unanswered::Closed,
             Close::Idle => Unanswered::Idle,
+            Close::Evicted => Unanswered::Evicted,
             Close::EndOfInput => Unanswered::EndOfInput,
         }
     }

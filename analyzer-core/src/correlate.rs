@@ -16,6 +16,8 @@ pub enum Unanswered {
     Closed,
     /// The connection was idle too long and was expired.
     Idle,
+    /// The connection was evicted from the full flow table.
+    Evicted,
     /// The capture ended.
     EndOfInput,
 }
@@ -31,6 +33,9 @@ impl Unanswered {
             }
             Unanswered::Closed => "connection closed before the response".into(),
             Unanswered::Idle => "connection expired (idle) before the response".into(),
+            Unanswered::Evicted => {
+                "connection evicted (flow table full) before the response".into()
+            }
             Unanswered::EndOfInput => "capture ended before the response".into(),
         }
     }

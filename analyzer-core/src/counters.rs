@@ -11,8 +11,12 @@ pub struct Counters {
     pub packets: u64,
     /// Packets that are not IP, or IP but not TCP.
     pub packets_not_tcp: u64,
-    /// Packets whose headers end early (snapshot length, broken capture).
+    /// Packets whose headers end early (snapshot length, broken capture):
+    /// skipped.
     pub packets_truncated: u64,
+    /// Packets whose TCP payload the snapshot length cut: the captured part
+    /// is analyzed, the rest counts as lost bytes.
+    pub packets_payload_cut: u64,
     /// Packets with nonsensical headers.
     pub packets_malformed: u64,
     /// IP fragments (skipped; not reassembled).
@@ -30,6 +34,8 @@ pub struct Counters {
     pub connections_closed: u64,
     /// Connections expired after the idle timeout.
     pub connections_expired: u64,
+    /// Connections evicted because the table was full (`max_connections`).
+    pub connections_evicted: u64,
     /// Connections still open at the end of the input (flushed).
     pub connections_flushed: u64,
     /// Payload bytes seen again (retransmissions, overlaps): delivered once.

@@ -5,7 +5,11 @@
 
 use std::net::IpAddr;
 
-use etherparse::{err::packet::SliceError, EtherType, NetSlice, SlicedPacket, TransportSlice};
+use etherparse::err::packet::SliceError;
+use etherparse::{
+    EtherType, Ipv4HeaderSlice, Ipv6HeaderSlice, LaxNetSlice, LaxSlicedPacket, NetSlice,
+    SlicedPacket, TransportSlice,
+};
 
 /// The link layer of a capture (its pcap `LINKTYPE_*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -17,6 +21,8 @@ pub enum LinkType {
     Null,
     /// `LINKTYPE_LINUX_SLL` (113): Linux "cooked" capture (`tcpdump -i any`).
     LinuxSll,
+    /// `LINKTYPE_LINUX_SLL2` (276): Linux "cooked" capture v2.
+    LinuxSll2,
     /// `LINKTYPE_RAW` (101, and 12/14 on some systems), `LINKTYPE_IPV4` (228),
     /// `LINKTYPE_IPV6` (229): the packet starts with the IP header.
     RawIp,
@@ -31,6 +37,7 @@ impl LinkType {
             1 => LinkType::Ethernet,
             0 | 108 => LinkType::Null,
             113 => LinkType::LinuxSll,
+            276 => LinkType::LinuxSll2,
             12 | 14 | 101 | 228 | 229 => LinkType::RawIp,
             other => LinkType::Unsupported(other),
         }
@@ -64,8 +71,11 @@ pub struct TcpSegment<'a> {
     pub seq: u32,
     /// Flags.
     pub flags: TcpFlags,
-    /// TCP payload (Ethernet padding excluded).
+    /// TCP payload (Ethernet padding excluded): what was captured of it.
     pub payload: &'a [u8],
+    /// The capture cut the packet short (snapshot length): `payload` is
+    /// only the start of the segment's data.
+    pub truncated: bool,
 }
 
 /// Why a packet carries no TCP segment the engine can use.
@@ -103,48 +113,123 @@ pub enum DecodeError {
 /// assert!(matches!(decode_tcp(LinkType::Ethernet, &arp), Err(DecodeError::NotIp)));
 /// ```
 pub fn decode_tcp(link: LinkType, data: &[u8]) -> Result<TcpSegment<'_>, DecodeError> {
-    let sliced = match link {
-        LinkType::Ethernet => SlicedPacket::from_ethernet(data),
-        // etherparse's SLL parser refuses some ARP hardware types that
-        // `tcpdump -i any` records (772, loopback); the header is a fixed 16
-        // bytes ending with the ether type, so hand the rest to etherparse.
-        LinkType::LinuxSll => {
-            let (header, rest) = data
-                .split_at_checked(16)
-                .ok_or_else(|| DecodeError::Truncated("Linux cooked header".into()))?;
-            let ether_type = u16::from_be_bytes([header[14], header[15]]);
-            SlicedPacket::from_ether_type(EtherType(ether_type), rest)
+    let (ether_type, rest) = match link {
+        LinkType::Ethernet => {
+            return strict_or_lax(SlicedPacket::from_ethernet(data), || {
+                LaxSlicedPacket::from_ethernet(data).ok()
+            })
         }
-        LinkType::RawIp => SlicedPacket::from_ip(data),
+        LinkType::RawIp => {
+            return strict_or_lax(SlicedPacket::from_ip(data), || {
+                LaxSlicedPacket::from_ip(data).ok()
+            })
+        }
+        // The loopback header is the address family; the IP version nibble
+        // says the rest.
         LinkType::Null => {
             let ip = data
                 .get(4..)
                 .ok_or_else(|| DecodeError::Truncated("loopback header".into()))?;
-            SlicedPacket::from_ip(ip)
+            return strict_or_lax(SlicedPacket::from_ip(ip), || {
+                LaxSlicedPacket::from_ip(ip).ok()
+            });
         }
+        // etherparse's SLL parser refuses some ARP hardware types that
+        // `tcpdump -i any` records (772, loopback); the headers are fixed
+        // size with the ether type at a known place, so hand the rest to
+        // etherparse.
+        LinkType::LinuxSll => split_cooked(data, 16, 14)?,
+        LinkType::LinuxSll2 => split_cooked(data, 20, 0)?,
         LinkType::Unsupported(value) => return Err(DecodeError::UnsupportedLink(value)),
-    }
-    .map_err(slice_error)?;
-    let (src_ip, dst_ip, fragmented): (IpAddr, IpAddr, bool) = match &sliced.net {
-        Some(NetSlice::Ipv4(ip)) => (
-            ip.header().source_addr().into(),
-            ip.header().destination_addr().into(),
-            ip.is_payload_fragmented(),
-        ),
-        Some(NetSlice::Ipv6(ip)) => (
-            ip.header().source_addr().into(),
-            ip.header().destination_addr().into(),
-            ip.is_payload_fragmented(),
-        ),
-        _ => return Err(DecodeError::NotIp),
     };
+    strict_or_lax(SlicedPacket::from_ether_type(ether_type, rest), || {
+        Some(LaxSlicedPacket::from_ether_type(ether_type, rest))
+    })
+}
+
+/// The ether type and payload of a Linux cooked header of `len` bytes with
+/// the protocol field at `at`.
+fn split_cooked(data: &[u8], len: usize, at: usize) -> Result<(EtherType, &[u8]), DecodeError> {
+    let (header, rest) = data
+        .split_at_checked(len)
+        .ok_or_else(|| DecodeError::Truncated("Linux cooked header".into()))?;
+    Ok((
+        EtherType(u16::from_be_bytes([header[at], header[at + 1]])),
+        rest,
+    ))
+}
+
+/// The strict decode; when it fails only for length (the capture's snapshot
+/// length cut the packet), the lax one, which keeps the captured part of
+/// the payload.
+fn strict_or_lax<'a>(
+    strict: Result<SlicedPacket<'a>, SliceError>,
+    lax: impl FnOnce() -> Option<LaxSlicedPacket<'a>>,
+) -> Result<TcpSegment<'a>, DecodeError> {
+    match strict {
+        Ok(sliced) => {
+            let (src, dst, fragmented) = match &sliced.net {
+                Some(NetSlice::Ipv4(ip)) => addrs_v4(ip.header(), ip.is_payload_fragmented()),
+                Some(NetSlice::Ipv6(ip)) => addrs_v6(ip.header(), ip.is_payload_fragmented()),
+                _ => return Err(DecodeError::NotIp),
+            };
+            segment(src, dst, fragmented, sliced.transport.as_ref(), false)
+        }
+        Err(SliceError::Len(len)) => {
+            let err = DecodeError::Truncated(len.to_string());
+            let Some(sliced) = lax() else { return Err(err) };
+            let (src, dst, fragmented, incomplete) = match &sliced.net {
+                Some(LaxNetSlice::Ipv4(ip)) => {
+                    let (s, d, f) = addrs_v4(ip.header(), ip.payload().fragmented);
+                    (s, d, f, ip.payload().incomplete)
+                }
+                Some(LaxNetSlice::Ipv6(ip)) => {
+                    let (s, d, f) = addrs_v6(ip.header(), ip.payload().fragmented);
+                    (s, d, f, ip.payload().incomplete)
+                }
+                _ => return Err(err),
+            };
+            match sliced.transport {
+                Some(TransportSlice::Tcp(_)) if incomplete => {
+                    segment(src, dst, fragmented, sliced.transport.as_ref(), true)
+                }
+                _ => Err(err),
+            }
+        }
+        Err(other) => Err(DecodeError::Malformed(other.to_string())),
+    }
+}
+
+fn addrs_v4(header: Ipv4HeaderSlice<'_>, fragmented: bool) -> (IpAddr, IpAddr, bool) {
+    (
+        header.source_addr().into(),
+        header.destination_addr().into(),
+        fragmented,
+    )
+}
+
+fn addrs_v6(header: Ipv6HeaderSlice<'_>, fragmented: bool) -> (IpAddr, IpAddr, bool) {
+    (
+        header.source_addr().into(),
+        header.destination_addr().into(),
+        fragmented,
+    )
+}
+
+fn segment<'a>(
+    src: IpAddr,
+    dst: IpAddr,
+    fragmented: bool,
+    transport: Option<&TransportSlice<'a>>,
+    truncated: bool,
+) -> Result<TcpSegment<'a>, DecodeError> {
     if fragmented {
         return Err(DecodeError::Fragment);
     }
-    match &sliced.transport {
+    match transport {
         Some(TransportSlice::Tcp(tcp)) => Ok(TcpSegment {
-            src: (src_ip, tcp.source_port()),
-            dst: (dst_ip, tcp.destination_port()),
+            src: (src, tcp.source_port()),
+            dst: (dst, tcp.destination_port()),
             seq: tcp.sequence_number(),
             flags: TcpFlags {
                 syn: tcp.syn(),
@@ -153,15 +238,9 @@ pub fn decode_tcp(link: LinkType, data: &[u8]) -> Result<TcpSegment<'_>, DecodeE
                 rst: tcp.rst(),
             },
             payload: tcp.payload(),
+            truncated,
         }),
         _ => Err(DecodeError::NotTcp),
-    }
-}
-
-fn slice_error(err: SliceError) -> DecodeError {
-    match err {
-        SliceError::Len(len) => DecodeError::Truncated(len.to_string()),
-        other => DecodeError::Malformed(other.to_string()),
     }
 }
 
@@ -217,9 +296,21 @@ mod tests {
     }
 
     #[test]
+    fn snaplen_cut_payload_is_kept_and_flagged() {
+        let packet = tcp_packet(b"0123456789");
+        let seg = decode_tcp(LinkType::Ethernet, &packet[..packet.len() - 4]).unwrap();
+        assert_eq!(seg.payload, b"012345");
+        assert!(seg.truncated);
+        assert!(!decode_tcp(LinkType::Ethernet, &packet).unwrap().truncated);
+    }
+
+    #[test]
     fn reports_truncation_and_malformed_headers() {
         let packet = tcp_packet(b"data");
         let err = decode_tcp(LinkType::Ethernet, &packet[..30]).unwrap_err();
+        assert!(matches!(err, DecodeError::Truncated(_)), "{err}");
+        // The TCP header itself cut short.
+        let err = decode_tcp(LinkType::Ethernet, &packet[..14 + 20 + 10]).unwrap_err();
         assert!(matches!(err, DecodeError::Truncated(_)), "{err}");
         let mut bad = packet.clone();
         bad[14] = 0x44; // IPv4 header length 4 words = 16 bytes < 20

@@ -115,7 +115,10 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
         self.counters.packets += 1;
         self.tick(ts);
         match decode_tcp(link, data) {
-            Ok(seg) => self.segment(ts, &seg),
+            Ok(seg) => {
+                self.counters.packets_payload_cut += u64::from(seg.truncated);
+                self.segment(ts, &seg)
+            }
             Err(err) => {
                 let c = &mut self.counters;
                 match err {
@@ -193,6 +196,33 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
         }
     }
 
+    /// Evicts the least recently active sixteenth of the table (at least
+    /// one connection), publishing what they hold. Batches keep the cost per
+    /// new connection constant.
+    fn evict(&mut self) {
+        let mut by_age: Vec<(Timestamp, u64, FlowKey)> = self
+            .flows
+            .iter()
+            .map(|(k, c)| (c.last_seen, c.id, *k))
+            .collect();
+        let count = (by_age.len() / 16).max(1);
+        if count < by_age.len() {
+            by_age.select_nth_unstable_by_key(count - 1, |(seen, id, _)| (*seen, *id));
+        }
+        let mut victims: Vec<(u64, FlowKey)> =
+            by_age[..count].iter().map(|(_, id, k)| (*id, *k)).collect();
+        victims.sort_unstable_by_key(|(id, _)| *id);
+        for (_, key) in victims {
+            if let Some(mut conn) = self.flows.remove(&key) {
+                let flow = conn.flow.clone();
+                let (mut ctx, mut out) =
+                    split(&self.config, &mut self.counters, &mut self.sink, &flow);
+                conn.close(Close::Evicted, &mut ctx, &mut out);
+                ctx.counters.connections_evicted += 1;
+            }
+        }
+    }
+
     fn segment(&mut self, ts: Timestamp, seg: &TcpSegment<'_>) {
         let key = FlowKey::new(seg.src, seg.dst);
         if !self.flows.contains_key(&key) {
@@ -204,6 +234,9 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
             if seg.flags.rst || (!seg.flags.syn && seg.payload.is_empty()) {
                 self.counters.packets_untracked += 1;
                 return;
+            }
+            if self.flows.len() >= self.config.max_connections.max(1) {
+                self.evict();
             }
             let client = if server == seg.src { seg.dst } else { seg.src };
             let flow = Arc::new(Flow::new(client, server));
