@@ -41,6 +41,13 @@ pub struct Config {
     /// least recently active sixteenth of the table is evicted (what they
     /// hold is published, and counted). Default 65,536, like Packetbeat.
     pub max_connections: usize,
+    /// Payload bytes held per direction while waiting for a hole in the
+    /// sequence to fill. When full, the oldest hole is declared lost (the
+    /// message it hit is published with a loss note) and what follows it is
+    /// analyzed. Default 1 MiB.
+    pub max_out_of_order_bytes: usize,
+    /// Out-of-order pieces held per direction, likewise. Default 256.
+    pub max_out_of_order_segments: usize,
 }
 
 impl Default for Config {
@@ -54,6 +61,8 @@ impl Default for Config {
             max_pending_requests: 10_000,
             connection_idle_timeout: Duration::from_secs(60),
             max_connections: 65_536,
+            max_out_of_order_bytes: 1 << 20,
+            max_out_of_order_segments: 256,
         }
     }
 }

@@ -11,8 +11,10 @@ use crate::flow::Flow;
 use crate::framing::Framing;
 use crate::message::{Message, Transaction};
 use crate::protocol::{Direction, Kind, Protocol};
+use crate::reassembly::{Chunk, Reassembler, ReassemblyLimits};
 use crate::stream::{DropReason, Frame, Partial, StreamBuffer};
 use crate::time::Timestamp;
+use bytes::Bytes;
 
 /// The engine's shared state a connection updates.
 pub(crate) struct Ctx<'a> {
@@ -27,6 +29,8 @@ pub(crate) enum Close {
     Rst,
     Idle,
     Evicted,
+    /// A new SYN on the same 4-tuple.
+    Reused,
     EndOfInput,
 }
 
@@ -37,13 +41,14 @@ impl Close {
             Close::Rst => "RST",
             Close::Idle => "idle expiry",
             Close::Evicted => "eviction from the full flow table",
+            Close::Reused => "a new connection on the same ports",
             Close::EndOfInput => "the end of the capture",
         }
     }
 
     fn unanswered(self) -> Unanswered {
         match self {
-            Close::Fin | Close::Rst => Unanswered::Closed,
+            Close::Fin | Close::Rst | Close::Reused => Unanswered::Closed,
             Close::Idle => Unanswered::Idle,
             Close::Evicted => Unanswered::Evicted,
             Close::EndOfInput => Unanswered::EndOfInput,
@@ -51,12 +56,33 @@ impl Close {
     }
 }
 
-/// One direction's stream and where it is in sequence space.
+/// One direction: its bytes put back in order, then cut into messages.
 struct Side {
+    reasm: Reassembler,
     stream: StreamBuffer,
-    /// Sequence number of the next byte expected.
-    next_seq: Option<u32>,
-    fin: bool,
+    /// Payload was seen (a new SYN then means a new connection).
+    data_seen: bool,
+    /// A FIN was seen (its sequence number may lie past a hole).
+    fin_seen: bool,
+    /// Packets from the peer seen while this direction has a hole: at
+    /// [`ACKS_TO_DECLARE_LOSS`], acknowledged bytes in the hole are lost.
+    acks_over_hole: u8,
+    /// Every byte before this direction's FIN was delivered and its last
+    /// message handled.
+    ended: bool,
+}
+
+/// Pure acknowledgments from the peer, while a hole is open, before the bytes
+/// they acknowledge in it count as lost in capture. One is not enough: a
+/// capture point can see an ACK before a reordered data segment it covers.
+/// (A segment carrying data that acknowledges the hole declares it at once.)
+const ACKS_TO_DECLARE_LOSS: u8 = 3;
+
+/// What to ask of a direction's reassembler.
+enum Feed<'p> {
+    Segment(u32, &'p [u8]),
+    Ack(u32),
+    Flush,
 }
 
 pub(crate) struct Connection<P> {
@@ -67,6 +93,8 @@ pub(crate) struct Connection<P> {
     pub last_seen: Timestamp,
     sides: [Side; 2],
     correlator: Correlator<P>,
+    /// Frames cut during one feed, reused to avoid an allocation per packet.
+    scratch: Vec<Frame>,
 }
 
 fn index(dir: Direction) -> usize {
@@ -85,10 +113,17 @@ fn role(kind: Kind) -> &'static str {
 
 impl<P: Protocol> Connection<P> {
     pub(crate) fn new(id: u64, flow: Arc<Flow>, now: Timestamp, config: &Config) -> Self {
+        let limits = ReassemblyLimits {
+            max_bytes: config.max_out_of_order_bytes,
+            max_segments: config.max_out_of_order_segments,
+        };
         let side = || Side {
+            reasm: Reassembler::new(limits),
             stream: StreamBuffer::new(config.max_message_size),
-            next_seq: None,
-            fin: false,
+            data_seen: false,
+            fin_seen: false,
+            acks_over_hole: 0,
+            ended: false,
         };
         Connection {
             id,
@@ -96,7 +131,15 @@ impl<P: Protocol> Connection<P> {
             last_seen: now,
             sides: [side(), side()],
             correlator: Correlator::new(config.max_pending_requests),
+            scratch: Vec::new(),
         }
+    }
+
+    /// Whether a SYN from the client means a new connection on this
+    /// 4-tuple: this one already carried data or ended a direction.
+    pub(crate) fn is_reused_by_syn(&self) -> bool {
+        let client = &self.sides[index(Direction::FromClient)];
+        client.data_seen || self.sides.iter().any(|s| s.ended)
     }
 
     /// Which way a segment from `src` travels.
@@ -108,8 +151,8 @@ impl<P: Protocol> Connection<P> {
         }
     }
 
-    /// Handles one segment. Returns true when the connection is over (FIN
-    /// both ways, or RST) and everything it held has been published.
+    /// Handles one segment. Returns true when the connection is over (both
+    /// directions ended, or RST) and everything it held has been published.
     pub(crate) fn segment(
         &mut self,
         ts: Timestamp,
@@ -119,35 +162,119 @@ impl<P: Protocol> Connection<P> {
     ) -> bool {
         let dir = self.direction_from(seg.src);
         self.last_seen = self.last_seen.max(ts);
-        let side = &mut self.sides[index(dir)];
         let mut seq = seg.seq;
         if seg.flags.syn {
+            self.sides[index(dir)].reasm.syn(seq);
             seq = seq.wrapping_add(1);
-            side.next_seq = Some(seq);
+        }
+        if seg.flags.ack {
+            // The sender got everything before `ack` (before it sent this
+            // payload): once it keeps saying so, a hole before it was lost in
+            // capture, not on the network.
+            let other = &mut self.sides[index(dir.reverse())];
+            let hole = other.reasm.buffered_bytes() > 0 || (other.fin_seen && !other.ended);
+            other.acks_over_hole = if hole {
+                other.acks_over_hole.saturating_add(1)
+            } else {
+                0
+            };
+            // A segment with data acknowledging the hole answers what was in
+            // it: declare the loss at once, so the answer pairs right.
+            let sure = !seg.payload.is_empty() || other.acks_over_hole >= ACKS_TO_DECLARE_LOSS;
+            if hole && sure {
+                other.acks_over_hole = 0;
+                self.feed(dir.reverse(), ts, Feed::Ack(seg.ack), ctx, out);
+            }
         }
         if !seg.payload.is_empty() {
-            let data = accept(&P::FRAMING, side, seq, seg.payload, ts, ctx.counters);
-            if !data.is_empty() {
-                side.stream.push(ts, data);
-            }
-            self.drain(dir, ctx, out);
+            self.sides[index(dir)].data_seen = true;
+            self.feed(dir, ts, Feed::Segment(seq, seg.payload), ctx, out);
         }
         if seg.flags.rst {
             self.close(Close::Rst, ctx, out);
             return true;
         }
-        if seg.flags.fin && !self.sides[index(dir)].fin {
-            let side = &mut self.sides[index(dir)];
-            side.fin = true;
-            side.next_seq = Some(seq.wrapping_add(seg.payload.len() as u32).wrapping_add(1));
-            self.end_stream(dir, Close::Fin, ctx, out);
-            if dir == Direction::FromServer {
-                // No response can come any more.
-                let outcome = self.correlator.flush(Unanswered::Closed, out);
-                count(ctx.counters, outcome);
-            }
+        if seg.flags.fin {
+            self.sides[index(dir)].fin_seen = true;
+            let fin_seq = seq.wrapping_add(seg.payload.len() as u32);
+            self.sides[index(dir)].reasm.fin(fin_seq);
         }
-        self.sides.iter().all(|s| s.fin)
+        for d in [dir, dir.reverse()] {
+            self.end_if_finished(d, ctx, out);
+        }
+        let over = self.sides.iter().all(|s| s.ended);
+        if over {
+            self.harvest(ctx.counters);
+        }
+        over
+    }
+
+    /// Once every byte before a direction's FIN is in, ends that direction:
+    /// its unfinished message is cut short; after the server's, no response
+    /// can come, so pending requests are published.
+    fn end_if_finished(
+        &mut self,
+        dir: Direction,
+        ctx: &mut Ctx<'_>,
+        out: &mut impl FnMut(Transaction<P>),
+    ) {
+        let side = &mut self.sides[index(dir)];
+        if side.ended || !side.reasm.is_finished() {
+            return;
+        }
+        side.ended = true;
+        self.end_stream(dir, Close::Fin, ctx, out);
+        if dir == Direction::FromServer {
+            let outcome = self.correlator.flush(Unanswered::Closed, out);
+            count(ctx.counters, outcome);
+        }
+    }
+
+    /// Runs one reassembler operation for `dir`, pushes the bytes it delivers
+    /// into the stream buffer (recording gaps), and handles the frames cut.
+    fn feed(
+        &mut self,
+        dir: Direction,
+        ts: Timestamp,
+        op: Feed<'_>,
+        ctx: &mut Ctx<'_>,
+        out: &mut impl FnMut(Transaction<P>),
+    ) {
+        let mut frames = std::mem::take(&mut self.scratch);
+        let side = &mut self.sides[index(dir)];
+        let stream = &mut side.stream;
+        let mut deliver = |chunk: Chunk<'_>| match chunk {
+            Chunk::Data(data) => {
+                stream.push(ts, data);
+                while let Some(frame) = stream.next_frame(&P::FRAMING, dir) {
+                    frames.push(frame);
+                }
+            }
+            Chunk::Gap(lost) => stream.lose(ts, lost, &P::FRAMING),
+        };
+        match op {
+            Feed::Segment(seq, payload) => side.reasm.segment(seq, payload, &mut deliver),
+            Feed::Ack(ack) => side.reasm.ack(ack, &mut deliver),
+            Feed::Flush => side.reasm.flush(&mut deliver),
+        }
+        for frame in frames.drain(..) {
+            self.handle_frame(dir, frame, ctx, out);
+        }
+        self.scratch = frames;
+    }
+
+    /// Adds the reassemblers' statistics to the counters (once, when the
+    /// connection ends).
+    fn harvest(&mut self, counters: &mut Counters) {
+        for side in &mut self.sides {
+            let stats = side.reasm.stats();
+            counters.bytes_retransmitted += stats.retransmitted_bytes + stats.overlap_bytes;
+            counters.segments_out_of_order += stats.out_of_order_segments;
+            counters.out_of_order_overflows += stats.overflows;
+            counters.gaps += stats.gaps;
+            counters.bytes_lost += stats.bytes_lost;
+            side.reasm = Reassembler::new(ReassemblyLimits::default());
+        }
     }
 
     /// Publishes requests that waited longer than the transaction timeout.
@@ -176,8 +303,24 @@ impl<P: Protocol> Connection<P> {
         ctx: &mut Ctx<'_>,
         out: &mut impl FnMut(Transaction<P>),
     ) {
-        self.end_stream(Direction::FromClient, why, ctx, out);
-        self.end_stream(Direction::FromServer, why, ctx, out);
+        // Holes that never filled are lost; what follows them is analyzed.
+        let ts = self.last_seen;
+        for dir in [Direction::FromClient, Direction::FromServer] {
+            if !self.sides[index(dir)].ended {
+                self.feed(dir, ts, Feed::Flush, ctx, out);
+            }
+        }
+        for dir in [Direction::FromClient, Direction::FromServer] {
+            // A direction whose FIN was seen (past a hole) ended by it.
+            let side = &self.sides[index(dir)];
+            let why = if side.fin_seen && side.reasm.is_finished() {
+                Close::Fin
+            } else {
+                why
+            };
+            self.end_stream(dir, why, ctx, out);
+        }
+        self.harvest(ctx.counters);
         let outcome = self.correlator.flush(why.unanswered(), out);
         count(ctx.counters, outcome);
     }
@@ -227,82 +370,130 @@ impl<P: Protocol> Connection<P> {
         }
     }
 
-    /// Turns every complete frame held in `dir`'s stream into a message.
-    fn drain(&mut self, dir: Direction, ctx: &mut Ctx<'_>, out: &mut impl FnMut(Transaction<P>)) {
-        while let Some(frame) = self.sides[index(dir)].stream.next_frame(&P::FRAMING, dir) {
-            let mut notes = Vec::new();
-            let message = match frame {
-                Frame::Complete {
-                    wire,
-                    payload,
-                    start,
-                    end,
-                } => {
-                    let wire_len = wire.len() as u64;
-                    match P::parse(payload, dir) {
-                        Ok(parsed) => {
-                            let kind = parsed.kind();
-                            self.message(
-                                kind,
-                                dir,
-                                start,
-                                end,
-                                wire_len,
-                                Some(parsed),
-                                Some(wire),
-                                ctx.config,
-                            )
-                        }
-                        Err(err) => {
-                            let kind = dir.default_kind();
-                            ctx.counters.messages_unparsed += 1;
-                            notes.push(format!("unparseable {}: {err}", role(kind)));
-                            self.message(
-                                kind,
-                                dir,
-                                start,
-                                end,
-                                wire_len,
-                                None,
-                                Some(wire),
-                                ctx.config,
-                            )
-                        }
+    /// Turns a frame into a message and hands it on.
+    fn handle_frame(
+        &mut self,
+        dir: Direction,
+        frame: Frame,
+        ctx: &mut Ctx<'_>,
+        out: &mut impl FnMut(Transaction<P>),
+    ) {
+        match frame {
+            Frame::Complete {
+                wire,
+                payload,
+                start,
+                end,
+            } => self.complete(dir, wire, payload, start, end, ctx, out),
+            Frame::Dropped {
+                wire_len,
+                reason,
+                start,
+                end,
+                after_gap,
+            } => {
+                // The gap may have ended on a message boundary: if what
+                // follows it parses, it is a message of its own and only the
+                // bytes before it are damaged.
+                if let (DropReason::Lost(_), Some(tail), Framing::Delimiter(delim)) =
+                    (&reason, &after_gap, P::FRAMING)
+                {
+                    let body = tail.slice(..tail.len().saturating_sub(delim.len()));
+                    if tail.len() as u64 <= wire_len && P::parse(body.clone(), dir).is_ok() {
+                        let damaged = wire_len - tail.len() as u64;
+                        self.dropped(dir, damaged, reason, start, end, ctx, out);
+                        self.complete(dir, tail.clone(), body, end, end, ctx, out);
+                        return;
                     }
                 }
-                Frame::Dropped {
-                    wire_len,
-                    reason,
-                    start,
-                    end,
-                } => {
-                    let kind = dir.default_kind();
-                    match reason {
-                        DropReason::TooLong => {
-                            ctx.counters.messages_too_long += 1;
-                            notes.push(format!(
-                                "{} of {wire_len} bytes exceeds the maximum message size ({} bytes): not analyzed",
-                                role(kind),
-                                ctx.config.max_message_size
-                            ));
-                        }
-                        DropReason::Lost(lost) => {
-                            ctx.counters.messages_with_loss += 1;
-                            notes.push(format!(
-                                "packet loss while capturing the {} ({lost} bytes lost)",
-                                role(kind)
-                            ));
-                        }
-                        DropReason::Invalid(why) => {
-                            ctx.counters.messages_unparsed += 1;
-                            notes.push(format!("unparseable {}: {why}", role(kind)));
-                        }
-                    }
-                    self.message(kind, dir, start, end, wire_len, None, None, ctx.config)
-                }
-            };
-            self.route(message, notes, ctx, out);
+                self.dropped(dir, wire_len, reason, start, end, ctx, out);
+            }
         }
+    }
+
+    /// A complete frame: parsed, or published as unparseable.
+    #[allow(clippy::too_many_arguments)]
+    fn complete(
+        &mut self,
+        dir: Direction,
+        wire: Bytes,
+        payload: Bytes,
+        start: Timestamp,
+        end: Timestamp,
+        ctx: &mut Ctx<'_>,
+        out: &mut impl FnMut(Transaction<P>),
+    ) {
+        let wire_len = wire.len() as u64;
+        let mut notes = Vec::new();
+        let message = match P::parse(payload, dir) {
+            Ok(parsed) => {
+                let kind = parsed.kind();
+                self.message(
+                    kind,
+                    dir,
+                    start,
+                    end,
+                    wire_len,
+                    Some(parsed),
+                    Some(wire),
+                    ctx.config,
+                )
+            }
+            Err(err) => {
+                let kind = dir.default_kind();
+                ctx.counters.messages_unparsed += 1;
+                notes.push(format!("unparseable {}: {err}", role(kind)));
+                self.message(
+                    kind,
+                    dir,
+                    start,
+                    end,
+                    wire_len,
+                    None,
+                    Some(wire),
+                    ctx.config,
+                )
+            }
+        };
+        self.route(message, notes, ctx, out);
+    }
+
+    /// A message whose bytes were not kept, with a note saying why.
+    #[allow(clippy::too_many_arguments)]
+    fn dropped(
+        &mut self,
+        dir: Direction,
+        wire_len: u64,
+        reason: DropReason,
+        start: Timestamp,
+        end: Timestamp,
+        ctx: &mut Ctx<'_>,
+        out: &mut impl FnMut(Transaction<P>),
+    ) {
+        let kind = dir.default_kind();
+        let note = match reason {
+            DropReason::TooLong => {
+                ctx.counters.messages_too_long += 1;
+                format!(
+                    "{} of {wire_len} bytes exceeds the maximum message size ({} bytes): not analyzed",
+                    role(kind),
+                    ctx.config.max_message_size
+                )
+            }
+            DropReason::Lost(lost) => {
+                ctx.counters.messages_with_loss += 1;
+                format!(
+                    "packet loss while capturing the {} ({lost} bytes lost)",
+                    role(kind)
+                )
+            }
+            DropReason::Invalid(why) => {
+                ctx.counters.messages_unparsed += 1;
+                format!("unparseable {}: {why}", role(kind))
+            }
+        };
+        let message = self.message(kind, dir, start, end, wire_len, None, None, ctx.config);
+        self.route(message, vec![note], ctx, out);
     }
 
     /// Builds a message, keeping its raw bytes only when they will be sent.
@@ -357,38 +548,6 @@ impl<P: Protocol> Connection<P> {
         };
         count(ctx.counters, outcome);
     }
-}
-
-/// Places a segment's payload in sequence space: returns the bytes not seen
-/// before, counting retransmitted bytes and recording a gap as lost bytes.
-fn accept<'a>(
-    framing: &Framing,
-    side: &mut Side,
-    seq: u32,
-    payload: &'a [u8],
-    ts: Timestamp,
-    counters: &mut Counters,
-) -> &'a [u8] {
-    let next = *side.next_seq.get_or_insert(seq);
-    let offset = seq.wrapping_sub(next) as i32;
-    let len = payload.len() as u32;
-    if offset < 0 {
-        let seen = offset.unsigned_abs();
-        if seen >= len {
-            counters.bytes_retransmitted += u64::from(len);
-            return &[];
-        }
-        counters.bytes_retransmitted += u64::from(seen);
-        side.next_seq = Some(seq.wrapping_add(len));
-        return &payload[seen as usize..];
-    }
-    if offset > 0 {
-        counters.gaps += 1;
-        counters.bytes_lost += u64::from(offset as u32);
-        side.stream.lose(ts, u64::from(offset as u32), framing);
-    }
-    side.next_seq = Some(seq.wrapping_add(len));
-    payload
 }
 
 fn count(counters: &mut Counters, outcome: Outcome) {

@@ -38,9 +38,16 @@ pub struct Counters {
     pub connections_evicted: u64,
     /// Connections still open at the end of the input (flushed).
     pub connections_flushed: u64,
-    /// Payload bytes seen again (retransmissions, overlaps): delivered once.
+    /// Payload bytes seen again (retransmissions, overlaps): delivered once,
+    /// the first copy wins.
     pub bytes_retransmitted: u64,
-    /// Holes in a stream (data after the expected sequence number).
+    /// Segments that arrived ahead of a hole and waited for it to fill.
+    pub segments_out_of_order: u64,
+    /// Holes declared lost because the out-of-order buffer was full.
+    pub out_of_order_overflows: u64,
+    /// Holes in a stream that never filled (declared lost when the peer
+    /// acknowledged past them, the buffer overflowed, or the connection
+    /// ended).
     pub gaps: u64,
     /// Bytes never captured, summed over the gaps.
     pub bytes_lost: u64,

@@ -69,6 +69,8 @@ pub struct TcpSegment<'a> {
     pub dst: Endpoint,
     /// Sequence number of the first payload byte (or of the SYN/FIN).
     pub seq: u32,
+    /// Acknowledgment number (valid when `flags.ack`).
+    pub ack: u32,
     /// Flags.
     pub flags: TcpFlags,
     /// TCP payload (Ethernet padding excluded): what was captured of it.
@@ -231,6 +233,7 @@ fn segment<'a>(
             src: (src, tcp.source_port()),
             dst: (dst, tcp.destination_port()),
             seq: tcp.sequence_number(),
+            ack: tcp.acknowledgment_number(),
             flags: TcpFlags {
                 syn: tcp.syn(),
                 ack: tcp.ack(),

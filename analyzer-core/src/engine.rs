@@ -225,6 +225,20 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
 
     fn segment(&mut self, ts: Timestamp, seg: &TcpSegment<'_>) {
         let key = FlowKey::new(seg.src, seg.dst);
+        let reused = seg.flags.syn
+            && !seg.flags.ack
+            && self.flows.get(&key).is_some_and(|c| c.is_reused_by_syn());
+        if reused {
+            // A new SYN on a 4-tuple that already carried a connection starts
+            // a new one: the old one ends here.
+            if let Some(mut old) = self.flows.remove(&key) {
+                let flow = old.flow.clone();
+                let (mut ctx, mut out) =
+                    split(&self.config, &mut self.counters, &mut self.sink, &flow);
+                old.close(Close::Reused, &mut ctx, &mut out);
+                ctx.counters.connections_closed += 1;
+            }
+        }
         if !self.flows.contains_key(&key) {
             let Some(server) = self.server_of(seg) else {
                 self.counters.packets_other_ports += 1;

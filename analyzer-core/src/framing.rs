@@ -51,6 +51,10 @@ pub struct LengthPrefix {
     pub adjust: i64,
     /// Bytes stripped from the start of the frame before parsing.
     pub skip: usize,
+    /// Longest frame accepted (header included); a longer one is skipped
+    /// exactly and published with a note. `None`: the engine's
+    /// `max_message_size` alone applies (it always does).
+    pub max_frame: Option<usize>,
 }
 
 impl LengthPrefix {
@@ -63,7 +67,14 @@ impl LengthPrefix {
             big_endian: true,
             adjust: 0,
             skip: 0,
+            max_frame: None,
         }
+    }
+
+    /// Frames longer than `max` bytes are not analyzed.
+    pub const fn max_frame(mut self, max: usize) -> Self {
+        self.max_frame = Some(max);
+        self
     }
 
     /// The length field starts `offset` bytes into the frame.

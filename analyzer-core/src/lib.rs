@@ -56,6 +56,7 @@ mod message;
 mod netstring;
 pub mod pcap;
 mod protocol;
+pub mod reassembly;
 pub mod replay;
 mod sink;
 pub mod stream;

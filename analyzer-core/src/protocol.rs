@@ -211,6 +211,7 @@ pub mod __private {
     use super::*;
 
     pub use bytes::Bytes;
+    pub use serde::ser::SerializeMap;
 
     /// Splits a frame on its leading tag byte: returns the tag's kind and the
     /// rest of the frame (zero-copy).

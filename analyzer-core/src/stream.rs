@@ -9,9 +9,9 @@
 //! skipped (exactly, when the message's length is known; else up to the
 //! framing's synchronization point) and come out as one [`Frame::Dropped`].
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 
-use crate::framing::{FrameLen, Framing};
+use crate::framing::{FrameLen, Framing, LengthPrefix};
 use crate::protocol::Direction;
 use crate::time::Timestamp;
 
@@ -41,6 +41,12 @@ pub enum Frame {
         start: Timestamp,
         /// Capture time of the last byte.
         end: Timestamp,
+        /// After lost bytes, with a delimiter framing: the bytes from the end
+        /// of the gap up to and including the delimiter (part of
+        /// `wire_len`). The gap may have ended on a message boundary: if
+        /// these parse as a message, the caller can publish them as one and
+        /// count only the rest as damaged.
+        after_gap: Option<Bytes>,
     },
 }
 
@@ -92,6 +98,8 @@ struct Skip {
     /// Why, when the framer rejected the bytes.
     invalid: Option<String>,
     to: SkipTo,
+    /// Every byte since the last gap is still in the buffer.
+    tail_held: bool,
 }
 
 /// Bytes of one direction of a connection, cut into frames.
@@ -176,8 +184,15 @@ impl StreamBuffer {
                 (custom.frame)(&self.buf, direction)
             }
         };
+        let limit = match framing {
+            Framing::LengthPrefixed(LengthPrefix {
+                max_frame: Some(max),
+                ..
+            }) => self.max_message.min(*max),
+            _ => self.max_message,
+        };
         match found {
-            FrameLen::Complete(len) if len > self.max_message => {
+            FrameLen::Complete(len) if len > limit => {
                 self.start_skip(SkipTo::Exact(len as u64), None);
                 self.continue_skip(framing)
             }
@@ -193,7 +208,7 @@ impl StreamBuffer {
                 self.start_skip(skip_to(framing), Some(reason));
                 self.continue_skip(framing)
             }
-            FrameLen::Incomplete(Some(total)) if total > self.max_message => {
+            FrameLen::Incomplete(Some(total)) if total > limit => {
                 self.start_skip(SkipTo::Exact(total as u64), None);
                 self.continue_skip(framing)
             }
@@ -259,6 +274,7 @@ impl StreamBuffer {
             lost: 0,
             invalid,
             to,
+            tail_held: false,
         });
     }
 
@@ -283,15 +299,19 @@ impl StreamBuffer {
                 }
             }
         };
-        self.buf.advance(drop);
+        let dropped = self.buf.split_to(drop).freeze();
         self.searched = self.searched.saturating_sub(drop);
         let skip = self.skip.as_mut()?;
         skip.to = to;
         skip.dropped += drop as u64;
         if skip.to != SkipTo::Exact(0) {
+            skip.tail_held &= drop == 0;
             return None;
         }
         let skip = self.skip.take()?;
+        let after_gap =
+            (skip.tail_held && skip.lost > 0 && matches!(framing, Framing::Delimiter(_)))
+                .then_some(dropped);
         let reason = match (skip.lost, skip.invalid) {
             (lost, _) if lost > 0 => DropReason::Lost(lost),
             (_, Some(why)) => DropReason::Invalid(why),
@@ -302,6 +322,7 @@ impl StreamBuffer {
             reason,
             start: self.head_ts,
             end: self.last_ts,
+            after_gap,
         };
         self.reset_search();
         Some(frame)
@@ -353,6 +374,7 @@ impl StreamBuffer {
         };
         skip.dropped += held;
         skip.lost += lost;
+        skip.tail_held = true;
         if let SkipTo::Exact(remaining) = skip.to {
             // Held and lost bytes are part of the message being skipped, up
             // to its end (a new skip already counted the held ones).
@@ -483,7 +505,8 @@ mod tests {
                 wire_len: 14,
                 reason: DropReason::TooLong,
                 start: t(1),
-                end: t(2)
+                end: t(2),
+                after_gap: None
             })
         );
         assert_eq!(&wire(s.next_frame(&NL, D).unwrap())[..], b">ok\n");
@@ -536,7 +559,8 @@ mod tests {
                 wire_len: 10,
                 reason: DropReason::Lost(3),
                 start: t(1),
-                end: t(3)
+                end: t(3),
+                after_gap: Some(Bytes::from_static(b"ld\n"))
             })
         );
         assert_eq!(&wire(s.next_frame(&NL, D).unwrap())[..], b">next\n");
@@ -568,7 +592,8 @@ mod tests {
                 wire_len: 10,
                 reason: DropReason::TooLong,
                 start: t(2),
-                end: t(3)
+                end: t(3),
+                after_gap: None
             })
         );
         assert!(matches!(s.next_frame(&LP, D), Some(Frame::Complete { .. })));
@@ -587,7 +612,8 @@ mod tests {
                 wire_len: 10,
                 reason: DropReason::Lost(3),
                 start: t(1),
-                end: t(3)
+                end: t(3),
+                after_gap: None
             })
         );
         match s.next_frame(&LP, D).unwrap() {
@@ -636,7 +662,8 @@ mod tests {
                 wire_len: 3,
                 reason: DropReason::Invalid("bad count [120]".into()),
                 start: t(2),
-                end: t(2)
+                end: t(2),
+                after_gap: None
             })
         );
         match s.next_frame(&CUSTOM, D).unwrap() {

@@ -16,7 +16,9 @@ fn a_hundred_thousand_open_connections_stay_within_the_table_bound() {
     let mut evicted_notes = 0u64;
     let mut engine = Engine::new(config, |e: Event<Line>| {
         published += 1;
-        if e.error_message().as_deref() == Some("connection evicted (flow table full) before the response") {
+        if e.error_message().as_deref()
+            == Some("connection evicted (flow table full) before the response")
+        {
             evicted_notes += 1;
         }
     });
@@ -41,5 +43,8 @@ fn a_hundred_thousand_open_connections_stay_within_the_table_bound() {
     assert_eq!(published, u64::from(N), "every request published");
     assert_eq!(evicted_notes, evicted);
     assert_eq!(counters.requests_unanswered, u64::from(N));
-    assert_eq!(counters.connections_evicted + counters.connections_flushed, u64::from(N));
+    assert_eq!(
+        counters.connections_evicted + counters.connections_flushed,
+        u64::from(N)
+    );
 }

@@ -1,10 +1,10 @@
-//! The derive input as a small typed AST: the struct, its fields, and the
-//! attributes on each, parsed.
+//! The derive input as a small typed AST: the struct's fields or the enum's
+//! variants, and the attributes on each, parsed.
 
 use quote::quote;
-use syn::{Data, DeriveInput, Fields, Generics, Ident, Type};
+use syn::{Data as SynData, DeriveInput, Fields, Generics, Ident, Index, Member, Type};
 
-use crate::attr::{self, ContainerAttrs, FieldAttrs};
+use crate::attr::{self, ContainerAttrs, FieldAttrs, VariantAttrs};
 use crate::ctxt::Ctxt;
 
 /// A `#[derive(Protocol)]` input.
@@ -12,73 +12,105 @@ pub struct Input<'a> {
     pub ident: &'a Ident,
     pub generics: &'a Generics,
     pub attrs: ContainerAttrs<'a>,
-    /// The named fields; `None` when the input is not a struct with named
-    /// fields (that error is already reported).
-    pub fields: Option<Vec<Field<'a>>>,
+    pub data: Data<'a>,
 }
 
-/// A named field of the struct.
+pub enum Data<'a> {
+    Struct(Struct<'a>),
+    Enum(Enum<'a>),
+    /// A union: not supported (that error is already reported).
+    Union,
+}
+
+pub struct Struct<'a> {
+    /// The fields as written, for spans and the shape.
+    pub original: &'a Fields,
+    pub fields: Vec<Field<'a>>,
+}
+
+/// A field of the struct.
 pub struct Field<'a> {
-    pub ident: &'a Ident,
+    /// Its name, or its index in a tuple struct.
+    pub member: Member,
     pub ty: &'a Type,
     pub attrs: FieldAttrs<'a>,
 }
 
+pub struct Enum<'a> {
+    /// The `enum` keyword, for spans.
+    pub enum_token: syn::token::Enum,
+    pub variants: Vec<Variant<'a>>,
+}
+
+/// A variant of the enum.
+pub struct Variant<'a> {
+    pub ident: &'a Ident,
+    pub fields: &'a Fields,
+    pub attrs: VariantAttrs<'a>,
+}
+
 impl<'a> Input<'a> {
-    /// Parses the input's attributes and fields, reporting to `cx` every error
-    /// found and keeping what could be parsed, so later stages can report
-    /// theirs too.
+    /// Parses the input's attributes and fields or variants, reporting to
+    /// `cx` every error found and keeping what could be parsed, so later
+    /// stages can report theirs too.
     pub fn from_syn(cx: &mut Ctxt, node: &'a DeriveInput) -> Self {
-        let attrs = attr::container(cx, &node.attrs);
-        let fields = fields(cx, node);
+        let is_enum = matches!(node.data, SynData::Enum(_));
+        let attrs = attr::container(cx, &node.attrs, is_enum);
+        let ident = &node.ident;
+        let data = match &node.data {
+            SynData::Struct(data) => Data::Struct(Struct {
+                original: &data.fields,
+                fields: fields(cx, &data.fields),
+            }),
+            SynData::Enum(data) => {
+                let token = data.enum_token;
+                let variants = data.variants.iter().map(|variant| {
+                    for field in &variant.fields {
+                        attr::variant_field(cx, &field.attrs);
+                    }
+                    Variant {
+                        ident: &variant.ident,
+                        fields: &variant.fields,
+                        attrs: attr::variant(cx, &variant.attrs),
+                    }
+                });
+                Data::Enum(Enum {
+                    enum_token: token,
+                    variants: variants.collect(),
+                })
+            }
+            SynData::Union(data) => {
+                let token = data.union_token;
+                cx.error_spanned(
+                    quote!(#token #ident),
+                    "#[derive(Protocol)] needs a struct or an enum, not a union",
+                );
+                Data::Union
+            }
+        };
         Input {
-            ident: &node.ident,
+            ident,
             generics: &node.generics,
             attrs,
-            fields,
+            data,
         }
     }
 }
 
-const SHAPE: &str = "#[derive(Protocol)] needs a struct with named fields: \
-                     a `Kind` field with #[tag(...)] and a body field";
-
-fn fields<'a>(cx: &mut Ctxt, node: &'a DeriveInput) -> Option<Vec<Field<'a>>> {
-    let ident = &node.ident;
-    let named = match &node.data {
-        Data::Struct(data) => match &data.fields {
-            Fields::Named(named) => named,
-            Fields::Unnamed(unnamed) => {
-                let message = format!("{SHAPE}, not a tuple struct");
-                cx.error_spanned(unnamed, message);
-                return None;
-            }
-            Fields::Unit => {
-                cx.error_spanned(ident, format!("{SHAPE}, not a unit struct"));
-                return None;
-            }
-        },
-        Data::Enum(data) => {
-            let token = data.enum_token;
-            cx.error_spanned(quote!(#token #ident), format!("{SHAPE}, not an enum"));
-            return None;
-        }
-        Data::Union(data) => {
-            let token = data.union_token;
-            cx.error_spanned(quote!(#token #ident), format!("{SHAPE}, not a union"));
-            return None;
-        }
-    };
-    let fields = named
-        .named
+fn fields<'a>(cx: &mut Ctxt, fields: &'a Fields) -> Vec<Field<'a>> {
+    fields
         .iter()
-        .filter_map(|field| {
-            Some(Field {
-                ident: field.ident.as_ref()?,
-                ty: &field.ty,
-                attrs: attr::field(cx, &field.attrs),
-            })
+        .enumerate()
+        .map(|(i, field)| Field {
+            member: match &field.ident {
+                Some(ident) => Member::Named(ident.clone()),
+                None => Member::Unnamed(Index {
+                    index: i as u32,
+                    span: syn::spanned::Spanned::span(&field.ty),
+                }),
+            },
+            ty: &field.ty,
+            attrs: attr::field(cx, &field.attrs),
         })
-        .collect();
-    Some(fields)
+        .collect()
 }

@@ -1,15 +1,15 @@
-use analyzer_core::{Kind, NetString, Protocol};
+use analyzer_core::{NetString, Protocol};
 use serde::Serialize;
 
+// Without #[parse_with], every variant needs a selector.
 #[derive(Protocol, Serialize)]
 #[protocol(name = "echo")]
 #[delimiter(b'\n')]
 enum Message {
+    #[tag(b'>', request)]
     Request(NetString),
     Response(NetString),
+    Ping,
 }
-
-#[allow(dead_code)]
-fn uses(_: Kind) {}
 
 fn main() {}

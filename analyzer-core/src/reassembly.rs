@@ -1,0 +1,562 @@
+//! TCP stream reassembly for one direction of a connection, sans-IO and
+//! bounded.
+//!
+//! Segments go in as they were captured (out of order, duplicated,
+//! overlapping or missing); bytes come out in sequence order as [`Chunk`]s,
+//! each byte exactly once, with a [`Chunk::Gap`] for every run of bytes that
+//! will never arrive.
+//!
+//! # Sequence space
+//!
+//! Sequence numbers are `u32` and wrap. Every sequence number is placed
+//! relative to the next expected one: up to 2^31 − 1 ahead is the future,
+//! anything else is the past (a retransmission). Internally bytes are placed
+//! at absolute `u64` stream offsets (offset 0 is the first data byte).
+//!
+//! # Overlap policy: first copy wins
+//!
+//! Bytes already delivered (or declared lost) are dropped and counted in
+//! [`ReassemblyStats::retransmitted_bytes`]. For bytes already held in the
+//! out-of-order buffer, the copy held is kept and the new copy's bytes are
+//! dropped and counted in [`ReassemblyStats::overlap_bytes`]; this is what
+//! Linux does for data already queued out of order. Only the bytes no copy
+//! held before are stored, so memory never holds a byte twice.
+//!
+//! # Limits
+//!
+//! The out-of-order buffer holds at most [`ReassemblyLimits::max_bytes`] bytes
+//! in at most [`ReassemblyLimits::max_segments`] pieces. When a segment would
+//! not fit, the first hole is declared lost ([`Chunk::Gap`]) and what follows
+//! it is delivered, until the segment fits (or becomes in order and is
+//! delivered at once). Each forced hole counts one
+//! [`ReassemblyStats::overflows`].
+
+use std::collections::BTreeMap;
+
+/// Limits of the out-of-order buffer (per direction).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReassemblyLimits {
+    /// Most payload bytes held out of order. Default 1 MiB.
+    pub max_bytes: usize,
+    /// Most pieces of payload held out of order. Default 256.
+    pub max_segments: usize,
+}
+
+impl Default for ReassemblyLimits {
+    fn default() -> Self {
+        ReassemblyLimits {
+            max_bytes: 1 << 20,
+            max_segments: 256,
+        }
+    }
+}
+
+/// What comes out of a [`Reassembler`], in sequence order.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Chunk<'a> {
+    /// The next bytes of the stream, borrowed from the segment passed in or
+    /// from the reassembler's buffer.
+    Data(&'a [u8]),
+    /// The next this many bytes of the stream were never captured and never
+    /// will be.
+    Gap(u64),
+}
+
+/// Counters of what a [`Reassembler`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReassemblyStats {
+    /// Bytes received again after they were delivered or declared lost.
+    pub retransmitted_bytes: u64,
+    /// Bytes received again while an earlier copy was held out of order (the
+    /// earlier copy wins). Add to `retransmitted_bytes` for all duplicates.
+    pub overlap_bytes: u64,
+    /// Segments with data that arrived ahead of a hole.
+    pub out_of_order_segments: u64,
+    /// Holes declared lost because the out-of-order buffer was full.
+    pub overflows: u64,
+    /// [`Chunk::Gap`]s delivered (whatever declared them).
+    pub gaps: u64,
+    /// Bytes in all the [`Chunk::Gap`]s delivered.
+    pub bytes_lost: u64,
+}
+
+/// Puts one direction of a TCP connection back in sequence order.
+///
+/// Feed it [`syn`](Self::syn), [`segment`](Self::segment),
+/// [`fin`](Self::fin) and [`ack`](Self::ack) (the other direction's
+/// acknowledgment numbers) in capture order, and [`flush`](Self::flush) it
+/// when the connection ends.
+#[derive(Debug)]
+pub struct Reassembler {
+    limits: ReassemblyLimits,
+    /// A SYN, FIN or data was seen: `next_seq` is meaningful.
+    started: bool,
+    /// Sequence number of the next byte to deliver.
+    next_seq: u32,
+    /// Stream offset of the next byte to deliver.
+    next: u64,
+    /// Stream offset of the FIN, once seen.
+    fin: Option<u64>,
+    /// Out-of-order pieces by stream offset; never overlapping, never empty,
+    /// every key greater than `next` between calls.
+    buffer: BTreeMap<u64, Vec<u8>>,
+    /// Sum of the lengths in `buffer`.
+    buffered: usize,
+    stats: ReassemblyStats,
+}
+
+impl Reassembler {
+    /// A reassembler that has seen nothing yet.
+    pub fn new(limits: ReassemblyLimits) -> Self {
+        Reassembler {
+            limits,
+            started: false,
+            next_seq: 0,
+            next: 0,
+            fin: None,
+            buffer: BTreeMap::new(),
+            buffered: 0,
+            stats: ReassemblyStats::default(),
+        }
+    }
+
+    /// A SYN with sequence number `seq` was seen: data starts at `seq + 1`.
+    ///
+    /// Once the stream has started (a SYN, a FIN or a segment with data was
+    /// seen), a SYN is ignored: a retransmitted SYN carries the same number,
+    /// and a SYN with another number starts a new connection, for which the
+    /// caller makes a new `Reassembler`.
+    pub fn syn(&mut self, seq: u32) {
+        if !self.started {
+            self.started = true;
+            self.next_seq = seq.wrapping_add(1);
+        }
+    }
+
+    /// A segment carrying `payload` at sequence number `seq`. Calls `out`
+    /// with every chunk that becomes deliverable in order: this segment's new
+    /// bytes and the buffered ones they unblock, or, if the buffer overflows,
+    /// the gaps and data it forces out.
+    ///
+    /// Without a SYN, the first segment with data sets the start of the
+    /// stream (a capture that starts mid-connection). Limitation: a segment
+    /// captured after it but belonging before it is then taken as a
+    /// retransmission and dropped. Segments without payload are ignored (a
+    /// keep-alive carries a sequence number one before the next byte).
+    #[inline]
+    pub fn segment(&mut self, seq: u32, payload: &[u8], out: &mut impl FnMut(Chunk<'_>)) {
+        if seq == self.next_seq && self.started && self.buffer.is_empty() && !payload.is_empty() {
+            self.advance(payload.len() as u64);
+            out(Chunk::Data(payload));
+            return;
+        }
+        self.segment_slow(seq, payload, out);
+    }
+
+    fn segment_slow(&mut self, seq: u32, payload: &[u8], out: &mut impl FnMut(Chunk<'_>)) {
+        if payload.is_empty() {
+            return;
+        }
+        if !self.started {
+            self.started = true;
+            self.next_seq = seq;
+        }
+        let len = payload.len() as u64;
+        let rel = seq.wrapping_sub(self.next_seq) as i32;
+        if rel < 0 {
+            let back = u64::from(rel.unsigned_abs());
+            if back >= len {
+                self.stats.retransmitted_bytes += len;
+                return;
+            }
+            self.stats.retransmitted_bytes += back;
+            self.deliver_in_order(&payload[back as usize..], out);
+        } else if rel == 0 {
+            self.deliver_in_order(payload, out);
+        } else {
+            self.stats.out_of_order_segments += 1;
+            let start = self.next.saturating_add(rel as u64);
+            self.insert(start, payload, out);
+        }
+    }
+
+    /// A FIN with sequence number `seq` (the sequence number after its
+    /// segment's payload) was seen. The first FIN counts; later ones are
+    /// ignored. Data past the FIN is still delivered if it comes.
+    pub fn fin(&mut self, seq: u32) {
+        if self.fin.is_some() {
+            return;
+        }
+        if !self.started {
+            self.started = true;
+            self.next_seq = seq;
+        }
+        let rel = seq.wrapping_sub(self.next_seq) as i32;
+        self.fin = Some(if rel < 0 {
+            self.next.saturating_sub(u64::from(rel.unsigned_abs()))
+        } else {
+            self.next.saturating_add(rel as u64)
+        });
+    }
+
+    /// Whether a FIN was seen and every byte before it was delivered (or
+    /// declared lost).
+    pub fn is_finished(&self) -> bool {
+        self.fin.is_some_and(|fin| self.next >= fin)
+    }
+
+    /// The peer acknowledged every byte before `ack` (the other direction's
+    /// acknowledgment number). Bytes acknowledged but not captured are
+    /// declared lost: `out` gets a [`Chunk::Gap`] for each hole up to `ack`
+    /// and the buffered data after it, up to the next hole. An ACK of the FIN
+    /// itself declares nothing. Ignored before the stream has started.
+    ///
+    /// Data captured after its ACK (capture reordering between directions)
+    /// is then taken as a retransmission.
+    pub fn ack(&mut self, ack: u32, out: &mut impl FnMut(Chunk<'_>)) {
+        let rel = ack.wrapping_sub(self.next_seq) as i32;
+        if rel <= 0 || !self.started {
+            return;
+        }
+        let mut target = self.next.saturating_add(rel as u64);
+        if let Some(fin) = self.fin {
+            target = target.min(fin);
+        }
+        while self.next < target {
+            let hole_end = self.first_key().map_or(target, |k| k.min(target));
+            self.gap(hole_end - self.next, out);
+            self.drain(out);
+        }
+    }
+
+    /// The connection is ending (RST, close, idle expiry, end of input):
+    /// every remaining hole, up to the FIN if one was seen, is declared lost,
+    /// and everything buffered is delivered, in order.
+    pub fn flush(&mut self, out: &mut impl FnMut(Chunk<'_>)) {
+        while let Some(key) = self.first_key() {
+            self.gap(key.saturating_sub(self.next), out);
+            self.drain(out);
+        }
+        if let Some(fin) = self.fin {
+            self.gap(fin.saturating_sub(self.next), out);
+        }
+    }
+
+    /// Payload bytes currently held out of order.
+    pub fn buffered_bytes(&self) -> usize {
+        self.buffered
+    }
+
+    /// What happened so far.
+    pub fn stats(&self) -> ReassemblyStats {
+        self.stats
+    }
+
+    fn advance(&mut self, n: u64) {
+        self.next = self.next.saturating_add(n);
+        self.next_seq = self.next_seq.wrapping_add(n as u32);
+    }
+
+    fn first_key(&self) -> Option<u64> {
+        self.buffer.first_key_value().map(|(&k, _)| k)
+    }
+
+    fn gap(&mut self, n: u64, out: &mut impl FnMut(Chunk<'_>)) {
+        if n > 0 {
+            self.stats.gaps += 1;
+            self.stats.bytes_lost += n;
+            self.advance(n);
+            out(Chunk::Gap(n));
+        }
+    }
+
+    /// Delivers the buffered pieces that start at `next`.
+    fn drain(&mut self, out: &mut impl FnMut(Chunk<'_>)) {
+        while self.first_key() == Some(self.next) {
+            if let Some((_, piece)) = self.buffer.pop_first() {
+                self.buffered -= piece.len();
+                self.advance(piece.len() as u64);
+                out(Chunk::Data(&piece));
+            }
+        }
+    }
+
+    /// Delivers `payload`, which starts at `next`, interleaved with the
+    /// buffered pieces it reaches (whose bytes win over the payload's).
+    fn deliver_in_order(&mut self, payload: &[u8], out: &mut impl FnMut(Chunk<'_>)) {
+        let start = self.next;
+        let end = start.saturating_add(payload.len() as u64);
+        let mut used = 0u64;
+        loop {
+            self.drain(out);
+            if self.next >= end {
+                break;
+            }
+            let stop = self.first_key().map_or(end, |k| k.min(end));
+            let (a, b) = ((self.next - start) as usize, (stop - start) as usize);
+            out(Chunk::Data(&payload[a..b]));
+            used += stop - self.next;
+            self.advance(stop - self.next);
+        }
+        self.stats.overlap_bytes += payload.len() as u64 - used;
+    }
+
+    /// Stores `payload`, which starts at `start` > `next`, forcing holes out
+    /// until its new bytes fit in the limits.
+    fn insert(&mut self, start: u64, payload: &[u8], out: &mut impl FnMut(Chunk<'_>)) {
+        let len = payload.len() as u64;
+        while start > self.next {
+            let Some((s, e)) = self.trim(start, start.saturating_add(len)) else {
+                self.stats.overlap_bytes += len;
+                return;
+            };
+            let (count, held) = self
+                .buffer
+                .range(s..e)
+                .fold((0usize, 0u64), |(c, h), (_, v)| (c + 1, h + v.len() as u64));
+            let new_bytes = (e - s) - held;
+            let fits = self.buffered as u64 + new_bytes <= self.limits.max_bytes as u64
+                && self.buffer.len() - count < self.limits.max_segments;
+            if fits {
+                self.stats.overlap_bytes += len - new_bytes;
+                let mut piece = payload[(s - start) as usize..(e - start) as usize].to_vec();
+                while let Some((&k, _)) = self.buffer.range(s..e).next() {
+                    let Some(old) = self.buffer.remove(&k) else {
+                        break;
+                    };
+                    let at = (k - s) as usize;
+                    if let Some(dst) = piece.get_mut(at..at + old.len()) {
+                        dst.copy_from_slice(&old);
+                    }
+                }
+                self.buffered += new_bytes as usize;
+                self.buffer.insert(s, piece);
+                return;
+            }
+            self.stats.overflows += 1;
+            let hole_end = self.first_key().map_or(start, |k| k.min(start));
+            self.gap(hole_end - self.next, out);
+            self.drain(out);
+        }
+        // The segment is now at or before `next`: bytes before `next` were
+        // delivered from the buffer.
+        let back = self.next - start;
+        if back >= len {
+            self.stats.overlap_bytes += len;
+        } else {
+            self.stats.overlap_bytes += back;
+            self.deliver_in_order(&payload[back as usize..], out);
+        }
+    }
+
+    /// The part of `start..end` that may hold bytes no piece holds, with the
+    /// pieces overlapping its ends trimmed off: pieces inside it are to be
+    /// absorbed. `None` if every byte is held already.
+    fn trim(&self, start: u64, end: u64) -> Option<(u64, u64)> {
+        let mut s = start;
+        if let Some((&k, v)) = self.buffer.range(..=start).next_back() {
+            s = s.max(k + v.len() as u64);
+        }
+        let mut e = end;
+        if let Some((&k, v)) = self.buffer.range(..end).next_back() {
+            if k >= s && k + v.len() as u64 > end {
+                e = k;
+            }
+        }
+        (s < e).then_some((s, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Owned output, adjacent data merged.
+    #[derive(Debug, PartialEq, Eq)]
+    enum O {
+        D(Vec<u8>),
+        G(u64),
+    }
+    use O::{D, G};
+
+    fn push(v: &mut Vec<O>, c: Chunk<'_>) {
+        match (v.last_mut(), c) {
+            (Some(D(d)), Chunk::Data(x)) => d.extend_from_slice(x),
+            (_, Chunk::Data(x)) => v.push(D(x.to_vec())),
+            (_, Chunk::Gap(n)) => v.push(G(n)),
+        }
+    }
+
+    fn seg(r: &mut Reassembler, seq: u32, p: &[u8]) -> Vec<O> {
+        let mut v = Vec::new();
+        r.segment(seq, p, &mut |c| push(&mut v, c));
+        v
+    }
+
+    fn d(s: &[u8]) -> Vec<O> {
+        vec![D(s.to_vec())]
+    }
+
+    fn with_syn(isn: u32, limits: ReassemblyLimits) -> Reassembler {
+        let mut r = Reassembler::new(limits);
+        r.syn(isn);
+        r
+    }
+
+    #[test]
+    fn in_order_borrows_the_payload() {
+        let mut r = with_syn(99, ReassemblyLimits::default());
+        let p = b"hello";
+        let mut ptr = None;
+        r.segment(100, p, &mut |c| {
+            if let Chunk::Data(x) = c {
+                ptr = Some(x.as_ptr());
+            }
+        });
+        assert_eq!(ptr, Some(p.as_ptr()));
+        assert_eq!(seg(&mut r, 105, b" world"), d(b" world"));
+        assert_eq!(r.stats(), ReassemblyStats::default());
+    }
+
+    #[test]
+    fn reordered_pair_duplicate_and_overlaps() {
+        let mut r = with_syn(0, ReassemblyLimits::default());
+        assert_eq!(seg(&mut r, 5, b"efgh"), vec![]);
+        assert_eq!(r.buffered_bytes(), 4);
+        assert_eq!(seg(&mut r, 5, b"XXXX"), vec![]); // duplicate: first copy wins
+        assert_eq!(seg(&mut r, 3, b"YYefgZ"), vec![]); // overlaps both sides
+        assert_eq!(r.buffered_bytes(), 6);
+        assert_eq!(seg(&mut r, 1, b"abc"), d(b"abcYefghZ"));
+        assert_eq!(seg(&mut r, 1, b"abc"), vec![]);
+        let s = r.stats();
+        assert_eq!((s.overlap_bytes, s.retransmitted_bytes), (9, 3));
+        assert_eq!((s.out_of_order_segments, r.buffered_bytes()), (3, 0));
+    }
+
+    #[test]
+    fn segment_covering_several_buffered() {
+        let mut r = with_syn(0, ReassemblyLimits::default());
+        seg(&mut r, 3, b"C");
+        seg(&mut r, 5, b"E");
+        seg(&mut r, 7, b"G");
+        assert_eq!(seg(&mut r, 2, b"bxdxfxh"), vec![]);
+        assert_eq!((r.buffered_bytes(), r.buffer.len()), (7, 1));
+        assert_eq!(seg(&mut r, 1, b"a"), d(b"abCdEfGh"));
+        assert_eq!(r.stats().overlap_bytes, 3);
+    }
+
+    #[test]
+    fn in_order_segment_over_buffered_data() {
+        let mut r = with_syn(0, ReassemblyLimits::default());
+        seg(&mut r, 3, b"CD");
+        seg(&mut r, 9, b"I");
+        assert_eq!(seg(&mut r, 1, b"abcdefg"), d(b"abCDefg"));
+        assert_eq!(seg(&mut r, 8, b"h"), d(b"hI"));
+    }
+
+    #[test]
+    fn wraps_around() {
+        let mut r = with_syn(u32::MAX - 3, ReassemblyLimits::default());
+        assert_eq!(seg(&mut r, 1, b"ef"), vec![]);
+        assert_eq!(seg(&mut r, u32::MAX - 2, b"abcd"), d(b"abcdef"));
+        assert_eq!(seg(&mut r, u32::MAX, b"cd"), vec![]);
+        assert_eq!(r.stats().retransmitted_bytes, 2);
+        r.fin(3);
+        assert!(r.is_finished());
+    }
+
+    #[test]
+    fn gap_declared_by_ack() {
+        let mut r = with_syn(0, ReassemblyLimits::default());
+        seg(&mut r, 1, b"ab");
+        seg(&mut r, 6, b"fg");
+        seg(&mut r, 10, b"j");
+        let mut v = Vec::new();
+        r.ack(2, &mut |c| push(&mut v, c)); // old ack
+        r.ack(7, &mut |c| push(&mut v, c));
+        assert_eq!(v, vec![G(3), D(b"fg".to_vec())]);
+        assert_eq!(r.buffered_bytes(), 1);
+        assert_eq!(seg(&mut r, 4, b"de"), vec![]); // arrived after its ACK
+        assert_eq!(r.stats().retransmitted_bytes, 2);
+    }
+
+    #[test]
+    fn gap_declared_by_flush_and_fin() {
+        let mut r = with_syn(0, ReassemblyLimits::default());
+        seg(&mut r, 1, b"a");
+        seg(&mut r, 4, b"d");
+        r.fin(7);
+        let mut v = Vec::new();
+        r.flush(&mut |c| push(&mut v, c));
+        assert_eq!(v, vec![G(2), D(b"d".to_vec()), G(2)]);
+        assert!(r.is_finished());
+        assert_eq!((r.stats().gaps, r.stats().bytes_lost), (2, 4));
+    }
+
+    #[test]
+    fn fin_before_the_hole_fills() {
+        let mut r = with_syn(0, ReassemblyLimits::default());
+        seg(&mut r, 3, b"cd");
+        r.fin(5);
+        assert!(!r.is_finished());
+        let mut v = Vec::new();
+        r.ack(6, &mut |c| push(&mut v, c)); // ACK of the FIN: nothing lost yet
+        assert!(v.is_empty() && !r.is_finished());
+        assert_eq!(seg(&mut r, 1, b"ab"), d(b"abcd"));
+        assert!(r.is_finished());
+    }
+
+    #[test]
+    fn overflow_by_bytes() {
+        let limits = ReassemblyLimits {
+            max_bytes: 10,
+            max_segments: 256,
+        };
+        let mut r = with_syn(0, limits);
+        seg(&mut r, 6, b"5678");
+        seg(&mut r, 13, b"CDEF");
+        assert_eq!(seg(&mut r, 21, b"KLMN"), vec![G(5), D(b"5678".to_vec())]);
+        assert_eq!((r.buffered_bytes(), r.stats().overflows), (8, 1));
+        assert_eq!(
+            seg(&mut r, 40, b"0123456789AB"),
+            vec![
+                G(3),
+                D(b"CDEF".to_vec()),
+                G(4),
+                D(b"KLMN".to_vec()),
+                G(15),
+                D(b"0123456789AB".to_vec())
+            ]
+        );
+        assert_eq!((r.buffered_bytes(), r.stats().overflows), (0, 3));
+        assert_eq!(r.stats().bytes_lost, 27);
+    }
+
+    #[test]
+    fn overflow_by_segment_count() {
+        let limits = ReassemblyLimits {
+            max_bytes: 1000,
+            max_segments: 2,
+        };
+        let mut r = with_syn(0, limits);
+        seg(&mut r, 3, b"c");
+        seg(&mut r, 5, b"e");
+        assert_eq!(seg(&mut r, 2, b"b"), vec![G(1), D(b"bc".to_vec())]);
+        assert_eq!(r.buffer.len(), 2);
+        // A segment before the first buffered one: its own hole is forced.
+        seg(&mut r, 7, b"g");
+        assert_eq!(seg(&mut r, 4, b"d"), d(b"de"));
+        assert_eq!(r.stats().overflows, 1);
+    }
+
+    #[test]
+    fn mid_connection_start() {
+        let mut r = Reassembler::new(ReassemblyLimits::default());
+        assert_eq!(seg(&mut r, 500, b""), vec![]);
+        assert_eq!(seg(&mut r, 1000, b"xyz"), d(b"xyz"));
+        assert_eq!(seg(&mut r, 997, b"abc"), vec![]); // taken as a retransmission
+        r.syn(0); // ignored once started
+        assert_eq!(seg(&mut r, 1003, b"!"), d(b"!"));
+        assert_eq!(r.stats().retransmitted_bytes, 3);
+    }
+}
