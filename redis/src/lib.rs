@@ -1,1 +1,127 @@
-//! The redis protocol analyzer (in progress).
+//! The Redis analyzer: RESP2 (plus the RESP3 types that are cheap to show)
+//! and inline commands, publishing what Packetbeat's Redis module publishes.
+//!
+//! A request's event carries `method` (the command in upper case, `SET`, or
+//! command and subcommand, `CONFIG GET`), `resource` (the key: the first
+//! argument), `query` (the command and its arguments joined by spaces, as
+//! sent: `set key3 me`), `event.action` (`redis.set`), and the reply under
+//! `redis`: `redis.return_value` (`OK`, `3`, `me`, `nil`, `[a, b]`) or, for
+//! an error reply, `redis.error` with status `Error`.
+//!
+//! ```
+//! use analyzer_core::{Direction, Kind, Protocol};
+//! use redis::RedisMessage;
+//!
+//! let frame = "*2\r\n$3\r\nget\r\n$4\r\nkey3\r\n";
+//! assert_eq!(redis::resp::frame(frame.as_bytes(), Direction::FromClient),
+//!            analyzer_core::framing::FrameLen::Complete(frame.len()));
+//! let get = RedisMessage::parse(frame.into(), Direction::FromClient).unwrap();
+//! let what = get.describe();
+//! assert_eq!(what.method.as_deref(), Some("GET"));
+//! assert_eq!(what.resource.as_deref(), Some("key3"));
+//! assert_eq!(what.query.as_deref(), Some("get key3"));
+//!
+//! let reply = RedisMessage::parse("$2\r\nme\r\n".into(), Direction::FromServer).unwrap();
+//! assert_eq!((reply.kind(), reply.text.as_bytes()), (Kind::Response, &b"me"[..]));
+//! ```
+//!
+//! - **Framing** ([`resp::frame`]): one RESP value per message, found
+//!   iteratively; bulk strings are skipped by their length, so a value
+//!   holding `\r\n` is never cut; nesting is bounded ([`resp::MAX_DEPTH`]
+//!   levels, [`resp::MAX_ELEMENTS`] elements per aggregate, lines of
+//!   [`resp::MAX_LINE`] bytes). Past a bound, or on bytes that are not RESP,
+//!   the message is published with a note and the stream picks up after the
+//!   next `\r\n`.
+//! - **Roles**: everything from the client is a request (Packetbeat only
+//!   accepts commands from its own list); from the server, `-` and `!`
+//!   replies are errors, anything else a response. Messages the server
+//!   sends unasked (pub/sub messages, RESP3 pushes `>`) are published as
+//!   responses without a request.
+//! - **Renderings** (Packetbeat's): simple strings, errors, integers and bulk
+//!   strings as their text, nil as `nil`, arrays as `[a, b]`, empty ones as
+//!   `[]`; RESP3 maps as `{k: v}`, booleans as `true`/`false`, verbatim
+//!   strings without their format prefix, attributes left out.
+//! - **Beyond Packetbeat**: inline commands (`PING\r\n`, the line is the
+//!   query; quotes are not interpreted), commands Packetbeat does not know,
+//!   and RESP3 types.
+//!
+//! The whole protocol definition is [`RedisMessage`] with its derive
+//! attributes, [`describe`] and [`fields`]; framing is in [`resp`], parsing
+//! in [`parse()`]. The beat is `redis-beat -r FILE` (the flags of every
+//! beat, e.g. `--ports 6380`, `--send-request`; `--help` lists them).
+//! `redis/data/` holds captures recorded from a real `redis-server` and the
+//! script that records them; its README lists their transactions.
+
+use std::borrow::Cow;
+
+use analyzer_core::{Description, Kind, NetString, Protocol};
+use serde::ser::SerializeMap;
+use serde::Serialize;
+
+mod parse;
+pub mod resp;
+
+pub use parse::parse;
+
+/// One Redis message: a command from the client or a reply from the server.
+///
+/// Its `Protocol` implementation is derived: name `redis`, port 6379,
+/// framing [`resp::frame`] (resynchronizing after `\r\n`), parsing
+/// [`parse`], Packetbeat's top-level fields from [`describe`] and its
+/// `redis.*` fields from [`fields`].
+#[derive(Protocol, Clone, Debug, PartialEq, Eq, Serialize)]
+#[protocol(name = "redis", ports(6379))]
+#[frame_with(resp::frame, sync = b"\r\n")]
+#[parse_with(parse)]
+#[describe_with(describe)]
+#[fields_with(fields)]
+pub struct RedisMessage {
+    /// `Request` from the client; `Response`, or `Error` for an error reply.
+    #[kind]
+    pub kind: Kind,
+    /// A command's name in upper case (`SET`; `CONFIG GET` for commands
+    /// with subcommands).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// A command's key: its first argument (after the subcommand).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<NetString>,
+    /// A command's query (`set key3 me`) or a reply's value (`OK`, `[a, b]`).
+    pub text: NetString,
+}
+
+/// Packetbeat's top-level fields of a command: `method`, `resource`, `query`.
+pub fn describe(message: &RedisMessage) -> Description<'_> {
+    let Some(method) = &message.method else {
+        return Description::default();
+    };
+    let mut description =
+        Description::method(method.as_str()).with_query(message.text.to_string_lossy());
+    if let Some(resource) = &message.resource {
+        description = description.with_resource(resource.to_string_lossy());
+    }
+    description
+}
+
+/// The protocol's own fields: `redis.return_value`, or `redis.error` for an
+/// error reply (Packetbeat publishes nothing of the request under `redis`).
+pub fn fields<M: SerializeMap>(
+    _request: Option<&RedisMessage>,
+    response: Option<&RedisMessage>,
+    map: &mut M,
+) -> Result<(), M::Error> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Redis<'a> {
+        ReturnValue(Cow<'a, str>),
+        Error(Cow<'a, str>),
+    }
+    let Some(reply) = response else {
+        return Ok(());
+    };
+    let text = reply.text.to_string_lossy();
+    match reply.kind {
+        Kind::Error => map.serialize_entry("redis", &Redis::Error(text)),
+        _ => map.serialize_entry("redis", &Redis::ReturnValue(text)),
+    }
+}

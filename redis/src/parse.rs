@@ -1,0 +1,358 @@
+//! RESP parsing: one complete frame (see [`crate::resp::frame`]) into a
+//! [`RedisMessage`], with Packetbeat's renderings of commands and values.
+
+use analyzer_core::{Direction, Kind, NetString, ParseError};
+use bytes::Bytes;
+
+use crate::resp::{head, skip_blank_lines, Agg, Head, Step, Text, MAX_DEPTH};
+use crate::RedisMessage;
+
+/// Commands whose first argument is a subcommand: Packetbeat's method is both
+/// words (`CONFIG GET`) and the resource the argument after them.
+const CONTAINERS: &[&str] = &[
+    "ACL", "CLIENT", "CLUSTER", "COMMAND", "CONFIG", "DEBUG", "FUNCTION", "LATENCY", "MEMORY",
+    "MODULE", "SCRIPT", "XGROUP", "XINFO",
+];
+
+/// Parses one frame: from the client a request (an array of bulk strings, or
+/// an inline command), from the server a reply (kind `Error` for `-` and `!`
+/// errors). Text is sliced from `frame` without copying where it is one
+/// piece of it.
+///
+/// ```
+/// use analyzer_core::{Direction, Kind};
+/// let frame = "*3\r\n$3\r\nset\r\n$4\r\nkey3\r\n$2\r\nme\r\n".into();
+/// let set = redis::parse(frame, Direction::FromClient).unwrap();
+/// assert_eq!(set.method.as_deref(), Some("SET"));
+/// assert_eq!(set.resource.as_deref(), Some(&b"key3"[..]));
+/// assert_eq!(set.text.as_bytes(), b"set key3 me");
+/// let reply = redis::parse("*2\r\n$1\r\na\r\n$-1\r\n".into(), Direction::FromServer).unwrap();
+/// assert_eq!((reply.kind, reply.text.as_bytes()), (Kind::Response, &b"[a, nil]"[..]));
+/// ```
+pub fn parse(frame: Bytes, dir: Direction) -> Result<RedisMessage, ParseError> {
+    match dir {
+        Direction::FromServer => reply(frame),
+        Direction::FromClient => {
+            let pos = skip_blank_lines(&frame);
+            match frame.get(pos) {
+                None => Err(ParseError::Empty),
+                Some(b'*') => request(frame, pos),
+                Some(_) => inline(frame, pos),
+            }
+        }
+    }
+}
+
+/// A piece of text: a slice of the frame, a fixed text or a rendering.
+enum Piece {
+    Slice(usize, usize),
+    Lit(&'static str),
+    Owned(Vec<u8>),
+}
+
+impl Piece {
+    fn bytes<'a>(&'a self, frame: &'a [u8]) -> &'a [u8] {
+        match self {
+            Piece::Slice(start, end) => &frame[*start..*end],
+            Piece::Lit(text) => text.as_bytes(),
+            Piece::Owned(text) => text,
+        }
+    }
+
+    fn into_net(self, frame: &Bytes) -> NetString {
+        match self {
+            Piece::Owned(text) => Bytes::from(text).into(),
+            other => other.to_net(frame),
+        }
+    }
+
+    fn to_net(&self, frame: &Bytes) -> NetString {
+        match self {
+            Piece::Slice(start, end) => frame.slice(*start..*end).into(),
+            Piece::Lit(text) => (*text).into(),
+            Piece::Owned(text) => Bytes::from(text.clone()).into(),
+        }
+    }
+}
+
+fn reply(frame: Bytes) -> Result<RedisMessage, ParseError> {
+    let kind = match frame.first() {
+        None => return Err(ParseError::Empty),
+        Some(b'-' | b'!') => Kind::Error,
+        Some(_) => Kind::Response,
+    };
+    let (piece, end) = value(&frame, 0)?;
+    whole(&frame, end)?;
+    Ok(RedisMessage {
+        kind,
+        method: None,
+        resource: None,
+        text: piece.into_net(&frame),
+    })
+}
+
+fn request(frame: Bytes, pos: usize) -> Result<RedisMessage, ParseError> {
+    let (count, mut pos) = match step(head(&frame, pos))? {
+        (Head::Aggregate(Agg::List, count), next) => (count, next),
+        _ => return Err(invalid("a command is a non-empty array")),
+    };
+    let mut args: Vec<Piece> = Vec::with_capacity(3);
+    let mut query = Vec::new();
+    for i in 0..count {
+        let (piece, next) = value(&frame, pos)?;
+        pos = next;
+        if count == 1 {
+            args.push(piece);
+            break;
+        }
+        if i > 0 {
+            query.push(b' ');
+        }
+        query.extend_from_slice(piece.bytes(&frame));
+        if args.len() < 3 {
+            args.push(piece);
+        }
+    }
+    whole(&frame, pos)?;
+    let words: Vec<&[u8]> = args.iter().map(|p| p.bytes(&frame)).collect();
+    let (method, at) = command(&words);
+    let resource = args.get(at).map(|p| p.to_net(&frame));
+    let text = match count {
+        1 => args[0].to_net(&frame),
+        _ => Bytes::from(query).into(),
+    };
+    Ok(RedisMessage {
+        kind: Kind::Request,
+        method: Some(method),
+        resource,
+        text,
+    })
+}
+
+/// A command sent as a line of words (`PING`, `set k v`); its query is the
+/// line. Quotes are not interpreted.
+fn inline(frame: Bytes, pos: usize) -> Result<RedisMessage, ParseError> {
+    let is_space = |b: &u8| b.is_ascii_whitespace();
+    let start = pos + frame[pos..].iter().take_while(|b| is_space(b)).count();
+    let end = frame.len()
+        - frame[start..]
+            .iter()
+            .rev()
+            .take_while(|b| is_space(b))
+            .count();
+    let line = frame.slice(start..end);
+    let mut words = line.split(|b| is_space(b)).filter(|w| !w.is_empty());
+    let first: Vec<&[u8]> = words.by_ref().take(3).collect();
+    if first.is_empty() {
+        return Err(ParseError::Empty);
+    }
+    let (method, at) = command(&first);
+    let resource = first.get(at).map(|w| line.slice_ref(w).into());
+    Ok(RedisMessage {
+        kind: Kind::Request,
+        method: Some(method),
+        resource,
+        text: line.into(),
+    })
+}
+
+/// The method (upper case) of a command given its first words, and the index
+/// of the word that is its resource.
+fn command(words: &[&[u8]]) -> (String, usize) {
+    let upper = |w: &[u8]| String::from_utf8_lossy(w).to_ascii_uppercase();
+    let method = upper(words.first().copied().unwrap_or_default());
+    match words.get(1) {
+        Some(sub) if CONTAINERS.contains(&method.as_str()) => {
+            (format!("{method} {}", upper(sub)), 2)
+        }
+        _ => (method, 1),
+    }
+}
+
+/// Renders the value at `pos` as Packetbeat shows it (`OK`, `nil`, `[a, b]`)
+/// and returns where it ends. A scalar is a slice; nested values are
+/// rendered iteratively, at most [`MAX_DEPTH`] deep.
+fn value(frame: &[u8], mut pos: usize) -> Result<(Piece, usize), ParseError> {
+    struct Open {
+        agg: Agg,
+        left: usize,
+        index: usize,
+    }
+    let mut out = Vec::new();
+    let mut stack: Vec<Open> = Vec::new();
+    // Attribute pairs are not shown: only the value they describe.
+    let muted = |stack: &[Open]| stack.iter().any(|o| o.agg == Agg::Attribute && o.left > 1);
+    loop {
+        let (head, next) = step(head_at(frame, pos))?;
+        pos = next;
+        let text: &[u8] = match head {
+            Head::Scalar(Text::Span(start, end)) if stack.is_empty() => {
+                return Ok((Piece::Slice(start, end), pos))
+            }
+            Head::Scalar(Text::Lit(text)) if stack.is_empty() => {
+                return Ok((Piece::Lit(text), pos))
+            }
+            Head::Scalar(Text::Span(start, end)) => &frame[start..end],
+            Head::Scalar(Text::Lit(text)) => text.as_bytes(),
+            Head::Aggregate(..) if stack.len() == MAX_DEPTH => {
+                return Err(invalid("nested too deep"));
+            }
+            Head::Aggregate(agg, _) => match agg {
+                Agg::List => b"[",
+                Agg::Map => b"{",
+                Agg::Attribute => b"",
+            },
+        };
+        if !muted(&stack) {
+            if let Some(top) = stack
+                .last()
+                .filter(|t| t.agg != Agg::Attribute && t.index > 0)
+            {
+                let key = top.agg == Agg::Map && top.index % 2 == 1;
+                out.extend_from_slice(if key { b": " } else { b", " });
+            }
+            out.extend_from_slice(text);
+        }
+        if let Head::Aggregate(agg, left) = head {
+            stack.push(Open {
+                agg,
+                left,
+                index: 0,
+            });
+            continue;
+        }
+        // A value ended: close the aggregates it completes.
+        while let Some(top) = stack.last_mut() {
+            top.left -= 1;
+            top.index += 1;
+            if top.left > 0 {
+                break;
+            }
+            let agg = top.agg;
+            stack.pop();
+            if !muted(&stack) {
+                out.extend_from_slice(match agg {
+                    Agg::List => b"]",
+                    Agg::Map => b"}",
+                    Agg::Attribute => b"",
+                });
+            }
+        }
+        if stack.is_empty() {
+            return Ok((Piece::Owned(out), pos));
+        }
+    }
+}
+
+fn head_at(frame: &[u8], pos: usize) -> Step {
+    match pos < frame.len() {
+        true => head(frame, pos),
+        false => Step::Incomplete(None),
+    }
+}
+
+fn step(step: Step) -> Result<(Head, usize), ParseError> {
+    match step {
+        Step::Ok(head, next) => Ok((head, next)),
+        Step::Incomplete(_) => Err(invalid("truncated value")),
+        Step::Invalid(why) => Err(ParseError::Invalid(why)),
+    }
+}
+
+fn whole(frame: &[u8], end: usize) -> Result<(), ParseError> {
+    match frame.len() - end {
+        0 => Ok(()),
+        extra => Err(ParseError::Invalid(format!(
+            "{extra} bytes after the value"
+        ))),
+    }
+}
+
+fn invalid(why: &str) -> ParseError {
+    ParseError::Invalid(why.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Direction::{FromClient as C, FromServer as S};
+
+    fn text(frame: &'static str, dir: Direction) -> String {
+        let msg = parse(frame.into(), dir).unwrap();
+        msg.text.to_string()
+    }
+
+    #[test]
+    fn replies_render_as_packetbeat_shows_them() {
+        assert_eq!(text("+OK\r\n", S), "OK");
+        assert_eq!(text(":3\r\n", S), "3");
+        assert_eq!(text("$-1\r\n", S), "nil");
+        assert_eq!(text("*-1\r\n", S), "nil");
+        assert_eq!(text("*0\r\n", S), "[]");
+        assert_eq!(text("$6\r\nhello1\r\n", S), "hello1");
+        assert_eq!(
+            text("*3\r\n+OK\r\n*2\r\n:1\r\n$-1\r\n-ERR x\r\n", S),
+            "[OK, [1, nil], ERR x]"
+        );
+        assert_eq!(
+            text("%2\r\n+a\r\n:1\r\n+b\r\n#f\r\n", S),
+            "{a: 1, b: false}"
+        );
+        assert_eq!(
+            text("|1\r\n+ttl\r\n:9\r\n*1\r\n=8\r\ntxt:abcd\r\n", S),
+            "[abcd]"
+        );
+        assert_eq!(
+            text("*2\r\n|1\r\n+k\r\n+v\r\n_\r\n,1.5\r\n", S),
+            "[nil, 1.5]"
+        );
+        let err = parse("-ERR wrong\r\n".into(), S).unwrap();
+        assert_eq!(
+            (err.kind, err.text.to_string()),
+            (Kind::Error, "ERR wrong".into())
+        );
+    }
+
+    #[test]
+    fn requests_give_method_resource_and_query() {
+        let get = parse("*2\r\n$3\r\nget\r\n$4\r\nkey3\r\n".into(), C).unwrap();
+        assert_eq!(get.method.as_deref(), Some("GET"));
+        assert_eq!(get.resource.unwrap().to_string(), "key3");
+        assert_eq!(get.text.to_string(), "get key3");
+        let config = parse(
+            "*3\r\n$6\r\nconfig\r\n$3\r\nget\r\n$4\r\nsave\r\n".into(),
+            C,
+        )
+        .unwrap();
+        assert_eq!(config.method.as_deref(), Some("CONFIG GET"));
+        assert_eq!(config.resource.unwrap().to_string(), "save");
+        let ping = parse("*1\r\n$4\r\nPING\r\n".into(), C).unwrap();
+        assert_eq!(
+            (ping.resource, ping.text.to_string()),
+            (None, "PING".into())
+        );
+    }
+
+    #[test]
+    fn inline_commands() {
+        let ping = parse("\r\nPING\r\n".into(), C).unwrap();
+        assert_eq!(
+            (ping.method.as_deref(), ping.text.to_string()),
+            (Some("PING"), "PING".into())
+        );
+        let set = parse("set  k \tv\n".into(), C).unwrap();
+        assert_eq!(set.method.as_deref(), Some("SET"));
+        assert_eq!(set.resource.unwrap().to_string(), "k");
+        assert_eq!(set.text.to_string(), "set  k \tv");
+        assert_eq!(parse(" \r\n".into(), C).unwrap_err(), ParseError::Empty);
+    }
+
+    #[test]
+    fn malformed_frames_are_errors() {
+        assert!(parse("*2\r\n$3\r\nGET\r\n".into(), C).is_err());
+        assert!(parse("*0\r\n".into(), C).is_err());
+        assert!(parse("+OK\r\n+OK\r\n".into(), S).is_err());
+        assert!(parse("?\r\n".into(), S).is_err());
+        assert_eq!(parse(Bytes::new(), S).unwrap_err(), ParseError::Empty);
+    }
+}

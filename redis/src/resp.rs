@@ -1,0 +1,340 @@
+//! RESP framing: where one complete value (a request or a reply) ends.
+//!
+//! [`frame`] walks the value iteratively with a fixed-size stack of the
+//! elements still expected by each open aggregate, so nesting costs no
+//! recursion; [`frame_from`] resumes such a walk where the last call
+//! stopped; [`head`] reads the header of one value and is shared with the
+//! parser.
+
+use analyzer_core::framing::FrameLen;
+use analyzer_core::Direction;
+
+/// Deepest nesting of aggregates accepted (Redis replies rarely exceed 4).
+pub const MAX_DEPTH: usize = 32;
+/// Most elements one aggregate may hold, keys and values of a map counted
+/// apart (Redis' own multibulk limit).
+pub const MAX_ELEMENTS: usize = 1 << 20;
+/// Longest bulk string accepted (Redis' `proto-max-bulk-len` default); the
+/// engine's maximum message size usually stops a message long before.
+pub const MAX_BULK: usize = 512 << 20;
+/// Longest line: an inline command (Redis' own limit), a simple string, an
+/// error or a number.
+pub const MAX_LINE: usize = 64 << 10;
+/// Longest length or count line (`$123\r\n`), type byte and CRLF included.
+const MAX_HEADER: usize = 24;
+
+/// What the header of one value says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Head {
+    /// A value without elements: its text.
+    Scalar(Text),
+    /// An aggregate whose `count` elements follow (`count` > 0).
+    Aggregate(Agg, usize),
+}
+
+/// The text of a scalar value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Text {
+    /// These bytes of the buffer.
+    Span(usize, usize),
+    /// A fixed rendering (`nil`, `[]`, `true`).
+    Lit(&'static str),
+}
+
+/// The kinds of aggregate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Agg {
+    /// `*` array, `~` set, `>` push: `[a, b]`.
+    List,
+    /// `%` map: `{k: v}` (counted in keys and values).
+    Map,
+    /// `|` attribute: key/value pairs about the value that follows them (its
+    /// last element), which is the only one shown.
+    Attribute,
+}
+
+/// The outcome of reading one header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// The header (and, for a scalar, the whole value), and where the next
+    /// value starts.
+    Ok(Head, usize),
+    /// More bytes are needed; the end of this value when known.
+    Incomplete(Option<usize>),
+    /// Not RESP.
+    Invalid(String),
+}
+
+/// Finds the length of the one complete RESP value (or inline command) at the
+/// start of `buf`.
+///
+/// From the client, a value that does not start with `*` is an inline
+/// command (`PING\r\n`) ending at the next newline, as Redis reads it, and
+/// blank lines before a command belong to it (Redis ignores them). Returns
+/// `Incomplete(Some(total))` when the total is known (a pending bulk string
+/// that ends the value), `Invalid` past [`MAX_DEPTH`], [`MAX_ELEMENTS`],
+/// [`MAX_BULK`] or [`MAX_LINE`], and never panics.
+///
+/// ```
+/// use analyzer_core::{framing::FrameLen, Direction};
+/// let get = b"*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n*1\r\n";
+/// assert_eq!(redis::resp::frame(get, Direction::FromClient), FrameLen::Complete(22));
+/// assert_eq!(redis::resp::frame(b"$5\r\nhel", Direction::FromServer), FrameLen::Incomplete(Some(11)));
+/// ```
+pub fn frame(buf: &[u8], dir: Direction) -> FrameLen {
+    frame_from(buf, dir, &mut Progress::default())
+}
+
+/// Where [`frame_from`] stopped in an incomplete value: the next value
+/// header to read and the elements still expected by each open aggregate.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    pos: usize,
+    depth: usize,
+    open: [usize; MAX_DEPTH],
+}
+
+/// [`frame`], resuming where the previous call on the same (grown) buffer
+/// stopped, so that a value arriving in many pieces is scanned once: a
+/// 1.4 MB array of 100,000 elements in 1448-byte segments takes 967 calls,
+/// which rescanning from the start makes quadratic. `progress` is reset
+/// when a value is complete or invalid; reset it (`Progress::default()`)
+/// whenever the buffer no longer starts with the same value.
+pub fn frame_from(buf: &[u8], dir: Direction, progress: &mut Progress) -> FrameLen {
+    let Progress {
+        mut pos,
+        mut depth,
+        mut open,
+    } = *progress;
+    *progress = Progress::default();
+    if dir == Direction::FromClient && depth == 0 {
+        pos = skip_blank_lines(buf);
+        match buf.get(pos) {
+            None => return FrameLen::Incomplete(None),
+            Some(b'*') => {}
+            Some(_) => return inline(buf, pos),
+        }
+    }
+    loop {
+        let step = match pos < buf.len() {
+            true => head(buf, pos),
+            false => Step::Incomplete(None),
+        };
+        match step {
+            Step::Ok(Head::Aggregate(_, count), next) => {
+                if depth == MAX_DEPTH {
+                    return FrameLen::Invalid(format!("nested deeper than {MAX_DEPTH} levels"));
+                }
+                open[depth] = count;
+                depth += 1;
+                pos = next;
+                continue;
+            }
+            Step::Ok(Head::Scalar(_), next) => pos = next,
+            // The end of a pending bulk string is the end of the whole value
+            // only when it is the last element of every open aggregate.
+            Step::Incomplete(end) => {
+                let last = open[..depth].iter().all(|&left| left == 1);
+                *progress = Progress { pos, depth, open };
+                return FrameLen::Incomplete(end.filter(|_| last));
+            }
+            Step::Invalid(why) => return FrameLen::Invalid(why),
+        }
+        // A value ended at `pos`: close the aggregates it completes.
+        loop {
+            if depth == 0 {
+                return FrameLen::Complete(pos);
+            }
+            open[depth - 1] -= 1;
+            if open[depth - 1] > 0 {
+                break;
+            }
+            depth -= 1;
+        }
+    }
+}
+
+/// Where the first line that is not blank starts.
+pub fn skip_blank_lines(buf: &[u8]) -> usize {
+    let mut pos = 0;
+    loop {
+        match buf.get(pos..pos + 2) {
+            Some(b"\r\n") => pos += 2,
+            _ if buf.get(pos) == Some(&b'\n') => pos += 1,
+            _ => return pos,
+        }
+    }
+}
+
+/// An inline command: up to and including the next `\n`.
+fn inline(buf: &[u8], pos: usize) -> FrameLen {
+    let window = &buf[pos..buf.len().min(pos + MAX_LINE)];
+    match memchr::memchr(b'\n', window) {
+        Some(i) => FrameLen::Complete(pos + i + 1),
+        None if window.len() < MAX_LINE => FrameLen::Incomplete(None),
+        None => FrameLen::Invalid(format!("inline command longer than {MAX_LINE} bytes")),
+    }
+}
+
+/// Reads the header of the value at `buf[pos]` (`pos` < `buf.len()`); for a
+/// scalar, the whole value.
+pub fn head(buf: &[u8], pos: usize) -> Step {
+    let ty = buf[pos];
+    let (start, end, next) = match line(
+        buf,
+        pos + 1,
+        if is_scalar_line(ty) {
+            MAX_LINE
+        } else {
+            MAX_HEADER
+        },
+    ) {
+        Ok(found) => found,
+        Err(step) => return step,
+    };
+    let text = Head::Scalar(Text::Span(start, end));
+    match ty {
+        b'+' | b'-' | b':' | b',' | b'(' => Step::Ok(text, next),
+        b'_' => Step::Ok(Head::Scalar(Text::Lit("nil")), next),
+        b'#' => match &buf[start..end] {
+            b"t" => Step::Ok(Head::Scalar(Text::Lit("true")), next),
+            b"f" => Step::Ok(Head::Scalar(Text::Lit("false")), next),
+            _ => Step::Ok(text, next),
+        },
+        b'$' | b'=' | b'!' => {
+            let len = match number(&buf[start..end]) {
+                Some(-1) if ty == b'$' => return Step::Ok(Head::Scalar(Text::Lit("nil")), next),
+                Some(len) if (0..=MAX_BULK as i64).contains(&len) => len as usize,
+                _ => return invalid("bulk length", &buf[start..end]),
+            };
+            let end = next + len;
+            if buf.len() < end + 2 {
+                return Step::Incomplete(Some(end + 2));
+            }
+            if &buf[end..end + 2] != b"\r\n" {
+                return Step::Invalid(format!("bulk string of {len} bytes not followed by CRLF"));
+            }
+            // Verbatim strings start with their format: `txt:`.
+            let skip = if ty == b'=' && len >= 4 && buf[next + 3] == b':' {
+                4
+            } else {
+                0
+            };
+            Step::Ok(Head::Scalar(Text::Span(next + skip, end)), end + 2)
+        }
+        b'*' | b'~' | b'>' | b'%' | b'|' => {
+            let count = match number(&buf[start..end]) {
+                Some(-1) if ty == b'*' => return Step::Ok(Head::Scalar(Text::Lit("nil")), next),
+                Some(count) if (0..=MAX_ELEMENTS as i64).contains(&count) => count as usize,
+                _ => return invalid("element count", &buf[start..end]),
+            };
+            let (agg, count) = match ty {
+                b'%' => (Agg::Map, count * 2),
+                b'|' => (Agg::Attribute, count * 2 + 1),
+                _ => (Agg::List, count),
+            };
+            if count > MAX_ELEMENTS + 1 {
+                return invalid("element count", &buf[start..end]);
+            }
+            match (count, agg) {
+                (0, Agg::Map) => Step::Ok(Head::Scalar(Text::Lit("{}")), next),
+                (0, _) => Step::Ok(Head::Scalar(Text::Lit("[]")), next),
+                _ => Step::Ok(Head::Aggregate(agg, count), next),
+            }
+        }
+        _ => Step::Invalid(format!("unknown RESP type byte 0x{ty:02x}")),
+    }
+}
+
+fn is_scalar_line(ty: u8) -> bool {
+    matches!(ty, b'+' | b'-' | b':' | b',' | b'(' | b'_' | b'#')
+}
+
+/// The line starting at `from`, which must end with CRLF within `max` bytes:
+/// its text's start and end, and where the next line starts.
+fn line(buf: &[u8], from: usize, max: usize) -> Result<(usize, usize, usize), Step> {
+    let window = buf.get(from..buf.len().min(from + max)).unwrap_or_default();
+    match memchr::memchr(b'\n', window) {
+        Some(i) if i > 0 && window[i - 1] == b'\r' => Ok((from, from + i - 1, from + i + 1)),
+        Some(_) => Err(Step::Invalid("line not terminated by CRLF".into())),
+        None if window.len() < max => Err(Step::Incomplete(None)),
+        None => Err(Step::Invalid(format!("line longer than {max} bytes"))),
+    }
+}
+
+/// A decimal number, as in a length or count line.
+fn number(text: &[u8]) -> Option<i64> {
+    std::str::from_utf8(text).ok()?.parse().ok()
+}
+
+fn invalid(what: &str, text: &[u8]) -> Step {
+    Step::Invalid(format!(
+        "invalid {what} {:?}",
+        String::from_utf8_lossy(text)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use analyzer_core::Direction::{FromClient as C, FromServer as S};
+    use FrameLen::{Complete, Incomplete, Invalid};
+
+    #[test]
+    fn scalars_and_nil() {
+        assert_eq!(frame(b"+OK\r\n+x", S), Complete(5));
+        assert_eq!(frame(b"-ERR no\r\n", S), Complete(9));
+        assert_eq!(frame(b":42\r\n", S), Complete(5));
+        assert_eq!(frame(b"$-1\r\n", S), Complete(5));
+        assert_eq!(frame(b"*-1\r\n", S), Complete(5));
+        assert_eq!(frame(b"$0\r\n\r\n", S), Complete(6));
+        assert_eq!(frame(b"_\r\n#t\r\n,1.5\r\n", S), Complete(3));
+        assert_eq!(frame(b"=8\r\ntxt:abcd\r\n", S), Complete(14));
+        assert_eq!(frame(b"+OK\r", S), Incomplete(None));
+    }
+
+    #[test]
+    fn bulk_strings_are_skipped_by_length() {
+        assert_eq!(frame(b"$5\r\na\r\nEN\r\n", S), Complete(11));
+        assert_eq!(frame(b"$5\r\na\r", S), Incomplete(Some(11)));
+        assert!(matches!(frame(b"$2\r\nabcd\r\n", S), Invalid(_)));
+        assert!(matches!(frame(b"$-2\r\n", S), Invalid(_)));
+        assert!(matches!(frame(b"$99999999999\r\n", S), Invalid(_)));
+        assert!(matches!(frame(b"$123456789012345678901234", S), Invalid(_)));
+    }
+
+    #[test]
+    fn aggregates_and_the_known_total() {
+        let set = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3\r\nabc\r\n";
+        assert_eq!(frame(set, C), Complete(set.len()));
+        assert_eq!(frame(&set[..set.len() - 3], C), Incomplete(Some(set.len())));
+        // Not the last element: the total is unknown.
+        assert_eq!(frame(&set[..10], C), Incomplete(None));
+        let nested = b"*2\r\n*2\r\n:1\r\n$-1\r\n%1\r\n+k\r\n*0\r\n";
+        assert_eq!(frame(nested, S), Complete(nested.len()));
+        assert_eq!(frame(b"|1\r\n+a\r\n:1\r\n+v\r\n", S), Complete(16));
+        assert!(matches!(frame(b"*2000000\r\n", S), Invalid(_)));
+        assert!(matches!(frame(b"*?\r\n", S), Invalid(_)));
+    }
+
+    #[test]
+    fn depth_is_bounded() {
+        let ok = b"*1\r\n".repeat(MAX_DEPTH);
+        assert_eq!(frame(&ok, S), Incomplete(None));
+        let deep = b"*1\r\n".repeat(MAX_DEPTH + 1);
+        assert_eq!(
+            frame(&deep, S),
+            Invalid("nested deeper than 32 levels".into())
+        );
+    }
+
+    #[test]
+    fn inline_commands_and_blank_lines_from_the_client() {
+        assert_eq!(frame(b"PING\r\n", C), Complete(6));
+        assert_eq!(frame(b"\r\n\nPING\n", C), Complete(8));
+        assert_eq!(frame(b"PIN", C), Incomplete(None));
+        assert_eq!(frame(b"\r\n", C), Incomplete(None));
+        assert!(matches!(frame(b"PING\r\n", S), Invalid(_)));
+        assert!(matches!(frame(&vec![b'a'; MAX_LINE + 1], C), Invalid(_)));
+    }
+}
