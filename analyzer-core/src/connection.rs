@@ -180,10 +180,20 @@ impl<P: Protocol> Connection<P> {
             };
             // A segment with data acknowledging the hole answers what was in
             // it: declare the loss at once, so the answer pairs right.
-            let sure = !seg.payload.is_empty() || other.acks_over_hole >= ACKS_TO_DECLARE_LOSS;
-            if hole && sure {
+            // Data acknowledging bytes never seen at all (a lost tail) counts
+            // too.
+            let answer = !seg.payload.is_empty();
+            if answer || other.acks_over_hole >= ACKS_TO_DECLARE_LOSS {
                 other.acks_over_hole = 0;
                 self.feed(dir.reverse(), ts, Feed::Ack(seg.ack), ctx, out);
+                // An answer sent after the lost bytes: the message they hit
+                // most likely ended with them.
+                let other = &mut self.sides[index(dir.reverse())];
+                if answer && other.reasm.buffered_bytes() == 0 {
+                    if let Some(frame) = other.stream.end_at_gap() {
+                        self.handle_frame(dir.reverse(), frame, ctx, out);
+                    }
+                }
             }
         }
         if !seg.payload.is_empty() {
@@ -363,6 +373,7 @@ impl<P: Protocol> Connection<P> {
         if kind == Kind::Request {
             // The server never saw the end of it: no response will come.
             ctx.counters.requests += 1;
+            ctx.counters.requests_cut_short += 1;
             ctx.counters.transactions += 1;
             out(Transaction::new(Some(message), None, notes));
         } else {

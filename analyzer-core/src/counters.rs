@@ -67,8 +67,12 @@ pub struct Counters {
     pub transactions: u64,
     /// Transactions with both a request and a response.
     pub transactions_answered: u64,
-    /// Requests published without a response.
+    /// Requests published without a response: timeout, connection closed,
+    /// idle or evicted, end of input, or pushed out by the pending limit.
     pub requests_unanswered: u64,
+    /// Requests cut short (FIN, RST, end of input) before their end:
+    /// published at once, alone.
+    pub requests_cut_short: u64,
     /// Of those, the ones pushed out by `max_pending_requests`.
     pub requests_over_pending_limit: u64,
     /// Requests published alone by design: no response expected
@@ -76,4 +80,54 @@ pub struct Counters {
     pub requests_no_response_expected: u64,
     /// Responses published without a request.
     pub responses_unmatched: u64,
+}
+
+impl Counters {
+    /// Checks the accounting invariant, which holds once the engine has
+    /// finished: every request seen was published exactly once (answered,
+    /// unanswered, alone by design, or cut short), every response seen was
+    /// published exactly once (answered or unmatched), and the transactions
+    /// are exactly those. Returns what does not add up.
+    ///
+    /// ```
+    /// let counters = analyzer_core::Counters::default();
+    /// assert!(counters.check_accounting().is_ok());
+    /// ```
+    pub fn check_accounting(&self) -> Result<(), String> {
+        let requests = self.transactions_answered
+            + self.requests_unanswered
+            + self.requests_no_response_expected
+            + self.requests_cut_short;
+        let responses = self.transactions_answered + self.responses_unmatched;
+        let transactions = requests + self.responses_unmatched;
+        let mut problems = Vec::new();
+        if requests != self.requests {
+            problems.push(format!(
+                "{} requests seen, {requests} accounted for (answered {} + unanswered {} + \
+                 no response expected {} + cut short {})",
+                self.requests,
+                self.transactions_answered,
+                self.requests_unanswered,
+                self.requests_no_response_expected,
+                self.requests_cut_short
+            ));
+        }
+        if responses != self.responses {
+            problems.push(format!(
+                "{} responses seen, {responses} accounted for (answered {} + unmatched {})",
+                self.responses, self.transactions_answered, self.responses_unmatched
+            ));
+        }
+        if transactions != self.transactions {
+            problems.push(format!(
+                "{} transactions published, {transactions} expected from the messages",
+                self.transactions
+            ));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("; "))
+        }
+    }
 }

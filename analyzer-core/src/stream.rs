@@ -391,6 +391,27 @@ impl StreamBuffer {
         }
     }
 
+    /// Ends, here, a message that lost bytes and whose end is not known yet
+    /// (delimiter framing), when nothing after the gap has arrived: used when
+    /// the peer answered after the lost bytes, so a message most likely
+    /// ended with them. Returns it as [`Frame::Dropped`].
+    pub fn end_at_gap(&mut self) -> Option<Frame> {
+        let skip = self.skip.as_ref()?;
+        if skip.lost == 0 || skip.to != SkipTo::Sync || !self.buf.is_empty() {
+            return None;
+        }
+        let skip = self.skip.take()?;
+        let frame = Frame::Dropped {
+            wire_len: skip.dropped + skip.lost,
+            reason: DropReason::Lost(skip.lost),
+            start: self.head_ts,
+            end: self.last_ts,
+            after_gap: None,
+        };
+        self.reset_search();
+        Some(frame)
+    }
+
     /// Takes what is left of an unfinished message, leaving the buffer empty.
     pub fn take_partial(&mut self) -> Option<Partial> {
         if self.is_empty() {

@@ -1,1 +1,11 @@
 //! Benchmarks and the workload generator.
+//!
+//! - [`gen`]: deterministic pcaps of echo or Redis traffic (`gen-workload`).
+//! - [`pipeline`]: the measured runs of `bench-pipeline` (floor, engine, ndjson).
+//! - [`messages`]: the message bodies the generator and the micro-benchmarks use.
+//! - [`rng`]: a small seeded PRNG, so a seed always gives the same bytes.
+
+pub mod gen;
+pub mod messages;
+pub mod pipeline;
+pub mod rng;

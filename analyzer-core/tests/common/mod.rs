@@ -155,6 +155,7 @@ pub fn run(config: Config, packets: &[(i64, Vec<u8>)]) -> Run {
     engine.finish();
     let counters = engine.counters().clone();
     drop(engine);
+    counters.check_accounting().unwrap();
     Run { events, counters }
 }
 

@@ -1,0 +1,277 @@
+//! `bench-pipeline FILE`: end-to-end throughput over one capture file, each
+//! figure next to the floor measured in the same run.
+//!
+//! ```sh
+//! cargo build --release -p echo -p benches
+//! target/release/bench-pipeline target/workload/echo-200M.pcap [--runs 3] [--tshark]
+//! ```
+//!
+//! Every measurement runs in a child process of this binary
+//! (`bench-pipeline --one MODE FILE`, which prints one JSON line) so that its
+//! peak RSS is its own. Modes are run round-robin `--runs` times; the fastest
+//! run of each is reported, with the largest peak RSS.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use analyzer_core::decode::decode_tcp;
+use analyzer_core::pcap::PcapReader;
+use benches::gen::Summary;
+use benches::pipeline::{self, Measurement};
+use clap::Parser;
+use echo::EchoMessage;
+
+/// Measure the floor, the engine, ndjson output and the beat on one pcap.
+#[derive(Debug, Parser)]
+struct Args {
+    /// The capture file (from gen-workload).
+    file: PathBuf,
+    /// Runs of each mode; the fastest is reported.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// Also time tshark (-T json, and -T fields -e tcp.stream), once each.
+    #[arg(long)]
+    tshark: bool,
+    /// Write the measurements as a JSON array to this file.
+    #[arg(long, value_name = "PATH")]
+    json: Option<PathBuf>,
+    /// Run one mode in this process and print its measurement as JSON.
+    #[arg(long, value_name = "MODE", hide = true)]
+    one: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let result = match &args.one {
+        Some(mode) => one(mode, &args.file),
+        None => all(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("bench-pipeline: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Child side: one measurement, one JSON line on stdout.
+fn one(mode: &str, file: &Path) -> Result<(), String> {
+    let path = file.to_str().ok_or("the file name is not UTF-8")?;
+    let mut m = match mode {
+        "floor" => pipeline::floor(file)?,
+        // A Redis analyzer plugs in here (and in `all`) once it exists.
+        "engine" => pipeline::engine::<EchoMessage>(file)?,
+        "ndjson" => pipeline::ndjson::<EchoMessage>(file)?,
+        "beat" => {
+            let beat = sibling("echo-beat")?;
+            let args = ["-r", path, "-o", "/dev/null", "--no-counters"];
+            pipeline::command("beat", file, &beat, &args)?
+        }
+        "tshark-json" => {
+            let args = ["-r", path, "-T", "json"];
+            pipeline::command(mode, file, Path::new("tshark"), &args)?
+        }
+        "tshark-fields" => {
+            let args = ["-r", path, "-T", "fields", "-e", "tcp.stream"];
+            pipeline::command(mode, file, Path::new("tshark"), &args)?
+        }
+        other => return Err(format!("unknown mode `{other}`")),
+    };
+    if m.peak_rss_kib == 0 {
+        m.peak_rss_kib = pipeline::peak_rss_kib();
+    }
+    println!("{}", serde_json::to_string(&m).expect("JSON"));
+    Ok(())
+}
+
+/// A binary next to this one (target/release/NAME).
+fn sibling(name: &str) -> Result<PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let path = exe.with_file_name(name);
+    if path.exists() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "{} not found: build it first (cargo build --release -p echo)",
+            path.display()
+        ))
+    }
+}
+
+/// Runs `bench-pipeline --one MODE FILE` as a child; parses its result.
+fn child(mode: &str, file: &Path) -> Result<Measurement, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let out = Command::new(exe)
+        .arg("--one")
+        .arg(mode)
+        .arg(file)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        return Err(format!("{mode}: {}", err.trim()));
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| format!("{mode}: bad result: {e}"))
+}
+
+/// The protocol and expected transactions: from the generator's summary
+/// (`FILE.json`), else guessed from the first TCP port seen.
+fn describe(file: &Path) -> (String, Option<Summary>) {
+    let sidecar = PathBuf::from(format!("{}.json", file.display()));
+    if let Some(summary) = std::fs::read(&sidecar)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Summary>(&b).ok())
+    {
+        return (summary.protocol.clone(), Some(summary));
+    }
+    let mut protocol = "echo".to_string();
+    if let Ok(mut reader) = PcapReader::open(file) {
+        while let Ok(Some(p)) = reader.next_packet() {
+            if let Ok(seg) = decode_tcp(p.link, p.data) {
+                if [seg.src.1, seg.dst.1].contains(&6379) {
+                    protocol = "redis".into();
+                }
+                break;
+            }
+        }
+    }
+    (protocol, None)
+}
+
+fn all(args: &Args) -> Result<(), String> {
+    let size = pipeline::warm(&args.file).map_err(|e| format!("{}: {e}", args.file.display()))?;
+    let (protocol, summary) = describe(&args.file);
+    println!(
+        "{}: {:.1} MB, {protocol}{}",
+        args.file.display(),
+        size as f64 / 1e6,
+        summary.as_ref().map_or(String::new(), |s| format!(
+            ", {} connections, {} packets, {} transactions expected",
+            s.connections, s.packets, s.transactions
+        ))
+    );
+    let mut modes = vec!["floor"];
+    if protocol == "echo" {
+        modes.extend(["engine", "ndjson"]);
+        match sibling("echo-beat") {
+            Ok(_) => modes.push("beat"),
+            Err(err) => println!("beat skipped: {err}"),
+        }
+    } else {
+        println!("no {protocol} analyzer wired into bench-pipeline yet: floor only");
+    }
+    let mut best: Vec<Option<Measurement>> = vec![None; modes.len()];
+    for run in 0..args.runs.max(1) {
+        for (i, mode) in modes.iter().enumerate() {
+            let m = child(mode, &args.file)?;
+            eprintln!("run {}: {mode:<8} {:.3} s", run + 1, m.secs);
+            best[i] = Some(match best[i].take() {
+                Some(b) if b.secs <= m.secs => Measurement {
+                    peak_rss_kib: b.peak_rss_kib.max(m.peak_rss_kib),
+                    ..b
+                },
+                Some(b) => Measurement {
+                    peak_rss_kib: b.peak_rss_kib.max(m.peak_rss_kib),
+                    ..m
+                },
+                None => m,
+            });
+        }
+    }
+    let mut results: Vec<Measurement> = best.into_iter().flatten().collect();
+    if args.tshark {
+        if tshark_available() {
+            for mode in ["tshark-fields", "tshark-json"] {
+                eprintln!("{mode}: running once (slow)...");
+                results.push(child(mode, &args.file)?);
+            }
+        } else {
+            println!("tshark not found: skipped (apt-get install -y tshark)");
+        }
+    }
+    fill_in(&mut results, summary.as_ref());
+    table(&results);
+    check(&results, summary.as_ref());
+    if let Some(path) = &args.json {
+        let json = serde_json::to_string_pretty(&results).expect("JSON");
+        std::fs::write(path, json + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn tshark_available() -> bool {
+    Command::new("tshark")
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Modes that cannot count packets or transactions (the floor does no
+/// analysis; the beat and tshark are black boxes) get the counts of the same
+/// file from the runs that can (or the generator's summary), so that their
+/// rates compare; the floor's transactions/s is the ceiling.
+fn fill_in(results: &mut [Measurement], summary: Option<&Summary>) {
+    let packets = results.iter().map(|m| m.packets).max().unwrap_or(0);
+    let transactions = results
+        .iter()
+        .map(|m| m.transactions)
+        .max()
+        .filter(|&t| t > 0)
+        .or(summary.map(|s| s.transactions))
+        .unwrap_or(0);
+    for m in results.iter_mut() {
+        if m.packets == 0 {
+            m.packets = packets;
+        }
+        if m.transactions == 0 {
+            m.transactions = transactions;
+        }
+    }
+}
+
+fn table(results: &[Measurement]) {
+    let floor = results
+        .iter()
+        .find(|m| m.mode == "floor")
+        .map(|m| m.mb_per_sec());
+    println!(
+        "\n{:<14} {:>9} {:>9} {:>12} {:>12} {:>10} {:>9}",
+        "mode", "time s", "MB/s", "packets/s", "trans/s", "peak RSS", "vs floor"
+    );
+    for m in results {
+        let tps = match m.transactions {
+            0 => "-".to_string(),
+            t => format!("{:.0}", t as f64 / m.secs),
+        };
+        let ratio = floor.map_or("-".into(), |f| format!("{:.3}", m.mb_per_sec() / f));
+        println!(
+            "{:<14} {:>9.3} {:>9.1} {:>12.0} {:>12} {:>7.1} MiB {:>9}",
+            m.mode,
+            m.secs,
+            m.mb_per_sec(),
+            m.packets as f64 / m.secs,
+            tps,
+            m.peak_rss_kib as f64 / 1024.0,
+            ratio
+        );
+    }
+}
+
+/// Compares transaction counts with the generator's.
+fn check(results: &[Measurement], summary: Option<&Summary>) {
+    let Some(s) = summary else { return };
+    for m in results
+        .iter()
+        .filter(|m| ["engine", "ndjson"].contains(&m.mode.as_str()))
+    {
+        if m.transactions != s.transactions {
+            println!(
+                "WARNING: {} published {} transactions, the generator wrote {}",
+                m.mode, m.transactions, s.transactions
+            );
+        }
+    }
+}
