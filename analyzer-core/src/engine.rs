@@ -52,7 +52,9 @@ pub struct Engine<P, S> {
     config: Config,
     ports: Vec<u16>,
     sink: S,
-    flows: HashMap<FlowKey, Connection<P>>,
+    /// Keyed with foldhash: fast, and seeded per process so crafted
+    /// addresses cannot force collisions.
+    flows: HashMap<FlowKey, Connection<P>, foldhash::fast::RandomState>,
     counters: Counters,
     now: Option<Timestamp>,
     next_sweep: Option<Timestamp>,
@@ -71,7 +73,7 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
             config,
             ports,
             sink,
-            flows: HashMap::new(),
+            flows: HashMap::default(),
             counters: Counters::default(),
             now: None,
             next_sweep: None,
@@ -239,35 +241,37 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
                 ctx.counters.connections_closed += 1;
             }
         }
-        if !self.flows.contains_key(&key) {
-            let Some(server) = self.server_of(seg) else {
-                self.counters.packets_other_ports += 1;
-                return;
-            };
-            // A connection is tracked from its SYN or its first data.
-            if seg.flags.rst || (!seg.flags.syn && seg.payload.is_empty()) {
-                self.counters.packets_untracked += 1;
-                return;
+        if let Some(conn) = self.flows.get_mut(&key) {
+            let flow = conn.flow.clone();
+            let (mut ctx, mut out) = split(&self.config, &mut self.counters, &mut self.sink, &flow);
+            if conn.segment(ts, seg, &mut ctx, &mut out) {
+                ctx.counters.connections_closed += 1;
+                self.flows.remove(&key);
             }
-            if self.flows.len() >= self.config.max_connections.max(1) {
-                self.evict();
-            }
-            let client = if server == seg.src { seg.dst } else { seg.src };
-            let flow = Arc::new(Flow::new(client, server));
-            self.next_id += 1;
-            self.flows
-                .insert(key, Connection::new(self.next_id, flow, ts, &self.config));
-            self.counters.connections_opened += 1;
+            return;
         }
-        let Some(conn) = self.flows.get_mut(&key) else {
+        let Some(server) = self.server_of(seg) else {
+            self.counters.packets_other_ports += 1;
             return;
         };
-        let flow = conn.flow.clone();
+        // A connection is tracked from its SYN or its first data.
+        if seg.flags.rst || (!seg.flags.syn && seg.payload.is_empty()) {
+            self.counters.packets_untracked += 1;
+            return;
+        }
+        if self.flows.len() >= self.config.max_connections.max(1) {
+            self.evict();
+        }
+        let client = if server == seg.src { seg.dst } else { seg.src };
+        let flow = Arc::new(Flow::new(client, server));
+        self.next_id += 1;
+        let mut conn = Connection::new(self.next_id, flow.clone(), ts, &self.config);
+        self.counters.connections_opened += 1;
         let (mut ctx, mut out) = split(&self.config, &mut self.counters, &mut self.sink, &flow);
-        let closed = conn.segment(ts, seg, &mut ctx, &mut out);
-        if closed {
+        if conn.segment(ts, seg, &mut ctx, &mut out) {
             ctx.counters.connections_closed += 1;
-            self.flows.remove(&key);
+        } else {
+            self.flows.insert(key, conn);
         }
     }
 

@@ -228,13 +228,11 @@ impl StreamBuffer {
     /// Searches for `pattern` past what was already searched; returns the
     /// length up to and including it.
     fn find(&mut self, pattern: &[u8]) -> Option<usize> {
-        let from = self
-            .searched
-            .saturating_sub(pattern.len().saturating_sub(1));
+        let from = self.searched.saturating_sub(pattern.len().saturating_sub(1));
         let hay = &self.buf[from..];
         self.scanned_total += hay.len() as u64;
-        match memchr::memmem::find(hay, pattern) {
-            Some(i) => Some(from + i + pattern.len()),
+        match find_end(hay, pattern) {
+            Some(end) => Some(from + end),
             None => {
                 self.searched = self.buf.len();
                 None
@@ -430,6 +428,22 @@ impl StreamBuffer {
             end: self.last_ts,
         })
     }
+}
+
+/// The end of the first occurrence of `pattern` in `hay`. Delimiters are
+/// short: search for their last byte with memchr and check the rest, which
+/// needs no searcher built per call.
+fn find_end(hay: &[u8], pattern: &[u8]) -> Option<usize> {
+    let (&last, head) = pattern.split_last()?;
+    let mut at = 0;
+    while let Some(i) = memchr::memchr(last, &hay[at..]) {
+        let end = at + i + 1;
+        if end > head.len() && hay[end - 1 - head.len()..end - 1] == *head {
+            return Some(end);
+        }
+        at = end;
+    }
+    None
 }
 
 /// Where to pick up after bytes that cannot be framed.
