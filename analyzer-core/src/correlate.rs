@@ -149,8 +149,10 @@ impl<P> Correlator<P> {
         let Some(pending) = self.pending.remove(index) else {
             return outcome;
         };
-        let mut i = 0;
-        while i < index.min(self.pending.len()) {
+        // The optional requests older than the one answered will not be
+        // answered any more; newer ones still may be.
+        let (mut i, mut older) = (0, index);
+        while i < older {
             if self.pending[i].answer == Answer::Optional {
                 if let Some(quiet) = self.pending.remove(i) {
                     out(Transaction::unanswered_by_design(
@@ -159,6 +161,7 @@ impl<P> Correlator<P> {
                     ));
                     outcome.no_response += 1;
                 }
+                older -= 1;
             } else {
                 i += 1;
             }
@@ -428,5 +431,56 @@ mod tests {
             ]
         );
         assert_eq!(c.len(), 0);
+    }
+
+    #[test]
+    fn only_quiet_requests_older_than_the_answered_one_are_released() {
+        let mut c = Correlator::new(10);
+        let out = run(&mut c, |c, out| {
+            let mut out = |t| out(t);
+            c.request(
+                msg(Kind::Request, 1, "q1"),
+                vec![],
+                Some(1),
+                Answer::Optional,
+                &mut out,
+            );
+            c.request(
+                msg(Kind::Request, 2, "q2"),
+                vec![],
+                Some(2),
+                Answer::Optional,
+                &mut out,
+            );
+            c.request(
+                msg(Kind::Request, 3, "a"),
+                vec![],
+                Some(3),
+                Answer::Required,
+                &mut out,
+            );
+            c.request(
+                msg(Kind::Request, 4, "q3"),
+                vec![],
+                Some(4),
+                Answer::Optional,
+                &mut out,
+            );
+            c.response(msg(Kind::Response, 5, "A"), vec![], Some(3), &mut out);
+            c.response(msg(Kind::Response, 6, "Q3"), vec![], Some(4), &mut out);
+        });
+        let got: Vec<_> = out
+            .iter()
+            .map(|t| {
+                let f = |m: &Option<Message<&'static str>>| {
+                    m.as_ref().map_or("-", |m| m.fields.unwrap())
+                };
+                (f(&t.request), f(&t.response))
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![("q1", "-"), ("q2", "-"), ("a", "A"), ("q3", "Q3")]
+        );
     }
 }

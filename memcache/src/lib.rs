@@ -1,1 +1,293 @@
-//! The memcache protocol analyzer (in progress).
+//! The memcache protocol analyzer: text and binary protocols on one port
+//! (11211), publishing the fields Packetbeat publishes, and `memcache-beat`
+//! (`memcache-beat -r FILE`, the same options as every beat).
+//!
+//! The whole protocol definition is [`MemcacheMessage`] and its
+//! `#[derive(Protocol)]` attributes; [`frame`] and [`parse`] are the
+//! protocol's own framer and parser, the rest (streams, correlation, timing,
+//! events) is `analyzer_core`'s.
+//!
+//! Each message tells its protocol by its first byte, as Packetbeat tells a
+//! connection's: binary requests start with the magic byte `0x80`, binary
+//! responses with `0x81`; anything else is text. [`frame`] cuts the stream:
+//! binary messages by their header's body length; text storage commands and
+//! `VALUE` blocks by the byte count on their line, so a value holding `\r\n`,
+//! `END` or `VALUE` is never mistaken for framing; multi-part answers
+//! (`VALUE`... `END`, `STAT`... `END`, binary stat entries up to the one
+//! without a key) as one message.
+//!
+//! ```
+//! use analyzer_core::{Direction, Kind, Protocol};
+//! use memcache::{FrameLen, MemcacheMessage};
+//!
+//! let get = MemcacheMessage::parse("get k1 k2\r\n".into(), Direction::FromClient)?;
+//! assert_eq!((get.kind, get.fields.command), (Kind::Request, "get"));
+//!
+//! // The value holds "END\r\n": it is taken by its length, 5.
+//! let wire = b"VALUE k1 0 5\r\nEND\r\n\r\nEND\r\n";
+//! assert_eq!(memcache::frame(&wire[..20], Direction::FromServer), FrameLen::Incomplete(Some(21)));
+//! assert_eq!(memcache::frame(wire, Direction::FromServer), FrameLen::Complete(26));
+//! let value = MemcacheMessage::parse(wire[..].into(), Direction::FromServer)?;
+//!
+//! // The event's own fields, as Packetbeat names them.
+//! let mut json = Vec::new();
+//! let mut out = serde_json::Serializer::new(&mut json);
+//! let mut map = serde::Serializer::serialize_map(&mut out, None)?;
+//! MemcacheMessage::own_fields(Some(&get), Some(&value), &mut map)?;
+//! serde::ser::SerializeMap::end(map)?;
+//! assert_eq!(
+//!     String::from_utf8(json)?,
+//!     r#"{"memcache":{"protocol_type":"text","#.to_owned()
+//!         + r#""request":{"command":"get","type":"Load","keys":["k1","k2"]},"#
+//!         + r#""response":{"command":"VALUE","type":"Load","keys":["k1"],"flags":0,"#
+//!         + r#""bytes":5,"count_values":1}}}"#
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Events
+//!
+//! `memcache.protocol_type` (`text` or `binary`), `memcache.request` and
+//! `memcache.response` with Packetbeat's names ([`Fields`]): `command` (the
+//! text command; for binary messages the command of the opcode), `type`
+//! ([`CommandType`]), `keys`, `flags`, `exptime`, `bytes`, `count_values`,
+//! `cas_unique`, `noreply`, `delta`, `initial`, `value`, `verbosity`,
+//! `raw_args`, `line` (unknown commands), `error_msg`, `stats`, `version`,
+//! and for binary messages `opcode`, `opcode_value`, `opaque`, `quiet`,
+//! `vbucket`, `status`, `status_code`. Replies Packetbeat classifies as
+//! failures (`ERROR`, `CLIENT_ERROR`, `SERVER_ERROR`, `NOT_FOUND`,
+//! `NOT_STORED`...; a binary non-zero status) make the transaction's status
+//! `Error`.
+//!
+//! # Transactions
+//!
+//! Text requests pair with responses in order; binary ones by `opaque` and
+//! opcode, in any order. Requests that never get an answer (`noreply`, text
+//! `quit`, binary QuitQ) are published at once, status OK; quiet binary
+//! requests (GetKQ, SetQ...) that get none are published, status OK, once a
+//! later request is answered.
+//!
+//! # Bounds
+//!
+//! A text line is at most [`MAX_LINE`] bytes (memcached itself drops a
+//! connection whose line passes about 2 KiB without an end, unless it is a
+//! `get`/`gets`), a retrieval line [`MAX_KEYS_LINE`]; a response has at most
+//! [`MAX_PARTS`] parts. Past them the framer answers `Invalid` and the stream
+//! picks up after the next `\r\n`. Data blocks and binary bodies may be as
+//! long as their length fields say: the engine's maximum message size
+//! applies, and the framer announces their end so that they are skipped
+//! exactly and never rescanned.
+#![warn(missing_docs)]
+
+mod binary;
+mod codes;
+mod text;
+mod text_frame;
+
+pub use analyzer_core::framing::FrameLen;
+pub use codes::CommandType;
+
+use analyzer_core::{Direction, Kind, NetString, ParseError, Protocol};
+use bytes::Bytes;
+use serde::ser::SerializeMap;
+use serde::Serialize;
+
+/// Most parts (`VALUE` blocks, `STAT` lines, binary stats) in one response;
+/// a longer one is invalid.
+pub const MAX_PARTS: usize = 100_000;
+/// Longest text line, `\r\n` included, except retrieval command lines.
+pub const MAX_LINE: usize = 8 * 1024;
+/// Longest `get` / `gets` command line (multi-gets of many keys).
+pub const MAX_KEYS_LINE: usize = 64 * 1024;
+
+/// One memcache message, text or binary.
+#[derive(Protocol, Clone, Debug, PartialEq, Serialize)]
+#[protocol(name = "memcache", ports(11211))]
+#[frame_with(frame, sync = b"\r\n")]
+#[parse_with(parse)]
+#[correlate(with = Self::opaque_key)]
+#[no_response_if(Self::no_response)]
+#[optional_response_if(Self::is_quiet)]
+#[fields_with(Self::write_fields)]
+pub struct MemcacheMessage {
+    /// Request, response, or error response (text failure replies such as
+    /// `ERROR`, `NOT_FOUND`, `SERVER_ERROR`; binary non-zero status).
+    #[kind]
+    #[serde(skip)]
+    pub kind: Kind,
+    /// Text or binary (`memcache.protocol_type`).
+    #[serde(skip)]
+    pub protocol_type: ProtocolType,
+    /// What is published as `memcache.request` or `memcache.response`.
+    #[serde(flatten)]
+    pub fields: Fields,
+}
+
+/// `memcache.protocol_type`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProtocolType {
+    /// Text protocol.
+    #[default]
+    Text,
+    /// Binary protocol.
+    Binary,
+}
+
+/// One `STAT name value` line or binary stat entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Stat {
+    /// Its name.
+    pub name: NetString,
+    /// Its value.
+    pub value: NetString,
+}
+
+/// A message's fields, with Packetbeat's names; absent ones are not
+/// published.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[allow(missing_docs)] // the names are Packetbeat's, documented in README.md
+pub struct Fields {
+    /// The text command (`set`, `VALUE`, `STORED`...); for binary messages
+    /// the text command of the opcode.
+    pub command: &'static str,
+    #[serde(rename = "type")]
+    pub command_type: CommandType,
+    /// The raw command line, for unknown commands only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<NetString>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keys: Option<Vec<NetString>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flags: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exptime: Option<i64>,
+    /// Value bytes carried (summed over `VALUE` blocks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count_values: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cas_unique: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub noreply: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delta: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub initial: Option<u64>,
+    /// A counter's new value (responses); `lru_crawler tocrawl`'s argument.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verbosity: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw_args: Option<NetString>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_class: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dest_class: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub automove: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sleep_us: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_msg: Option<NetString>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stats: Option<Vec<Stat>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<NetString>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opcode: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opcode_value: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opaque: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quiet: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vbucket: Option<u16>,
+    /// Binary response status name (`Success`, `Key not found`...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_code: Option<u16>,
+}
+
+/// The length of the message at the start of `buf` (the framer the engine
+/// calls): binary if it starts with `0x80` or `0x81`, else text.
+pub fn frame(buf: &[u8], direction: Direction) -> FrameLen {
+    match buf.first() {
+        None => FrameLen::Incomplete(None),
+        Some(&binary::REQUEST_MAGIC | &binary::RESPONSE_MAGIC) => binary::frame(buf),
+        Some(_) => text_frame::frame(buf, direction),
+    }
+}
+
+/// `Complete` when `buf` holds the `total` bytes of a message, else
+/// `Incomplete` with that total.
+fn have(buf: &[u8], total: usize) -> FrameLen {
+    if buf.len() >= total {
+        FrameLen::Complete(total)
+    } else {
+        FrameLen::Incomplete(Some(total))
+    }
+}
+
+/// Parses one complete frame (as cut by [`frame`]) sent in `direction`.
+pub fn parse(frame: Bytes, direction: Direction) -> Result<MemcacheMessage, ParseError> {
+    match frame.first() {
+        None => Err(ParseError::Empty),
+        Some(&binary::REQUEST_MAGIC | &binary::RESPONSE_MAGIC) => binary::parse(frame, direction),
+        Some(_) => text::parse(frame, direction),
+    }
+}
+
+impl MemcacheMessage {
+    /// Requests that never get an answer: `noreply`, text `quit`, binary QuitQ.
+    pub fn no_response(&self) -> bool {
+        let f = &self.fields;
+        f.noreply == Some(true)
+            || (self.protocol_type == ProtocolType::Text && f.command == "quit")
+            || f.opcode_value == Some(0x17)
+    }
+
+    /// Quiet binary requests: answered only on a miss or an error.
+    pub fn is_quiet(&self) -> bool {
+        self.fields.quiet == Some(true)
+    }
+
+    /// Binary messages pair by `opaque` and opcode (as Packetbeat does); text
+    /// ones in order.
+    pub fn opaque_key(&self) -> Option<u64> {
+        let f = &self.fields;
+        Some(u64::from(f.opaque?) << 8 | u64::from(f.opcode_value?))
+    }
+
+    /// Writes `"memcache": {"protocol_type": ..., "request": ..., "response": ...}`.
+    pub fn write_fields<M: SerializeMap>(
+        request: Option<&Self>,
+        response: Option<&Self>,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        #[derive(Serialize)]
+        struct Memcache<'a> {
+            protocol_type: ProtocolType,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            request: Option<&'a MemcacheMessage>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            response: Option<&'a MemcacheMessage>,
+        }
+        let Some(first) = request.or(response) else {
+            return Ok(());
+        };
+        let protocol_type = first.protocol_type;
+        map.serialize_entry(
+            "memcache",
+            &Memcache {
+                protocol_type,
+                request,
+                response,
+            },
+        )
+    }
+}

@@ -50,6 +50,7 @@ fn check<P: Protocol>(dir: &str, ports: &[u16]) -> usize {
 fn every_project_capture_accounts_for_every_message() {
     assert!(check::<echo::EchoMessage>("../echo/data", &[]) >= 9);
     assert!(check::<redis::RedisMessage>("../redis/data", &[]) >= 7);
+    assert!(check::<memcache::MemcacheMessage>("../memcache/data", &[]) >= 10);
 }
 
 #[test]
