@@ -29,7 +29,7 @@ impl FlowKey {
 
 /// A connection as published: who is client and server, and the strings
 /// every one of its events carries, formatted once.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct Flow {
     /// The client (requester) endpoint.
     pub client: Endpoint,
@@ -41,6 +41,8 @@ pub struct Flow {
     pub server_ip: String,
     /// Community ID v1 of the connection (`1:...`).
     pub community_id: String,
+    /// The JSON of the parts above, made by the ndjson writer on first use.
+    pub(crate) json: std::sync::OnceLock<crate::ndjson::FlowJson>,
 }
 
 impl Flow {
@@ -52,6 +54,7 @@ impl Flow {
             client_ip: client.0.to_string(),
             server_ip: server.0.to_string(),
             community_id: community_id(client, server),
+            json: std::sync::OnceLock::new(),
         }
     }
 

@@ -53,6 +53,7 @@ mod event;
 pub mod flow;
 pub mod framing;
 mod message;
+mod ndjson;
 mod netstring;
 pub mod pcap;
 mod protocol;

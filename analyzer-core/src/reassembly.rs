@@ -127,10 +127,7 @@ impl Reassembler {
     /// and a SYN with another number starts a new connection, for which the
     /// caller makes a new `Reassembler`.
     pub fn syn(&mut self, seq: u32) {
-        if !self.started {
-            self.started = true;
-            self.next_seq = seq.wrapping_add(1);
-        }
+        self.start_at(seq.wrapping_add(1));
     }
 
     /// A segment carrying `payload` at sequence number `seq`. Calls `out`
@@ -157,26 +154,16 @@ impl Reassembler {
         if payload.is_empty() {
             return;
         }
-        if !self.started {
-            self.started = true;
-            self.next_seq = seq;
-        }
-        let len = payload.len() as u64;
-        let rel = seq.wrapping_sub(self.next_seq) as i32;
-        if rel < 0 {
-            let back = u64::from(rel.unsigned_abs());
-            if back >= len {
-                self.stats.retransmitted_bytes += len;
-                return;
-            }
-            self.stats.retransmitted_bytes += back;
-            self.deliver_in_order(&payload[back as usize..], out);
-        } else if rel == 0 {
-            self.deliver_in_order(payload, out);
-        } else {
+        self.start_at(seq);
+        let (len, rel) = (payload.len() as u64, self.rel(seq));
+        if rel > 0 {
             self.stats.out_of_order_segments += 1;
-            let start = self.next.saturating_add(rel as u64);
-            self.insert(start, payload, out);
+            return self.insert(self.next.saturating_add(rel as u64), payload, out);
+        }
+        let back = rel.unsigned_abs();
+        self.stats.retransmitted_bytes += back.min(len);
+        if back < len {
+            self.deliver_in_order(&payload[back as usize..], out);
         }
     }
 
@@ -184,19 +171,10 @@ impl Reassembler {
     /// segment's payload) was seen. The first FIN counts; later ones are
     /// ignored. Data past the FIN is still delivered if it comes.
     pub fn fin(&mut self, seq: u32) {
-        if self.fin.is_some() {
-            return;
+        if self.fin.is_none() {
+            self.start_at(seq);
+            self.fin = Some(self.next.saturating_add_signed(self.rel(seq)));
         }
-        if !self.started {
-            self.started = true;
-            self.next_seq = seq;
-        }
-        let rel = seq.wrapping_sub(self.next_seq) as i32;
-        self.fin = Some(if rel < 0 {
-            self.next.saturating_sub(u64::from(rel.unsigned_abs()))
-        } else {
-            self.next.saturating_add(rel as u64)
-        });
     }
 
     /// Whether a FIN was seen and every byte before it was delivered (or
@@ -214,14 +192,12 @@ impl Reassembler {
     /// Data captured after its ACK (capture reordering between directions)
     /// is then taken as a retransmission.
     pub fn ack(&mut self, ack: u32, out: &mut impl FnMut(Chunk<'_>)) {
-        let rel = ack.wrapping_sub(self.next_seq) as i32;
+        let rel = self.rel(ack);
         if rel <= 0 || !self.started {
             return;
         }
-        let mut target = self.next.saturating_add(rel as u64);
-        if let Some(fin) = self.fin {
-            target = target.min(fin);
-        }
+        let target = self.next.saturating_add(rel as u64);
+        let target = target.min(self.fin.unwrap_or(u64::MAX));
         while self.next < target {
             let hole_end = self.first_key().map_or(target, |k| k.min(target));
             self.gap(hole_end - self.next, out);
@@ -247,9 +223,28 @@ impl Reassembler {
         self.buffered
     }
 
+    /// Pieces of payload currently held out of order (at most
+    /// [`ReassemblyLimits::max_segments`]).
+    pub fn buffered_segments(&self) -> usize {
+        self.buffer.len()
+    }
+
     /// What happened so far.
     pub fn stats(&self) -> ReassemblyStats {
         self.stats
+    }
+
+    /// Sets the next expected sequence number if nothing was seen yet.
+    fn start_at(&mut self, seq: u32) {
+        if !self.started {
+            self.started = true;
+            self.next_seq = seq;
+        }
+    }
+
+    /// Where `seq` lies relative to the next expected byte (-2^31..2^31).
+    fn rel(&self, seq: u32) -> i64 {
+        i64::from(seq.wrapping_sub(self.next_seq) as i32)
     }
 
     fn advance(&mut self, n: u64) {
@@ -293,6 +288,9 @@ impl Reassembler {
                 break;
             }
             let stop = self.first_key().map_or(end, |k| k.min(end));
+            if stop <= self.next {
+                break; // unreachable: every buffered key is past `next`
+            }
             let (a, b) = ((self.next - start) as usize, (stop - start) as usize);
             out(Chunk::Data(&payload[a..b]));
             used += stop - self.next;
@@ -341,10 +339,8 @@ impl Reassembler {
         // The segment is now at or before `next`: bytes before `next` were
         // delivered from the buffer.
         let back = self.next - start;
-        if back >= len {
-            self.stats.overlap_bytes += len;
-        } else {
-            self.stats.overlap_bytes += back;
+        self.stats.overlap_bytes += back.min(len);
+        if back < len {
             self.deliver_in_order(&payload[back as usize..], out);
         }
     }
@@ -377,89 +373,99 @@ mod tests {
         D(Vec<u8>),
         G(u64),
     }
-    use O::{D, G};
+    use O::G;
 
-    fn push(v: &mut Vec<O>, c: Chunk<'_>) {
-        match (v.last_mut(), c) {
-            (Some(D(d)), Chunk::Data(x)) => d.extend_from_slice(x),
-            (_, Chunk::Data(x)) => v.push(D(x.to_vec())),
-            (_, Chunk::Gap(n)) => v.push(G(n)),
-        }
+    fn d(s: &[u8]) -> O {
+        O::D(s.to_vec())
     }
 
-    fn seg(r: &mut Reassembler, seq: u32, p: &[u8]) -> Vec<O> {
+    fn collect(f: impl FnOnce(&mut dyn FnMut(Chunk<'_>))) -> Vec<O> {
         let mut v = Vec::new();
-        r.segment(seq, p, &mut |c| push(&mut v, c));
+        f(&mut |c| match (v.last_mut(), c) {
+            (Some(O::D(d)), Chunk::Data(x)) => d.extend_from_slice(x),
+            (_, Chunk::Data(x)) => v.push(d(x)),
+            (_, Chunk::Gap(n)) => v.push(G(n)),
+        });
         v
     }
 
-    fn d(s: &[u8]) -> Vec<O> {
-        vec![D(s.to_vec())]
+    fn seg(r: &mut Reassembler, seq: u32, p: &[u8]) -> Vec<O> {
+        collect(|out| r.segment(seq, p, &mut |c| out(c)))
     }
 
-    fn with_syn(isn: u32, limits: ReassemblyLimits) -> Reassembler {
-        let mut r = Reassembler::new(limits);
+    fn ack(r: &mut Reassembler, ack: u32) -> Vec<O> {
+        collect(|out| r.ack(ack, &mut |c| out(c)))
+    }
+
+    fn flush(r: &mut Reassembler) -> Vec<O> {
+        collect(|out| r.flush(&mut |c| out(c)))
+    }
+
+    fn with_syn(isn: u32, max_bytes: usize, max_segments: usize) -> Reassembler {
+        let mut r = Reassembler::new(ReassemblyLimits {
+            max_bytes,
+            max_segments,
+        });
         r.syn(isn);
         r
     }
 
     #[test]
     fn in_order_borrows_the_payload() {
-        let mut r = with_syn(99, ReassemblyLimits::default());
-        let p = b"hello";
-        let mut ptr = None;
+        let mut r = with_syn(99, 1 << 20, 256);
+        let (p, mut ptr) = (b"hello", None);
         r.segment(100, p, &mut |c| {
             if let Chunk::Data(x) = c {
                 ptr = Some(x.as_ptr());
             }
         });
         assert_eq!(ptr, Some(p.as_ptr()));
-        assert_eq!(seg(&mut r, 105, b" world"), d(b" world"));
+        assert_eq!(seg(&mut r, 105, b" world"), [d(b" world")]);
         assert_eq!(r.stats(), ReassemblyStats::default());
     }
 
     #[test]
     fn reordered_pair_duplicate_and_overlaps() {
-        let mut r = with_syn(0, ReassemblyLimits::default());
-        assert_eq!(seg(&mut r, 5, b"efgh"), vec![]);
+        let mut r = with_syn(0, 1 << 20, 256);
+        assert_eq!(seg(&mut r, 5, b"efgh"), []);
         assert_eq!(r.buffered_bytes(), 4);
-        assert_eq!(seg(&mut r, 5, b"XXXX"), vec![]); // duplicate: first copy wins
-        assert_eq!(seg(&mut r, 3, b"YYefgZ"), vec![]); // overlaps both sides
-        assert_eq!(r.buffered_bytes(), 6);
-        assert_eq!(seg(&mut r, 1, b"abc"), d(b"abcYefghZ"));
-        assert_eq!(seg(&mut r, 1, b"abc"), vec![]);
+        assert_eq!(seg(&mut r, 5, b"XXXX"), []); // duplicate: first copy wins
+        assert_eq!(seg(&mut r, 3, b"YYXXXXZ"), []); // extends both sides
+        assert_eq!(r.buffered_bytes(), 7);
+        assert_eq!(seg(&mut r, 8, b"QRS"), []); // starts inside a piece
+        assert_eq!(seg(&mut r, 13, b"MN"), []);
+        assert_eq!(seg(&mut r, 10, b"0123"), []); // partial on both sides
+        assert_eq!((r.buffered_bytes(), r.buffered_segments()), (12, 4));
+        assert_eq!(seg(&mut r, 1, b"abc"), [d(b"abYYefghZS12MN")]);
+        assert_eq!(seg(&mut r, 1, b"abc"), []);
         let s = r.stats();
-        assert_eq!((s.overlap_bytes, s.retransmitted_bytes), (9, 3));
-        assert_eq!((s.out_of_order_segments, r.buffered_bytes()), (3, 0));
+        assert_eq!((s.overlap_bytes, s.retransmitted_bytes), (13, 3));
+        assert_eq!((s.out_of_order_segments, r.buffered_bytes()), (6, 0));
     }
 
     #[test]
     fn segment_covering_several_buffered() {
-        let mut r = with_syn(0, ReassemblyLimits::default());
-        seg(&mut r, 3, b"C");
-        seg(&mut r, 5, b"E");
-        seg(&mut r, 7, b"G");
-        assert_eq!(seg(&mut r, 2, b"bxdxfxh"), vec![]);
-        assert_eq!((r.buffered_bytes(), r.buffer.len()), (7, 1));
-        assert_eq!(seg(&mut r, 1, b"a"), d(b"abCdEfGh"));
+        let mut r = with_syn(0, 1 << 20, 256);
+        for (seq, p) in [(3, b"C"), (5, b"E"), (7, b"G")] {
+            seg(&mut r, seq, p);
+        }
+        assert_eq!(seg(&mut r, 2, b"bxdxfxh"), []);
+        assert_eq!((r.buffered_bytes(), r.buffered_segments()), (7, 1));
+        assert_eq!(seg(&mut r, 1, b"a"), [d(b"abCdEfGh")]);
         assert_eq!(r.stats().overlap_bytes, 3);
-    }
-
-    #[test]
-    fn in_order_segment_over_buffered_data() {
-        let mut r = with_syn(0, ReassemblyLimits::default());
-        seg(&mut r, 3, b"CD");
-        seg(&mut r, 9, b"I");
-        assert_eq!(seg(&mut r, 1, b"abcdefg"), d(b"abCDefg"));
-        assert_eq!(seg(&mut r, 8, b"h"), d(b"hI"));
+        // An in-order segment over buffered data: the buffered copy wins.
+        seg(&mut r, 11, b"K");
+        seg(&mut r, 17, b"Q");
+        assert_eq!(seg(&mut r, 9, b"ijklmno"), [d(b"ijKlmno")]);
+        assert_eq!(seg(&mut r, 16, b"p"), [d(b"pQ")]);
     }
 
     #[test]
     fn wraps_around() {
-        let mut r = with_syn(u32::MAX - 3, ReassemblyLimits::default());
-        assert_eq!(seg(&mut r, 1, b"ef"), vec![]);
-        assert_eq!(seg(&mut r, u32::MAX - 2, b"abcd"), d(b"abcdef"));
-        assert_eq!(seg(&mut r, u32::MAX, b"cd"), vec![]);
+        let mut r = with_syn(u32::MAX - 3, 1 << 20, 256);
+        assert_eq!(seg(&mut r, 1, b"ef"), []);
+        assert_eq!(seg(&mut r, u32::MAX - 2, b"abcd"), [d(b"abcdef")]);
+        assert_eq!(seg(&mut r, u32::MAX, b"cd"), []);
         assert_eq!(r.stats().retransmitted_bytes, 2);
         r.fin(3);
         assert!(r.is_finished());
@@ -467,96 +473,83 @@ mod tests {
 
     #[test]
     fn gap_declared_by_ack() {
-        let mut r = with_syn(0, ReassemblyLimits::default());
+        let mut r = with_syn(0, 1 << 20, 256);
         seg(&mut r, 1, b"ab");
         seg(&mut r, 6, b"fg");
         seg(&mut r, 10, b"j");
-        let mut v = Vec::new();
-        r.ack(2, &mut |c| push(&mut v, c)); // old ack
-        r.ack(7, &mut |c| push(&mut v, c));
-        assert_eq!(v, vec![G(3), D(b"fg".to_vec())]);
+        assert_eq!(ack(&mut r, 2), []); // old
+        assert_eq!(ack(&mut r, 7), [G(3), d(b"fg")]);
         assert_eq!(r.buffered_bytes(), 1);
-        assert_eq!(seg(&mut r, 4, b"de"), vec![]); // arrived after its ACK
+        assert_eq!(seg(&mut r, 4, b"de"), []); // arrived after its ACK
         assert_eq!(r.stats().retransmitted_bytes, 2);
     }
 
     #[test]
     fn gap_declared_by_flush_and_fin() {
-        let mut r = with_syn(0, ReassemblyLimits::default());
+        let mut r = with_syn(0, 1 << 20, 256);
         seg(&mut r, 1, b"a");
         seg(&mut r, 4, b"d");
         r.fin(7);
-        let mut v = Vec::new();
-        r.flush(&mut |c| push(&mut v, c));
-        assert_eq!(v, vec![G(2), D(b"d".to_vec()), G(2)]);
+        assert_eq!(flush(&mut r), [G(2), d(b"d"), G(2)]);
         assert!(r.is_finished());
         assert_eq!((r.stats().gaps, r.stats().bytes_lost), (2, 4));
     }
 
     #[test]
     fn fin_before_the_hole_fills() {
-        let mut r = with_syn(0, ReassemblyLimits::default());
+        let mut r = with_syn(0, 1 << 20, 256);
         seg(&mut r, 3, b"cd");
         r.fin(5);
         assert!(!r.is_finished());
-        let mut v = Vec::new();
-        r.ack(6, &mut |c| push(&mut v, c)); // ACK of the FIN: nothing lost yet
-        assert!(v.is_empty() && !r.is_finished());
-        assert_eq!(seg(&mut r, 1, b"ab"), d(b"abcd"));
+        assert_eq!(seg(&mut r, 1, b"ab"), [d(b"abcd")]);
         assert!(r.is_finished());
+        assert_eq!(ack(&mut r, 6), []); // ACK of the FIN: nothing lost
+        assert_eq!((flush(&mut r), r.stats().gaps), (vec![], 0));
     }
 
     #[test]
     fn overflow_by_bytes() {
-        let limits = ReassemblyLimits {
-            max_bytes: 10,
-            max_segments: 256,
-        };
-        let mut r = with_syn(0, limits);
+        let mut r = with_syn(0, 10, 256);
         seg(&mut r, 6, b"5678");
         seg(&mut r, 13, b"CDEF");
-        assert_eq!(seg(&mut r, 21, b"KLMN"), vec![G(5), D(b"5678".to_vec())]);
+        assert_eq!(seg(&mut r, 21, b"KLMN"), [G(5), d(b"5678")]);
         assert_eq!((r.buffered_bytes(), r.stats().overflows), (8, 1));
-        assert_eq!(
-            seg(&mut r, 40, b"0123456789AB"),
-            vec![
-                G(3),
-                D(b"CDEF".to_vec()),
-                G(4),
-                D(b"KLMN".to_vec()),
-                G(15),
-                D(b"0123456789AB".to_vec())
-            ]
-        );
-        assert_eq!((r.buffered_bytes(), r.stats().overflows), (0, 3));
+        let out = seg(&mut r, 40, b"0123456789AB");
+        let cdef_klmn = [G(3), d(b"CDEF"), G(4), d(b"KLMN")];
+        assert_eq!(out[..4], cdef_klmn);
+        assert_eq!(out[4..], [G(15), d(b"0123456789AB")]);
+        assert_eq!((r.buffered_bytes(), r.stats().overflows), (0, 4));
         assert_eq!(r.stats().bytes_lost, 27);
     }
 
     #[test]
     fn overflow_by_segment_count() {
-        let limits = ReassemblyLimits {
-            max_bytes: 1000,
-            max_segments: 2,
-        };
-        let mut r = with_syn(0, limits);
+        let mut r = with_syn(0, 1000, 2);
         seg(&mut r, 3, b"c");
         seg(&mut r, 5, b"e");
-        assert_eq!(seg(&mut r, 2, b"b"), vec![G(1), D(b"bc".to_vec())]);
-        assert_eq!(r.buffer.len(), 2);
-        // A segment before the first buffered one: its own hole is forced.
+        // After both: the first hole is forced out.
+        assert_eq!(seg(&mut r, 7, b"g"), [G(2), d(b"c")]);
+        assert_eq!(seg(&mut r, 9, b"i"), [G(1), d(b"e")]);
+        assert_eq!(r.buffered_segments(), 2);
+        let mut r = with_syn(0, 1000, 2);
+        seg(&mut r, 5, b"e");
         seg(&mut r, 7, b"g");
-        assert_eq!(seg(&mut r, 4, b"d"), d(b"de"));
-        assert_eq!(r.stats().overflows, 1);
+        // Before the first buffered one: only its own hole is forced.
+        assert_eq!(seg(&mut r, 3, b"c"), [G(2), d(b"c")]);
+        // Absorbing a buffered piece needs no room for one more.
+        assert_eq!(seg(&mut r, 6, b"XYZ"), []);
+        assert_eq!((r.buffered_segments(), r.stats().overflows), (2, 1));
+        assert_eq!(seg(&mut r, 4, b"d"), [d(b"deXgZ")]);
     }
 
     #[test]
     fn mid_connection_start() {
         let mut r = Reassembler::new(ReassemblyLimits::default());
-        assert_eq!(seg(&mut r, 500, b""), vec![]);
-        assert_eq!(seg(&mut r, 1000, b"xyz"), d(b"xyz"));
-        assert_eq!(seg(&mut r, 997, b"abc"), vec![]); // taken as a retransmission
+        assert_eq!(seg(&mut r, 500, b""), []);
+        assert_eq!(seg(&mut r, 1000, b"xyz"), [d(b"xyz")]);
+        assert_eq!(seg(&mut r, 997, b"abc"), []); // taken as a retransmission
         r.syn(0); // ignored once started
-        assert_eq!(seg(&mut r, 1003, b"!"), d(b"!"));
+        assert_eq!(seg(&mut r, 1003, b"!"), [d(b"!")]);
         assert_eq!(r.stats().retransmitted_bytes, 3);
     }
 }

@@ -3,6 +3,7 @@
 use std::io::{self, BufWriter, Write};
 
 use crate::event::Event;
+use crate::ndjson::{write_event, TimeCache};
 use crate::protocol::Protocol;
 
 /// Receives every published event, in order.
@@ -44,6 +45,9 @@ pub struct NdjsonWriter<W: Write> {
     out: BufWriter<W>,
     error: Option<io::Error>,
     written: u64,
+    line: Vec<u8>,
+    scratch: Vec<u8>,
+    times: TimeCache,
 }
 
 impl<W: Write> NdjsonWriter<W> {
@@ -53,6 +57,9 @@ impl<W: Write> NdjsonWriter<W> {
             out: BufWriter::with_capacity(64 * 1024, out),
             error: None,
             written: 0,
+            line: Vec::with_capacity(1024),
+            scratch: Vec::new(),
+            times: TimeCache::default(),
         }
     }
 
@@ -75,8 +82,10 @@ impl<W: Write> NdjsonWriter<W> {
     }
 
     fn write_event<P: Protocol>(&mut self, event: &Event<P>) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, event)?;
-        self.out.write_all(b"\n")
+        self.line.clear();
+        write_event(&mut self.line, &mut self.scratch, &mut self.times, event)?;
+        self.line.push(b'\n');
+        self.out.write_all(&self.line)
     }
 }
 

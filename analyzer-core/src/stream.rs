@@ -228,7 +228,9 @@ impl StreamBuffer {
     /// Searches for `pattern` past what was already searched; returns the
     /// length up to and including it.
     fn find(&mut self, pattern: &[u8]) -> Option<usize> {
-        let from = self.searched.saturating_sub(pattern.len().saturating_sub(1));
+        let from = self
+            .searched
+            .saturating_sub(pattern.len().saturating_sub(1));
         let hay = &self.buf[from..];
         self.scanned_total += hay.len() as u64;
         match find_end(hay, pattern) {

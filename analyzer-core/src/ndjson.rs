@@ -1,0 +1,205 @@
+//! The fast path of [`NdjsonWriter`](crate::NdjsonWriter): an event's JSON
+//! written directly, byte for byte what its `Serialize` implementation gives
+//! (a test checks this on every capture), without the generic serializer's
+//! per-byte escaping of constant keys.
+//!
+//! What costs: the per-connection parts (addresses, ports, Community ID) are
+//! formatted once per connection and reused; the date part of timestamps is
+//! formatted once per second; only the protocol's own fields and free text
+//! go through `serde_json`.
+
+use serde::ser::Serializer as _;
+
+use crate::event::Event;
+use crate::flow::Flow;
+use crate::protocol::Protocol;
+use crate::time::Timestamp;
+
+/// The JSON of a connection's fixed parts, made on its first event.
+#[derive(Debug)]
+pub(crate) struct FlowJson {
+    /// `{"ip":"10.0.0.1","port":40000` (the object still open).
+    client: String,
+    /// Likewise for the server.
+    server: String,
+    /// `"type":"ipv4","bytes":` is not fixed; this is
+    /// `,"community_id":"1:..."}`.
+    community: String,
+    /// `,"related":{"ip":["a","b"]}`.
+    related: String,
+}
+
+impl FlowJson {
+    pub(crate) fn get(flow: &Flow) -> &FlowJson {
+        let cell = &flow.json;
+        cell.get_or_init(|| {
+            let endpoint =
+                |ip: &str, port: u16| format!("{{\"ip\":{},\"port\":{port}", json_str(ip));
+            let mut related = format!(",\"related\":{{\"ip\":[{}", json_str(&flow.client_ip));
+            if flow.server_ip != flow.client_ip {
+                related.push(',');
+                related.push_str(&json_str(&flow.server_ip));
+            }
+            related.push_str("]}");
+            FlowJson {
+                client: endpoint(&flow.client_ip, flow.client.1),
+                server: endpoint(&flow.server_ip, flow.server.1),
+                community: format!(",\"community_id\":{}}}", json_str(&flow.community_id)),
+                related,
+            }
+        })
+    }
+}
+
+fn json_str(s: &str) -> String {
+    serde_json::to_string(s).expect("strings serialize")
+}
+
+/// The last second formatted, so events in the same second reuse it.
+#[derive(Debug, Default)]
+pub(crate) struct TimeCache {
+    secs: Option<i64>,
+    /// `2026-11-29T10:57:56`
+    prefix: String,
+}
+
+impl TimeCache {
+    /// Writes `"<RFC 3339>"` exactly as [`Timestamp::to_rfc3339`] does.
+    fn write(&mut self, out: &mut Vec<u8>, ts: Timestamp) {
+        let nanos_total = ts.as_nanos();
+        let secs = nanos_total.div_euclid(1_000_000_000);
+        let nanos = nanos_total.rem_euclid(1_000_000_000) as u32;
+        if self.secs != Some(secs) {
+            let full = Timestamp::from_secs_nanos(secs, 0).to_rfc3339();
+            // "....T..:..:SS.000000Z": keep up to the seconds.
+            self.prefix = full[..full.len() - 8].to_string();
+            self.secs = Some(secs);
+        }
+        out.push(b'"');
+        out.extend_from_slice(self.prefix.as_bytes());
+        out.push(b'.');
+        let mut digits = itoa::Buffer::new();
+        let (value, width) = if nanos % 1000 == 0 {
+            (nanos / 1000, 6)
+        } else {
+            (nanos, 9)
+        };
+        let text = digits.format(value);
+        out.extend(std::iter::repeat_n(b'0', width - text.len()));
+        out.extend_from_slice(text.as_bytes());
+        out.extend_from_slice(b"Z\"");
+    }
+}
+
+fn num(out: &mut Vec<u8>, n: impl itoa::Integer) {
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+}
+
+fn text(out: &mut Vec<u8>, s: &str) -> serde_json::Result<()> {
+    serde_json::to_writer(&mut *out, s)
+}
+
+/// Appends the event's JSON (no newline) to `out`. `scratch` is reused for
+/// the protocol's own fields.
+pub(crate) fn write_event<P: Protocol>(
+    out: &mut Vec<u8>,
+    scratch: &mut Vec<u8>,
+    times: &mut TimeCache,
+    event: &Event<P>,
+) -> serde_json::Result<()> {
+    let t = &event.transaction;
+    let flow = FlowJson::get(&event.flow);
+    let req_bytes = t.request.as_ref().map(|m| m.wire_len);
+    let resp_bytes = t.response.as_ref().map(|m| m.wire_len);
+    let request = t.request.as_ref().and_then(|m| m.fields.as_ref());
+    let response = t.response.as_ref().and_then(|m| m.fields.as_ref());
+    let description = request.map(P::describe).unwrap_or_default();
+
+    out.extend_from_slice(b"{\"@timestamp\":");
+    times.write(out, event.start());
+    out.extend_from_slice(b",\"type\":");
+    text(out, P::NAME)?;
+    out.extend_from_slice(b",\"status\":\"");
+    out.extend_from_slice(event.status().as_str().as_bytes());
+    out.push(b'"');
+    for (key, value) in [
+        (&b",\"method\":"[..], &description.method),
+        (b",\"resource\":", &description.resource),
+        (b",\"query\":", &description.query),
+    ] {
+        if let Some(value) = value {
+            out.extend_from_slice(key);
+            text(out, value)?;
+        }
+    }
+    out.extend_from_slice(b",\"event\":{");
+    if let Some(method) = &description.method {
+        out.extend_from_slice(b"\"action\":");
+        text(out, &format!("{}.{}", P::NAME, method.to_lowercase()))?;
+        out.push(b',');
+    }
+    out.extend_from_slice(
+        b"\"kind\":\"event\",\"category\":[\"network\"],\"type\":[\"connection\",\"protocol\"],\"dataset\":",
+    );
+    text(out, P::NAME)?;
+    out.extend_from_slice(b",\"start\":");
+    times.write(out, event.start());
+    out.extend_from_slice(b",\"end\":");
+    times.write(out, event.end());
+    if let Some(duration) = event.duration_nanos() {
+        out.extend_from_slice(b",\"duration\":");
+        num(out, duration);
+    }
+    out.push(b'}');
+    for (key, endpoint, bytes) in [
+        (&b",\"source\":"[..], &flow.client, req_bytes),
+        (b",\"destination\":", &flow.server, resp_bytes),
+        (b",\"client\":", &flow.client, req_bytes),
+        (b",\"server\":", &flow.server, resp_bytes),
+    ] {
+        out.extend_from_slice(key);
+        out.extend_from_slice(endpoint.as_bytes());
+        if let Some(bytes) = bytes {
+            out.extend_from_slice(b",\"bytes\":");
+            num(out, bytes);
+        }
+        out.push(b'}');
+    }
+    out.extend_from_slice(b",\"network\":{\"transport\":\"tcp\",\"protocol\":");
+    text(out, P::NAME)?;
+    out.extend_from_slice(b",\"type\":\"");
+    out.extend_from_slice(event.flow.network_type().as_bytes());
+    out.extend_from_slice(b"\",\"bytes\":");
+    num(out, req_bytes.unwrap_or(0) + resp_bytes.unwrap_or(0));
+    out.extend_from_slice(flow.community.as_bytes());
+    out.extend_from_slice(flow.related.as_bytes());
+    if let Some(message) = event.error_message() {
+        out.extend_from_slice(b",\"error\":{\"message\":");
+        text(out, &message)?;
+        out.push(b'}');
+    }
+    for (key, message) in [
+        (&b",\"request\":"[..], &t.request),
+        (b",\"response\":", &t.response),
+    ] {
+        if let Some(wire) = message.as_ref().and_then(|m| m.wire.as_ref()) {
+            out.extend_from_slice(key);
+            text(out, &String::from_utf8_lossy(wire))?;
+        }
+    }
+    // The protocol's own entries, serialized as a map of their own, spliced
+    // in without its braces.
+    scratch.clear();
+    {
+        let mut ser = serde_json::Serializer::new(&mut *scratch);
+        let mut map = ser.serialize_map(None)?;
+        P::own_fields(request, response, &mut map)?;
+        serde::ser::SerializeMap::end(map)?;
+    }
+    if scratch.len() > 2 {
+        out.push(b',');
+        out.extend_from_slice(&scratch[1..scratch.len() - 1]);
+    }
+    out.push(b'}');
+    Ok(())
+}
