@@ -254,8 +254,8 @@ impl<P: Protocol> Connection<P> {
         let side = &mut self.sides[index(dir)];
         let stream = &mut side.stream;
         let mut deliver = |chunk: Chunk<'_>| match chunk {
-            Chunk::Data(data) => {
-                stream.push(ts, data);
+            Chunk::Data(data, at) => {
+                stream.push(at, data);
                 while let Some(frame) = stream.next_frame(&P::FRAMING, dir) {
                     frames.push(frame);
                 }
@@ -263,7 +263,7 @@ impl<P: Protocol> Connection<P> {
             Chunk::Gap(lost) => stream.lose(ts, lost, &P::FRAMING),
         };
         match op {
-            Feed::Segment(seq, payload) => side.reasm.segment(seq, payload, &mut deliver),
+            Feed::Segment(seq, payload) => side.reasm.segment(seq, payload, ts, &mut deliver),
             Feed::Ack(ack) => side.reasm.ack(ack, &mut deliver),
             Feed::Flush => side.reasm.flush(&mut deliver),
         }

@@ -33,6 +33,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::time::Timestamp;
+
 /// Limits of the out-of-order buffer (per direction).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReassemblyLimits {
@@ -55,8 +57,9 @@ impl Default for ReassemblyLimits {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Chunk<'a> {
     /// The next bytes of the stream, borrowed from the segment passed in or
-    /// from the reassembler's buffer.
-    Data(&'a [u8]),
+    /// from the reassembler's buffer, with the capture time of the segment
+    /// that brought them (the earliest, for pieces merged while held).
+    Data(&'a [u8], Timestamp),
     /// The next this many bytes of the stream were never captured and never
     /// will be.
     Gap(u64),
@@ -99,7 +102,7 @@ pub struct Reassembler {
     fin: Option<u64>,
     /// Out-of-order pieces by stream offset; never overlapping, never empty,
     /// every key greater than `next` between calls.
-    buffer: BTreeMap<u64, Vec<u8>>,
+    buffer: BTreeMap<u64, (Timestamp, Vec<u8>)>,
     /// Sum of the lengths in `buffer`.
     buffered: usize,
     stats: ReassemblyStats,
@@ -141,16 +144,28 @@ impl Reassembler {
     /// retransmission and dropped. Segments without payload are ignored (a
     /// keep-alive carries a sequence number one before the next byte).
     #[inline]
-    pub fn segment(&mut self, seq: u32, payload: &[u8], out: &mut impl FnMut(Chunk<'_>)) {
+    pub fn segment(
+        &mut self,
+        seq: u32,
+        payload: &[u8],
+        ts: Timestamp,
+        out: &mut impl FnMut(Chunk<'_>),
+    ) {
         if seq == self.next_seq && self.started && self.buffer.is_empty() && !payload.is_empty() {
             self.advance(payload.len() as u64);
-            out(Chunk::Data(payload));
+            out(Chunk::Data(payload, ts));
             return;
         }
-        self.segment_slow(seq, payload, out);
+        self.segment_slow(seq, payload, ts, out);
     }
 
-    fn segment_slow(&mut self, seq: u32, payload: &[u8], out: &mut impl FnMut(Chunk<'_>)) {
+    fn segment_slow(
+        &mut self,
+        seq: u32,
+        payload: &[u8],
+        ts: Timestamp,
+        out: &mut impl FnMut(Chunk<'_>),
+    ) {
         if payload.is_empty() {
             return;
         }
@@ -158,12 +173,12 @@ impl Reassembler {
         let (len, rel) = (payload.len() as u64, self.rel(seq));
         if rel > 0 {
             self.stats.out_of_order_segments += 1;
-            return self.insert(self.next.saturating_add(rel as u64), payload, out);
+            return self.insert(self.next.saturating_add(rel as u64), payload, ts, out);
         }
         let back = rel.unsigned_abs();
         self.stats.retransmitted_bytes += back.min(len);
         if back < len {
-            self.deliver_in_order(&payload[back as usize..], out);
+            self.deliver_in_order(&payload[back as usize..], ts, out);
         }
     }
 
@@ -268,17 +283,17 @@ impl Reassembler {
     /// Delivers the buffered pieces that start at `next`.
     fn drain(&mut self, out: &mut impl FnMut(Chunk<'_>)) {
         while self.first_key() == Some(self.next) {
-            if let Some((_, piece)) = self.buffer.pop_first() {
+            if let Some((_, (ts, piece))) = self.buffer.pop_first() {
                 self.buffered -= piece.len();
                 self.advance(piece.len() as u64);
-                out(Chunk::Data(&piece));
+                out(Chunk::Data(&piece, ts));
             }
         }
     }
 
     /// Delivers `payload`, which starts at `next`, interleaved with the
     /// buffered pieces it reaches (whose bytes win over the payload's).
-    fn deliver_in_order(&mut self, payload: &[u8], out: &mut impl FnMut(Chunk<'_>)) {
+    fn deliver_in_order(&mut self, payload: &[u8], ts: Timestamp, out: &mut impl FnMut(Chunk<'_>)) {
         let start = self.next;
         let end = start.saturating_add(payload.len() as u64);
         let mut used = 0u64;
@@ -292,7 +307,7 @@ impl Reassembler {
                 break; // unreachable: every buffered key is past `next`
             }
             let (a, b) = ((self.next - start) as usize, (stop - start) as usize);
-            out(Chunk::Data(&payload[a..b]));
+            out(Chunk::Data(&payload[a..b], ts));
             used += stop - self.next;
             self.advance(stop - self.next);
         }
@@ -301,7 +316,13 @@ impl Reassembler {
 
     /// Stores `payload`, which starts at `start` > `next`, forcing holes out
     /// until its new bytes fit in the limits.
-    fn insert(&mut self, start: u64, payload: &[u8], out: &mut impl FnMut(Chunk<'_>)) {
+    fn insert(
+        &mut self,
+        start: u64,
+        payload: &[u8],
+        ts: Timestamp,
+        out: &mut impl FnMut(Chunk<'_>),
+    ) {
         let len = payload.len() as u64;
         while start > self.next {
             let Some((s, e)) = self.trim(start, start.saturating_add(len)) else {
@@ -311,24 +332,28 @@ impl Reassembler {
             let (count, held) = self
                 .buffer
                 .range(s..e)
-                .fold((0usize, 0u64), |(c, h), (_, v)| (c + 1, h + v.len() as u64));
+                .fold((0usize, 0u64), |(c, h), (_, (_, v))| {
+                    (c + 1, h + v.len() as u64)
+                });
             let new_bytes = (e - s) - held;
             let fits = self.buffered as u64 + new_bytes <= self.limits.max_bytes as u64
                 && self.buffer.len() - count < self.limits.max_segments;
             if fits {
                 self.stats.overlap_bytes += len - new_bytes;
                 let mut piece = payload[(s - start) as usize..(e - start) as usize].to_vec();
+                let mut earliest = ts;
                 while let Some((&k, _)) = self.buffer.range(s..e).next() {
-                    let Some(old) = self.buffer.remove(&k) else {
+                    let Some((old_ts, old)) = self.buffer.remove(&k) else {
                         break;
                     };
+                    earliest = earliest.min(old_ts);
                     let at = (k - s) as usize;
                     if let Some(dst) = piece.get_mut(at..at + old.len()) {
                         dst.copy_from_slice(&old);
                     }
                 }
                 self.buffered += new_bytes as usize;
-                self.buffer.insert(s, piece);
+                self.buffer.insert(s, (earliest, piece));
                 return;
             }
             self.stats.overflows += 1;
@@ -341,7 +366,7 @@ impl Reassembler {
         let back = self.next - start;
         self.stats.overlap_bytes += back.min(len);
         if back < len {
-            self.deliver_in_order(&payload[back as usize..], out);
+            self.deliver_in_order(&payload[back as usize..], ts, out);
         }
     }
 
@@ -350,11 +375,11 @@ impl Reassembler {
     /// absorbed. `None` if every byte is held already.
     fn trim(&self, start: u64, end: u64) -> Option<(u64, u64)> {
         let mut s = start;
-        if let Some((&k, v)) = self.buffer.range(..=start).next_back() {
+        if let Some((&k, (_, v))) = self.buffer.range(..=start).next_back() {
             s = s.max(k + v.len() as u64);
         }
         let mut e = end;
-        if let Some((&k, v)) = self.buffer.range(..end).next_back() {
+        if let Some((&k, (_, v))) = self.buffer.range(..end).next_back() {
             if k >= s && k + v.len() as u64 > end {
                 e = k;
             }
@@ -366,6 +391,8 @@ impl Reassembler {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const T0: Timestamp = Timestamp::from_nanos(0);
 
     /// Owned output, adjacent data merged.
     #[derive(Debug, PartialEq, Eq)]
@@ -382,15 +409,15 @@ mod tests {
     fn collect(f: impl FnOnce(&mut dyn FnMut(Chunk<'_>))) -> Vec<O> {
         let mut v = Vec::new();
         f(&mut |c| match (v.last_mut(), c) {
-            (Some(O::D(d)), Chunk::Data(x)) => d.extend_from_slice(x),
-            (_, Chunk::Data(x)) => v.push(d(x)),
+            (Some(O::D(d)), Chunk::Data(x, _)) => d.extend_from_slice(x),
+            (_, Chunk::Data(x, _)) => v.push(d(x)),
             (_, Chunk::Gap(n)) => v.push(G(n)),
         });
         v
     }
 
     fn seg(r: &mut Reassembler, seq: u32, p: &[u8]) -> Vec<O> {
-        collect(|out| r.segment(seq, p, &mut |c| out(c)))
+        collect(|out| r.segment(seq, p, T0, &mut |c| out(c)))
     }
 
     fn ack(r: &mut Reassembler, ack: u32) -> Vec<O> {
@@ -414,8 +441,8 @@ mod tests {
     fn in_order_borrows_the_payload() {
         let mut r = with_syn(99, 1 << 20, 256);
         let (p, mut ptr) = (b"hello", None);
-        r.segment(100, p, &mut |c| {
-            if let Chunk::Data(x) = c {
+        r.segment(100, p, T0, &mut |c| {
+            if let Chunk::Data(x, _) = c {
                 ptr = Some(x.as_ptr());
             }
         });

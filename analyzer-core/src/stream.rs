@@ -291,7 +291,12 @@ impl StreamBuffer {
                 let sync = framing.sync().unwrap_or_default();
                 match self.find(sync) {
                     Some(len) => (len, SkipTo::Exact(0)),
-                    // Keep what could be the start of a split sync sequence.
+                    // After a gap, keep the bytes (up to the message size
+                    // limit): a message may start right after it. Otherwise
+                    // keep only what could start a split sync sequence.
+                    None if self.skip.as_ref()?.tail_held && self.buf.len() < self.max_message => {
+                        (0, SkipTo::Sync)
+                    }
                     None => {
                         let keep = sync.len().saturating_sub(1).min(self.buf.len());
                         (self.buf.len() - keep, SkipTo::Sync)

@@ -2,6 +2,7 @@
 //! segments, reordered, duplicated, overlapped, lost; and arbitrary input
 //! under tiny limits.
 
+const T0: analyzer_core::Timestamp = analyzer_core::Timestamp::from_nanos(0);
 use analyzer_core::reassembly::{Chunk, Reassembler, ReassemblyLimits};
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -24,7 +25,7 @@ struct Sink {
 impl Sink {
     fn push(&mut self, chunk: Chunk<'_>) {
         match chunk {
-            Chunk::Data(d) => {
+            Chunk::Data(d, _) => {
                 assert!(!d.is_empty(), "empty Data chunk");
                 self.data_bytes += d.len() as u64;
                 match self.out.last_mut() {
@@ -108,7 +109,7 @@ fn feed(
     let mut input = 0;
     for &(a, b) in order {
         input += (b - a) as u64;
-        r.segment(base.wrapping_add(a as u32), &data[a..b], &mut |c| {
+        r.segment(base.wrapping_add(a as u32), &data[a..b], T0, &mut |c| {
             sink.push(c)
         });
     }
@@ -216,7 +217,7 @@ proptest! {
         // Offsets -50..730 seen in a segment so far: no gap may cover them.
         let seen = std::cell::RefCell::new(vec![false; 800]);
         let mut check = |c: Chunk<'_>| match c {
-            Chunk::Data(d) => {
+            Chunk::Data(d, _) => {
                 for &b in d {
                     if b != byte(pos) && bad.is_none() {
                         bad = Some(pos);
@@ -242,7 +243,7 @@ proptest! {
             } else {
                 let payload: Vec<u8> = (off..off + len as i64).map(byte).collect();
                 seen.borrow_mut()[(off + 50) as usize..][..len].fill(true);
-                r.segment(seq, &payload, &mut check);
+                r.segment(seq, &payload, T0, &mut check);
                 input += len as u64;
                 if len > 0 {
                     extent = extent.max(off + len as i64);
@@ -280,7 +281,7 @@ proptest! {
                 3 => r.flush(&mut |c| sink.push(c)),
                 _ => {
                     input += len as u64;
-                    r.segment(seq, &vec![0xAB; len], &mut |c| sink.push(c));
+                    r.segment(seq, &vec![0xAB; len], T0, &mut |c| sink.push(c));
                 }
             }
             prop_assert!(r.buffered_bytes() <= max_bytes);
