@@ -95,6 +95,8 @@ pub(crate) struct Connection<P> {
     correlator: Correlator<P>,
     /// Frames cut during one feed, reused to avoid an allocation per packet.
     scratch: Vec<Frame>,
+    /// The reassemblers' statistics were added to the counters.
+    harvested: bool,
 }
 
 fn index(dir: Direction) -> usize {
@@ -132,6 +134,7 @@ impl<P: Protocol> Connection<P> {
             sides: [side(), side()],
             correlator: Correlator::new(config.max_pending_requests),
             scratch: Vec::new(),
+            harvested: false,
         }
     }
 
@@ -276,14 +279,16 @@ impl<P: Protocol> Connection<P> {
     /// Adds the reassemblers' statistics to the counters (once, when the
     /// connection ends).
     fn harvest(&mut self, counters: &mut Counters) {
-        for side in &mut self.sides {
+        if std::mem::replace(&mut self.harvested, true) {
+            return;
+        }
+        for side in &self.sides {
             let stats = side.reasm.stats();
             counters.bytes_retransmitted += stats.retransmitted_bytes + stats.overlap_bytes;
             counters.segments_out_of_order += stats.out_of_order_segments;
             counters.out_of_order_overflows += stats.overflows;
             counters.gaps += stats.gaps;
             counters.bytes_lost += stats.bytes_lost;
-            side.reasm = Reassembler::new(ReassemblyLimits::default());
         }
     }
 
