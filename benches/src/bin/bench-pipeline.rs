@@ -20,6 +20,7 @@ use benches::gen::Summary;
 use benches::pipeline::{self, Measurement};
 use clap::Parser;
 use echo::EchoMessage;
+use redis::RedisMessage;
 
 /// Measure the floor, the engine, ndjson output and the beat on one pcap.
 #[derive(Debug, Parser)]
@@ -60,13 +61,19 @@ fn one(mode: &str, file: &Path) -> Result<(), String> {
     let path = file.to_str().ok_or("the file name is not UTF-8")?;
     let mut m = match mode {
         "floor" => pipeline::floor(file)?,
-        // A Redis analyzer plugs in here (and in `all`) once it exists.
         "engine" => pipeline::engine::<EchoMessage>(file)?,
         "ndjson" => pipeline::ndjson::<EchoMessage>(file)?,
         "beat" => {
             let beat = sibling("echo-beat")?;
             let args = ["-r", path, "-o", "/dev/null", "--no-counters"];
             pipeline::command("beat", file, &beat, &args)?
+        }
+        "redis-engine" => pipeline::engine::<RedisMessage>(file)?,
+        "redis-ndjson" => pipeline::ndjson::<RedisMessage>(file)?,
+        "redis-beat" => {
+            let beat = sibling("redis-beat")?;
+            let args = ["-r", path, "-o", "/dev/null", "--no-counters"];
+            pipeline::command("redis-beat", file, &beat, &args)?
         }
         "tshark-json" => {
             let args = ["-r", path, "-T", "json"];
@@ -93,7 +100,7 @@ fn sibling(name: &str) -> Result<PathBuf, String> {
         Ok(path)
     } else {
         Err(format!(
-            "{} not found: build it first (cargo build --release -p echo)",
+            "{} not found: build it first (cargo build --release -p echo -p redis)",
             path.display()
         ))
     }
@@ -152,14 +159,15 @@ fn all(args: &Args) -> Result<(), String> {
         ))
     );
     let mut modes = vec!["floor"];
-    if protocol == "echo" {
-        modes.extend(["engine", "ndjson"]);
-        match sibling("echo-beat") {
-            Ok(_) => modes.push("beat"),
-            Err(err) => println!("beat skipped: {err}"),
-        }
+    let (engine, ndjson, beat, beat_bin) = if protocol == "redis" {
+        ("redis-engine", "redis-ndjson", "redis-beat", "redis-beat")
     } else {
-        println!("no {protocol} analyzer wired into bench-pipeline yet: floor only");
+        ("engine", "ndjson", "beat", "echo-beat")
+    };
+    modes.extend([engine, ndjson]);
+    match sibling(beat_bin) {
+        Ok(_) => modes.push(beat),
+        Err(err) => println!("beat skipped: {err}"),
     }
     let mut best: Vec<Option<Measurement>> = vec![None; modes.len()];
     for run in 0..args.runs.max(1) {
