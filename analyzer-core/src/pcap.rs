@@ -185,7 +185,10 @@ impl<'r> PcapReader<'r> {
         let mut stalled = 0;
         loop {
             if self.to_consume > 0 {
-                self.inner.consume(self.to_consume);
+                // No shift here: `refill` moves the unread tail (less than a
+                // record) to the front when more bytes are needed, instead of
+                // moving half the buffer every time half of it was consumed.
+                self.inner.consume_noshift(self.to_consume);
                 self.offset += self.to_consume as u64;
                 self.to_consume = 0;
             }
