@@ -382,4 +382,23 @@ mod tests {
             Err(DecodeError::Truncated(_))
         ));
     }
+
+    #[test]
+    fn ipv6_extension_headers_are_skipped() {
+        let mut packet = Vec::new();
+        PacketBuilder::ethernet2([1; 6], [2; 6])
+            .ipv6([1; 16], [2; 16], 64)
+            .tcp(1, 3030, 0, 100)
+            .write(&mut packet, b"ext")
+            .unwrap();
+        // Insert an 8-byte hop-by-hop options header before TCP.
+        let ip = 14;
+        packet[ip + 6] = 0; // next header: hop-by-hop
+        let payload_len = u16::from_be_bytes([packet[ip + 4], packet[ip + 5]]) + 8;
+        packet[ip + 4..ip + 6].copy_from_slice(&payload_len.to_be_bytes());
+        let hop_by_hop = [6u8, 0, 1, 4, 0, 0, 0, 0]; // next: TCP; PadN option
+        packet.splice(ip + 40..ip + 40, hop_by_hop);
+        let seg = decode_tcp(LinkType::Ethernet, &packet).unwrap();
+        assert_eq!((seg.dst.1, seg.payload), (3030, &b"ext"[..]));
+    }
 }
