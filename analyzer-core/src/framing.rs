@@ -147,11 +147,28 @@ pub struct CustomFraming {
     /// occurrence of this sequence (e.g. `b"\r\n"`); empty: never (the rest
     /// of the direction is dropped and counted).
     pub sync: &'static [u8],
+    /// The same framer, resuming where its previous call on the same message
+    /// stopped: called instead of `frame` with the progress it saved (empty
+    /// at the start of each message). For nested formats whose total length
+    /// is not known before the end (a RESP array of many elements), it
+    /// keeps a message arriving in many segments from being rescanned from
+    /// its start each time.
+    pub resume: Option<fn(&[u8], Direction, &mut FrameProgress) -> FrameLen>,
 }
+
+/// A resuming framer's saved place in the message being framed: opaque
+/// words it writes and reads back. The stream buffer clears it whenever a
+/// message ends, is skipped, or loses bytes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FrameProgress(pub Vec<u64>);
 
 impl PartialEq for CustomFraming {
     fn eq(&self, other: &Self) -> bool {
-        std::ptr::fn_addr_eq(self.frame, other.frame) && self.sync == other.sync
+        let resume = match (self.resume, other.resume) {
+            (Some(a), Some(b)) => std::ptr::fn_addr_eq(a, b),
+            (a, b) => a.is_none() && b.is_none(),
+        };
+        std::ptr::fn_addr_eq(self.frame, other.frame) && self.sync == other.sync && resume
     }
 }
 

@@ -11,7 +11,7 @@
 
 use bytes::{Bytes, BytesMut};
 
-use crate::framing::{FrameLen, Framing, LengthPrefix};
+use crate::framing::{FrameLen, FrameProgress, Framing, LengthPrefix};
 use crate::protocol::Direction;
 use crate::time::Timestamp;
 
@@ -111,6 +111,8 @@ pub struct StreamBuffer {
     searched: usize,
     /// A custom framer is not called again before `buf` holds this many.
     needed: usize,
+    /// A resuming custom framer's place in the current message.
+    progress: FrameProgress,
     /// Capture time of the first byte in `buf` (or of the skipped message).
     head_ts: Timestamp,
     /// Capture time of the last byte pushed.
@@ -129,6 +131,7 @@ impl StreamBuffer {
             buf: BytesMut::new(),
             searched: 0,
             needed: 0,
+            progress: FrameProgress::default(),
             head_ts: Timestamp::default(),
             last_ts: Timestamp::default(),
             skip: None,
@@ -181,7 +184,10 @@ impl StreamBuffer {
                 if self.buf.len() < self.needed.max(1) {
                     return None;
                 }
-                (custom.frame)(&self.buf, direction)
+                match custom.resume {
+                    Some(resume) => resume(&self.buf, direction, &mut self.progress),
+                    None => (custom.frame)(&self.buf, direction),
+                }
             }
         };
         let limit = match framing {
@@ -264,11 +270,13 @@ impl StreamBuffer {
     fn reset_search(&mut self) {
         self.searched = 0;
         self.needed = 0;
+        self.progress.0.clear();
         self.head_ts = self.last_ts;
     }
 
     fn start_skip(&mut self, to: SkipTo, invalid: Option<String>) {
         self.searched = 0;
+        self.progress.0.clear();
         self.skip = Some(Skip {
             dropped: 0,
             lost: 0,
@@ -373,6 +381,7 @@ impl StreamBuffer {
             self.start_skip(to, None);
         }
         self.buf.clear();
+        self.progress.0.clear();
         self.searched = 0;
         let Some(skip) = self.skip.as_mut() else {
             return;
@@ -427,6 +436,7 @@ impl StreamBuffer {
         let wire = self.buf.split().freeze();
         self.searched = 0;
         self.needed = 0;
+        self.progress.0.clear();
         Some(Partial {
             wire_len: dropped + lost + wire.len() as u64,
             lost,
@@ -681,6 +691,7 @@ mod tests {
     const CUSTOM: Framing = Framing::Custom(CustomFraming {
         frame: counted,
         sync: b";",
+        resume: None,
     });
 
     #[test]

@@ -71,7 +71,7 @@ pub use parse::parse;
 /// `redis.*` fields from [`fields`].
 #[derive(Protocol, Clone, Debug, PartialEq, Eq, Serialize)]
 #[protocol(name = "redis", ports(6379))]
-#[frame_with(resp::frame, sync = b"\r\n")]
+#[frame_with(resp::frame, sync = b"\r\n", resume = resp::frame_resume)]
 #[parse_with(parse)]
 #[describe_with(describe)]
 #[fields_with(fields)]

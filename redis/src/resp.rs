@@ -6,7 +6,7 @@
 //! stopped; [`head`] reads the header of one value and is shared with the
 //! parser.
 
-use analyzer_core::framing::FrameLen;
+use analyzer_core::framing::{FrameLen, FrameProgress};
 use analyzer_core::Direction;
 
 /// Deepest nesting of aggregates accepted (Redis replies rarely exceed 4).
@@ -92,6 +92,33 @@ pub struct Progress {
     pos: usize,
     depth: usize,
     open: [usize; MAX_DEPTH],
+}
+
+/// [`frame_from`] for the engine (`#[frame_with(.., resume = ..)]`): the
+/// progress is kept in the stream buffer's [`FrameProgress`] words (`pos`,
+/// `depth`, then the elements left in each open aggregate), which the
+/// engine clears whenever a new message starts.
+pub fn frame_resume(buf: &[u8], dir: Direction, saved: &mut FrameProgress) -> FrameLen {
+    let mut progress = Progress::default();
+    if let [pos, depth, open @ ..] = saved.0.as_slice() {
+        progress.pos = (*pos as usize).min(buf.len());
+        progress.depth = (*depth as usize).min(MAX_DEPTH).min(open.len());
+        for (slot, left) in progress.open.iter_mut().zip(&open[..progress.depth]) {
+            *slot = *left as usize;
+        }
+    }
+    let result = frame_from(buf, dir, &mut progress);
+    saved.0.clear();
+    if progress != Progress::default() {
+        saved.0.push(progress.pos as u64);
+        saved.0.push(progress.depth as u64);
+        saved.0.extend(
+            progress.open[..progress.depth]
+                .iter()
+                .map(|&left| left as u64),
+        );
+    }
+    result
 }
 
 /// [`frame`], resuming where the previous call on the same (grown) buffer
@@ -336,5 +363,30 @@ mod tests {
         assert_eq!(frame(b"\r\n", C), Incomplete(None));
         assert!(matches!(frame(b"PING\r\n", S), Invalid(_)));
         assert!(matches!(frame(&vec![b'a'; MAX_LINE + 1], C), Invalid(_)));
+    }
+
+    #[test]
+    fn frame_resume_picks_up_where_it_stopped() {
+        // *100000 of :1, arriving in 1448-byte pieces.
+        let mut value = b"*100000\r\n".to_vec();
+        for _ in 0..100_000 {
+            value.extend_from_slice(b":1\r\n");
+        }
+        let mut saved = FrameProgress::default();
+        let mut last_pos = 0;
+        for end in (1448..value.len()).step_by(1448) {
+            let got = frame_resume(&value[..end], Direction::FromServer, &mut saved);
+            assert_eq!(got, FrameLen::Incomplete(None));
+            let pos = saved.0[0] as usize;
+            // Each call starts where the previous one stopped and reads on
+            // to the end of what arrived (less than one element short).
+            assert!(pos >= last_pos && end - pos < 4, "pos {pos} of {end}");
+            last_pos = pos;
+        }
+        assert_eq!(
+            frame_resume(&value, Direction::FromServer, &mut saved),
+            FrameLen::Complete(value.len())
+        );
+        assert!(saved.0.is_empty());
     }
 }

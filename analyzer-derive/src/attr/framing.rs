@@ -51,10 +51,11 @@ pub struct Adjust {
     pub lit: LitInt,
 }
 
-/// `#[frame_with(path, sync = b"...")]`.
+/// `#[frame_with(path, sync = b"...", resume = path)]`.
 pub struct FrameWith {
     pub path: ExprPath,
     pub sync: Option<ByteLit>,
+    pub resume: Option<ExprPath>,
 }
 
 pub fn framing<'a>(cx: &mut Ctxt, attr: &'a Attribute, name: &str) -> FramingAttr<'a> {
@@ -228,29 +229,34 @@ fn frame_with(cx: &mut Ctxt, attr: &Attribute) -> Parsed<FramingSpec> {
             .parse()
             .map_err(|error| syn::Error::new(error.span(), EXPECTED))?;
         let mut sync: Option<Lit> = None;
+        let mut resume: Option<ExprPath> = None;
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
             if input.is_empty() {
                 break;
             }
             let key: Ident = input.parse()?;
-            if key != "sync" {
-                let message = format!("unknown key `{key}` in #[frame_with]; expected `sync`");
+            if key != "sync" && key != "resume" {
+                let message =
+                    format!("unknown key `{key}` in #[frame_with]; expected `sync` or `resume`");
                 return Err(syn::Error::new(key.span(), message));
             }
             input.parse::<Token![=]>()?;
-            let lit: Lit = input.parse()?;
-            if sync.is_some() {
-                return Err(syn::Error::new(
-                    key.span(),
-                    "duplicate `sync` in #[frame_with]",
-                ));
+            let duplicate = if key == "sync" {
+                let lit: Lit = input.parse()?;
+                sync.replace(lit).is_some()
+            } else {
+                let path: ExprPath = input.parse()?;
+                resume.replace(path).is_some()
+            };
+            if duplicate {
+                let message = format!("duplicate `{key}` in #[frame_with]");
+                return Err(syn::Error::new(key.span(), message));
             }
-            sync = Some(lit);
         }
-        Ok((path, sync))
+        Ok((path, sync, resume))
     });
-    let (path, sync) = match result {
+    let (path, sync, resume) = match result {
         Ok(parsed) => parsed,
         Err(error) => {
             cx.push(error);
@@ -264,5 +270,5 @@ fn frame_with(cx: &mut Ctxt, attr: &Attribute) -> Parsed<FramingSpec> {
         },
         None => None,
     };
-    Parsed::Valid(FramingSpec::Custom(FrameWith { path, sync }))
+    Parsed::Valid(FramingSpec::Custom(FrameWith { path, sync, resume }))
 }

@@ -16,12 +16,21 @@ pub fn framing(framing: &Framing) -> TokenStream {
             let prefix = length_prefix(prefix);
             quote!(::analyzer_core::Framing::LengthPrefixed(#prefix))
         }
-        Framing::Custom { frame, sync } => {
+        Framing::Custom {
+            frame,
+            sync,
+            resume,
+        } => {
             let sync = LitByteStr::new(sync, Span::call_site());
+            let resume = match resume {
+                Some(path) => quote!(::core::option::Option::Some(#path)),
+                None => quote!(::core::option::Option::None),
+            };
             quote! {
                 ::analyzer_core::Framing::Custom(::analyzer_core::framing::CustomFraming {
                     frame: #frame,
                     sync: #sync,
+                    resume: #resume,
                 })
             }
         }

@@ -11,7 +11,11 @@ use crate::ctxt::Ctxt;
 pub enum Framing<'a> {
     Delimiter(&'a [u8]),
     LengthPrefix(LengthPrefix),
-    Custom { frame: &'a ExprPath, sync: &'a [u8] },
+    Custom {
+        frame: &'a ExprPath,
+        sync: &'a [u8],
+        resume: Option<&'a ExprPath>,
+    },
 }
 
 /// A checked `#[length_prefix(...)]`: the keys not written are `None`.
@@ -49,6 +53,7 @@ pub fn validate<'a>(cx: &mut Ctxt, input: &'a Input) -> Option<Framing<'a>> {
         FramingSpec::Custom(custom) => Some(Framing::Custom {
             frame: &custom.path,
             sync: custom.sync.as_ref().map_or(&[], |sync| &sync.bytes),
+            resume: custom.resume.as_ref(),
         }),
     }
 }
