@@ -153,8 +153,11 @@ pub struct CustomFraming {
     /// is not known before the end (a RESP array of many elements), it
     /// keeps a message arriving in many segments from being rescanned from
     /// its start each time.
-    pub resume: Option<fn(&[u8], Direction, &mut FrameProgress) -> FrameLen>,
+    pub resume: Option<ResumeFn>,
 }
+
+/// A framer that resumes from saved progress (see [`CustomFraming::resume`]).
+pub type ResumeFn = fn(&[u8], Direction, &mut FrameProgress) -> FrameLen;
 
 /// A resuming framer's saved place in the message being framed: opaque
 /// words it writes and reads back. The stream buffer clears it whenever a
