@@ -2,5 +2,5 @@
 //! `echo-beat --help` lists the options.
 
 fn main() -> std::process::ExitCode {
-    analyzer_core::cli::main::<echo::EchoMessage>("echo-beat")
+    analyzer_beat::main::<echo::EchoMessage>("echo-beat")
 }

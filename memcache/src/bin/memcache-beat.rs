@@ -4,5 +4,5 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    analyzer_core::cli::main::<memcache::MemcacheMessage>("memcache-beat")
+    analyzer_beat::main::<memcache::MemcacheMessage>("memcache-beat")
 }

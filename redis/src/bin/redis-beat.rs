@@ -4,5 +4,5 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    analyzer_core::cli::main::<redis::RedisMessage>("redis-beat")
+    analyzer_beat::main::<redis::RedisMessage>("redis-beat")
 }

@@ -1,0 +1,18 @@
+//! `beat`: echo, Redis and Memcache analyzed together, each on its ports,
+//! as Packetbeat users run one beat for all their protocols.
+//!
+//! `beat -r FILE`, `beat -i IFACE` (feature `live`), `beat -c beat.yml`;
+//! `beat --help` lists the options. A protocol is one line below.
+
+use analyzer_beat::{protocol, Registration};
+
+/// The protocols this beat analyzes (the config file's `type`s).
+const PROTOCOLS: &[Registration] = &[
+    protocol::<echo::EchoMessage>(),
+    protocol::<redis::RedisMessage>(),
+    protocol::<memcache::MemcacheMessage>(),
+];
+
+fn main() -> std::process::ExitCode {
+    analyzer_beat::main_with("beat", PROTOCOLS)
+}

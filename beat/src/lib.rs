@@ -1,0 +1,152 @@
+//! # analyzer-beat
+//!
+//! Ready-made beats on top of `analyzer-core`: a protocol's beat binary is
+//! one call,
+//!
+//! ```no_run
+//! fn main() -> std::process::ExitCode {
+//!     analyzer_beat::main::<echo::EchoMessage>("echo-beat")
+//! }
+//! ```
+//!
+//! and a beat for several protocols at once is one line per protocol:
+//!
+//! ```no_run
+//! use analyzer_beat::{protocol, Registration};
+//!
+//! const PROTOCOLS: &[Registration] = &[
+//!     protocol::<echo::EchoMessage>(),
+//!     protocol::<redis::RedisMessage>(),
+//!     protocol::<memcache::MemcacheMessage>(),
+//! ];
+//!
+//! fn main() -> std::process::ExitCode {
+//!     analyzer_beat::main_with("beat", PROTOCOLS)
+//! }
+//! ```
+//!
+//! What the command does ([`Args`] lists the options):
+//!
+//! - reads a pcap or pcapng file (`-r FILE`, with a progress bar when stderr
+//!   is a terminal) or sniffs an interface (`-i IFACE`, cargo feature
+//!   `live`, through libpcap, with a capture filter built from the ports);
+//! - takes its settings from a YAML file shaped like `packetbeat.yml`
+//!   (`-c FILE`, see [`config`]); command-line options override it;
+//! - writes one JSON event per transaction to stdout or a file;
+//! - on SIGINT or SIGTERM stops reading, publishes pending requests as
+//!   unanswered, flushes the output and exits 0;
+//! - at the end prints the counters on stderr as one JSON object (for
+//!   several protocols, one object per protocol under its name) and, with
+//!   `--summary`, a [`Summary`] table or JSON.
+//!
+//! Several protocols share one run as [`Beat`] does it: one engine per
+//! protocol, each packet handed to every engine, all events to one
+//! [`Output`] (see [`analyzer`] for the cost).
+#![warn(missing_docs)]
+
+pub mod analyzer;
+mod args;
+pub mod config;
+pub mod filter;
+#[cfg(feature = "live")]
+mod live;
+pub mod progress;
+mod run;
+mod signal;
+pub mod summary;
+mod table;
+pub mod values;
+
+use std::process::ExitCode;
+
+use analyzer_core::Protocol;
+use clap::{CommandFactory, FromArgMatches};
+
+pub use analyzer::{protocol, Analyzer, Output, Registration};
+pub use args::{Args, Input, LiveSettings, Settings, SettingsError, SummaryFormat};
+pub use run::{run, Beat, Failure, Report};
+pub use summary::Summary;
+pub use table::duration;
+
+/// Parses the command line and runs the beat for protocol `P`; `name` is the
+/// program name used in messages. The counters are one flat JSON object.
+pub fn main<P: Protocol + 'static>(name: &str) -> ExitCode {
+    main_with(name, &[protocol::<P>()])
+}
+
+/// Parses the command line and runs a beat for `protocols` (those the
+/// config file or `--protocols` enable; all of them by default).
+pub fn main_with(name: &str, protocols: &[Registration]) -> ExitCode {
+    let mut command = Args::command();
+    if protocols.len() == 1 {
+        command = command.mut_arg("protocols", |arg| arg.hide(true));
+    }
+    let matches = command.clone().get_matches();
+    let args = Args::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
+    let settings = match Settings::new(&args, protocols) {
+        Ok(settings) => settings,
+        Err(SettingsError::Usage(message)) => {
+            command
+                .error(clap::error::ErrorKind::ArgumentConflict, message)
+                .exit();
+        }
+        Err(SettingsError::Config(err)) => {
+            eprintln!("{name}: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let flat = protocols.len() == 1;
+    match run(name, &settings, signal::stop_flag()) {
+        Ok(report) => {
+            print_report(&settings, &report, flat);
+            ExitCode::SUCCESS
+        }
+        Err(Failure { message, report }) => {
+            if let Some(report) = report {
+                print_report(&settings, &report, flat);
+            }
+            eprintln!("{name}: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The counters as one JSON object: a single protocol's counters (`flat`),
+/// or each protocol's under its name; a live capture adds libpcap's counts
+/// under `capture`.
+pub fn counters_json(report: &Report, flat: bool) -> String {
+    let mut fields: Vec<String> = match (flat, report.counters.as_slice()) {
+        (true, [(_, counters)]) => {
+            let object = json(counters);
+            let inner = &object[1..object.len() - 1];
+            vec![inner.to_string()]
+        }
+        _ => report
+            .counters
+            .iter()
+            .map(|(name, counters)| format!("{}:{}", json(name), json(counters)))
+            .collect(),
+    };
+    if let Some(capture) = &report.capture {
+        fields.push(format!("\"capture\":{capture}"));
+    }
+    format!("{{{}}}", fields.join(","))
+}
+
+/// Serializes to a JSON string (keeping field order, which a
+/// `serde_json::Map` would sort).
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("serializes")
+}
+
+fn print_report(settings: &Settings, report: &Report, flat: bool) {
+    if settings.counters {
+        eprintln!("{}", counters_json(report, flat));
+    }
+    if let Some(summary) = &report.summary {
+        match settings.summary {
+            Some(SummaryFormat::Json) => eprintln!("{}", summary.json()),
+            _ => eprint!("{}", summary.table()),
+        }
+    }
+}

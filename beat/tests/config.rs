@@ -1,0 +1,262 @@
+//! The config file: the shipped example, errors with file, line and column,
+//! and command-line options over the file.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use analyzer_beat::config::ConfigFile;
+use analyzer_beat::{protocol, Args, Input, Registration, Settings, SettingsError};
+use clap::Parser;
+
+const PROTOCOLS: &[Registration] = &[
+    protocol::<echo::EchoMessage>(),
+    protocol::<redis::RedisMessage>(),
+    protocol::<memcache::MemcacheMessage>(),
+];
+const NAMES: &[&str] = &["echo", "redis", "memcache"];
+
+fn example() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("beat.example.yml")
+}
+
+fn settings(args: &[&str]) -> Result<Settings, SettingsError> {
+    let args = Args::try_parse_from([&"beat"].into_iter().chain(args)).unwrap();
+    Settings::new(&args, PROTOCOLS)
+}
+
+fn usage(args: &[&str]) -> String {
+    match settings(args) {
+        Err(SettingsError::Usage(message)) => message,
+        other => panic!("expected a usage error, got {other:?}"),
+    }
+}
+
+fn error(text: &str) -> String {
+    ConfigFile::parse(text, Path::new("beat.yml"), NAMES)
+        .unwrap_err()
+        .to_string()
+}
+
+#[test]
+fn the_example_config_sets_every_key() {
+    let file = ConfigFile::load(&example(), NAMES).unwrap();
+    assert_eq!(file.interface.device.as_deref(), Some("lo"));
+    assert_eq!(file.interface.snaplen.0, 65535);
+    assert_eq!(file.interface.buffer_size_mb.0, 30);
+    assert_eq!(file.output.file, None);
+
+    let (enabled, echo) = file.protocol("echo");
+    assert!(enabled);
+    assert_eq!(echo.ports, [3030]);
+    assert!(!echo.send_request && !echo.send_response);
+    assert_eq!(echo.transaction_timeout, Duration::from_secs(10));
+    assert_eq!(echo.max_message_size, 10 << 20);
+    assert_eq!(echo.max_pending_requests, 10_000);
+    assert_eq!(echo.connection_idle_timeout, Duration::from_secs(60));
+    assert_eq!(echo.max_connections, 65_536);
+    assert_eq!(echo.max_out_of_order_bytes, 1 << 20);
+    assert_eq!(echo.max_out_of_order_segments, 256);
+    // The example spells out the defaults.
+    let mut defaults = analyzer_core::Config::default();
+    defaults.ports = vec![3030];
+    assert_eq!(echo, defaults);
+
+    let (enabled, memcache) = file.protocol("memcache");
+    assert!(enabled);
+    assert_eq!(memcache.max_message_size, 1 << 20, "the entry's own limit");
+    assert_eq!(file.protocol("redis").1.ports, [6379]);
+}
+
+#[test]
+fn unknown_keys_are_rejected_with_file_line_and_column() {
+    assert_eq!(
+        error("protocols:\n  - type: echo\n    prots: [3030]\n"),
+        "beat.yml:3:5: protocols[0]: unknown field `prots`, expected one of `type`, `enabled`, `ports`, `send_request`, `send_response`, `transaction_timeout`, `max_message_size`, `max_pending_requests`, `connection_idle_timeout`, `max_connections`, `max_out_of_order_bytes`, `max_out_of_order_segments`"
+    );
+    assert_eq!(
+        error("interface:\n  device: lo\n  snap_len: 100\n"),
+        "beat.yml:3:3: interface: unknown field `snap_len`, expected one of `device`, `file`, `snaplen`, `buffer_size_mb`, `with_vlans`, `bpf_filter`"
+    );
+    assert_eq!(
+        error("output:\n  kafka: {}\n"),
+        "beat.yml:2:3: output: unknown field `kafka`, expected `file` or `console`"
+    );
+    assert!(error("packetbeat.interfaces.device: lo\n").starts_with(
+        "beat.yml:1:1: unknown field `packetbeat.interfaces.device`, expected one of"
+    ));
+}
+
+#[test]
+fn bad_values_are_rejected_with_file_line_and_column() {
+    let cases = [
+        (
+            "protocols:\n  - type: echo\n    ports: [3030, 0]\n",
+            "beat.yml:3:19: protocols[0].ports[1]: `0` is not a port (1 to 65535)",
+        ),
+        (
+            "protocols:\n  - type: echo\n    ports: [70000]\n",
+            "beat.yml:3:13: protocols[0].ports[0]: `70000` is not a port (1 to 65535)",
+        ),
+        (
+            "protocols:\n  - type: echo\n    transaction_timeout: 10 parsecs\n",
+            "beat.yml:3:26: protocols[0].transaction_timeout: `10 parsecs` is not a duration (e.g. `10s`, `500ms`, `1m30s`, or a number of seconds)",
+        ),
+        (
+            "limits:\n  connection_idle_timeout: -5\n",
+            "beat.yml:2:28: limits.connection_idle_timeout: `-5` is not a duration (e.g. `10s`, `500ms`, `1m30s`, or a number of seconds)",
+        ),
+        (
+            "limits:\n  max_message_size: 10 MiBs\n",
+            "beat.yml:2:21: limits.max_message_size: `10 MiBs` is not a size (e.g. `65536`, `64KiB`, `10MiB`)",
+        ),
+        (
+            "limits:\n  max_connections: 0\n",
+            "beat.yml:2:20: limits.max_connections: `0`: must be at least 1",
+        ),
+        (
+            "protocols:\n  - type: echo\n  - type: http\n",
+            "beat.yml:3:5: protocols[1]: unknown protocol type `http`; this beat analyzes echo, redis, memcache",
+        ),
+        (
+            "protocols:\n  - type: redis\n  - type: redis\n",
+            "beat.yml:3:5: protocols[1]: protocol `redis` is configured twice",
+        ),
+        (
+            "protocols:\n  - type: echo\n    send_request: maybe\n",
+            "beat.yml:3:19: protocols[0].send_request: invalid type: string \"maybe\", expected a boolean",
+        ),
+        (
+            "output:\n  file: {path: a.ndjson}\n  console: {}\n",
+            "beat.yml:2:3: output: choose one output: `file` or `console`",
+        ),
+        (
+            "protocols: [\n",
+            "beat.yml:2:1: did not find expected node content, while parsing a flow node",
+        ),
+    ];
+    for (text, message) in cases {
+        assert_eq!(error(text), message, "{text}");
+    }
+}
+
+#[test]
+fn a_missing_file_is_named() {
+    let err = ConfigFile::load(Path::new("/nonexistent/beat.yml"), NAMES).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "/nonexistent/beat.yml: cannot read: No such file or directory (os error 2)"
+    );
+}
+
+#[test]
+fn an_empty_file_is_all_defaults() {
+    let file = ConfigFile::parse("# nothing\n", Path::new("beat.yml"), NAMES).unwrap();
+    for name in NAMES {
+        assert_eq!(
+            file.protocol(name),
+            (true, analyzer_core::Config::default())
+        );
+    }
+}
+
+#[test]
+fn command_line_options_override_the_file() {
+    let example = example();
+    let plain = common::workspace("echo/data/plain.pcap");
+    let s = settings(&[
+        "-c",
+        example.to_str().unwrap(),
+        "-r",
+        plain.to_str().unwrap(),
+        "--transaction-timeout",
+        "2.5",
+        "--send-request",
+        "--max-message-size",
+        "4096",
+        "-o",
+        "out.ndjson",
+    ])
+    .unwrap();
+    assert_eq!(s.input, Input::File(plain), "-r wins over interface.device");
+    assert_eq!(s.output.as_deref(), Some(Path::new("out.ndjson")));
+    let names: Vec<&str> = s.protocols.iter().map(|(r, _)| r.name).collect();
+    assert_eq!(names, NAMES);
+    for (_, config) in &s.protocols {
+        assert_eq!(config.transaction_timeout, Duration::from_millis(2500));
+        assert!(config.send_request && !config.send_response);
+        assert_eq!(config.max_message_size, 4096);
+    }
+}
+
+#[test]
+fn the_file_chooses_protocols_and_the_command_line_overrides_the_choice() {
+    let path = common::temp("choose.yml");
+    std::fs::write(
+        &path,
+        "protocols:\n  - type: redis\n    ports: [7000]\n  - type: echo\n    enabled: false\noutput:\n  file:\n    path: from-file.ndjson\n",
+    )
+    .unwrap();
+    let config = path.to_str().unwrap();
+    let s = settings(&["-c", config, "-r", "x.pcap"]).unwrap();
+    let chosen: Vec<(&str, Vec<u16>)> = s
+        .protocols
+        .iter()
+        .map(|(r, c)| (r.name, c.ports.clone()))
+        .collect();
+    assert_eq!(chosen, [("redis", vec![7000])]);
+    assert_eq!(s.output.as_deref(), Some(Path::new("from-file.ndjson")));
+
+    let s = settings(&["-c", config, "-r", "x.pcap", "--protocols", "echo,redis"]).unwrap();
+    assert_eq!(s.protocols.len(), 2, "--protocols enables echo again");
+    let s = settings(&[
+        "-c",
+        config,
+        "-r",
+        "x.pcap",
+        "--protocols",
+        "echo",
+        "--ports",
+        "4000",
+    ]);
+    assert_eq!(s.unwrap().protocols[0].1.ports, [4000]);
+}
+
+#[test]
+fn contradictory_or_missing_options_are_usage_errors() {
+    assert_eq!(
+        usage(&["-r", "x.pcap", "--ports", "4000"]),
+        "--ports needs a single protocol: choose one with --protocols, or set each protocol's ports in the config file"
+    );
+    assert_eq!(
+        usage(&["-r", "x.pcap", "--protocols", "http"]),
+        "--protocols: unknown protocol `http`; this beat analyzes echo, redis, memcache"
+    );
+    assert_eq!(
+        usage(&[]),
+        "nothing to analyze: give -r FILE or -i IFACE (or interface.file or interface.device in the config file)"
+    );
+    assert!(Args::try_parse_from(["beat", "-r", "x", "-i", "lo"]).is_err());
+}
+
+#[test]
+fn a_live_capture_filters_on_the_configured_ports() {
+    let s = settings(&["-c", example().to_str().unwrap()]).unwrap();
+    match s.input {
+        Input::Live(live) => {
+            assert_eq!(live.device, "lo");
+            assert_eq!(
+                live.filter,
+                "tcp port 3030 or tcp port 6379 or tcp port 11211"
+            );
+            assert_eq!((live.snaplen, live.buffer_size), (65535, 30 << 20));
+        }
+        other => panic!("expected a live capture, got {other:?}"),
+    }
+    let s = settings(&["-i", "eth0", "--protocols", "redis", "--ports", "6379,7000"]).unwrap();
+    let Input::Live(live) = s.input else {
+        panic!("live")
+    };
+    assert_eq!(live.filter, "tcp port 6379 or tcp port 7000");
+}
