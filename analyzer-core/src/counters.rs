@@ -1,10 +1,10 @@
 //! [`Counters`]: every packet, message and connection accounted for.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What the engine saw and did. Every packet skipped, every message dropped
 /// and every unusual transaction is counted here; nothing is lost silently.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Counters {
     /// Packets handed to the engine.
@@ -83,6 +83,43 @@ pub struct Counters {
 }
 
 impl Counters {
+    /// Adds `other`'s counts to these (the counters of engines that shared
+    /// the work, e.g. worker threads, give the run's totals).
+    pub fn add(&mut self, other: &Counters) {
+        self.packets += other.packets;
+        self.packets_not_tcp += other.packets_not_tcp;
+        self.packets_truncated += other.packets_truncated;
+        self.packets_payload_cut += other.packets_payload_cut;
+        self.packets_malformed += other.packets_malformed;
+        self.packets_ip_fragment += other.packets_ip_fragment;
+        self.packets_unsupported_link += other.packets_unsupported_link;
+        self.packets_other_ports += other.packets_other_ports;
+        self.packets_untracked += other.packets_untracked;
+        self.connections_opened += other.connections_opened;
+        self.connections_closed += other.connections_closed;
+        self.connections_expired += other.connections_expired;
+        self.connections_evicted += other.connections_evicted;
+        self.connections_flushed += other.connections_flushed;
+        self.bytes_retransmitted += other.bytes_retransmitted;
+        self.segments_out_of_order += other.segments_out_of_order;
+        self.out_of_order_overflows += other.out_of_order_overflows;
+        self.gaps += other.gaps;
+        self.bytes_lost += other.bytes_lost;
+        self.requests += other.requests;
+        self.responses += other.responses;
+        self.messages_unparsed += other.messages_unparsed;
+        self.messages_too_long += other.messages_too_long;
+        self.messages_with_loss += other.messages_with_loss;
+        self.messages_cut_short += other.messages_cut_short;
+        self.transactions += other.transactions;
+        self.transactions_answered += other.transactions_answered;
+        self.requests_unanswered += other.requests_unanswered;
+        self.requests_cut_short += other.requests_cut_short;
+        self.requests_over_pending_limit += other.requests_over_pending_limit;
+        self.requests_no_response_expected += other.requests_no_response_expected;
+        self.responses_unmatched += other.responses_unmatched;
+    }
+
     /// Checks the accounting invariant, which holds once the engine has
     /// finished: every request seen was published exactly once (answered,
     /// unanswered, alone by design, or cut short), every response seen was
@@ -128,6 +165,33 @@ impl Counters {
             Ok(())
         } else {
             Err(problems.join("; "))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn add_sums_every_counter() {
+        // Every field set to 1, through serde, so a field missing from
+        // `add` shows up here.
+        let ones: serde_json::Map<String, serde_json::Value> =
+            serde_json::to_value(Counters::default())
+                .unwrap()
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(|k| (k.clone(), 1.into()))
+                .collect();
+        let json = serde_json::Value::Object(ones);
+        let one: Counters = serde_json::from_value(json).unwrap();
+        let mut sum = one.clone();
+        sum.add(&one);
+        let sum = serde_json::to_value(&sum).unwrap();
+        for (key, value) in sum.as_object().unwrap() {
+            assert_eq!(value, 2, "{key}");
         }
     }
 }

@@ -64,6 +64,11 @@ pub struct Args {
     /// Don't show the progress bar while reading a file.
     #[arg(long)]
     pub no_progress: bool,
+    /// Analyze a file with N threads, connections spread over them (both
+    /// directions of a connection on one thread; events of one connection
+    /// in order, of different connections interleaved).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub workers: u16,
 }
 
 /// How `--summary` is printed.
@@ -104,6 +109,8 @@ pub struct Settings {
     pub summary: Option<SummaryFormat>,
     /// Show a progress bar (when stderr is a terminal).
     pub progress: bool,
+    /// Threads analyzing a file (1: the reading thread does it all).
+    pub workers: usize,
 }
 
 /// Where packets come from.
@@ -198,6 +205,7 @@ impl Settings {
                 .summary_format
                 .or(args.summary.then_some(SummaryFormat::Table)),
             progress: !args.no_progress,
+            workers: usize::from(args.workers.max(1)),
         })
     }
 }

@@ -56,6 +56,7 @@ mod signal;
 pub mod summary;
 mod table;
 pub mod values;
+mod workers;
 
 use std::process::ExitCode;
 

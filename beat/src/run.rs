@@ -130,6 +130,25 @@ pub fn run(name: &str, settings: &Settings, stop: &AtomicBool) -> Result<Report,
                     OpenError::Read(err) => fail(format!("{file}: {err}")),
                 }
             })?;
+            if settings.workers > 1 {
+                let out: Box<dyn Write + Send> = match &settings.output {
+                    Some(path) => Box::new(
+                        File::create(path)
+                            .map_err(|e| fail(format!("{}: cannot create: {e}", path.display())))?,
+                    ),
+                    None => Box::new(io::stdout()),
+                };
+                return crate::workers::run_file(
+                    path,
+                    &mut reader,
+                    &settings.protocols,
+                    out,
+                    settings.workers,
+                    settings.summary.is_some(),
+                    stop,
+                    settings.progress,
+                );
+            }
             let mut beat = Beat::new(&settings.protocols, open_output(settings)?);
             let read = read_file(path, &mut reader, &mut beat, stop, settings.progress);
             let read = read.map_err(|err| format!("{}: {err}", path.display()));

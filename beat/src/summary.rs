@@ -70,6 +70,22 @@ pub struct Stats {
 }
 
 impl Stats {
+    /// Adds `other`'s events (another worker's, for the same protocol).
+    pub fn merge(&mut self, other: &Stats) {
+        self.transactions += other.transactions;
+        self.errors += other.errors;
+        self.unanswered += other.unanswered;
+        // Same bounds on both sides: adding cannot fail.
+        let _ = self.durations.add(&other.durations);
+        self.max_nanos = self.max_nanos.max(other.max_nanos);
+        for (mine, theirs) in self.buckets.iter_mut().zip(&other.buckets) {
+            *mine += theirs;
+        }
+        for (method, count) in &other.methods {
+            *self.methods.entry(method.clone()).or_default() += count;
+        }
+    }
+
     /// No events yet, for protocol `name`.
     pub fn new(name: &'static str) -> Self {
         Stats {

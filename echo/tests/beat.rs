@@ -136,3 +136,39 @@ fn help_documents_the_options() {
     let out = beat(&["-r", "x", "--transaction-timeout", "-1"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn workers_give_the_same_events_and_counters() {
+    let file = data("concurrent.pcap");
+    let one = beat(&["-r", file.to_str().unwrap()]);
+    let three = beat(&["-r", file.to_str().unwrap(), "--workers", "3"]);
+    assert!(one.status.success() && three.status.success());
+    let sorted = |out: &[u8]| {
+        let mut lines: Vec<String> = text(out).lines().map(String::from).collect();
+        lines.sort();
+        lines
+    };
+    assert_eq!(sorted(&three.stdout), sorted(&one.stdout));
+    assert_eq!(sorted(&one.stdout).len(), 15);
+    let counters =
+        |out: &[u8]| -> serde_json::Value { serde_json::from_str(text(out).trim()).unwrap() };
+    assert_eq!(counters(&three.stderr), counters(&one.stderr));
+    // Per connection, the order is kept.
+    let order = |out: &[u8], port: &serde_json::Value| -> Vec<String> {
+        text(out)
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|e| &e["client"]["port"] == port)
+            .map(|e| {
+                e["echo"]["request"]["content"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    let first: serde_json::Value =
+        serde_json::from_str(text(&one.stdout).lines().next().unwrap()).unwrap();
+    let port = &first["client"]["port"];
+    assert_eq!(order(&three.stdout, port), order(&one.stdout, port));
+}
