@@ -217,6 +217,9 @@ impl<P: Protocol> Connection<P> {
         }
         let over = self.sides.iter().all(|s| s.ended);
         if over {
+            // Requests that came after the server's FIN wait for nothing.
+            let outcome = self.correlator.flush(Unanswered::Closed, out);
+            count(ctx.counters, outcome);
             self.harvest(ctx.counters);
         }
         over

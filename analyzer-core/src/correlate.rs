@@ -70,6 +70,7 @@ pub(crate) struct Correlator<P> {
 
 /// What the correlator did, for the counters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[must_use]
 pub(crate) struct Outcome {
     pub paired: u64,
     pub unanswered: u64,
@@ -77,6 +78,18 @@ pub(crate) struct Outcome {
     pub over_limit: u64,
     /// Requests published alone by design (no response expected).
     pub no_response: u64,
+}
+
+impl Outcome {
+    fn plus(self, other: Outcome) -> Outcome {
+        Outcome {
+            paired: self.paired + other.paired,
+            unanswered: self.unanswered + other.unanswered,
+            unmatched: self.unmatched + other.unmatched,
+            over_limit: self.over_limit + other.over_limit,
+            no_response: self.no_response + other.no_response,
+        }
+    }
 }
 
 impl<P> Correlator<P> {
@@ -185,7 +198,9 @@ impl<P> Correlator<P> {
             if now < front.request.end + timeout {
                 break;
             }
-            outcome.unanswered += self.flush_one(Unanswered::Timeout(timeout), out);
+            if let Some(done) = self.flush_one(Unanswered::Timeout(timeout), out) {
+                outcome = outcome.plus(done);
+            }
         }
         outcome
     }
@@ -204,27 +219,37 @@ impl<P> Correlator<P> {
         out: &mut impl FnMut(Transaction<P>),
     ) -> Outcome {
         let mut outcome = Outcome::default();
-        while !self.pending.is_empty() {
-            outcome.unanswered += self.flush_one(why, out);
+        while let Some(done) = self.flush_one(why, out) {
+            outcome = outcome.plus(done);
         }
         outcome
     }
 
-    fn flush_one(&mut self, why: Unanswered, out: &mut impl FnMut(Transaction<P>)) -> u64 {
-        let Some(pending) = self.pending.pop_front() else {
-            return 0;
-        };
+    /// Publishes the oldest pending request: unanswered, or alone by design
+    /// if its answer was optional. `None` when none is pending.
+    fn flush_one(
+        &mut self,
+        why: Unanswered,
+        out: &mut impl FnMut(Transaction<P>),
+    ) -> Option<Outcome> {
+        let pending = self.pending.pop_front()?;
         if pending.answer == Answer::Optional {
             out(Transaction::unanswered_by_design(
                 pending.request,
                 pending.notes,
             ));
-            return 0;
+            return Some(Outcome {
+                no_response: 1,
+                ..Outcome::default()
+            });
         }
         let mut notes = pending.notes;
         notes.push(why.note());
         out(Transaction::new(Some(pending.request), None, notes));
-        1
+        Some(Outcome {
+            unanswered: 1,
+            ..Outcome::default()
+        })
     }
 
     /// Requests waiting.

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use etherparse::err::packet::SliceError;
 use etherparse::{
-    EtherType, Ipv4HeaderSlice, Ipv6HeaderSlice, LaxNetSlice, LaxSlicedPacket, NetSlice,
+    EtherType, Ipv4HeaderSlice, Ipv6HeaderSlice, LaxNetSlice, LaxSlicedPacket, LenSource, NetSlice,
     SlicedPacket, TransportSlice,
 };
 
@@ -176,6 +176,11 @@ fn strict_or_lax<'a>(
                 _ => return Err(DecodeError::NotIp),
             };
             segment(src, dst, fragmented, sliced.transport.as_ref(), false)
+        }
+        // Shorter than the IP header says: a header field is wrong, the
+        // capture did not cut it.
+        Err(SliceError::Len(len)) if len.len_source != LenSource::Slice => {
+            Err(DecodeError::Malformed(len.to_string()))
         }
         Err(SliceError::Len(len)) => {
             let err = DecodeError::Truncated(len.to_string());

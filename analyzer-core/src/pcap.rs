@@ -54,7 +54,10 @@ pub enum ReadError {
     /// The file does not start with a pcap or pcapng header.
     #[error("not a pcap or pcapng file (unknown magic number)")]
     NotPcap,
-    /// The file ends in the middle of a header or record.
+    /// The file ends inside its file header.
+    #[error("truncated capture: the file ends inside its file header")]
+    TruncatedHeader,
+    /// The file ends in the middle of a record.
     #[error("truncated capture: the file ends inside record {} at byte offset {offset}", packets + 1)]
     Truncated {
         /// Offset of the incomplete record.
@@ -90,6 +93,8 @@ struct Interface {
     units_per_sec: u64,
     /// Seconds added to every timestamp (pcapng `if_tsoffset`).
     offset_secs: i64,
+    /// Classic pcap written big endian (`None` for pcapng).
+    legacy_big_endian: Option<bool>,
 }
 
 /// A streaming reader of classic pcap (either byte order, micro- or
@@ -154,10 +159,7 @@ impl<'r> PcapReader<'r> {
                 offset: 0,
                 source: std::io::Error::other("read failed"),
             },
-            PcapError::Incomplete(_) | PcapError::UnexpectedEof => ReadError::Truncated {
-                offset: 0,
-                packets: 0,
-            },
+            PcapError::Incomplete(_) | PcapError::UnexpectedEof => ReadError::TruncatedHeader,
             _ => ReadError::NotPcap,
         })?;
         Ok(PcapReader {
@@ -256,7 +258,26 @@ impl<'r> PcapReader<'r> {
         }
     }
 
+    /// The file ends inside a record; if that record's header claims more
+    /// than [`MAX_RECORD_SIZE`], the length field is the likelier culprit.
     fn truncated(&self) -> ReadError {
+        let claimed = match self.interfaces.first().and_then(|i| i.legacy_big_endian) {
+            Some(big_endian) => self.inner.data().get(8..12).map(|b| {
+                let b = [b[0], b[1], b[2], b[3]];
+                if big_endian {
+                    u32::from_be_bytes(b)
+                } else {
+                    u32::from_le_bytes(b)
+                }
+            }),
+            None => None,
+        };
+        if claimed.is_some_and(|len| len as usize > MAX_RECORD_SIZE) {
+            return ReadError::TooLarge {
+                offset: self.offset,
+                packets: self.packets,
+            };
+        }
         ReadError::Truncated {
             offset: self.offset,
             packets: self.packets,
@@ -270,6 +291,7 @@ fn step(interfaces: &mut Vec<Interface>, block: PcapBlockOwned<'_>, base: usize)
     match block {
         PcapBlockOwned::LegacyHeader(header) => {
             *interfaces = vec![Interface {
+                legacy_big_endian: Some(header.is_bigendian()),
                 link: LinkType::from_linktype(header.network.0 as u32),
                 units_per_sec: if header.is_nanosecond_precision() {
                     1_000_000_000
@@ -282,6 +304,7 @@ fn step(interfaces: &mut Vec<Interface>, block: PcapBlockOwned<'_>, base: usize)
         }
         PcapBlockOwned::Legacy(record) => {
             let iface = interfaces.first().copied().unwrap_or(Interface {
+                legacy_big_endian: None,
                 link: LinkType::Ethernet,
                 units_per_sec: 1_000_000,
                 offset_secs: 0,
@@ -301,6 +324,7 @@ fn step(interfaces: &mut Vec<Interface>, block: PcapBlockOwned<'_>, base: usize)
         }
         PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
             interfaces.push(Interface {
+                legacy_big_endian: None,
                 link: LinkType::from_linktype(idb.linktype.0 as u32),
                 units_per_sec: idb.ts_resolution().unwrap_or(1_000_000).max(1),
                 offset_secs: idb.ts_offset(),
@@ -337,6 +361,7 @@ fn step(interfaces: &mut Vec<Interface>, block: PcapBlockOwned<'_>, base: usize)
 /// type that decodes to "unsupported link".
 fn interface(interfaces: &[Interface], id: usize) -> Interface {
     interfaces.get(id).copied().unwrap_or(Interface {
+        legacy_big_endian: None,
         link: LinkType::Unsupported(u32::MAX),
         units_per_sec: 1_000_000,
         offset_secs: 0,
@@ -450,7 +475,7 @@ mod tests {
         ));
         assert!(matches!(
             PcapReader::new(&header(0xa1b2c3d4)[..10]),
-            Err(ReadError::Truncated { .. })
+            Err(ReadError::TruncatedHeader)
         ));
     }
 }

@@ -15,6 +15,11 @@ use crate::framing::{FrameLen, FrameProgress, Framing, LengthPrefix};
 use crate::protocol::Direction;
 use crate::time::Timestamp;
 
+/// A buffer allocation above this size is not shared with small frames.
+const LARGE_ALLOCATION: usize = 64 * 1024;
+/// Frames up to this size cut from a large allocation are copied.
+const SMALL_FRAME: usize = 4096;
+
 /// One unit cut from a stream.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Frame {
@@ -102,6 +107,27 @@ struct Skip {
     tail_held: bool,
 }
 
+/// Consecutive rejected bytes, merged into one dropped message.
+#[derive(Clone, Debug)]
+struct Rejected {
+    wire_len: u64,
+    why: String,
+    start: Timestamp,
+    end: Timestamp,
+}
+
+impl Rejected {
+    fn into_frame(self) -> Frame {
+        Frame::Dropped {
+            wire_len: self.wire_len,
+            reason: DropReason::Invalid(self.why),
+            start: self.start,
+            end: self.end,
+            after_gap: None,
+        }
+    }
+}
+
 /// Bytes of one direction of a connection, cut into frames.
 #[derive(Debug)]
 pub struct StreamBuffer {
@@ -111,6 +137,8 @@ pub struct StreamBuffer {
     searched: usize,
     /// A custom framer is not called again before `buf` holds this many.
     needed: usize,
+    /// `needed` is the message's announced total, not just "one more byte".
+    needed_known: bool,
     /// A resuming custom framer's place in the current message.
     progress: FrameProgress,
     /// Capture time of the first byte in `buf` (or of the skipped message).
@@ -121,6 +149,10 @@ pub struct StreamBuffer {
     skip: Option<Skip>,
     max_message: usize,
     scanned_total: u64,
+    /// Rejected bytes being merged (custom framings).
+    rejected: Option<Rejected>,
+    /// The frame that ended a run of rejected bytes, handed out next.
+    lookahead: Option<Frame>,
 }
 
 impl StreamBuffer {
@@ -131,12 +163,15 @@ impl StreamBuffer {
             buf: BytesMut::new(),
             searched: 0,
             needed: 0,
+            needed_known: false,
             progress: FrameProgress::default(),
             head_ts: Timestamp::default(),
             last_ts: Timestamp::default(),
             skip: None,
             max_message: max_message.max(1),
             scanned_total: 0,
+            rejected: None,
+            lookahead: None,
         }
     }
 
@@ -170,7 +205,56 @@ impl StreamBuffer {
     }
 
     /// The next frame, if the bytes held complete one.
+    ///
+    /// Consecutive runs of bytes a custom framer rejects come out as one
+    /// [`Frame::Dropped`]: after rejected bytes the stream resynchronizes at
+    /// the next sync sequence, which may still be inside the same garbage
+    /// (e.g. a value nested too deep), and one bad value must not become
+    /// thousands of messages.
     pub fn next_frame(&mut self, framing: &Framing, direction: Direction) -> Option<Frame> {
+        if let Some(frame) = self.lookahead.take() {
+            return Some(frame);
+        }
+        loop {
+            match self.next_frame_once(framing, direction) {
+                Some(Frame::Dropped {
+                    wire_len,
+                    reason: DropReason::Invalid(why),
+                    start,
+                    end,
+                    ..
+                }) if matches!(framing, Framing::Custom(_)) => match &mut self.rejected {
+                    Some(run) => {
+                        run.wire_len += wire_len;
+                        run.end = end;
+                    }
+                    None => {
+                        self.rejected = Some(Rejected {
+                            wire_len,
+                            why,
+                            start,
+                            end,
+                        })
+                    }
+                },
+                Some(frame) => match self.rejected.take() {
+                    Some(run) => {
+                        self.lookahead = Some(frame);
+                        return Some(run.into_frame());
+                    }
+                    None => return Some(frame),
+                },
+                None => return None,
+            }
+        }
+    }
+
+    /// A run of rejected bytes not handed out yet, at the end of the stream.
+    pub fn take_rejected(&mut self) -> Option<Frame> {
+        self.rejected.take().map(Rejected::into_frame)
+    }
+
+    fn next_frame_once(&mut self, framing: &Framing, direction: Direction) -> Option<Frame> {
         if self.skip.is_some() {
             return self.continue_skip(framing);
         }
@@ -220,6 +304,7 @@ impl StreamBuffer {
             }
             FrameLen::Incomplete(total) => {
                 self.needed = total.unwrap_or(0).max(self.buf.len() + 1);
+                self.needed_known = total.is_some_and(|t| t > self.buf.len());
                 if self.buf.len() >= self.max_message {
                     // Already too long and its end unknown: skip to the next
                     // synchronization point.
@@ -250,7 +335,22 @@ impl StreamBuffer {
 
     /// Cuts a complete frame of `len` bytes off the front.
     fn split_frame(&mut self, len: usize, framing: &Framing) -> Frame {
-        let wire = self.buf.split_to(len).freeze();
+        // A frame shares the buffer's allocation (zero-copy) and keeps all
+        // of it alive while the message lives, e.g. while a request waits
+        // for its response. A small frame cut from a large allocation (one
+        // grown by a long message) is copied instead, and an emptied large
+        // buffer is let go, so waiting messages pin little memory.
+        let large = self.buf.capacity() > LARGE_ALLOCATION;
+        let wire = if large && len <= SMALL_FRAME {
+            let copy = Bytes::copy_from_slice(&self.buf[..len]);
+            let _ = self.buf.split_to(len);
+            copy
+        } else {
+            self.buf.split_to(len).freeze()
+        };
+        if self.buf.is_empty() && large {
+            self.buf = BytesMut::new();
+        }
         let payload = match framing {
             Framing::Delimiter(delim) => wire.slice(..len - delim.len()),
             Framing::LengthPrefixed(prefix) => wire.slice(prefix.skip.min(len)..),
@@ -270,6 +370,7 @@ impl StreamBuffer {
     fn reset_search(&mut self) {
         self.searched = 0;
         self.needed = 0;
+        self.needed_known = false;
         self.progress.0.clear();
         self.head_ts = self.last_ts;
     }
@@ -367,7 +468,7 @@ impl StreamBuffer {
                 }
                 _ => None,
             },
-            (None, Framing::Custom(_)) if self.needed > self.buf.len() && !self.buf.is_empty() => {
+            (None, Framing::Custom(_)) if self.needed_known && self.needed > self.buf.len() => {
                 Some(self.needed as u64)
             }
             _ => None,

@@ -22,6 +22,9 @@ impl<P: Protocol> Connection<P> {
         ctx: &mut Ctx<'_>,
         out: &mut impl FnMut(Transaction<P>),
     ) {
+        if let Some(rejected) = self.sides[index(dir)].stream.take_rejected() {
+            self.handle_frame(dir, rejected, ctx, out);
+        }
         let Some(partial) = self.sides[index(dir)].stream.take_partial() else {
             return;
         };
