@@ -70,7 +70,6 @@ pub(crate) struct Correlator<P> {
 
 /// What the correlator did, for the counters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[must_use]
 pub(crate) struct Outcome {
     pub paired: u64,
     pub unanswered: u64,
