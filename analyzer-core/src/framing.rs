@@ -183,7 +183,13 @@ pub enum FrameLen {
     /// A whole message of this many bytes (more than 0).
     Complete(usize),
     /// Not enough bytes yet; the total length of the message when known.
+    /// A total given here must be exact: the stream skips exactly that many
+    /// bytes when the message is too long or loses bytes.
     Incomplete(Option<usize>),
+    /// Not enough bytes yet; the message is at least this long but its total
+    /// is not known (the framer is not called again before this many bytes
+    /// are there).
+    AtLeast(usize),
     /// Not a message: the reason, in words.
     Invalid(String),
 }

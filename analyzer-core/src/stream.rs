@@ -302,9 +302,14 @@ impl StreamBuffer {
                 self.start_skip(SkipTo::Exact(total as u64), None);
                 self.continue_skip(framing)
             }
-            FrameLen::Incomplete(total) => {
+            FrameLen::Incomplete(_) | FrameLen::AtLeast(_) => {
+                let (total, known) = match found {
+                    FrameLen::Incomplete(total) => (total, true),
+                    FrameLen::AtLeast(at_least) => (Some(at_least), false),
+                    _ => (None, false),
+                };
                 self.needed = total.unwrap_or(0).max(self.buf.len() + 1);
-                self.needed_known = total.is_some_and(|t| t > self.buf.len());
+                self.needed_known = known && total.is_some_and(|t| t > self.buf.len());
                 if self.buf.len() >= self.max_message {
                     // Already too long and its end unknown: skip to the next
                     // synchronization point.

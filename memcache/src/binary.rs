@@ -74,7 +74,7 @@ impl Header {
 pub(crate) fn frame(buf: &[u8]) -> FrameLen {
     let first = match Header::read(buf) {
         Ok(Some(h)) => h,
-        Ok(None) => return FrameLen::Incomplete(Some(HEADER)),
+        Ok(None) => return FrameLen::AtLeast(HEADER),
         Err(why) => return FrameLen::Invalid(why),
     };
     if !first.is_stat_entry() {
@@ -84,7 +84,7 @@ pub(crate) fn frame(buf: &[u8]) -> FrameLen {
     for _ in 0..MAX_PARTS {
         let h = match Header::read(&buf[pos..]) {
             Ok(Some(h)) => h,
-            Ok(None) => return FrameLen::Incomplete(Some(pos + HEADER)),
+            Ok(None) => return FrameLen::AtLeast(pos + HEADER),
             Err(why) => return FrameLen::Invalid(why),
         };
         if h.magic != RESPONSE_MAGIC || h.opcode != STAT || h.opaque != first.opaque {

@@ -23,9 +23,10 @@
 //! let get = MemcacheMessage::parse("get k1 k2\r\n".into(), Direction::FromClient)?;
 //! assert_eq!((get.kind, get.fields.command), (Kind::Request, "get"));
 //!
-//! // The value holds "END\r\n": it is taken by its length, 5.
+//! // The value holds "END\r\n": it is taken by its length, 5 (the answer
+//! // is at least 21 bytes; its END is still to come).
 //! let wire = b"VALUE k1 0 5\r\nEND\r\n\r\nEND\r\n";
-//! assert_eq!(memcache::frame(&wire[..20], Direction::FromServer), FrameLen::Incomplete(Some(21)));
+//! assert_eq!(memcache::frame(&wire[..20], Direction::FromServer), FrameLen::AtLeast(21));
 //! assert_eq!(memcache::frame(wire, Direction::FromServer), FrameLen::Complete(26));
 //! let value = MemcacheMessage::parse(wire[..].into(), Direction::FromServer)?;
 //!

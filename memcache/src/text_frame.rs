@@ -110,7 +110,7 @@ fn multi_part(buf: &[u8], kind: &[u8]) -> FrameLen {
             None => end,
             Some(i) => match data_end(end, words(line).nth(i)) {
                 // The end of this block is known: not called again before.
-                Some(next) if next > buf.len() => return FrameLen::Incomplete(Some(next)),
+                Some(next) if next > buf.len() => return FrameLen::AtLeast(next),
                 Some(next) => next,
                 None => return FrameLen::Invalid("VALUE line without a byte count".into()),
             },

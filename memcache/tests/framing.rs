@@ -67,7 +67,7 @@ fn value_blocks_merge_until_end() {
     let wire = b"VALUE a 1 5\r\nEND\r\n\r\nVALUE b 2 3 99\r\nEND\r\nEND\r\nSTORED\r\n";
     assert_eq!(frame(&wire[..20], S), FrameLen::Incomplete(None));
     assert_eq!(frame(&wire[..30], S), FrameLen::Incomplete(None));
-    assert_eq!(frame(&wire[..37], S), FrameLen::Incomplete(Some(41)));
+    assert_eq!(frame(&wire[..37], S), FrameLen::AtLeast(41));
     assert_eq!(frame(wire, S), FrameLen::Complete(46));
     let m = parse(&wire[..46], S);
     assert_eq!(m.kind, Kind::Response);
@@ -225,7 +225,7 @@ fn binary_messages() {
         b"key",
         b"value\r\nEND\r\n",
     );
-    assert_eq!(frame(&set[..10], C), FrameLen::Incomplete(Some(24)));
+    assert_eq!(frame(&set[..10], C), FrameLen::AtLeast(24));
     assert_eq!(frame(&set[..30], C), FrameLen::Incomplete(Some(set.len())));
     assert_eq!(
         frame(&[set.clone(), set.clone()].concat(), C),
@@ -265,10 +265,7 @@ fn binary_stats_merge_until_the_keyless_entry() {
     ]
     .concat();
     let first = entry(b"pid", b"1").len();
-    assert_eq!(
-        frame(&wire[..first], S),
-        FrameLen::Incomplete(Some(first + 24))
-    );
+    assert_eq!(frame(&wire[..first], S), FrameLen::AtLeast(first + 24));
     assert_eq!(frame(&wire, S), FrameLen::Complete(wire.len()));
     let f = fields(&wire, S);
     assert_eq!(
