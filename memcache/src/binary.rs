@@ -97,8 +97,11 @@ pub(crate) fn frame(buf: &[u8]) -> FrameLen {
             return have(buf, end); // the last entry has no key
         }
         if end > buf.len() {
-            // Another header follows this entry.
-            return FrameLen::Incomplete(end.checked_add(HEADER));
+            // Another header follows this entry: a lower bound only.
+            return match end.checked_add(HEADER) {
+                Some(at_least) => FrameLen::AtLeast(at_least),
+                None => FrameLen::Invalid("binary body length overflows".into()),
+            };
         }
         pos = end;
     }
