@@ -33,8 +33,8 @@
 //! engine.finish();
 //! ```
 //!
-//! To analyze a capture file, see [`replay`] (tests, embedding) and the `cli`
-//! feature (a ready-made beat binary).
+//! To analyze a capture file, see [`replay`] (tests, embedding); the
+//! `analyzer-beat` crate makes a ready-made beat binary of a protocol.
 //!
 //! Guarantees: time comes only from packets; every limit in [`Config`] has a
 //! default, a counter in [`Counters`] and a note on the affected event; every
@@ -62,9 +62,6 @@ pub mod replay;
 mod sink;
 pub mod stream;
 mod time;
-
-#[cfg(feature = "cli")]
-pub mod cli;
 
 pub use config::Config;
 pub use counters::Counters;

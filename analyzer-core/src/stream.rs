@@ -308,9 +308,11 @@ impl StreamBuffer {
                     FrameLen::AtLeast(at_least) => (Some(at_least), false),
                     _ => (None, false),
                 };
-                self.needed = total.unwrap_or(0).max(self.buf.len() + 1);
+                // Wait for more bytes, but never past the limit: a lower
+                // bound beyond it must not make the buffer grow with it.
+                self.needed = total.unwrap_or(0).min(limit).max(self.buf.len() + 1);
                 self.needed_known = known && total.is_some_and(|t| t > self.buf.len());
-                if self.buf.len() >= self.max_message {
+                if self.buf.len() >= limit {
                     // Already too long and its end unknown: skip to the next
                     // synchronization point.
                     self.start_skip(skip_to(framing), None);
