@@ -84,7 +84,9 @@ pub(crate) fn frame(buf: &[u8]) -> FrameLen {
     for _ in 0..MAX_PARTS {
         let h = match Header::read(&buf[pos..]) {
             Ok(Some(h)) => h,
-            Ok(None) => return FrameLen::AtLeast(pos + HEADER),
+            // The next header is not all there: it may or may not belong to
+            // this answer, so no lower bound can be claimed.
+            Ok(None) => return FrameLen::Incomplete(None),
             Err(why) => return FrameLen::Invalid(why),
         };
         if h.magic != RESPONSE_MAGIC || h.opcode != STAT || h.opaque != first.opaque {
@@ -97,11 +99,9 @@ pub(crate) fn frame(buf: &[u8]) -> FrameLen {
             return have(buf, end); // the last entry has no key
         }
         if end > buf.len() {
-            // Another header follows this entry: a lower bound only.
-            return match end.checked_add(HEADER) {
-                Some(at_least) => FrameLen::AtLeast(at_least),
-                None => FrameLen::Invalid("binary body length overflows".into()),
-            };
+            // At least this entry; whether another follows is not known
+            // yet (the answer may end after it).
+            return FrameLen::AtLeast(end);
         }
         pos = end;
     }
