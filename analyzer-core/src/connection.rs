@@ -186,7 +186,8 @@ impl<P: Protocol> Connection<P> {
             // Data acknowledging bytes never seen at all (a lost tail) counts
             // too.
             let answer = !seg.payload.is_empty();
-            if answer || other.acks_over_hole >= ACKS_TO_DECLARE_LOSS {
+            let declare = answer || other.acks_over_hole >= ACKS_TO_DECLARE_LOSS;
+            if declare && other.reasm.acknowledges_unseen(seg.ack) {
                 other.acks_over_hole = 0;
                 self.feed(dir.reverse(), ts, Feed::Ack(seg.ack), ctx, out);
                 // An answer sent after the lost bytes: the message they hit

@@ -233,6 +233,13 @@ impl Reassembler {
         }
     }
 
+    /// Whether `ack` acknowledges bytes not delivered yet (before any FIN):
+    /// what [`ack`](Self::ack) would declare lost. Cheap: callers check it
+    /// before asking for the work.
+    pub fn acknowledges_unseen(&self, ack: u32) -> bool {
+        self.started && self.rel(ack) > 0 && self.fin.is_none_or(|fin| self.next < fin)
+    }
+
     /// Payload bytes currently held out of order.
     pub fn buffered_bytes(&self) -> usize {
         self.buffered
