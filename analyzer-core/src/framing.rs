@@ -6,6 +6,10 @@
 
 use crate::protocol::Direction;
 
+mod lines;
+
+pub use lines::{Block, Lines, Parts};
+
 /// How a byte stream is cut into messages (frames).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -20,6 +24,11 @@ pub enum Framing {
     /// skipped exactly, even across lost bytes, so the stream never loses
     /// its place; an impossible length field loses it for good.
     LengthPrefixed(LengthPrefix),
+    /// Text lines, some followed by a data block whose byte count is written
+    /// on the line, some opening a multi-part message that runs to a
+    /// terminator line (Memcache text). After bytes that cannot be framed,
+    /// the stream picks up after the next delimiter.
+    Lines(Lines),
     /// The protocol finds message boundaries itself (nested or
     /// length-in-a-text-field formats such as RESP or Memcache text).
     Custom(CustomFraming),
@@ -200,6 +209,7 @@ impl Framing {
         match self {
             Framing::Delimiter(delim) => Some(delim),
             Framing::LengthPrefixed(_) => None,
+            Framing::Lines(lines) => Some(lines.delimiter),
             Framing::Custom(custom) => (!custom.sync.is_empty()).then_some(custom.sync),
         }
     }

@@ -223,20 +223,22 @@ impl StreamBuffer {
                     start,
                     end,
                     ..
-                }) if matches!(framing, Framing::Custom(_)) => match &mut self.rejected {
-                    Some(run) => {
-                        run.wire_len += wire_len;
-                        run.end = end;
+                }) if matches!(framing, Framing::Custom(_) | Framing::Lines(_)) => {
+                    match &mut self.rejected {
+                        Some(run) => {
+                            run.wire_len += wire_len;
+                            run.end = end;
+                        }
+                        None => {
+                            self.rejected = Some(Rejected {
+                                wire_len,
+                                why,
+                                start,
+                                end,
+                            })
+                        }
                     }
-                    None => {
-                        self.rejected = Some(Rejected {
-                            wire_len,
-                            why,
-                            start,
-                            end,
-                        })
-                    }
-                },
+                }
                 Some(frame) => match self.rejected.take() {
                     Some(run) => {
                         self.lookahead = Some(frame);
@@ -264,6 +266,12 @@ impl StreamBuffer {
                 None => FrameLen::Incomplete(None),
             },
             Framing::LengthPrefixed(prefix) => prefix.frame_len(&self.buf),
+            Framing::Lines(lines) => {
+                if self.buf.len() < self.needed.max(1) {
+                    return None;
+                }
+                lines.frame_resume(&self.buf, &mut self.progress)
+            }
             Framing::Custom(custom) => {
                 if self.buf.len() < self.needed.max(1) {
                     return None;
@@ -361,6 +369,7 @@ impl StreamBuffer {
         let payload = match framing {
             Framing::Delimiter(delim) => wire.slice(..len - delim.len()),
             Framing::LengthPrefixed(prefix) => wire.slice(prefix.skip.min(len)..),
+            Framing::Lines(lines) => wire.slice(..len - lines.end_len(&wire)),
             Framing::Custom(_) => wire.clone(),
         };
         let frame = Frame::Complete {
@@ -475,7 +484,9 @@ impl StreamBuffer {
                 }
                 _ => None,
             },
-            (None, Framing::Custom(_)) if self.needed_known && self.needed > self.buf.len() => {
+            (None, Framing::Custom(_) | Framing::Lines(_))
+                if self.needed_known && self.needed > self.buf.len() =>
+            {
                 Some(self.needed as u64)
             }
             _ => None,

@@ -250,3 +250,72 @@ fn custom_framing_is_not_called_before_the_announced_length() {
         other => panic!("{other:?}"),
     }
 }
+
+const LINES: Framing = Framing::Lines(
+    crate::framing::Lines::new(b"\r\n")
+        .blocks(&[crate::framing::Block::new(&[b"set", b"VALUE"], 2)])
+        .parts(&[crate::framing::Parts::new(b"VALUE", b"END")]),
+);
+
+fn payload(frame: Frame) -> Bytes {
+    match frame {
+        Frame::Complete { payload, .. } => payload,
+        other => panic!("expected a complete frame, got {other:?}"),
+    }
+}
+
+#[test]
+fn lines_framing_hands_out_frames_without_their_last_delimiter() {
+    let mut s = StreamBuffer::new(1000);
+    let wire = b"set k 5\r\nEND\r\n\r\nVALUE k 2\r\nab\r\nVALUE j 3\r\nEND\r\nEND\r\nbye\r\n";
+    for (i, byte) in wire.iter().enumerate() {
+        s.push(t(i as i64), &[*byte]);
+    }
+    assert_eq!(
+        &payload(s.next_frame(&LINES, D).unwrap())[..],
+        b"set k 5\r\nEND\r\n"
+    );
+    assert_eq!(
+        &payload(s.next_frame(&LINES, D).unwrap())[..],
+        b"VALUE k 2\r\nab\r\nVALUE j 3\r\nEND\r\nEND"
+    );
+    assert_eq!(&payload(s.next_frame(&LINES, D).unwrap())[..], b"bye");
+    assert!(s.is_empty());
+}
+
+#[test]
+fn lines_framing_skips_a_block_that_lost_bytes_exactly() {
+    let mut s = StreamBuffer::new(1000);
+    s.push(t(1), b"set k 10\r\nEND\r\n");
+    assert_eq!(s.next_frame(&LINES, D), None);
+    // Four bytes of the block are lost; the rest and the next line arrive.
+    s.lose(t(2), 4, &LINES);
+    s.push(t(3), b"x\r\nbye\r\n");
+    assert_eq!(
+        s.next_frame(&LINES, D),
+        Some(Frame::Dropped {
+            wire_len: 22,
+            reason: DropReason::Lost(4),
+            start: t(1),
+            end: t(3),
+            after_gap: None
+        })
+    );
+    assert_eq!(&payload(s.next_frame(&LINES, D).unwrap())[..], b"bye");
+}
+
+#[test]
+fn lines_framing_is_not_called_inside_a_block() {
+    let mut s = StreamBuffer::new(1 << 20);
+    s.push(t(1), b"VALUE k 100000\r\n");
+    assert_eq!(s.next_frame(&LINES, D), None);
+    for _ in 0..100 {
+        s.push(t(2), &[b'x'; 1000]);
+        assert_eq!(s.next_frame(&LINES, D), None);
+    }
+    // The framer was asked again only once the block was all there.
+    assert_eq!(s.progress.0.len(), 3);
+    s.push(t(3), b"\r\nEND\r\n");
+    let frame = payload(s.next_frame(&LINES, D).unwrap());
+    assert_eq!(frame.len(), 16 + 100_000 + 2 + 3);
+}
