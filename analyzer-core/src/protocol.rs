@@ -237,13 +237,15 @@ pub mod __private {
     }
 
     /// Finds which of `keywords` the frame's first word (up to the first
-    /// space, or the whole frame) is, comparing ASCII case-insensitively:
-    /// its index, and the rest of the frame after that space (zero-copy).
+    /// space or line break, or the whole frame) is, comparing ASCII
+    /// case-insensitively: its index, and the rest of the frame after that
+    /// space (from the line break on, for a one-word first line of a
+    /// multi-line frame), zero-copy.
     pub fn match_keyword(payload: Bytes, keywords: &[&[u8]]) -> Result<(usize, Bytes), ParseError> {
         if payload.is_empty() {
             return Err(ParseError::Empty);
         }
-        let end = memchr::memchr(b' ', &payload).unwrap_or(payload.len());
+        let end = memchr::memchr3(b' ', b'\r', b'\n', &payload).unwrap_or(payload.len());
         let word = &payload[..end];
         let index = keywords
             .iter()
@@ -251,7 +253,11 @@ pub mod __private {
             .ok_or_else(|| {
                 ParseError::UnknownKeyword(String::from_utf8_lossy(word).into_owned())
             })?;
-        Ok((index, payload.slice((end + 1).min(payload.len())..)))
+        let rest = match payload.get(end) {
+            Some(b' ') => end + 1,
+            _ => end,
+        };
+        Ok((index, payload.slice(rest..)))
     }
 }
 
@@ -277,6 +283,8 @@ mod tests {
         assert_eq!((i, &rest[..]), (1, &b"k 0 0 1"[..]));
         let (i, rest) = __private::match_keyword(Bytes::from_static(b"get"), kw).unwrap();
         assert_eq!((i, rest.len()), (0, 0));
+        let (i, rest) = __private::match_keyword(Bytes::from_static(b"set\r\nx y"), kw).unwrap();
+        assert_eq!((i, &rest[..]), (1, &b"\r\nx y"[..]));
         let err = __private::match_keyword(Bytes::from_static(b"quit now"), kw).unwrap_err();
         assert_eq!(err.to_string(), "unknown keyword \"quit\"");
     }

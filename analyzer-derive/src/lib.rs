@@ -63,6 +63,8 @@ use syn::{parse_macro_input, DeriveInput};
         delimiter,
         length_prefix,
         frame_with,
+        block,
+        parts,
         parse_with,
         kind_with,
         correlate,

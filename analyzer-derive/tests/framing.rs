@@ -191,3 +191,59 @@ fn frame_with() {
         (Kind::Request, &b"x"[..])
     );
 }
+
+/// `#[block]`, `#[parts]` and the keys of `#[delimiter]` give `Framing::Lines`.
+#[derive(Protocol, Debug, Serialize)]
+#[protocol(name = "text_kv")]
+#[delimiter(b"\r\n", bare_end, max_line = 2048)]
+#[block(after("set", "cas"), length_word = 4)]
+#[block(after("VALUE"), length_word = 3)]
+#[parts("VALUE", until = "END")]
+#[parts("STAT", until = "END", max = 500)]
+#[parse_with(TextKv::parse_line)]
+#[kind_with(TextKv::role)]
+struct TextKv {
+    words: usize,
+}
+
+impl TextKv {
+    fn parse_line(
+        payload: bytes::Bytes,
+        _: analyzer_core::Direction,
+    ) -> Result<Self, analyzer_core::ParseError> {
+        Ok(TextKv {
+            words: payload.split(|b| *b == b' ').count(),
+        })
+    }
+
+    fn role(&self) -> analyzer_core::Kind {
+        analyzer_core::Kind::Request
+    }
+}
+
+#[test]
+fn block_and_parts_give_lines_framing() {
+    use analyzer_core::framing::{Block, Lines, Parts};
+    const EXPECTED: Lines = Lines::new(b"\r\n")
+        .bare_end()
+        .max_line(2048)
+        .blocks(&[Block::new(&[b"set", b"cas"], 4), Block::new(&[b"VALUE"], 3)])
+        .parts(&[
+            Parts::new(b"VALUE", b"END"),
+            Parts::new(b"STAT", b"END").max_parts(500),
+        ]);
+    assert_eq!(TextKv::FRAMING, Framing::Lines(EXPECTED));
+    // A `max_line` alone is enough to make it lines.
+    #[derive(Protocol, Debug, Serialize)]
+    #[protocol(name = "short")]
+    #[delimiter(b'\n', max_line = 80)]
+    struct Short {
+        #[tag(request = b'>')]
+        kind: analyzer_core::Kind,
+        line: analyzer_core::NetString,
+    }
+    assert_eq!(
+        Short::FRAMING,
+        Framing::Lines(Lines::new(b"\n").max_line(80))
+    );
+}

@@ -16,12 +16,20 @@ pub struct FramingAttr<'a> {
 }
 
 pub enum FramingSpec {
-    /// `#[delimiter(b'\n')]` or `#[delimiter(b"\r\n")]`.
-    Delimiter(ByteLit),
+    /// `#[delimiter(b'\n')]` or `#[delimiter(b"\r\n", max_line = 8192, bare_end)]`.
+    Delimiter(DelimiterAttr),
     /// `#[length_prefix(width = 4, ...)]`.
     LengthPrefix(LengthPrefixAttr),
     /// `#[frame_with(path, sync = b"...")]`.
     Custom(FrameWith),
+}
+
+/// `#[delimiter(b"\r\n", max_line = 8192, bare_end)]`.
+pub struct DelimiterAttr {
+    pub lit: ByteLit,
+    pub max_line: Option<LitInt>,
+    /// The `bare_end` flag, as written.
+    pub bare_end: Option<Ident>,
 }
 
 /// A byte literal or byte string literal, and its bytes.
@@ -93,15 +101,48 @@ pub fn once<'a>(cx: &mut Ctxt, slot: &mut Option<FramingAttr<'a>>, parsed: Frami
 }
 
 fn delimiter(cx: &mut Ctxt, attr: &Attribute) -> Parsed<FramingSpec> {
-    let lit: Lit = match attr.parse_args() {
-        Ok(lit) => lit,
+    let result = attr.parse_args_with(|input: ParseStream| {
+        let lit: Lit = input.parse()?;
+        let (mut max_line, mut bare_end) = (None::<LitInt>, None::<Ident>);
+        while !input.is_empty() {
+            input.parse::<Token![,]>()?;
+            if input.is_empty() {
+                break;
+            }
+            let key: Ident = input.parse()?;
+            let duplicate = match key.to_string().as_str() {
+                "max_line" => {
+                    input.parse::<Token![=]>()?;
+                    max_line.replace(input.parse()?).is_some()
+                }
+                "bare_end" => bare_end.replace(key.clone()).is_some(),
+                _ => {
+                    let message = format!(
+                        "unknown key `{key}` in #[delimiter]; expected `max_line` or `bare_end`"
+                    );
+                    return Err(syn::Error::new(key.span(), message));
+                }
+            };
+            if duplicate {
+                let message = format!("duplicate `{key}` in #[delimiter]");
+                return Err(syn::Error::new(key.span(), message));
+            }
+        }
+        Ok((lit, max_line, bare_end))
+    });
+    let (lit, max_line, bare_end) = match result {
+        Ok(parsed) => parsed,
         Err(error) => {
             cx.push(error);
             return Parsed::Invalid;
         }
     };
     match byte_lit(cx, lit) {
-        Some(lit) => Parsed::Valid(FramingSpec::Delimiter(lit)),
+        Some(lit) => Parsed::Valid(FramingSpec::Delimiter(DelimiterAttr {
+            lit,
+            max_line,
+            bare_end,
+        })),
         None => Parsed::Invalid,
     }
 }

@@ -1,6 +1,6 @@
 //! Parsing of the derive's attributes, one family per file: `protocol.rs`
 //! (`#[protocol]`), `framing.rs` (`#[delimiter]`, `#[length_prefix]`,
-//! `#[frame_with]`), `hooks.rs` (`#[parse_with]`, `#[kind_with]`,
+//! `#[frame_with]`), `lines.rs` (`#[block]`, `#[parts]`), `hooks.rs` (`#[parse_with]`, `#[kind_with]`,
 //! `#[correlate]` and the other functions), `select.rs` (`#[tag]`,
 //! `#[keyword]`, `#[kind]`).
 //!
@@ -10,6 +10,7 @@
 
 mod framing;
 mod hooks;
+mod lines;
 mod protocol;
 mod select;
 
@@ -21,8 +22,9 @@ use syn::{parenthesized, Attribute, Meta, Token};
 
 use crate::ctxt::Ctxt;
 
-pub use framing::{Adjust, FramingAttr, FramingSpec, LengthPrefixAttr};
+pub use framing::{Adjust, DelimiterAttr, FramingAttr, FramingSpec, LengthPrefixAttr};
 pub use hooks::{Correlate, CorrelateBy, Hook};
+pub use lines::{BlockAttr, PartsAttr};
 pub use protocol::ProtocolAttr;
 pub use select::{Role, Selector, SelectorKind, SelectorValue, Tag, TagEntry};
 
@@ -48,6 +50,10 @@ impl<T> Parsed<T> {
 pub struct ContainerAttrs<'a> {
     pub protocol: Option<ProtocolAttr<'a>>,
     pub framing: Option<FramingAttr<'a>>,
+    /// `#[block(...)]`s, in order.
+    pub blocks: Vec<BlockAttr<'a>>,
+    /// `#[parts(...)]`s, in order.
+    pub parts: Vec<PartsAttr<'a>>,
     pub parse_with: Option<Hook<'a>>,
     pub kind_with: Option<Hook<'a>>,
     pub correlate: Option<Correlate>,
@@ -77,6 +83,8 @@ const CONTAINER: &[&str] = &[
     "delimiter",
     "length_prefix",
     "frame_with",
+    "block",
+    "parts",
     "parse_with",
     "kind_with",
     "correlate",
@@ -104,6 +112,8 @@ pub fn container<'a>(cx: &mut Ctxt, attrs: &'a [Attribute], is_enum: bool) -> Co
                 let parsed = framing::framing(cx, attr, &name);
                 framing::once(cx, &mut out.framing, parsed);
             }
+            "block" => out.blocks.extend(lines::block(cx, attr)),
+            "parts" => out.parts.extend(lines::parts(cx, attr)),
             "correlate" => {
                 let parsed = hooks::correlate(cx, attr);
                 once(cx, &mut out.correlate, attr, parsed);

@@ -4,13 +4,17 @@ use proc_macro2::{Literal, Span, TokenStream};
 use quote::quote;
 use syn::LitByteStr;
 
-use crate::valid::{Framing, LengthPrefix};
+use crate::valid::{Framing, LengthPrefix, Lines};
 
 pub fn framing(framing: &Framing) -> TokenStream {
     match framing {
         Framing::Delimiter(delimiter) => {
             let delimiter = LitByteStr::new(delimiter, Span::call_site());
             quote!(::analyzer_core::Framing::Delimiter(#delimiter))
+        }
+        Framing::Lines(lines_framing) => {
+            let lines = lines(lines_framing);
+            quote!(::analyzer_core::Framing::Lines(#lines))
         }
         Framing::LengthPrefix(prefix) => {
             let prefix = length_prefix(prefix);
@@ -60,6 +64,40 @@ fn length_prefix(prefix: &LengthPrefix) -> TokenStream {
     }
     if prefix.little_endian {
         out.extend(quote!(.little_endian()));
+    }
+    out
+}
+
+/// `Lines::new(delimiter)` and a builder call for each thing declared.
+fn lines(lines: &Lines) -> TokenStream {
+    let bytes = |s: &[u8]| LitByteStr::new(s, Span::call_site());
+    let delimiter = bytes(lines.delimiter);
+    let mut out = quote!(::analyzer_core::framing::Lines::new(#delimiter));
+    if let Some(max) = lines.max_line {
+        let max = Literal::usize_unsuffixed(max);
+        out.extend(quote!(.max_line(#max)));
+    }
+    if lines.bare_end {
+        out.extend(quote!(.bare_end()));
+    }
+    if !lines.blocks.is_empty() {
+        let blocks = lines.blocks.iter().map(|(after, word)| {
+            let after = after.iter().map(|w| bytes(w.as_bytes()));
+            let word = Literal::usize_unsuffixed(*word);
+            quote!(::analyzer_core::framing::Block::new(&[#(#after),*], #word))
+        });
+        out.extend(quote!(.blocks(&[#(#blocks),*])));
+    }
+    if !lines.parts.is_empty() {
+        let parts = lines.parts.iter().map(|(keyword, until, max)| {
+            let (keyword, until) = (bytes(keyword.as_bytes()), bytes(until.as_bytes()));
+            let max = max.map(|max| {
+                let max = Literal::usize_unsuffixed(max);
+                quote!(.max_parts(#max))
+            });
+            quote!(::analyzer_core::framing::Parts::new(#keyword, #until) #max)
+        });
+        out.extend(quote!(.parts(&[#(#parts),*])));
     }
     out
 }

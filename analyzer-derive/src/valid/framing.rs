@@ -3,6 +3,7 @@
 
 use syn::{ExprPath, LitInt};
 
+use super::lines::{self, Lines};
 use super::what;
 use crate::ast::Input;
 use crate::attr::{Adjust, FramingSpec, LengthPrefixAttr, Parsed};
@@ -10,6 +11,7 @@ use crate::ctxt::Ctxt;
 
 pub enum Framing<'a> {
     Delimiter(&'a [u8]),
+    Lines(Lines<'a>),
     LengthPrefix(LengthPrefix),
     Custom {
         frame: &'a ExprPath,
@@ -39,14 +41,11 @@ pub fn validate<'a>(cx: &mut Ctxt, input: &'a Input) -> Option<Framing<'a>> {
         cx.error_spanned(input.ident, message);
         return None;
     };
+    if attr.name != "delimiter" {
+        lines::misplaced(cx, input, &attr.name);
+    }
     match attr.spec.valid()? {
-        FramingSpec::Delimiter(delimiter) => {
-            if delimiter.bytes.is_empty() {
-                cx.error_spanned(&delimiter.lit, "the delimiter must not be empty");
-                return None;
-            }
-            Some(Framing::Delimiter(&delimiter.bytes))
-        }
+        FramingSpec::Delimiter(delimiter) => lines::validate(cx, input, delimiter),
         FramingSpec::LengthPrefix(prefix) => {
             length_prefix(cx, prefix, attr.original).map(Framing::LengthPrefix)
         }
@@ -126,7 +125,7 @@ fn length_prefix(
 }
 
 /// A byte count: a plain (or `usize`) integer literal.
-fn byte_count(cx: &mut Ctxt, lit: &LitInt) -> Option<usize> {
+pub(super) fn byte_count(cx: &mut Ctxt, lit: &LitInt) -> Option<usize> {
     if !matches!(lit.suffix(), "" | "usize") {
         cx.error_spanned(lit, "expected a plain integer, like `4`");
         return None;

@@ -7,6 +7,7 @@
 mod enums;
 mod framing;
 mod hooks;
+mod lines;
 mod structs;
 
 use std::collections::HashSet;
@@ -19,6 +20,7 @@ use crate::ctxt::Ctxt;
 
 pub use framing::{Framing, LengthPrefix};
 pub use hooks::{Correlation, Hooks};
+pub use lines::Lines;
 
 /// A valid input: everything the expansion needs, nothing it must check.
 pub struct Checked<'a> {

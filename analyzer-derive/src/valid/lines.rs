@@ -1,0 +1,194 @@
+//! `#[delimiter]` with what it can add: `max_line`, `bare_end`,
+//! `#[block(...)]` and `#[parts(...)]`. Without any of them, plain
+//! delimiter framing; with one, `Framing::Lines`.
+
+use std::collections::HashMap;
+
+use syn::{LitInt, LitStr};
+
+use super::framing::{byte_count, Framing};
+use crate::ast::Input;
+use crate::attr::{DelimiterAttr, Parsed};
+use crate::ctxt::Ctxt;
+
+/// A checked `Framing::Lines`.
+pub struct Lines<'a> {
+    pub delimiter: &'a [u8],
+    pub max_line: Option<usize>,
+    pub bare_end: bool,
+    /// The first words each block follows, and which word is its count.
+    pub blocks: Vec<(Vec<String>, usize)>,
+    /// Each multi-part message's first word, terminator and bound.
+    pub parts: Vec<(String, String, Option<usize>)>,
+}
+
+/// Checks a `#[delimiter(...)]` and the `#[block]`s and `#[parts]` around it.
+pub fn validate<'a>(
+    cx: &mut Ctxt,
+    input: &'a Input,
+    attr: &'a DelimiterAttr,
+) -> Option<Framing<'a>> {
+    let delimiter = &attr.lit.bytes;
+    if delimiter.is_empty() {
+        cx.error_spanned(&attr.lit.lit, "the delimiter must not be empty");
+        return None;
+    }
+    let mut valid = true;
+    let max_line = attr.max_line.as_ref().and_then(|lit| {
+        let max = byte_count(cx, lit);
+        if max.is_some_and(|max| max <= delimiter.len()) {
+            cx.error_spanned(
+                lit,
+                "`max_line` counts the delimiter: it must be longer than it",
+            );
+            valid = false;
+        }
+        valid &= max.is_some();
+        max
+    });
+    if let Some(flag) = &attr.bare_end {
+        if delimiter.len() < 2 {
+            cx.error_spanned(
+                flag,
+                "`bare_end` lets a line end with the delimiter's last byte alone (a bare \
+                 `\\n` for `\\r\\n`): it needs a delimiter of two bytes or more",
+            );
+            valid = false;
+        }
+    }
+    let mut seen = HashMap::new();
+    let mut blocks = Vec::new();
+    for block in &input.attrs.blocks {
+        let Some(after) = &block.after else {
+            cx.error_spanned(
+                block.original,
+                "missing `after(...)` in #[block]: the first words of the lines a data block \
+                 follows, like after(\"set\", \"add\")",
+            );
+            valid = false;
+            continue;
+        };
+        if after.is_empty() {
+            cx.error_spanned(block.original, "`after(...)` names at least one word");
+            valid = false;
+        }
+        let mut words = Vec::new();
+        for word in after {
+            valid &= keyword(cx, word, &mut seen, "block");
+            words.push(word.value());
+        }
+        match &block.length_word {
+            Some(Parsed::Valid(lit)) => match length_word(cx, lit) {
+                Some(n) => blocks.push((words, n)),
+                None => valid = false,
+            },
+            Some(Parsed::Invalid) => valid = false,
+            None => {
+                cx.error_spanned(
+                    block.original,
+                    "missing `length_word = ...` in #[block]: which word of the line holds the \
+                     block's byte count (1 is the first word after the line's first)",
+                );
+                valid = false;
+            }
+        }
+    }
+    let mut seen = HashMap::new();
+    let mut parts = Vec::new();
+    for part in &input.attrs.parts {
+        valid &= keyword(cx, &part.keyword, &mut seen, "parts");
+        let Some(until) = &part.until else {
+            cx.error_spanned(
+                part.original,
+                "missing `until = \"...\"` in #[parts]: the line that ends the message, like \
+                 until = \"END\"",
+            );
+            valid = false;
+            continue;
+        };
+        valid &= keyword(cx, until, &mut HashMap::new(), "parts");
+        let max = part.max.as_ref().and_then(|lit| {
+            let max = byte_count(cx, lit);
+            if max == Some(0) {
+                cx.error_spanned(lit, "`max` is the most parts in one message: at least 1");
+                return None;
+            }
+            max.or_else(|| {
+                valid = false;
+                None
+            })
+        });
+        valid &= part.max.is_none() || max.is_some();
+        parts.push((part.keyword.value(), until.value(), max));
+    }
+    if !valid {
+        return None;
+    }
+    if blocks.is_empty() && parts.is_empty() && max_line.is_none() && attr.bare_end.is_none() {
+        return Some(Framing::Delimiter(delimiter));
+    }
+    Some(Framing::Lines(Lines {
+        delimiter,
+        max_line,
+        bare_end: attr.bare_end.is_some(),
+        blocks,
+        parts,
+    }))
+}
+
+/// Reports each `#[block]` and `#[parts]` when the type is not framed by
+/// `#[delimiter]`.
+pub fn misplaced(cx: &mut Ctxt, input: &Input, framing: &str) {
+    for block in &input.attrs.blocks {
+        cx.error_spanned(
+            block.original,
+            format!(
+                "#[block] adds data blocks to #[delimiter] framing, and this type is framed by \
+                 #[{framing}]"
+            ),
+        );
+    }
+    for part in &input.attrs.parts {
+        cx.error_spanned(
+            part.original,
+            format!(
+                "#[parts] adds multi-part messages to #[delimiter] framing, and this type is \
+                 framed by #[{framing}]"
+            ),
+        );
+    }
+}
+
+/// A line's first word: not empty, no whitespace, not given twice
+/// (ignoring case) in `seen`.
+fn keyword(cx: &mut Ctxt, word: &LitStr, seen: &mut HashMap<String, ()>, attr: &str) -> bool {
+    let value = word.value();
+    if value.is_empty() || value.bytes().any(|b| b.is_ascii_whitespace()) {
+        cx.error_spanned(
+            word,
+            "expected a word: not empty, without spaces or line breaks",
+        );
+        return false;
+    }
+    if seen.insert(value.to_ascii_lowercase(), ()).is_some() {
+        cx.error_spanned(
+            word,
+            format!("{value:?} is named twice in #[{attr}] (words are compared ignoring case)"),
+        );
+        return false;
+    }
+    true
+}
+
+fn length_word(cx: &mut Ctxt, lit: &LitInt) -> Option<usize> {
+    let n = byte_count(cx, lit)?;
+    if n == 0 {
+        cx.error_spanned(
+            lit,
+            "word 0 is the line's first word itself; the byte count is a later one \
+             (1 is the first word after it)",
+        );
+        return None;
+    }
+    Some(n)
+}
