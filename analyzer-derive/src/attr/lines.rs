@@ -7,10 +7,14 @@ use syn::parse::ParseStream;
 use syn::punctuated::Punctuated;
 use syn::{parenthesized, Attribute, Ident, LitInt, LitStr, Token};
 
-use super::{skip_value, unknown_key, value, Parsed};
+use super::{skip_value, unknown_key, Parsed};
 use crate::ctxt::Ctxt;
 
-/// `#[block(after("set", "add"), length_word = 4)]`.
+/// `#[block(after("set", "add"), length_word(4))]`.
+///
+/// The values are in parentheses, not after `=`: the attribute is repeated,
+/// and clippy's `duplicated_attributes` takes a repeated `key = value` in
+/// repeated attributes for a duplicate.
 pub struct BlockAttr<'a> {
     pub original: &'a Attribute,
     /// The first words of the lines followed by a block.
@@ -19,7 +23,7 @@ pub struct BlockAttr<'a> {
     pub length_word: Option<Parsed<LitInt>>,
 }
 
-/// `#[parts("VALUE", until = "END", max = 1000)]`.
+/// `#[parts("VALUE", until("END"), max(1000))]`.
 pub struct PartsAttr<'a> {
     pub original: &'a Attribute,
     pub keyword: LitStr,
@@ -48,11 +52,17 @@ pub fn block<'a>(cx: &mut Ctxt, attr: &'a Attribute) -> Option<BlockAttr<'a>> {
                 Ok(())
             }
             Some("length_word") => {
-                let parsed = value::<LitInt>(
-                    cx,
-                    &meta,
-                    "expected which word holds the byte count, like `4`",
-                )?;
+                let content;
+                parenthesized!(content in meta.input);
+                let parsed = match content.parse::<LitInt>() {
+                    Ok(lit) if content.is_empty() => Parsed::Valid(lit),
+                    _ => {
+                        cx.push(meta.error(
+                            "expected which word holds the byte count, like `length_word(4)`",
+                        ));
+                        Parsed::Invalid
+                    }
+                };
                 if out.length_word.is_some() {
                     cx.push(meta.error("duplicate `length_word` in #[block]"));
                 } else {
@@ -61,7 +71,11 @@ pub fn block<'a>(cx: &mut Ctxt, attr: &'a Attribute) -> Option<BlockAttr<'a>> {
                 Ok(())
             }
             _ => {
-                cx.push(unknown_key(&meta, "block", "`after(...)` or `length_word`"));
+                cx.push(unknown_key(
+                    &meta,
+                    "block",
+                    "`after(...)` or `length_word(...)`",
+                ));
                 skip_value(&meta)
             }
         }
@@ -77,7 +91,7 @@ pub fn block<'a>(cx: &mut Ctxt, attr: &'a Attribute) -> Option<BlockAttr<'a>> {
 
 pub fn parts<'a>(cx: &mut Ctxt, attr: &'a Attribute) -> Option<PartsAttr<'a>> {
     const EXPECTED: &str = "expected the first word of the parts, then their terminator, \
-                            like #[parts(\"VALUE\", until = \"END\")]";
+                            like #[parts(\"VALUE\", until(\"END\"))]";
     let result = attr.parse_args_with(|input: ParseStream| {
         let keyword: LitStr = input
             .parse()
@@ -89,13 +103,15 @@ pub fn parts<'a>(cx: &mut Ctxt, attr: &'a Attribute) -> Option<PartsAttr<'a>> {
                 break;
             }
             let key: Ident = input.parse()?;
-            input.parse::<Token![=]>()?;
+            let content;
+            parenthesized!(content in input);
             let duplicate = match key.to_string().as_str() {
-                "until" => until.replace(input.parse::<LitStr>()?).is_some(),
-                "max" => max.replace(input.parse::<LitInt>()?).is_some(),
+                "until" => until.replace(content.parse::<LitStr>()?).is_some(),
+                "max" => max.replace(content.parse::<LitInt>()?).is_some(),
                 _ => {
-                    let message =
-                        format!("unknown key `{key}` in #[parts]; expected `until` or `max`");
+                    let message = format!(
+                        "unknown key `{key}` in #[parts]; expected `until(...)` or `max(...)`"
+                    );
                     return Err(syn::Error::new(key.span(), message));
                 }
             };

@@ -86,7 +86,7 @@ pub fn validate<'a>(
             None => {
                 cx.error_spanned(
                     block.original,
-                    "missing `length_word = ...` in #[block]: which word of the line holds the \
+                    "missing `length_word(...)` in #[block]: which word of the line holds the \
                      block's byte count (1 is the first word after the line's first)",
                 );
                 valid = false;
@@ -100,8 +100,8 @@ pub fn validate<'a>(
         let Some(until) = &part.until else {
             cx.error_spanned(
                 part.original,
-                "missing `until = \"...\"` in #[parts]: the line that ends the message, like \
-                 until = \"END\"",
+                "missing `until(\"...\")` in #[parts]: the line that ends the message, like \
+                 until(\"END\")",
             );
             valid = false;
             continue;

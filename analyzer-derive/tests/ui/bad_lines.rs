@@ -4,8 +4,8 @@ use serde::Serialize;
 #[derive(Protocol, Serialize)]
 #[protocol(name = "kv")]
 #[length_prefix(width = 4)]
-#[block(after("set"), length_word = 4)]
-#[parts("VALUE", until = "END")]
+#[block(after("set"), length_word(4))]
+#[parts("VALUE", until("END"))]
 struct NotLines {
     #[tag(request = b'>')]
     kind: Kind,
@@ -15,11 +15,11 @@ struct NotLines {
 #[derive(Protocol, Serialize)]
 #[protocol(name = "kv")]
 #[delimiter(b"\r\n", max_line = 2)]
-#[block(length_word = 4)]
-#[block(after(), length_word = 1)]
-#[block(after("set", "SET"), length_word = 0)]
+#[block(length_word(4))]
+#[block(after(), length_word(1))]
+#[block(after("set", "SET"), length_word(0))]
 #[block(after("add"))]
-#[block(after("cas"), length_word = 2, flags = 1)]
+#[block(after("cas"), length_word(2), flags(1))]
 struct BadBlocks {
     #[tag(request = b'>')]
     kind: Kind,
@@ -30,10 +30,10 @@ struct BadBlocks {
 #[protocol(name = "kv")]
 #[delimiter(b'\n', bare_end)]
 #[parts("VALUE")]
-#[parts("STAT", until = "END", max = 0)]
-#[parts("stat", until = "END")]
-#[parts("two words", until = "")]
-#[parts("ITEM", until = "END", limit = 5)]
+#[parts("STAT", until("END"), max(0))]
+#[parts("stat", until("END"))]
+#[parts("two words", until(""))]
+#[parts("ITEM", until("END"), limit(5))]
 struct BadParts {
     #[tag(request = b'>')]
     kind: Kind,
