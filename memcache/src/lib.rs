@@ -10,11 +10,13 @@
 //! Each message tells its protocol by its first byte, as Packetbeat tells a
 //! connection's: binary requests start with the magic byte `0x80`, binary
 //! responses with `0x81`; anything else is text. [`frame`] cuts the stream:
-//! binary messages by their header's body length; text storage commands and
+//! binary messages by their header's body length (binary stat entries up to
+//! the one without a key as one message); text messages by the declarative
+//! [`TEXT_FRAMING`] (`analyzer_core`'s `Framing::Lines`, what the derive's
+//! `#[block]` and `#[parts]` attributes generate): storage commands and
 //! `VALUE` blocks by the byte count on their line, so a value holding `\r\n`,
-//! `END` or `VALUE` is never mistaken for framing; multi-part answers
-//! (`VALUE`... `END`, `STAT`... `END`, binary stat entries up to the one
-//! without a key) as one message.
+//! `END` or `VALUE` is never mistaken for framing, and multi-part answers
+//! (`VALUE`... `END`, `STAT`... `END`) as one message.
 //!
 //! ```
 //! use analyzer_core::{Direction, Kind, Protocol};
@@ -83,11 +85,11 @@
 mod binary;
 mod codes;
 mod text;
-mod text_frame;
 
 pub use analyzer_core::framing::FrameLen;
 pub use codes::CommandType;
 
+use analyzer_core::framing::{Block, Lines, Parts};
 use analyzer_core::{Direction, Kind, NetString, ParseError, Protocol};
 use bytes::Bytes;
 use serde::ser::SerializeMap;
@@ -100,6 +102,36 @@ pub const MAX_PARTS: usize = 100_000;
 pub const MAX_LINE: usize = 8 * 1024;
 /// Longest `get` / `gets` command line (multi-gets of many keys).
 pub const MAX_KEYS_LINE: usize = 64 * 1024;
+
+/// The text protocol's framing: lines ending with `\r\n` (or a bare `\n`,
+/// as memcached accepts) of at most [`MAX_LINE`] bytes; storage commands
+/// (`set <key> <flags> <exptime> <bytes>`...) and `VALUE` lines followed by
+/// a data block of the byte count on the line; `VALUE` and `STAT` answers up
+/// to `END`, at most [`MAX_PARTS`] parts. Meta commands: `ms <key>
+/// <datalen>` and `VA <size>` carry data blocks too.
+pub const TEXT_FRAMING: Lines = Lines::new(b"\r\n")
+    .bare_end()
+    .max_line(MAX_LINE)
+    .blocks(TEXT_BLOCKS)
+    .parts(TEXT_PARTS);
+
+/// [`TEXT_FRAMING`] for `get` and `gets` lines, up to [`MAX_KEYS_LINE`].
+const KEYS_FRAMING: Lines = TEXT_FRAMING.max_line(MAX_KEYS_LINE);
+
+const TEXT_BLOCKS: &[Block] = &[
+    Block::new(
+        &[b"set", b"add", b"replace", b"append", b"prepend", b"cas"],
+        4,
+    ),
+    Block::new(&[b"VALUE"], 3),
+    Block::new(&[b"ms"], 2),
+    Block::new(&[b"VA"], 1),
+];
+
+const TEXT_PARTS: &[Parts] = &[
+    Parts::new(b"VALUE", b"END").max_parts(MAX_PARTS),
+    Parts::new(b"STAT", b"END").max_parts(MAX_PARTS),
+];
 
 /// One memcache message, text or binary.
 #[derive(Protocol, Clone, Debug, PartialEq, Serialize)]
@@ -216,11 +248,16 @@ pub struct Fields {
 
 /// The length of the message at the start of `buf` (the framer the engine
 /// calls): binary if it starts with `0x80` or `0x81`, else text.
-pub fn frame(buf: &[u8], direction: Direction) -> FrameLen {
+pub fn frame(buf: &[u8], _direction: Direction) -> FrameLen {
     match buf.first() {
         None => FrameLen::Incomplete(None),
         Some(&binary::REQUEST_MAGIC | &binary::RESPONSE_MAGIC) => binary::frame(buf),
-        Some(_) => text_frame::frame(buf, direction),
+        Some(_) => match TEXT_FRAMING.frame_len(buf) {
+            FrameLen::Invalid(_) if buf.starts_with(b"get ") || buf.starts_with(b"gets ") => {
+                KEYS_FRAMING.frame_len(buf)
+            }
+            found => found,
+        },
     }
 }
 

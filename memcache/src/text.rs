@@ -5,7 +5,6 @@ use analyzer_core::{Direction, Kind, NetString, ParseError};
 use bytes::Bytes;
 
 use crate::codes::CommandType::{self, *};
-use crate::text_frame::{number, trim, words};
 use crate::{Fields, MemcacheMessage, ProtocolType, Stat};
 
 fn invalid(why: impl Into<String>) -> ParseError {
@@ -314,4 +313,19 @@ fn multi_part_response(frame: &Bytes) -> Result<Fields, ParseError> {
         out.command_type = Fail;
     }
     Ok(out)
+}
+
+/// The line without its `\r\n` (or bare `\n`).
+fn trim(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// A line's words, separated by one or more spaces.
+fn words(line: &[u8]) -> impl Iterator<Item = &[u8]> {
+    line.split(|&b| b == b' ').filter(|w| !w.is_empty())
+}
+
+fn number<T: std::str::FromStr>(word: &[u8]) -> Option<T> {
+    std::str::from_utf8(word).ok()?.parse().ok()
 }
