@@ -8,6 +8,7 @@
 //! - [`targets`]: each fuzz target, for every protocol of the workspace.
 
 pub mod harness;
+pub mod text_kv;
 pub mod wire;
 
 /// The fuzz targets, one function each (`fuzz_targets/<name>.rs` calls
@@ -29,9 +30,11 @@ pub mod targets {
     }
 
     /// `parse_memcache`: the memcache framer and parser on a chunked byte
-    /// stream.
+    /// stream, and the same text protocol framed only by derive attributes
+    /// ([`text_kv`](super::text_kv)).
     pub fn parse_memcache(data: &[u8]) {
         harness::parse_stream::<MemcacheMessage>(data);
+        harness::parse_stream::<super::text_kv::TextKv>(data);
     }
 
     /// `decode`: the packet decoder, every link type.

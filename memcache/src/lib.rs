@@ -89,7 +89,7 @@ mod text;
 pub use analyzer_core::framing::FrameLen;
 pub use codes::CommandType;
 
-use analyzer_core::framing::{Block, Lines, Parts};
+use analyzer_core::framing::{Block, FrameProgress, Lines, Parts};
 use analyzer_core::{Direction, Kind, NetString, ParseError, Protocol};
 use bytes::Bytes;
 use serde::ser::SerializeMap;
@@ -136,7 +136,7 @@ const TEXT_PARTS: &[Parts] = &[
 /// One memcache message, text or binary.
 #[derive(Protocol, Clone, Debug, PartialEq, Serialize)]
 #[protocol(name = "memcache", ports(11211))]
-#[frame_with(frame, sync = b"\r\n")]
+#[frame_with(frame, sync = b"\r\n", resume = frame_resume)]
 #[parse_with(parse)]
 #[correlate(with = Self::opaque_key)]
 #[no_response_if(Self::no_response)]
@@ -246,13 +246,19 @@ pub struct Fields {
     pub status_code: Option<u16>,
 }
 
-/// The length of the message at the start of `buf` (the framer the engine
-/// calls): binary if it starts with `0x80` or `0x81`, else text.
-pub fn frame(buf: &[u8], _direction: Direction) -> FrameLen {
+/// The length of the message at the start of `buf`: binary if it starts
+/// with `0x80` or `0x81`, else text ([`TEXT_FRAMING`]).
+pub fn frame(buf: &[u8], direction: Direction) -> FrameLen {
+    frame_resume(buf, direction, &mut FrameProgress::default())
+}
+
+/// [`frame`], resuming a text multi-part answer where the previous call on
+/// it stopped (the framer the engine calls).
+pub fn frame_resume(buf: &[u8], _direction: Direction, progress: &mut FrameProgress) -> FrameLen {
     match buf.first() {
         None => FrameLen::Incomplete(None),
         Some(&binary::REQUEST_MAGIC | &binary::RESPONSE_MAGIC) => binary::frame(buf),
-        Some(_) => match TEXT_FRAMING.frame_len(buf) {
+        Some(_) => match TEXT_FRAMING.frame_resume(buf, progress) {
             FrameLen::Invalid(_) if buf.starts_with(b"get ") || buf.starts_with(b"gets ") => {
                 KEYS_FRAMING.frame_len(buf)
             }

@@ -198,7 +198,7 @@ impl Lines {
         rule: u64,
         progress: &mut FrameProgress,
     ) -> FrameLen {
-        loop {
+        while pos <= buf.len() {
             let end = match self.line_end(buf, pos) {
                 Ok(end) => end,
                 Err(FrameLen::Invalid(why)) => return FrameLen::Invalid(why),
@@ -221,9 +221,6 @@ impl Lines {
                 Ok(None) => end,
                 Err(invalid) => return invalid,
             };
-            if pos > buf.len() {
-                break;
-            }
         }
         // The message goes on past the bytes held: at least to `pos + 1`
         // (a whole block, or a line not ended yet). Resume from `pos`.

@@ -142,3 +142,18 @@ fn resuming_gives_the_same_answers() {
         assert_eq!(last, Some(whole), "{:?}", String::from_utf8_lossy(message));
     }
 }
+
+/// Called again before the bytes it asked for are there (the stream buffer
+/// does so once its size limit is reached), the framer repeats its bound
+/// instead of reading past the buffer.
+#[test]
+fn resuming_short_of_the_bound_repeats_it() {
+    let mut progress = FrameProgress::default();
+    let head = b"VALUE k 0 1000000000\r\nabc";
+    assert_eq!(KV.frame_resume(head, &mut progress), AtLeast(1_000_000_024));
+    assert_eq!(KV.frame_resume(head, &mut progress), AtLeast(1_000_000_024));
+    assert_eq!(
+        KV.frame_resume(&head[..3], &mut progress),
+        AtLeast(1_000_000_024)
+    );
+}

@@ -1,0 +1,45 @@
+//! A text protocol framed only by the derive's declarative attributes
+//! (`Framing::Lines`: data blocks by a byte count on the line, multi-part
+//! answers up to a terminator), so the fuzzers reach that framing through
+//! the stream buffer as a derived protocol does.
+
+use analyzer_core::{NetString, Protocol};
+use serde::Serialize;
+
+/// Memcache's text protocol, declared.
+#[derive(Protocol, Debug, Serialize)]
+#[protocol(name = "text_kv", ports(11211))]
+#[delimiter(b"\r\n", max_line = 4096, bare_end)]
+#[block(after("set", "cas"), length_word(4))]
+#[block(after("VALUE"), length_word(3))]
+#[parts("VALUE", until("END"), max(64))]
+#[parts("STAT", until("END"))]
+pub enum TextKv {
+    /// `set <key> <flags> <exptime> <bytes>` and its data block.
+    #[keyword("set", request)]
+    Set(NetString),
+    /// `cas ...` and its data block.
+    #[keyword("cas", request)]
+    Cas(NetString),
+    /// `get <key>*`.
+    #[keyword("get", request)]
+    Get(NetString),
+    /// `stats`.
+    #[keyword("stats", request)]
+    Stats,
+    /// `VALUE` blocks up to `END`.
+    #[keyword("VALUE", response)]
+    Values(NetString),
+    /// `STAT` lines up to `END`.
+    #[keyword("STAT", response)]
+    Stat(NetString),
+    /// `STORED`.
+    #[keyword("STORED", response)]
+    Stored,
+    /// A miss.
+    #[keyword("END", response)]
+    End,
+    /// `ERROR`.
+    #[keyword("ERROR", error)]
+    Error,
+}
