@@ -6,7 +6,7 @@
 //! `STAT` lines, a 200,000-byte value over 139 segments, multi-gets with a
 //! miss and `stats` answers of many lines.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use analyzer_core::replay::replay_file;
 use analyzer_core::{Config, NetString, Protocol};
@@ -24,6 +24,7 @@ use serde_json::Value;
 #[block(after("VALUE"), length_word(3))]
 #[parts("VALUE", until("END"))]
 #[parts("STAT", until("END"))]
+#[no_response_if(Kv::is_quit)]
 enum Kv {
     #[keyword("set", request)]
     Set(NetString),
@@ -37,6 +38,8 @@ enum Kv {
     Delete(NetString),
     #[keyword("stats", request)]
     Stats(NetString),
+    #[keyword("quit", request)]
+    Quit,
     #[keyword("STORED", response)]
     Stored,
     #[keyword("DELETED", response)]
@@ -53,6 +56,12 @@ enum Kv {
     NotStored,
     #[keyword("ERROR", error)]
     Error,
+}
+
+impl Kv {
+    fn is_quit(&self) -> bool {
+        matches!(self, Kv::Quit)
+    }
 }
 
 fn data(name: &str) -> PathBuf {
@@ -77,8 +86,13 @@ fn shape(events: &[Value]) -> Vec<String> {
 }
 
 fn compare(name: &str, expected: &[&str]) {
-    let derived = replay_file::<Kv>(data(name), Config::default()).unwrap();
-    let hand = replay_file::<memcache::MemcacheMessage>(data(name), Config::default()).unwrap();
+    compare_file(&data(name), expected);
+}
+
+fn compare_file(path: &Path, expected: &[&str]) {
+    let name = path.display();
+    let derived = replay_file::<Kv>(path, Config::default()).unwrap();
+    let hand = replay_file::<memcache::MemcacheMessage>(path, Config::default()).unwrap();
     assert_eq!(shape(&derived.events), expected, "derived, {name}");
     assert_eq!(shape(&hand.events), expected, "memcache crate, {name}");
     let c = &derived.counters;
@@ -147,4 +161,46 @@ fn stats_lines_up_to_end_are_one_answer() {
         .unwrap();
     assert!(stats.matches("\r\nSTAT ").count() > 20, "{stats:?}");
     assert_eq!(derived.counters.messages_unparsed, 0);
+}
+
+/// Packetbeat's own memcache text captures (`../shared/pcaps/packetbeat`,
+/// not in this repository; `.ci/run` runs this): the declared analyzer
+/// finds what the memcache crate finds, which the conformance test
+/// (`memcache/tests/packetbeat.rs`) checks against Packetbeat's expectations.
+#[test]
+#[ignore = "needs ../shared/pcaps/packetbeat; .ci/run runs it"]
+fn packetbeat_text_captures() {
+    let dir =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/pcaps/packetbeat/memcache");
+    let cases: [(&str, &[&str]); 4] = [
+        // A 2046-byte value over two segments, then quit (no answer).
+        (
+            "single_load_store",
+            &["\"OK\" 2071/8", "\"OK\" 14/2076", "\"OK\" 6/0"],
+        ),
+        // Three values and END in one answer.
+        (
+            "multi_store_load",
+            &[
+                "\"OK\" 27/8",
+                "\"OK\" 37/8",
+                "\"OK\" 118/8",
+                "\"OK\" 18/187",
+                "\"OK\" 6/0",
+            ],
+        ),
+        (
+            "delete",
+            &["\"OK\" 20/8", "\"OK\" 12/9", "\"OK\" 9/5", "\"OK\" 6/0"],
+        ),
+        // The STAT lines up to END: one answer.
+        (
+            "stats",
+            &["\"OK\" 20/8", "\"OK\" 9/25", "\"OK\" 8/1154", "\"OK\" 6/0"],
+        ),
+    ];
+    for (name, expected) in cases {
+        let path = dir.join(format!("memcache_text_tcp_{name}.pcap"));
+        compare_file(&path, expected);
+    }
 }
