@@ -170,8 +170,12 @@ fn stats_lines_up_to_end_are_one_answer() {
 #[test]
 #[ignore = "needs ../shared/pcaps/packetbeat; .ci/run runs it"]
 fn packetbeat_text_captures() {
-    let dir =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/pcaps/packetbeat/memcache");
+    let dir = std::env::var_os("PACKETBEAT_PCAPS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/pcaps/packetbeat")
+        })
+        .join("memcache");
     let cases: [(&str, &[&str]); 4] = [
         // A 2046-byte value over two segments, then quit (no answer).
         (
@@ -201,6 +205,11 @@ fn packetbeat_text_captures() {
     ];
     for (name, expected) in cases {
         let path = dir.join(format!("memcache_text_tcp_{name}.pcap"));
+        assert!(
+            path.exists(),
+            "{} is missing: set PACKETBEAT_PCAPS",
+            path.display()
+        );
         compare_file(&path, expected);
     }
 }
