@@ -171,8 +171,34 @@ pub type ResumeFn = fn(&[u8], Direction, &mut FrameProgress) -> FrameLen;
 /// A resuming framer's saved place in the message being framed: opaque
 /// words it writes and reads back. The stream buffer clears it whenever a
 /// message ends, is skipped, or loses bytes.
+///
+/// It also tells the framer the longest message the stream accepts
+/// ([`FrameProgress::limit`]): a framer of multi-part messages can then cut
+/// a longer one at a part boundary instead of leaving the stream to skip it
+/// blind.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct FrameProgress(pub Vec<u64>);
+pub struct FrameProgress(pub Vec<u64>, usize);
+
+impl FrameProgress {
+    /// Empty progress, for messages of at most `limit` bytes.
+    pub fn with_limit(limit: usize) -> Self {
+        FrameProgress(Vec::new(), limit)
+    }
+
+    /// The longest message the stream accepts (the engine's
+    /// `max_message_size`); `usize::MAX` when not said.
+    pub fn limit(&self) -> usize {
+        match self.1 {
+            0 => usize::MAX,
+            limit => limit,
+        }
+    }
+
+    /// Sets [`FrameProgress::limit`].
+    pub(crate) fn set_limit(&mut self, limit: usize) {
+        self.1 = limit;
+    }
+}
 
 impl PartialEq for CustomFraming {
     fn eq(&self, other: &Self) -> bool {
@@ -209,7 +235,7 @@ impl Framing {
         match self {
             Framing::Delimiter(delim) => Some(delim),
             Framing::LengthPrefixed(_) => None,
-            Framing::Lines(lines) => Some(lines.delimiter),
+            Framing::Lines(lines) => Some(lines.sync()),
             Framing::Custom(custom) => (!custom.sync.is_empty()).then_some(custom.sync),
         }
     }

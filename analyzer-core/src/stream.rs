@@ -260,6 +260,13 @@ impl StreamBuffer {
         if self.skip.is_some() {
             return self.continue_skip(framing);
         }
+        let limit = match framing {
+            Framing::LengthPrefixed(LengthPrefix {
+                max_frame: Some(max),
+                ..
+            }) => self.max_message.min(*max),
+            _ => self.max_message,
+        };
         let found = match framing {
             Framing::Delimiter(delim) => match self.find(delim) {
                 Some(len) => FrameLen::Complete(len),
@@ -270,24 +277,19 @@ impl StreamBuffer {
                 if self.buf.len() < self.needed.max(1) {
                     return None;
                 }
-                lines.frame_resume(&self.buf, &mut self.progress)
+                self.progress.set_limit(limit);
+                lines.frame_resume(&self.buf, direction, &mut self.progress)
             }
             Framing::Custom(custom) => {
                 if self.buf.len() < self.needed.max(1) {
                     return None;
                 }
+                self.progress.set_limit(limit);
                 match custom.resume {
                     Some(resume) => resume(&self.buf, direction, &mut self.progress),
                     None => (custom.frame)(&self.buf, direction),
                 }
             }
-        };
-        let limit = match framing {
-            Framing::LengthPrefixed(LengthPrefix {
-                max_frame: Some(max),
-                ..
-            }) => self.max_message.min(*max),
-            _ => self.max_message,
         };
         match found {
             FrameLen::Complete(len) if len > limit => {
@@ -439,9 +441,10 @@ impl StreamBuffer {
             return None;
         }
         let skip = self.skip.take()?;
-        let after_gap =
-            (skip.tail_held && skip.lost > 0 && matches!(framing, Framing::Delimiter(_)))
-                .then_some(dropped);
+        let after_gap = (skip.tail_held
+            && skip.lost > 0
+            && matches!(framing, Framing::Delimiter(_) | Framing::Lines(_)))
+        .then_some(dropped);
         let reason = match (skip.lost, skip.invalid) {
             (lost, _) if lost > 0 => DropReason::Lost(lost),
             (_, Some(why)) => DropReason::Invalid(why),

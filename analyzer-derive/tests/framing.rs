@@ -195,11 +195,11 @@ fn frame_with() {
 /// `#[block]`, `#[parts]` and the keys of `#[delimiter]` give `Framing::Lines`.
 #[derive(Protocol, Debug, Serialize)]
 #[protocol(name = "text_kv")]
-#[delimiter(b"\r\n", bare_end, max_line = 2048)]
-#[block(after("set", "cas"), length_word(4))]
+#[delimiter(b"\r\n", bare_end, max_line = 2048, exact_case)]
+#[block(after("set", "cas"), length_word(4), max_len(2147483645), from(client))]
 #[block(after("VALUE"), length_word(3))]
-#[parts("VALUE", until("END"))]
-#[parts("STAT", until("END"), max(500))]
+#[parts("VALUE", from(server))]
+#[parts("BEGIN", until("END"), max(500))]
 #[parse_with(TextKv::parse_line)]
 #[kind_with(TextKv::role)]
 struct TextKv {
@@ -226,11 +226,17 @@ fn block_and_parts_give_lines_framing() {
     use analyzer_core::framing::{Block, Lines, Parts};
     const EXPECTED: Lines = Lines::new(b"\r\n")
         .bare_end()
+        .exact_case()
         .max_line(2048)
-        .blocks(&[Block::new(&[b"set", b"cas"], 4), Block::new(&[b"VALUE"], 3)])
+        .blocks(&[
+            Block::new(&[b"set", b"cas"], 4)
+                .max_len(2147483645)
+                .from(Direction::FromClient),
+            Block::new(&[b"VALUE"], 3),
+        ])
         .parts(&[
-            Parts::new(b"VALUE", b"END"),
-            Parts::new(b"STAT", b"END").max_parts(500),
+            Parts::new(b"VALUE").from(Direction::FromServer),
+            Parts::new(b"BEGIN").until(b"END").max_parts(500),
         ]);
     assert_eq!(TextKv::FRAMING, Framing::Lines(EXPECTED));
     // A `max_line` alone is enough to make it lines.

@@ -10,10 +10,10 @@ use serde::Serialize;
 #[derive(Protocol, Debug, Serialize)]
 #[protocol(name = "text_kv", ports(11211))]
 #[delimiter(b"\r\n", max_line = 4096, bare_end)]
-#[block(after("set", "cas"), length_word(4))]
+#[block(after("set", "cas"), length_word(4), max_len(1000000), from(client))]
 #[block(after("VALUE"), length_word(3))]
-#[parts("VALUE", until("END"), max(64))]
-#[parts("STAT", until("END"))]
+#[parts("VALUE", max(64), from(server))]
+#[parts("BEGIN", until("END"), max(16))]
 pub enum TextKv {
     /// `set <key> <flags> <exptime> <bytes>` and its data block.
     #[keyword("set", request)]
@@ -30,9 +30,9 @@ pub enum TextKv {
     /// `VALUE` blocks up to `END`.
     #[keyword("VALUE", response)]
     Values(NetString),
-    /// `STAT` lines up to `END`.
-    #[keyword("STAT", response)]
-    Stat(NetString),
+    /// Any lines up to `END`.
+    #[keyword("BEGIN", response)]
+    Dump(NetString),
     /// `STORED`.
     #[keyword("STORED", response)]
     Stored,

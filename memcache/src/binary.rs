@@ -70,8 +70,10 @@ impl Header {
     }
 }
 
-/// Frames one binary message, or a whole stats answer.
-pub(crate) fn frame(buf: &[u8]) -> FrameLen {
+/// Frames one binary message, or a whole stats answer. A stats answer of
+/// more than [`MAX_PARTS`] entries, or longer than `limit` bytes, is cut at
+/// an entry boundary: the rest is a message of its own.
+pub(crate) fn frame(buf: &[u8], limit: usize) -> FrameLen {
     let first = match Header::read(buf) {
         Ok(Some(h)) => h,
         Ok(None) => return FrameLen::AtLeast(HEADER),
@@ -84,6 +86,7 @@ pub(crate) fn frame(buf: &[u8]) -> FrameLen {
     for _ in 0..MAX_PARTS {
         let h = match Header::read(&buf[pos..]) {
             Ok(Some(h)) => h,
+            Ok(None) if pos > 0 && buf.len() >= limit => return FrameLen::Complete(pos),
             // The next header is not all there: it may or may not belong to
             // this answer, so no lower bound can be claimed.
             Ok(None) => return FrameLen::Incomplete(None),
@@ -95,6 +98,9 @@ pub(crate) fn frame(buf: &[u8]) -> FrameLen {
         let Some(end) = pos.checked_add(h.len) else {
             return FrameLen::Invalid("binary body length overflows".into());
         };
+        if end > limit && pos > 0 {
+            return FrameLen::Complete(pos);
+        }
         if h.key_len == 0 {
             return have(buf, end); // the last entry has no key
         }
@@ -105,7 +111,7 @@ pub(crate) fn frame(buf: &[u8]) -> FrameLen {
         }
         pos = end;
     }
-    FrameLen::Invalid(format!("more than {MAX_PARTS} parts in one response"))
+    FrameLen::Complete(pos)
 }
 
 /// Parses one binary frame.

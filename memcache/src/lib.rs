@@ -74,12 +74,15 @@
 //!
 //! A text line is at most [`MAX_LINE`] bytes (memcached itself drops a
 //! connection whose line passes about 2 KiB without an end, unless it is a
-//! `get`/`gets`), a retrieval line [`MAX_KEYS_LINE`]; a response has at most
-//! [`MAX_PARTS`] parts. Past them the framer answers `Invalid` and the stream
-//! picks up after the next `\r\n`. Data blocks and binary bodies may be as
-//! long as their length fields say: the engine's maximum message size
-//! applies, and the framer announces their end so that they are skipped
-//! exactly and never rescanned.
+//! `get`/`gets`), a retrieval line [`MAX_KEYS_LINE`]; past them the framer
+//! answers `Invalid` and the stream picks up after the next line end. A
+//! multi-part answer of more than [`MAX_PARTS`] parts, or longer than the
+//! engine's maximum message size, is cut at a part boundary: the first piece
+//! answers the request, each further piece is published as a response
+//! without request. Data blocks and binary bodies may be as long as their
+//! length fields say (text counts up to `i32::MAX - 2`, as memcached): the
+//! maximum message size applies, and the framer announces their end so
+//! that a longer one is skipped exactly, never rescanned.
 #![warn(missing_docs)]
 
 mod binary;
@@ -104,13 +107,18 @@ pub const MAX_LINE: usize = 8 * 1024;
 pub const MAX_KEYS_LINE: usize = 64 * 1024;
 
 /// The text protocol's framing: lines ending with `\r\n` (or a bare `\n`,
-/// as memcached accepts) of at most [`MAX_LINE`] bytes; storage commands
-/// (`set <key> <flags> <exptime> <bytes>`...) and `VALUE` lines followed by
-/// a data block of the byte count on the line; `VALUE` and `STAT` answers up
-/// to `END`, at most [`MAX_PARTS`] parts. Meta commands: `ms <key>
-/// <datalen>` and `VA <size>` carry data blocks too.
+/// as memcached accepts) of at most [`MAX_LINE`] bytes, commands compared
+/// case included (memcached's are case-sensitive). From the client, storage
+/// commands (`set <key> <flags> <exptime> <bytes>`...) are followed by a
+/// data block of the byte count on the line (counts above `i32::MAX - 2`,
+/// which memcached refuses without reading data, are not taken); from the
+/// server, `VALUE` lines too, and `VALUE` and `STAT` answers go on up to
+/// the first other line (`END`, or an error line cutting them short), at
+/// most [`MAX_PARTS`] parts. Meta commands: `ms <key> <datalen>` and `VA
+/// <size>` carry data blocks too.
 pub const TEXT_FRAMING: Lines = Lines::new(b"\r\n")
     .bare_end()
+    .exact_case()
     .max_line(MAX_LINE)
     .blocks(TEXT_BLOCKS)
     .parts(TEXT_PARTS);
@@ -118,19 +126,30 @@ pub const TEXT_FRAMING: Lines = Lines::new(b"\r\n")
 /// [`TEXT_FRAMING`] for `get` and `gets` lines, up to [`MAX_KEYS_LINE`].
 const KEYS_FRAMING: Lines = TEXT_FRAMING.max_line(MAX_KEYS_LINE);
 
+/// The largest data block memcached reads (`INT_MAX - 2`).
+const MAX_DATA: u64 = i32::MAX as u64 - 2;
+
 const TEXT_BLOCKS: &[Block] = &[
     Block::new(
         &[b"set", b"add", b"replace", b"append", b"prepend", b"cas"],
         4,
-    ),
-    Block::new(&[b"VALUE"], 3),
-    Block::new(&[b"ms"], 2),
-    Block::new(&[b"VA"], 1),
+    )
+    .max_len(MAX_DATA)
+    .from(Direction::FromClient),
+    Block::new(&[b"ms"], 2)
+        .max_len(MAX_DATA)
+        .from(Direction::FromClient),
+    Block::new(&[b"VALUE"], 3).from(Direction::FromServer),
+    Block::new(&[b"VA"], 1).from(Direction::FromServer),
 ];
 
 const TEXT_PARTS: &[Parts] = &[
-    Parts::new(b"VALUE", b"END").max_parts(MAX_PARTS),
-    Parts::new(b"STAT", b"END").max_parts(MAX_PARTS),
+    Parts::new(b"VALUE")
+        .max_parts(MAX_PARTS)
+        .from(Direction::FromServer),
+    Parts::new(b"STAT")
+        .max_parts(MAX_PARTS)
+        .from(Direction::FromServer),
 ];
 
 /// One memcache message, text or binary.
@@ -254,13 +273,15 @@ pub fn frame(buf: &[u8], direction: Direction) -> FrameLen {
 
 /// [`frame`], resuming a text multi-part answer where the previous call on
 /// it stopped (the framer the engine calls).
-pub fn frame_resume(buf: &[u8], _direction: Direction, progress: &mut FrameProgress) -> FrameLen {
+pub fn frame_resume(buf: &[u8], direction: Direction, progress: &mut FrameProgress) -> FrameLen {
     match buf.first() {
         None => FrameLen::Incomplete(None),
-        Some(&binary::REQUEST_MAGIC | &binary::RESPONSE_MAGIC) => binary::frame(buf),
-        Some(_) => match TEXT_FRAMING.frame_resume(buf, progress) {
+        Some(&binary::REQUEST_MAGIC | &binary::RESPONSE_MAGIC) => {
+            binary::frame(buf, progress.limit())
+        }
+        Some(_) => match TEXT_FRAMING.frame_resume(buf, direction, progress) {
             FrameLen::Invalid(_) if buf.starts_with(b"get ") || buf.starts_with(b"gets ") => {
-                KEYS_FRAMING.frame_len(buf)
+                KEYS_FRAMING.frame_len(buf, direction)
             }
             found => found,
         },

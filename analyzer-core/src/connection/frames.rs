@@ -7,7 +7,7 @@ use bytes::Bytes;
 use super::{count, index, role, Close, Connection, Ctx};
 use crate::config::Config;
 use crate::correlate::Answer;
-use crate::framing::Framing;
+use crate::framing::{FrameLen, Framing};
 use crate::message::{Message, Transaction};
 use crate::protocol::{Direction, Kind, Protocol};
 use crate::stream::{DropReason, Frame, Partial};
@@ -88,10 +88,19 @@ impl<P: Protocol> Connection<P> {
                 // The gap may have ended on a message boundary: if what
                 // follows it parses, it is a message of its own and only the
                 // bytes before it are damaged.
-                if let (DropReason::Lost(_), Some(tail), Framing::Delimiter(delim)) =
-                    (&reason, &after_gap, P::FRAMING)
-                {
-                    let body = tail.slice(..tail.len().saturating_sub(delim.len()));
+                let body = match (&reason, &after_gap, P::FRAMING) {
+                    (DropReason::Lost(_), Some(tail), Framing::Delimiter(delim)) => {
+                        Some(tail.slice(..tail.len().saturating_sub(delim.len())))
+                    }
+                    // A line alone (no data block, no further parts).
+                    (DropReason::Lost(_), Some(tail), Framing::Lines(lines))
+                        if lines.frame_len(tail, dir) == FrameLen::Complete(tail.len()) =>
+                    {
+                        Some(tail.slice(..tail.len() - lines.end_len(tail)))
+                    }
+                    _ => None,
+                };
+                if let (Some(tail), Some(body)) = (&after_gap, body) {
                     if tail.len() as u64 <= wire_len && P::parse(body.clone(), dir).is_ok() {
                         let damaged = wire_len - tail.len() as u64;
                         self.dropped(dir, damaged, reason, start, end, ctx, out);

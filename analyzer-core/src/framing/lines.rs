@@ -5,6 +5,7 @@
 //! line, and some answers run over many lines up to a terminator.
 
 use super::{FrameLen, FrameProgress};
+use crate::protocol::Direction;
 
 /// Text lines, some followed by a data block, some opening a multi-part
 /// message.
@@ -15,35 +16,46 @@ use super::{FrameLen, FrameProgress};
 ///   (Memcache `set k 0 0 5\r\nhello\r\n`). The block is taken by its length,
 ///   so bytes in it that look like framing (`\r\n`, `END`) are never taken
 ///   for it;
-/// - a line whose first word a [`Parts`] names opens a multi-part message:
-///   the following lines with the same first word (each with its data block)
-///   belong to it, up to the line that ends it, normally the terminator
-///   (Memcache `VALUE ... END`, `STAT ... END`).
+/// - a line whose first word a [`Parts`] names opens a multi-part message,
+///   each of its lines with its data block: either the following lines
+///   with the same first word, up to the first other line, which ends it
+///   and belongs to it (Memcache `VALUE ... END`, where an error line may
+///   also end the answer), or ([`Parts::until`]) whatever lines follow, up
+///   to the terminator line.
 ///
 /// A line's words are separated by spaces; its first word is compared
-/// ignoring ASCII case. The payload handed to `Protocol::parse` is the frame
-/// without its final delimiter. After bytes that cannot be framed (a line
-/// longer than `max_line`, too many parts), the stream picks up after the
-/// next delimiter.
+/// ignoring ASCII case unless `exact_case`. The payload handed to
+/// `Protocol::parse` is the frame without its final delimiter. After bytes
+/// that cannot be framed (a line longer than `max_line`), the stream picks
+/// up after the next line end.
+///
+/// Work and memory stay linear and bounded: a line arriving in many
+/// segments is searched once (the search resumes where it stopped), and a
+/// multi-part message with more than `max_parts` parts, or longer than the
+/// stream's message size limit ([`FrameProgress::limit`]), is cut at a part
+/// boundary: the next part starts a message of its own (published as a
+/// response without request). One part longer than the limit is skipped
+/// exactly when its length is known (a data block).
 ///
 /// ```
 /// use analyzer_core::framing::{Block, FrameLen, Lines, Parts};
+/// use analyzer_core::Direction::{FromClient, FromServer};
 ///
 /// const MEMCACHE: Lines = Lines::new(b"\r\n")
 ///     .blocks(&[Block::new(&[b"set", b"add"], 4), Block::new(&[b"VALUE"], 3)])
-///     .parts(&[Parts::new(b"VALUE", b"END")]);
+///     .parts(&[Parts::new(b"VALUE")]);
 ///
 /// // The value holds "\r\nEND\r\n": taken by its length, 7.
 /// let set = b"set k 0 0 7\r\n\r\nEND\r\n\r\nget k\r\n";
-/// assert_eq!(MEMCACHE.frame_len(&set[..14]), FrameLen::Incomplete(Some(22)));
-/// assert_eq!(MEMCACHE.frame_len(set), FrameLen::Complete(22));
-/// assert_eq!(MEMCACHE.frame_len(&set[22..]), FrameLen::Complete(7));
+/// assert_eq!(MEMCACHE.frame_len(&set[..14], FromClient), FrameLen::Incomplete(Some(22)));
+/// assert_eq!(MEMCACHE.frame_len(set, FromClient), FrameLen::Complete(22));
+/// assert_eq!(MEMCACHE.frame_len(&set[22..], FromClient), FrameLen::Complete(7));
 ///
 /// // Two values and the END: one message.
 /// let hit = b"VALUE a 0 1\r\nx\r\nVALUE b 0 3\r\nEND\r\nEND\r\n";
-/// assert_eq!(MEMCACHE.frame_len(hit), FrameLen::Complete(hit.len()));
-/// assert_eq!(MEMCACHE.frame_len(&hit[..20]), FrameLen::AtLeast(21));
-/// assert_eq!(MEMCACHE.frame_len(&hit[..30]), FrameLen::AtLeast(34));
+/// assert_eq!(MEMCACHE.frame_len(hit, FromServer), FrameLen::Complete(hit.len()));
+/// assert_eq!(MEMCACHE.frame_len(&hit[..20], FromServer), FrameLen::Incomplete(None));
+/// assert_eq!(MEMCACHE.frame_len(&hit[..30], FromServer), FrameLen::AtLeast(34));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Lines {
@@ -52,6 +64,9 @@ pub struct Lines {
     /// Whether a line may also end with the delimiter's last byte alone (a
     /// bare `\n` for `\r\n`, as memcached and Redis accept).
     pub bare_end: bool,
+    /// Whether first words are compared exactly (memcached's commands are
+    /// case-sensitive) rather than ignoring ASCII case.
+    pub exact_case: bool,
     /// Longest line, delimiter included; a longer one is invalid. `None`:
     /// only the engine's `max_message_size` applies (it always does).
     pub max_line: Option<usize>,
@@ -70,25 +85,54 @@ pub struct Block {
     /// (Memcache `set <key> <flags> <exptime> <bytes>`: 4). A line where it
     /// is missing or not a decimal number has no data block.
     pub length_word: usize,
+    /// The largest count taken for a block (memcached refuses more than
+    /// `i32::MAX - 2`, and reads no data then): a line with a larger one has
+    /// no data block. `None`: any count of up to 19 digits.
+    pub max_len: Option<u64>,
+    /// Only lines sent this way have the block; `None`: both ways.
+    pub from: Option<Direction>,
 }
 
-/// A multi-part message: lines starting with `keyword` up to `until`.
+/// A multi-part message opened by a line starting with `keyword`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Parts {
-    /// The first word of its lines (e.g. `VALUE`).
+    /// The first word of its opening line (e.g. `VALUE`).
     pub keyword: &'static [u8],
-    /// The line that ends it (e.g. `END`). Any other line also ends it and
-    /// is part of it: an answer cut short by an error line.
-    pub until: &'static [u8],
-    /// Most lines starting with `keyword` in one message; more is invalid.
+    /// `None`: the message goes on over the lines starting with `keyword`
+    /// and ends with the first other line, which belongs to it (`END`, or
+    /// an error line cutting the answer short). `Some(terminator)`: it goes
+    /// on over whatever lines follow, up to and including the first one
+    /// starting with `terminator`.
+    pub until: Option<&'static [u8]>,
+    /// Most parts (lines, each with its data block) before the one that
+    /// ends the message; past them the message is cut.
     pub max_parts: usize,
+    /// Only messages sent this way are multi-part; `None`: both ways.
+    pub from: Option<Direction>,
 }
 
 impl Block {
     /// A data block after lines starting with one of `after`, its byte
     /// count the `length_word`-th word after the first.
     pub const fn new(after: &'static [&'static [u8]], length_word: usize) -> Self {
-        Block { after, length_word }
+        Block {
+            after,
+            length_word,
+            max_len: None,
+            from: None,
+        }
+    }
+
+    /// Counts above `max` are not taken for a data block.
+    pub const fn max_len(mut self, max: u64) -> Self {
+        self.max_len = Some(max);
+        self
+    }
+
+    /// Only lines sent in `direction` have the block.
+    pub const fn from(mut self, direction: Direction) -> Self {
+        self.from = Some(direction);
+        self
     }
 }
 
@@ -96,21 +140,50 @@ impl Parts {
     /// The default bound on the parts of one message.
     pub const DEFAULT_MAX: usize = 100_000;
 
-    /// Lines starting with `keyword` up to the line `until`, at most
+    /// Lines starting with `keyword`, up to the first other line, at most
     /// [`Parts::DEFAULT_MAX`] of them.
-    pub const fn new(keyword: &'static [u8], until: &'static [u8]) -> Self {
+    pub const fn new(keyword: &'static [u8]) -> Self {
         Parts {
             keyword,
-            until,
+            until: None,
             max_parts: Parts::DEFAULT_MAX,
+            from: None,
         }
     }
 
-    /// At most `max` parts in one message.
+    /// The message goes on over any lines up to the first one starting with
+    /// `terminator`.
+    pub const fn until(mut self, terminator: &'static [u8]) -> Self {
+        self.until = Some(terminator);
+        self
+    }
+
+    /// At most `max` parts in one message (at least 1).
     pub const fn max_parts(mut self, max: usize) -> Self {
         self.max_parts = max;
         self
     }
+
+    /// Only messages sent in `direction` are multi-part.
+    pub const fn from(mut self, direction: Direction) -> Self {
+        self.from = Some(direction);
+        self
+    }
+}
+
+/// What `FrameProgress` holds while the first line is not complete:
+/// `[LINE, searched up to]`.
+const LINE: u64 = 1;
+/// ... and inside a multi-part message: `[PARTS, rule, next part's start,
+/// parts seen, searched up to]`.
+const PARTS: u64 = 2;
+
+/// Why a line has no end yet.
+enum NoEnd {
+    /// Searched up to here.
+    Yet(usize),
+    /// Longer than `max_line`.
+    TooLong(usize),
 }
 
 impl Lines {
@@ -120,6 +193,7 @@ impl Lines {
         Lines {
             delimiter,
             bare_end: false,
+            exact_case: false,
             max_line: None,
             blocks: &[],
             parts: &[],
@@ -129,6 +203,12 @@ impl Lines {
     /// A line may also end with the delimiter's last byte alone.
     pub const fn bare_end(mut self) -> Self {
         self.bare_end = true;
+        self
+    }
+
+    /// First words are compared exactly, case included.
+    pub const fn exact_case(mut self) -> Self {
+        self.exact_case = true;
         self
     }
 
@@ -150,36 +230,67 @@ impl Lines {
         self
     }
 
-    /// The length of the message at the start of `buf`: `Complete`, or
-    /// `Incomplete` with the exact total once a data block's count is read,
-    /// `AtLeast` inside a multi-part message, `Invalid` for a line too long
-    /// or too many parts.
-    pub fn frame_len(&self, buf: &[u8]) -> FrameLen {
-        self.frame_resume(buf, &mut FrameProgress::default())
+    /// What resynchronizes the stream after bytes that cannot be framed:
+    /// the delimiter, or its last byte alone with `bare_end`.
+    pub(crate) fn sync(&self) -> &'static [u8] {
+        match self.delimiter.split_last() {
+            Some((_, head)) if self.bare_end => &self.delimiter[head.len()..],
+            _ => self.delimiter,
+        }
     }
 
-    /// [`Lines::frame_len`], resuming a multi-part message where the
-    /// previous call on it stopped (`progress` is empty at its start).
-    pub fn frame_resume(&self, buf: &[u8], progress: &mut FrameProgress) -> FrameLen {
-        if let [pos, count, rule] = progress.0[..] {
-            if let Some(parts) = self.parts.get(rule as usize) {
-                return self.multi_part(buf, parts, pos as usize, count as usize, rule, progress);
+    /// The length of the message sent in `direction` at the start of
+    /// `buf`: `Complete`, or `Incomplete` with the exact total once a data
+    /// block's count is read, `AtLeast` inside a data block of a multi-part
+    /// message,
+    /// `Invalid` for a line longer than `max_line`.
+    pub fn frame_len(&self, buf: &[u8], direction: Direction) -> FrameLen {
+        self.frame_resume(buf, direction, &mut FrameProgress::default())
+    }
+
+    /// [`Lines::frame_len`], resuming where the previous call on the same
+    /// message stopped (`progress` is empty at its start), and cutting
+    /// multi-part messages longer than `progress.limit()`.
+    pub fn frame_resume(
+        &self,
+        buf: &[u8],
+        direction: Direction,
+        progress: &mut FrameProgress,
+    ) -> FrameLen {
+        let limit = progress.limit();
+        let saved = match progress.0[..] {
+            [LINE, searched] => (None, searched),
+            [PARTS, rule, pos, count, searched] => (Some((rule, pos, count)), searched),
+            _ => (None, 0),
+        };
+        progress.0.clear();
+        let searched = usize::try_from(saved.1).unwrap_or(usize::MAX);
+        if let Some((rule, pos, count)) = saved.0 {
+            let at = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+            if let Some(parts) = self.parts.get(at(rule)) {
+                let state = (at(rule), at(pos), at(count), searched);
+                return self.multi_part(buf, direction, parts, state, limit, progress);
             }
         }
-        let end = match self.line_end(buf, 0) {
+        let end = match self.line_end(buf, 0, searched) {
             Ok(end) => end,
-            Err(not_yet) => return not_yet,
+            Err(NoEnd::Yet(searched)) => {
+                progress.0.extend([LINE, searched as u64]);
+                return FrameLen::Incomplete(None);
+            }
+            Err(NoEnd::TooLong(max)) => return too_long(max),
         };
         let line = self.trim(&buf[..end]);
         let first = first_word(line);
         if let Some(rule) = self
             .parts
             .iter()
-            .position(|p| p.keyword.eq_ignore_ascii_case(first))
+            .position(|p| applies(p.from, direction) && self.same(p.keyword, first))
         {
-            return self.multi_part(buf, &self.parts[rule], 0, 0, rule as u64, progress);
+            let state = (rule, 0, 0, 0);
+            return self.multi_part(buf, direction, &self.parts[rule], state, limit, progress);
         }
-        match self.block_end(line, end) {
+        match self.block_end(line, end, direction) {
             Ok(Some(total)) if buf.len() >= total => FrameLen::Complete(total),
             Ok(Some(total)) => FrameLen::Incomplete(Some(total)),
             Ok(None) => FrameLen::Complete(end),
@@ -188,70 +299,112 @@ impl Lines {
     }
 
     /// The lines of a multi-part message from `pos` on, `count` parts
-    /// already seen.
+    /// before it, the line at `pos` searched up to `searched`.
     fn multi_part(
         &self,
         buf: &[u8],
+        direction: Direction,
         parts: &Parts,
-        mut pos: usize,
-        mut count: usize,
-        rule: u64,
+        (rule, mut pos, mut count, mut searched): (usize, usize, usize, usize),
+        limit: usize,
         progress: &mut FrameProgress,
     ) -> FrameLen {
         while pos <= buf.len() {
-            let end = match self.line_end(buf, pos) {
+            let end = match self.line_end(buf, pos, searched) {
                 Ok(end) => end,
-                Err(FrameLen::Invalid(why)) => return FrameLen::Invalid(why),
-                Err(_) => break,
+                Err(NoEnd::TooLong(_)) if pos > 0 => return FrameLen::Complete(pos),
+                Err(NoEnd::TooLong(max)) => return too_long(max),
+                Err(NoEnd::Yet(_)) if pos > 0 && buf.len() >= limit => {
+                    return FrameLen::Complete(pos)
+                }
+                Err(NoEnd::Yet(to)) => {
+                    searched = to;
+                    break;
+                }
             };
+            if end > limit && pos > 0 {
+                return FrameLen::Complete(pos);
+            }
             let line = self.trim(&buf[pos..end]);
-            if !first_word(line).eq_ignore_ascii_case(parts.keyword) {
-                progress.0.clear();
-                return FrameLen::Complete(end);
+            let word = first_word(line);
+            if pos > 0 {
+                let ends = match parts.until {
+                    None => !self.same(parts.keyword, word),
+                    Some(terminator) => self.same(terminator, word),
+                };
+                if ends {
+                    return FrameLen::Complete(end);
+                }
             }
             count += 1;
-            if count > parts.max_parts {
-                return FrameLen::Invalid(format!(
-                    "more than {} parts in one message",
-                    parts.max_parts
-                ));
+            if count > parts.max_parts.max(1) {
+                return FrameLen::Complete(pos);
             }
-            pos = match self.block_end(line, end) {
+            let next = match self.block_end(line, end, direction) {
                 Ok(Some(next)) => next,
                 Ok(None) => end,
                 Err(invalid) => return invalid,
             };
+            if next > limit {
+                if pos > 0 {
+                    return FrameLen::Complete(pos);
+                }
+                // The first part alone is too long: its end is exact, so
+                // the stream skips it exactly and the next part starts a
+                // message of its own.
+                return if next <= buf.len() {
+                    FrameLen::Complete(next)
+                } else {
+                    FrameLen::Incomplete(Some(next))
+                };
+            }
+            pos = next;
+            searched = next;
         }
-        // The message goes on past the bytes held: at least to `pos + 1`
-        // (a whole block, or a line not ended yet). Resume from `pos`.
-        progress.0.clear();
-        progress.0.extend([pos as u64, count as u64, rule]);
-        FrameLen::AtLeast(pos.max(buf.len() + 1))
+        // The message goes on past the bytes held: at least to the end of
+        // the block being read. Inside a line no bound is claimed: the
+        // message may still be cut before it (a line too long, the size
+        // limit, one part too many). Resume from `pos`.
+        progress.0.extend([
+            PARTS,
+            rule as u64,
+            pos as u64,
+            count as u64,
+            searched as u64,
+        ]);
+        if pos > buf.len() {
+            FrameLen::AtLeast(pos)
+        } else {
+            FrameLen::Incomplete(None)
+        }
     }
 
-    /// The end (past its delimiter) of the line starting at `start`.
-    fn line_end(&self, buf: &[u8], start: usize) -> Result<usize, FrameLen> {
-        let window = match self.max_line {
-            Some(max) => &buf[start..buf.len().min(start.saturating_add(max))],
-            None => &buf[start..],
+    /// The end (past its delimiter) of the line starting at `start`, its
+    /// search resuming at `searched` (where a previous search stopped).
+    fn line_end(&self, buf: &[u8], start: usize, searched: usize) -> Result<usize, NoEnd> {
+        let stop = match self.max_line {
+            Some(max) => buf.len().min(start.saturating_add(max)),
+            None => buf.len(),
         };
         let Some((&last, head)) = self.delimiter.split_last() else {
-            return Err(FrameLen::Invalid("empty line delimiter".into()));
+            return Err(NoEnd::TooLong(0));
         };
-        let mut at = 0;
-        while let Some(i) = memchr::memchr(last, &window[at..]) {
+        // No line end has its last byte before `searched` (the rest of a
+        // delimiter split across the previous search's end is checked
+        // backwards from its last byte).
+        let mut at = searched.clamp(start, stop.max(start));
+        while let Some(i) = buf.get(at..stop).and_then(|hay| memchr::memchr(last, hay)) {
             let end = at + i + 1;
-            if self.bare_end || (end > head.len() && window[end - 1 - head.len()..end - 1] == *head)
+            if self.bare_end
+                || (end - start > head.len() && buf[end - 1 - head.len()..end - 1] == *head)
             {
-                return Ok(start + end);
+                return Ok(end);
             }
             at = end;
         }
         match self.max_line {
-            Some(max) if window.len() >= max => {
-                Err(FrameLen::Invalid(format!("line longer than {max} bytes")))
-            }
-            _ => Err(FrameLen::Incomplete(None)),
+            Some(max) if stop - start.min(stop) >= max => Err(NoEnd::TooLong(max)),
+            _ => Err(NoEnd::Yet(stop.max(start))),
         }
     }
 
@@ -276,18 +429,32 @@ impl Lines {
         }
     }
 
-    /// Where the data block after `line` (ending at `end`) ends, its
-    /// delimiter included; `None` when the line has none.
-    fn block_end(&self, line: &[u8], end: usize) -> Result<Option<usize>, FrameLen> {
+    fn same(&self, keyword: &[u8], word: &[u8]) -> bool {
+        if self.exact_case {
+            keyword == word
+        } else {
+            keyword.eq_ignore_ascii_case(word)
+        }
+    }
+
+    /// Where the data block after `line` (ending at `end`), sent in
+    /// `direction`, ends, its delimiter included; `None` when it has none.
+    fn block_end(
+        &self,
+        line: &[u8],
+        end: usize,
+        direction: Direction,
+    ) -> Result<Option<usize>, FrameLen> {
         let first = first_word(line);
         let Some(block) = self
             .blocks
             .iter()
-            .find(|b| b.after.iter().any(|k| k.eq_ignore_ascii_case(first)))
+            .find(|b| applies(b.from, direction) && b.after.iter().any(|k| self.same(k, first)))
         else {
             return Ok(None);
         };
-        let Some(count) = words(line).nth(block.length_word).and_then(decimal) else {
+        let count = words(line).nth(block.length_word).and_then(decimal);
+        let Some(count) = count.filter(|n| block.max_len.is_none_or(|max| *n <= max)) else {
             return Ok(None);
         };
         let total = usize::try_from(count)
@@ -303,10 +470,17 @@ impl Lines {
     }
 }
 
-/// The first word of a line: up to its first space.
+fn too_long(max: usize) -> FrameLen {
+    FrameLen::Invalid(format!("line longer than {max} bytes"))
+}
+
+fn applies(from: Option<Direction>, direction: Direction) -> bool {
+    from.is_none_or(|from| from == direction)
+}
+
+/// The first word of a line (leading spaces skipped, as memcached does).
 fn first_word(line: &[u8]) -> &[u8] {
-    let end = memchr::memchr(b' ', line).unwrap_or(line.len());
-    &line[..end]
+    words(line).next().unwrap_or_default()
 }
 
 /// The line's words, separated by one or more spaces.

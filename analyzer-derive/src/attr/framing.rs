@@ -24,12 +24,14 @@ pub enum FramingSpec {
     Custom(FrameWith),
 }
 
-/// `#[delimiter(b"\r\n", max_line = 8192, bare_end)]`.
+/// `#[delimiter(b"\r\n", max_line = 8192, bare_end, exact_case)]`.
 pub struct DelimiterAttr {
     pub lit: ByteLit,
     pub max_line: Option<LitInt>,
     /// The `bare_end` flag, as written.
     pub bare_end: Option<Ident>,
+    /// The `exact_case` flag, as written.
+    pub exact_case: Option<Ident>,
 }
 
 /// A byte literal or byte string literal, and its bytes.
@@ -103,7 +105,8 @@ pub fn once<'a>(cx: &mut Ctxt, slot: &mut Option<FramingAttr<'a>>, parsed: Frami
 fn delimiter(cx: &mut Ctxt, attr: &Attribute) -> Parsed<FramingSpec> {
     let result = attr.parse_args_with(|input: ParseStream| {
         let lit: Lit = input.parse()?;
-        let (mut max_line, mut bare_end) = (None::<LitInt>, None::<Ident>);
+        let (mut max_line, mut bare_end, mut exact_case) =
+            (None::<LitInt>, None::<Ident>, None::<Ident>);
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
             if input.is_empty() {
@@ -116,9 +119,11 @@ fn delimiter(cx: &mut Ctxt, attr: &Attribute) -> Parsed<FramingSpec> {
                     max_line.replace(input.parse()?).is_some()
                 }
                 "bare_end" => bare_end.replace(key.clone()).is_some(),
+                "exact_case" => exact_case.replace(key.clone()).is_some(),
                 _ => {
                     let message = format!(
-                        "unknown key `{key}` in #[delimiter]; expected `max_line` or `bare_end`"
+                        "unknown key `{key}` in #[delimiter]; expected `max_line`, `bare_end` \
+                         or `exact_case`"
                     );
                     return Err(syn::Error::new(key.span(), message));
                 }
@@ -128,9 +133,9 @@ fn delimiter(cx: &mut Ctxt, attr: &Attribute) -> Parsed<FramingSpec> {
                 return Err(syn::Error::new(key.span(), message));
             }
         }
-        Ok((lit, max_line, bare_end))
+        Ok((lit, max_line, bare_end, exact_case))
     });
-    let (lit, max_line, bare_end) = match result {
+    let (lit, max_line, bare_end, exact_case) = match result {
         Ok(parsed) => parsed,
         Err(error) => {
             cx.push(error);
@@ -142,6 +147,7 @@ fn delimiter(cx: &mut Ctxt, attr: &Attribute) -> Parsed<FramingSpec> {
             lit,
             max_line,
             bare_end,
+            exact_case,
         })),
         None => Parsed::Invalid,
     }

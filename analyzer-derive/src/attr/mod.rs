@@ -24,7 +24,7 @@ use crate::ctxt::Ctxt;
 
 pub use framing::{Adjust, DelimiterAttr, FramingAttr, FramingSpec, LengthPrefixAttr};
 pub use hooks::{Correlate, CorrelateBy, Hook};
-pub use lines::{BlockAttr, PartsAttr};
+pub use lines::{BlockAttr, PartsAttr, Side};
 pub use protocol::ProtocolAttr;
 pub use select::{Role, Selector, SelectorKind, SelectorValue, Tag, TagEntry};
 

@@ -4,6 +4,7 @@ use proc_macro2::{Literal, Span, TokenStream};
 use quote::quote;
 use syn::LitByteStr;
 
+use crate::attr::Side;
 use crate::valid::{Framing, LengthPrefix, Lines};
 
 pub fn framing(framing: &Framing) -> TokenStream {
@@ -71,6 +72,12 @@ fn length_prefix(prefix: &LengthPrefix) -> TokenStream {
 /// `Lines::new(delimiter)` and a builder call for each thing declared.
 fn lines(lines: &Lines) -> TokenStream {
     let bytes = |s: &[u8]| LitByteStr::new(s, Span::call_site());
+    let side = |side: &Option<Side>| {
+        side.map(|side| match side {
+            Side::Client => quote!(.from(::analyzer_core::Direction::FromClient)),
+            Side::Server => quote!(.from(::analyzer_core::Direction::FromServer)),
+        })
+    };
     let delimiter = bytes(lines.delimiter);
     let mut out = quote!(::analyzer_core::framing::Lines::new(#delimiter));
     if let Some(max) = lines.max_line {
@@ -80,22 +87,35 @@ fn lines(lines: &Lines) -> TokenStream {
     if lines.bare_end {
         out.extend(quote!(.bare_end()));
     }
+    if lines.exact_case {
+        out.extend(quote!(.exact_case()));
+    }
     if !lines.blocks.is_empty() {
-        let blocks = lines.blocks.iter().map(|(after, word)| {
-            let after = after.iter().map(|w| bytes(w.as_bytes()));
-            let word = Literal::usize_unsuffixed(*word);
-            quote!(::analyzer_core::framing::Block::new(&[#(#after),*], #word))
+        let blocks = lines.blocks.iter().map(|block| {
+            let after = block.after.iter().map(|w| bytes(w.as_bytes()));
+            let word = Literal::usize_unsuffixed(block.length_word);
+            let max_len = block.max_len.map(|max| {
+                let max = Literal::u64_unsuffixed(max);
+                quote!(.max_len(#max))
+            });
+            let from = side(&block.from);
+            quote!(::analyzer_core::framing::Block::new(&[#(#after),*], #word) #max_len #from)
         });
         out.extend(quote!(.blocks(&[#(#blocks),*])));
     }
     if !lines.parts.is_empty() {
-        let parts = lines.parts.iter().map(|(keyword, until, max)| {
-            let (keyword, until) = (bytes(keyword.as_bytes()), bytes(until.as_bytes()));
-            let max = max.map(|max| {
+        let parts = lines.parts.iter().map(|parts| {
+            let keyword = bytes(parts.keyword.as_bytes());
+            let until = parts.until.as_ref().map(|until| {
+                let until = bytes(until.as_bytes());
+                quote!(.until(#until))
+            });
+            let max = parts.max.map(|max| {
                 let max = Literal::usize_unsuffixed(max);
                 quote!(.max_parts(#max))
             });
-            quote!(::analyzer_core::framing::Parts::new(#keyword, #until) #max)
+            let from = side(&parts.from);
+            quote!(::analyzer_core::framing::Parts::new(#keyword) #until #max #from)
         });
         out.extend(quote!(.parts(&[#(#parts),*])));
     }

@@ -8,7 +8,7 @@ use syn::{LitInt, LitStr};
 
 use super::framing::{byte_count, Framing};
 use crate::ast::Input;
-use crate::attr::{DelimiterAttr, Parsed};
+use crate::attr::{DelimiterAttr, Parsed, Side};
 use crate::ctxt::Ctxt;
 
 /// A checked `Framing::Lines`.
@@ -16,10 +16,25 @@ pub struct Lines<'a> {
     pub delimiter: &'a [u8],
     pub max_line: Option<usize>,
     pub bare_end: bool,
-    /// The first words each block follows, and which word is its count.
-    pub blocks: Vec<(Vec<String>, usize)>,
-    /// Each multi-part message's first word, terminator and bound.
-    pub parts: Vec<(String, String, Option<usize>)>,
+    pub exact_case: bool,
+    pub blocks: Vec<Block>,
+    pub parts: Vec<Parts>,
+}
+
+/// A checked `#[block]`.
+pub struct Block {
+    pub after: Vec<String>,
+    pub length_word: usize,
+    pub max_len: Option<u64>,
+    pub from: Option<Side>,
+}
+
+/// A checked `#[parts]`.
+pub struct Parts {
+    pub keyword: String,
+    pub until: Option<String>,
+    pub max: Option<usize>,
+    pub from: Option<Side>,
 }
 
 /// Checks a `#[delimiter(...)]` and the `#[block]`s and `#[parts]` around it.
@@ -77,9 +92,28 @@ pub fn validate<'a>(
             valid &= keyword(cx, word, &mut seen, "block");
             words.push(word.value());
         }
+        let max_len = block.max_len.as_ref().and_then(|lit| {
+            let max = lit
+                .base10_parse::<u64>()
+                .ok()
+                .filter(|_| lit.suffix().is_empty());
+            if max.is_none() {
+                cx.error_spanned(
+                    lit,
+                    "expected the largest byte count taken, like `max_len(1048576)`",
+                );
+            }
+            valid &= max.is_some();
+            max
+        });
         match &block.length_word {
             Some(Parsed::Valid(lit)) => match length_word(cx, lit) {
-                Some(n) => blocks.push((words, n)),
+                Some(length_word) => blocks.push(Block {
+                    after: words,
+                    length_word,
+                    max_len,
+                    from: block.from,
+                }),
                 None => valid = false,
             },
             Some(Parsed::Invalid) => valid = false,
@@ -97,40 +131,46 @@ pub fn validate<'a>(
     let mut parts = Vec::new();
     for part in &input.attrs.parts {
         valid &= keyword(cx, &part.keyword, &mut seen, "parts");
-        let Some(until) = &part.until else {
-            cx.error_spanned(
-                part.original,
-                "missing `until(\"...\")` in #[parts]: the line that ends the message, like \
-                 until(\"END\")",
-            );
-            valid = false;
-            continue;
-        };
-        valid &= keyword(cx, until, &mut HashMap::new(), "parts");
+        let until = part.until.as_ref().map(|until| {
+            valid &= keyword(cx, until, &mut HashMap::new(), "parts");
+            if until.value().eq_ignore_ascii_case(&part.keyword.value()) {
+                cx.error_spanned(
+                    until,
+                    "the terminator must differ from the opening word: without `until`, lines \
+                     starting with the opening word go on until another line",
+                );
+                valid = false;
+            }
+            until.value()
+        });
         let max = part.max.as_ref().and_then(|lit| {
             let max = byte_count(cx, lit);
             if max == Some(0) {
                 cx.error_spanned(lit, "`max` is the most parts in one message: at least 1");
                 return None;
             }
-            max.or_else(|| {
-                valid = false;
-                None
-            })
+            max
         });
         valid &= part.max.is_none() || max.is_some();
-        parts.push((part.keyword.value(), until.value(), max));
+        parts.push(Parts {
+            keyword: part.keyword.value(),
+            until,
+            max,
+            from: part.from,
+        });
     }
     if !valid {
         return None;
     }
-    if blocks.is_empty() && parts.is_empty() && max_line.is_none() && attr.bare_end.is_none() {
+    let plain = blocks.is_empty() && parts.is_empty() && max_line.is_none();
+    if plain && attr.bare_end.is_none() && attr.exact_case.is_none() {
         return Some(Framing::Delimiter(delimiter));
     }
     Some(Framing::Lines(Lines {
         delimiter,
         max_line,
         bare_end: attr.bare_end.is_some(),
+        exact_case: attr.exact_case.is_some(),
         blocks,
         parts,
     }))

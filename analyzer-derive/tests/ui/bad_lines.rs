@@ -20,6 +20,7 @@ struct NotLines {
 #[block(after("set", "SET"), length_word(0))]
 #[block(after("add"))]
 #[block(after("cas"), length_word(2), flags(1))]
+#[block(after("add"), length_word(2), from(both))]
 struct BadBlocks {
     #[tag(request = b'>')]
     kind: Kind,
@@ -29,7 +30,7 @@ struct BadBlocks {
 #[derive(Protocol, Serialize)]
 #[protocol(name = "kv")]
 #[delimiter(b'\n', bare_end)]
-#[parts("VALUE")]
+#[parts("VALUE", until("value"))]
 #[parts("STAT", until("END"), max(0))]
 #[parts("stat", until("END"))]
 #[parts("two words", until(""))]

@@ -1,111 +1,210 @@
 use super::*;
+use crate::protocol::Direction::{FromClient as C, FromServer as S};
 
 const KV: Lines = Lines::new(b"\r\n")
     .max_line(64)
     .blocks(&[Block::new(&[b"set", b"cas"], 4), Block::new(&[b"VALUE"], 3)])
-    .parts(&[
-        Parts::new(b"VALUE", b"END"),
-        Parts::new(b"STAT", b"END").max_parts(3),
-    ]);
+    .parts(&[Parts::new(b"VALUE"), Parts::new(b"STAT").max_parts(3)]);
+
+/// Memcache's rules: exact case, blocks and multi-part answers each one way.
+const MEMCACHE: Lines = Lines::new(b"\r\n")
+    .exact_case()
+    .bare_end()
+    .blocks(&[
+        Block::new(&[b"set"], 4).max_len(1000).from(C),
+        Block::new(&[b"VALUE"], 3).from(S),
+    ])
+    .parts(&[Parts::new(b"VALUE").from(S)]);
+
+/// A terminated multi-part message: anything up to `END`.
+const DUMP: Lines = Lines::new(b"\n").parts(&[Parts::new(b"BEGIN").until(b"END").max_parts(4)]);
 
 use FrameLen::*;
 
 #[test]
 fn plain_lines() {
-    assert_eq!(KV.frame_len(b""), Incomplete(None));
-    assert_eq!(KV.frame_len(b"get k"), Incomplete(None));
-    assert_eq!(KV.frame_len(b"get k\r"), Incomplete(None));
-    assert_eq!(KV.frame_len(b"get k\r\nget j\r\n"), Complete(7));
+    assert_eq!(KV.frame_len(b"", C), Incomplete(None));
+    assert_eq!(KV.frame_len(b"get k", C), Incomplete(None));
+    assert_eq!(KV.frame_len(b"get k\r", C), Incomplete(None));
+    assert_eq!(KV.frame_len(b"get k\r\nget j\r\n", C), Complete(7));
     // A bare \n does not end a line unless `bare_end` says so.
-    assert_eq!(KV.frame_len(b"get k\nget j\r\n"), Complete(13));
-    assert_eq!(KV.bare_end().frame_len(b"get k\nget j\r\n"), Complete(6));
-    assert_eq!(KV.frame_len(b"END\r\n"), Complete(5));
+    assert_eq!(KV.frame_len(b"get k\nget j\r\n", C), Complete(13));
+    assert_eq!(KV.bare_end().frame_len(b"get k\nget j\r\n", C), Complete(6));
+    assert_eq!(KV.frame_len(b"END\r\n", S), Complete(5));
 }
 
 #[test]
 fn line_limit() {
-    assert_eq!(KV.frame_len(&[b'x'; 63]), Incomplete(None));
+    assert_eq!(KV.frame_len(&[b'x'; 63], C), Incomplete(None));
     assert_eq!(
-        KV.frame_len(&[b'x'; 64]),
+        KV.frame_len(&[b'x'; 64], C),
         Invalid("line longer than 64 bytes".into())
     );
     let mut line = vec![b'x'; 62];
     line.extend_from_slice(b"\r\n");
-    assert_eq!(KV.frame_len(&line), Complete(64));
+    assert_eq!(KV.frame_len(&line, C), Complete(64));
     // Without a limit, a long line is only waited for.
     assert_eq!(
-        Lines::new(b"\n").frame_len(&[b'x'; 1 << 20]),
+        Lines::new(b"\n").frame_len(&[b'x'; 1 << 20], C),
         Incomplete(None)
     );
+}
+
+/// A long line arriving in many pieces is searched once: the search
+/// resumes where it stopped, a delimiter split between pieces included.
+#[test]
+fn a_long_line_is_searched_once() {
+    let lines = Lines::new(b"\r\n");
+    let mut line = vec![b'x'; 100_000];
+    line.extend_from_slice(b"\r\n");
+    let mut progress = FrameProgress::default();
+    for len in (1000..line.len()).step_by(1000).chain([100_001]) {
+        assert_eq!(
+            lines.frame_resume(&line[..len], C, &mut progress),
+            Incomplete(None)
+        );
+        assert_eq!(progress.0, [LINE, len as u64], "{len}");
+    }
+    assert_eq!(
+        lines.frame_resume(&line, C, &mut progress),
+        Complete(100_002)
+    );
+    assert!(progress.0.is_empty());
 }
 
 #[test]
 fn data_blocks_are_taken_by_length() {
     let set = b"set k 0 0 12\r\nEND\r\nVALUE\r\n\r\nget a\r\n";
-    assert_eq!(KV.frame_len(&set[..5]), Incomplete(None));
-    assert_eq!(KV.frame_len(&set[..14]), Incomplete(Some(28)));
-    assert_eq!(KV.frame_len(&set[..27]), Incomplete(Some(28)));
-    assert_eq!(KV.frame_len(set), Complete(28));
-    // Case ignored; several spaces between words.
-    assert_eq!(KV.frame_len(b"SET  k 0 0  2\r\nab\r\n"), Complete(19));
+    assert_eq!(KV.frame_len(&set[..5], C), Incomplete(None));
+    assert_eq!(KV.frame_len(&set[..14], C), Incomplete(Some(28)));
+    assert_eq!(KV.frame_len(&set[..27], C), Incomplete(Some(28)));
+    assert_eq!(KV.frame_len(set, C), Complete(28));
+    // Case ignored; spaces before and between words.
+    assert_eq!(KV.frame_len(b" SET  k 0 0  2\r\nab\r\n", C), Complete(20));
     // The count is missing or not a number: no block.
-    assert_eq!(KV.frame_len(b"set k 0 0\r\nab\r\n"), Complete(11));
-    assert_eq!(KV.frame_len(b"set k 0 0 -2\r\nab\r\n"), Complete(14));
-    assert_eq!(KV.frame_len(b"set k 0 0 0x2\r\nab\r\n"), Complete(15));
+    assert_eq!(KV.frame_len(b"set k 0 0\r\nab\r\n", C), Complete(11));
+    assert_eq!(KV.frame_len(b"set k 0 0 -2\r\nab\r\n", C), Complete(14));
+    assert_eq!(KV.frame_len(b"set k 0 0 +2\r\nab\r\n", C), Complete(14));
+    assert_eq!(KV.frame_len(b"set k 0 0 0x2\r\nab\r\n", C), Complete(15));
     // A huge count is announced (the stream skips it exactly), never
     // allocated; more than 19 digits is not a count.
-    assert_eq!(
-        KV.frame_len(b"set k 0 0 4294967295\r\n"),
-        Incomplete(Some(4_294_967_295 + 24))
-    );
     let line = b"set k 0 0 9999999999999999999\r\n";
     assert_eq!(
-        KV.frame_len(line),
+        KV.frame_len(line, C),
         Incomplete(Some(9_999_999_999_999_999_999 + line.len() + 2))
     );
     assert_eq!(
-        KV.frame_len(b"set k 0 0 99999999999999999999\r\n"),
+        KV.frame_len(b"set k 0 0 99999999999999999999\r\n", C),
         Complete(32)
     );
     // A block after another first word is not one.
-    assert_eq!(KV.frame_len(b"get k 0 0 5\r\nabc"), Complete(13));
+    assert_eq!(KV.frame_len(b"get k 0 0 5\r\nabc", C), Complete(13));
 }
 
 #[test]
-fn multi_part_messages_run_to_their_terminator() {
+fn case_direction_and_count_limits() {
+    // Exact case: `SET` is not `set` (memcached answers ERROR and reads the
+    // next line as a command).
+    assert_eq!(
+        MEMCACHE.frame_len(b"SET k 0 0 5\r\nget x\r\n", C),
+        Complete(13)
+    );
+    assert_eq!(
+        MEMCACHE.frame_len(b"set k 0 0 5\r\nget x\r\n", C),
+        Complete(20)
+    );
+    // A count over `max_len`: no block (memcached reads no data).
+    assert_eq!(
+        MEMCACHE.frame_len(b"set k 0 0 1001\r\nget secret\r\n", C),
+        Complete(16)
+    );
+    // Blocks and parts only the way they are declared.
+    assert_eq!(
+        MEMCACHE.frame_len(b"set k 0 0 5\r\nhello\r\n", S),
+        Complete(13)
+    );
+    assert_eq!(
+        MEMCACHE.frame_len(b"VALUE k 0 1\r\nx\r\nEND\r\n", C),
+        Complete(13)
+    );
+    assert_eq!(
+        MEMCACHE.frame_len(b"VALUE k 0 1\r\nx\r\nEND\r\n", S),
+        Complete(21)
+    );
+    // A bare \n ends a line, and a block's end.
+    assert_eq!(
+        MEMCACHE.frame_len(b"VALUE k 0 1\nx\r\nEND\n", S),
+        Complete(19)
+    );
+}
+
+#[test]
+fn multi_part_messages_run_to_the_first_other_line() {
     let hit = b"VALUE a 0 1\r\nx\r\nVALUE b 0 5\r\nEND\r\n\r\nEND\r\nget";
     let total = hit.len() - 3;
-    assert_eq!(KV.frame_len(hit), Complete(total));
+    assert_eq!(KV.frame_len(hit, S), Complete(total));
     // Inside the second block: at least to its end.
-    assert_eq!(KV.frame_len(&hit[..30]), AtLeast(36));
-    // Inside a line: at least one more byte.
-    assert_eq!(KV.frame_len(&hit[..20]), AtLeast(21));
-    assert_eq!(KV.frame_len(&hit[..total - 1]), AtLeast(total));
+    assert_eq!(KV.frame_len(&hit[..30], S), AtLeast(36));
+    // Inside a line: no bound (the message may still be cut before it).
+    assert_eq!(KV.frame_len(&hit[..20], S), Incomplete(None));
+    assert_eq!(KV.frame_len(&hit[..total - 1], S), Incomplete(None));
     // A miss is the terminator alone.
-    assert_eq!(KV.frame_len(b"END\r\nVALUE"), Complete(5));
+    assert_eq!(KV.frame_len(b"END\r\nVALUE", S), Complete(5));
     // An answer cut short by an error line: the error ends it.
     let cut = b"VALUE a 0 1\r\nx\r\nSERVER_ERROR out of memory\r\nEND\r\n";
-    assert_eq!(KV.frame_len(cut), Complete(cut.len() - 5));
+    assert_eq!(KV.frame_len(cut, S), Complete(cut.len() - 5));
     // Parts of another kind end it too (and belong to it).
     let mixed = b"STAT a 1\r\nVALUE a 0 1\r\nx\r\n";
-    assert_eq!(KV.frame_len(mixed), Complete(23));
+    assert_eq!(KV.frame_len(mixed, S), Complete(23));
 }
 
 #[test]
-fn parts_are_bounded() {
+fn terminated_messages_take_any_line_up_to_the_terminator() {
+    let dump = b"BEGIN\nkey=a\nITEM b\nEND now\nnext\n";
+    assert_eq!(DUMP.frame_len(dump, S), Complete(27));
+    assert_eq!(DUMP.frame_len(&dump[..20], S), Incomplete(None));
+    assert_eq!(DUMP.frame_len(b"BEGIN\nEND\n", S), Complete(10));
+}
+
+/// Past `max_parts` a message is cut at a part boundary, and the rest
+/// starts a message of its own: linear work, nothing skipped blind.
+#[test]
+fn too_many_parts_are_cut_at_a_part_boundary() {
     let three = b"STAT a 1\r\nSTAT b 2\r\nSTAT c 3\r\nEND\r\n";
-    assert_eq!(KV.frame_len(three), Complete(three.len()));
-    let four = b"STAT a 1\r\nSTAT b 2\r\nSTAT c 3\r\nSTAT d 4\r\nEND\r\n";
-    assert_eq!(
-        KV.frame_len(four),
-        Invalid("more than 3 parts in one message".into())
-    );
-    // A line too long inside the message.
+    assert_eq!(KV.frame_len(three, S), Complete(three.len()));
+    let five = b"STAT a 1\r\nSTAT b 2\r\nSTAT c 3\r\nSTAT d 4\r\nSTAT e 5\r\nEND\r\n";
+    assert_eq!(KV.frame_len(five, S), Complete(30));
+    assert_eq!(KV.frame_len(&five[30..], S), Complete(25));
+    let dump = b"BEGIN\n1\n2\n3\n4\n5\nEND\n";
+    assert_eq!(DUMP.frame_len(dump, S), Complete(12));
+    // A line too long inside the message: cut before it; alone, invalid.
     let long = [&b"STAT a 1\r\n"[..], &[b'x'; 64]].concat();
+    assert_eq!(KV.frame_len(&long, S), Complete(10));
     assert_eq!(
-        KV.frame_len(&long),
+        KV.frame_len(&long[10..], S),
         Invalid("line longer than 64 bytes".into())
     );
+}
+
+/// Longer than the stream's limit: cut at the last part boundary within
+/// it; a first part longer than the limit is given its exact end (the
+/// stream skips it exactly).
+#[test]
+fn the_message_size_limit_cuts_at_a_part_boundary() {
+    let answer = b"VALUE a 0 10\r\n0123456789\r\nVALUE b 0 10\r\n0123456789\r\nEND\r\n";
+    let limited =
+        |buf: &[u8], limit| KV.frame_resume(buf, S, &mut FrameProgress::with_limit(limit));
+    assert_eq!(limited(answer, 1000), Complete(answer.len()));
+    // The second block would end past 40: cut after the first part.
+    assert_eq!(limited(answer, 40), Complete(26));
+    // The END would end past 52.
+    assert_eq!(limited(answer, 52), Complete(52));
+    // The first part alone is longer: its exact end.
+    assert_eq!(limited(&answer[..20], 20), Incomplete(Some(26)));
+    assert_eq!(limited(answer, 20), Complete(26));
+    // Lines with no end within the limit: cut before them.
+    let stats = b"STAT a 1\r\nSTAT b 2";
+    assert_eq!(limited(stats, 18), Complete(10));
 }
 
 /// Fed byte by byte with its progress kept (called only once the bytes it
@@ -113,14 +212,15 @@ fn parts_are_bounded() {
 /// does from scratch, and ends where it does on the whole message.
 #[test]
 fn resuming_gives_the_same_answers() {
-    let messages: [&[u8]; 4] = [
+    let messages: [&[u8]; 5] = [
         b"VALUE a 0 1\r\nx\r\nVALUE bb 0 10\r\nEND\r\nVALUE\r\nEND\r\n",
         b"STAT a 1\r\nSTAT b 2\r\nEND\r\n",
         b"set k 0 0 3\r\nabc\r\n",
         b"STAT a 1\r\nSTAT b 2\r\nSTAT c 3\r\nSTAT d 4\r\nEND\r\n",
+        b"a long line without its end for a while\r\n",
     ];
     for message in messages {
-        let whole = KV.frame_len(message);
+        let whole = KV.frame_len(message, S);
         let mut progress = FrameProgress::default();
         let mut needed = 1;
         let mut last = None;
@@ -128,8 +228,8 @@ fn resuming_gives_the_same_answers() {
             if len < needed {
                 continue;
             }
-            let found = KV.frame_resume(&message[..len], &mut progress);
-            assert_eq!(found, KV.frame_len(&message[..len]), "{len} bytes");
+            let found = KV.frame_resume(&message[..len], S, &mut progress);
+            assert_eq!(found, KV.frame_len(&message[..len], S), "{len} bytes");
             needed = match found {
                 AtLeast(n) | Incomplete(Some(n)) => n,
                 _ => len + 1,
@@ -150,10 +250,16 @@ fn resuming_gives_the_same_answers() {
 fn resuming_short_of_the_bound_repeats_it() {
     let mut progress = FrameProgress::default();
     let head = b"VALUE k 0 1000000000\r\nabc";
-    assert_eq!(KV.frame_resume(head, &mut progress), AtLeast(1_000_000_024));
-    assert_eq!(KV.frame_resume(head, &mut progress), AtLeast(1_000_000_024));
     assert_eq!(
-        KV.frame_resume(&head[..3], &mut progress),
+        KV.frame_resume(head, S, &mut progress),
+        AtLeast(1_000_000_024)
+    );
+    assert_eq!(
+        KV.frame_resume(head, S, &mut progress),
+        AtLeast(1_000_000_024)
+    );
+    assert_eq!(
+        KV.frame_resume(&head[..3], S, &mut progress),
         AtLeast(1_000_000_024)
     );
 }

@@ -1,0 +1,117 @@
+//! Multi-part text answers that are hostile or just larger than the
+//! message size limit, through the stream buffer with Memcache's framing
+//! (`Framing::Lines` rules): cut at part boundaries, every byte handed out
+//! once, nothing skipped blind, and linear work (a quadratic framer would
+//! not finish these in the test's lifetime).
+
+use analyzer_core::stream::{DropReason, Frame, StreamBuffer};
+use analyzer_core::{Direction, Protocol, Timestamp};
+use memcache::MemcacheMessage;
+
+const SEGMENT: usize = 1448;
+
+/// Pushes `wire` in segments and returns every frame, checking that the
+/// buffer stays within `limit`.
+fn frames(wire: &[u8], dir: Direction, limit: usize) -> Vec<Frame> {
+    let framing = MemcacheMessage::FRAMING;
+    let mut stream = StreamBuffer::new(limit);
+    let mut out = Vec::new();
+    for piece in wire.chunks(SEGMENT) {
+        stream.push(Timestamp::from_nanos(1), piece);
+        while let Some(frame) = stream.next_frame(&framing, dir) {
+            out.push(frame);
+        }
+        assert!(
+            stream.len() <= limit + SEGMENT,
+            "{} bytes held",
+            stream.len()
+        );
+    }
+    out
+}
+
+fn wire_len(frame: &Frame) -> usize {
+    match frame {
+        Frame::Complete { wire, .. } => wire.len(),
+        Frame::Dropped { wire_len, .. } => *wire_len as usize,
+    }
+}
+
+fn complete(frame: &Frame) -> &[u8] {
+    match frame {
+        Frame::Complete { wire, .. } => wire,
+        other => panic!("expected a complete frame, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_server_flooding_stat_lines_is_cut_into_answers_of_the_limit() {
+    // 3 MB of STAT lines, then END, with a 100 KB limit.
+    let mut wire = b"STAT x y\r\n".repeat(300_000);
+    wire.extend_from_slice(b"END\r\n");
+    let limit = 100_000;
+    let frames = frames(&wire, Direction::FromServer, limit);
+    assert_eq!(frames.iter().map(wire_len).sum::<usize>(), wire.len());
+    // 30 pieces of exactly 10,000 lines; the END, past the limit of the
+    // last piece, is a message of its own.
+    assert_eq!(frames.len(), 31);
+    for frame in &frames[..30] {
+        let bytes = complete(frame);
+        assert!(bytes.len() == limit && bytes.starts_with(b"STAT "));
+    }
+    assert_eq!(complete(&frames[30]), b"END\r\n");
+}
+
+#[test]
+fn a_client_sending_stat_lines_sends_lines() {
+    // Multi-part answers come from the server: from the client each line is
+    // a message (memcached answers ERROR to each).
+    let wire = b"STAT x y\r\n".repeat(110_000);
+    let frames = frames(&wire, Direction::FromClient, 100_000);
+    assert_eq!(frames.len(), 110_000);
+    assert!(frames.iter().all(|f| complete(f) == b"STAT x y\r\n"));
+}
+
+#[test]
+fn a_multi_get_answer_larger_than_the_limit_is_cut_between_values() {
+    // Ten 30,000-byte values and END, with a 100 KB limit: three values per
+    // piece, each piece starting with a VALUE line.
+    let value = vec![b'v'; 30_000];
+    let mut wire = Vec::new();
+    for i in 0..10 {
+        wire.extend_from_slice(format!("VALUE k{i} 0 30000\r\n").as_bytes());
+        wire.extend_from_slice(&value);
+        wire.extend_from_slice(b"\r\n");
+    }
+    wire.extend_from_slice(b"END\r\n");
+    let frames = frames(&wire, Direction::FromServer, 100_000);
+    let sizes: Vec<usize> = frames.iter().map(wire_len).collect();
+    assert_eq!(sizes.iter().sum::<usize>(), wire.len());
+    assert_eq!(frames.len(), 4, "{sizes:?}");
+    for frame in &frames {
+        assert!(complete(frame).starts_with(b"VALUE k"));
+    }
+    assert!(complete(&frames[3]).ends_with(b"\r\nEND\r\n"));
+}
+
+#[test]
+fn a_value_larger_than_the_limit_is_skipped_exactly() {
+    // One 200,000-byte value, then a second small one and END: the first
+    // is skipped by its length (not resynchronized inside it), the rest is
+    // an answer of its own.
+    let mut wire = b"VALUE big 0 200000\r\n".to_vec();
+    wire.extend(b"STORED\r\nEND\r\n".repeat(200_000 / 13));
+    wire.resize(20 + 200_000, b'x');
+    wire.extend_from_slice(b"\r\nVALUE small 0 2\r\nok\r\nEND\r\n");
+    let frames = frames(&wire, Direction::FromServer, 100_000);
+    assert_eq!(frames.len(), 2, "{frames:?}");
+    assert!(matches!(
+        frames[0],
+        Frame::Dropped {
+            wire_len: 200_022,
+            reason: DropReason::TooLong,
+            ..
+        }
+    ));
+    assert_eq!(complete(&frames[1]), b"VALUE small 0 2\r\nok\r\nEND\r\n");
+}
