@@ -12,6 +12,7 @@ use serde::ser::Serializer as _;
 
 use crate::event::Event;
 use crate::flow::Flow;
+use crate::json;
 use crate::protocol::Protocol;
 use crate::time::Timestamp;
 
@@ -96,7 +97,24 @@ fn num(out: &mut Vec<u8>, n: impl itoa::Integer) {
 }
 
 fn text(out: &mut Vec<u8>, s: &str) -> serde_json::Result<()> {
-    serde_json::to_writer(&mut *out, s)
+    json::write_str(out, s);
+    Ok(())
+}
+
+/// `"<name>.<method in lower case>"`, as `format!` and `to_lowercase` give
+/// it, without allocating for an ASCII method.
+fn action(out: &mut Vec<u8>, name: &str, method: &str) {
+    if !method.is_ascii() {
+        json::write_str(out, &format!("{name}.{}", method.to_lowercase()));
+        return;
+    }
+    out.push(b'"');
+    json::write_str_contents(out, name);
+    out.push(b'.');
+    let start = out.len();
+    json::write_str_contents(out, method);
+    out[start..].make_ascii_lowercase();
+    out.push(b'"');
 }
 
 /// Appends the event's JSON (no newline) to `out`. `scratch` is reused for
@@ -135,7 +153,7 @@ pub(crate) fn write_event<P: Protocol>(
     out.extend_from_slice(b",\"event\":{");
     if let Some(method) = &description.method {
         out.extend_from_slice(b"\"action\":");
-        text(out, &format!("{}.{}", P::NAME, method.to_lowercase()))?;
+        action(out, P::NAME, method);
         out.push(b',');
     }
     out.extend_from_slice(
@@ -173,10 +191,16 @@ pub(crate) fn write_event<P: Protocol>(
     num(out, req_bytes.unwrap_or(0) + resp_bytes.unwrap_or(0));
     out.extend_from_slice(flow.community.as_bytes());
     out.extend_from_slice(flow.related.as_bytes());
-    if let Some(message) = event.error_message() {
-        out.extend_from_slice(b",\"error\":{\"message\":");
-        text(out, &message)?;
-        out.push(b'}');
+    if !t.notes.is_empty() {
+        // The notes joined with "; " (`Event::error_message`), unallocated.
+        out.extend_from_slice(b",\"error\":{\"message\":\"");
+        for (i, note) in t.notes.iter().enumerate() {
+            if i > 0 {
+                out.extend_from_slice(b"; ");
+            }
+            json::write_str_contents(out, note);
+        }
+        out.extend_from_slice(b"\"}");
     }
     for (key, message) in [
         (&b",\"request\":"[..], &t.request),
@@ -184,11 +208,21 @@ pub(crate) fn write_event<P: Protocol>(
     ] {
         if let Some(wire) = message.as_ref().and_then(|m| m.wire.as_ref()) {
             out.extend_from_slice(key);
-            text(out, &String::from_utf8_lossy(wire))?;
+            text(out, &crate::netstring::lossy(wire))?;
         }
     }
-    // The protocol's own entries, serialized as a map of their own, spliced
-    // in without its braces.
+    // The protocol's own entries, spliced in as `,"key":value` each. What
+    // the fast writer leaves to serde_json is redone there: serialized as a
+    // map of its own, spliced in without its braces.
+    let mark = out.len();
+    let mut entries = json::Writer { out: &mut *out }.splice();
+    let written = P::own_fields(request, response, &mut entries)
+        .and_then(|()| serde::ser::SerializeMap::end(entries));
+    if written.is_ok() {
+        out.push(b'}');
+        return Ok(());
+    }
+    out.truncate(mark);
     scratch.clear();
     {
         let mut ser = serde_json::Serializer::new(&mut *scratch);
