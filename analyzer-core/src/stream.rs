@@ -209,8 +209,8 @@ impl StreamBuffer {
     /// Consecutive runs of bytes a custom framer rejects come out as one
     /// [`Frame::Dropped`]: after rejected bytes the stream resynchronizes at
     /// the next sync sequence, which may still be inside the same garbage
-    /// (e.g. a value nested too deep), and one bad value must not become
-    /// thousands of messages.
+    /// (e.g. binary data holding many CRLFs), and one bad value must not
+    /// become thousands of messages.
     pub fn next_frame(&mut self, framing: &Framing, direction: Direction) -> Option<Frame> {
         if let Some(frame) = self.lookahead.take() {
             return Some(frame);

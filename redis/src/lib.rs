@@ -26,12 +26,15 @@
 //! ```
 //!
 //! - **Framing** ([`resp::frame`]): one RESP value per message, found
-//!   iteratively; bulk strings are skipped by their length, so a value
-//!   holding `\r\n` is never cut; nesting is bounded ([`resp::MAX_DEPTH`]
-//!   levels, [`resp::MAX_ELEMENTS`] elements per aggregate, lines of
-//!   [`resp::MAX_LINE`] bytes). Past a bound, or on bytes that are not RESP,
-//!   the message is published with a note and the stream picks up after the
-//!   next `\r\n`.
+//!   iteratively by counting the values left to read; bulk strings are
+//!   skipped by their length, so a value holding `\r\n` is never cut; sizes
+//!   are bounded ([`resp::MAX_ELEMENTS`] elements per aggregate, lines of
+//!   [`resp::MAX_LINE`] bytes, and the maximum message size). Past a bound,
+//!   or on bytes that are not RESP, the message is published with a note
+//!   and the stream picks up after the next `\r\n`. A value nested however
+//!   deep is one message; the parser refuses one deeper than
+//!   [`resp::MAX_DEPTH`] levels, so it is published as unparseable and
+//!   still pairs with the server's error.
 //! - **Roles**: everything from the client is a request (Packetbeat only
 //!   accepts commands from its own list); from the server, `-` and `!`
 //!   replies are errors, anything else a response. Messages the server

@@ -81,7 +81,7 @@ fn reply(frame: Bytes) -> Result<RedisMessage, ParseError> {
         Some(b'-' | b'!') => Kind::Error,
         Some(_) => Kind::Response,
     };
-    let (piece, end) = value(&frame, 0)?;
+    let (piece, end) = value(&frame, 0, 0)?;
     whole(&frame, end)?;
     Ok(RedisMessage {
         kind,
@@ -99,7 +99,8 @@ fn request(frame: Bytes, pos: usize) -> Result<RedisMessage, ParseError> {
     let mut args: Vec<Piece> = Vec::with_capacity(3);
     let mut query = Vec::new();
     for i in 0..count {
-        let (piece, next) = value(&frame, pos)?;
+        // The command's array is the first level.
+        let (piece, next) = value(&frame, pos, 1)?;
         pos = next;
         if count == 1 {
             args.push(piece);
@@ -170,9 +171,10 @@ fn command(words: &[&[u8]]) -> (String, usize) {
 }
 
 /// Renders the value at `pos` as Packetbeat shows it (`OK`, `nil`, `[a, b]`)
-/// and returns where it ends. A scalar is a slice; nested values are
-/// rendered iteratively, at most [`MAX_DEPTH`] deep.
-fn value(frame: &[u8], mut pos: usize) -> Result<(Piece, usize), ParseError> {
+/// and returns where it ends, `outer` levels deep. A scalar is a slice;
+/// nested values are rendered iteratively, and one nested deeper than
+/// [`MAX_DEPTH`] levels in all (the framer frames it whole) is an error.
+fn value(frame: &[u8], mut pos: usize, outer: usize) -> Result<(Piece, usize), ParseError> {
     struct Open {
         agg: Agg,
         left: usize,
@@ -194,8 +196,10 @@ fn value(frame: &[u8], mut pos: usize) -> Result<(Piece, usize), ParseError> {
             }
             Head::Scalar(Text::Span(start, end)) => &frame[start..end],
             Head::Scalar(Text::Lit(text)) => text.as_bytes(),
-            Head::Aggregate(..) if stack.len() == MAX_DEPTH => {
-                return Err(invalid("nested too deep"));
+            Head::Aggregate(..) if outer + stack.len() >= MAX_DEPTH => {
+                return Err(ParseError::Invalid(format!(
+                    "nested deeper than {MAX_DEPTH} levels"
+                )));
             }
             Head::Aggregate(agg, _) => match agg {
                 Agg::List => b"[",
@@ -354,5 +358,31 @@ mod tests {
         assert!(parse("+OK\r\n+OK\r\n".into(), S).is_err());
         assert!(parse("?\r\n".into(), S).is_err());
         assert_eq!(parse(Bytes::new(), S).unwrap_err(), ParseError::Empty);
+    }
+
+    #[test]
+    fn nesting_is_bounded_in_all_levels() {
+        let nested = |depth: usize, inner: &str| {
+            let mut wire = "*1\r\n".repeat(depth);
+            wire.push_str(inner);
+            Bytes::from(wire)
+        };
+        let deep = ParseError::Invalid(format!("nested deeper than {MAX_DEPTH} levels"));
+        // A reply: MAX_DEPTH levels render, one more does not.
+        let ok = parse(nested(MAX_DEPTH, ":1\r\n"), S).unwrap();
+        assert_eq!(
+            ok.text.to_string(),
+            format!("{}1{}", "[".repeat(32), "]".repeat(32))
+        );
+        assert_eq!(parse(nested(MAX_DEPTH + 1, ":1\r\n"), S), Err(deep.clone()));
+        // A request: its own array is the first level.
+        let ping = parse(nested(MAX_DEPTH, "$4\r\nPING\r\n"), C).unwrap();
+        assert_eq!(
+            ping.method.as_deref(),
+            Some(&*format!("{}PING{}", "[".repeat(31), "]".repeat(31)))
+        );
+        let refused = nested(MAX_DEPTH + 1, "$4\r\nPING\r\n");
+        assert_eq!(parse(refused, C), Err(deep.clone()));
+        assert_eq!(parse(nested(100_000, "$4\r\nPING\r\n"), C), Err(deep));
     }
 }

@@ -1,15 +1,15 @@
 //! RESP framing: where one complete value (a request or a reply) ends.
 //!
-//! [`frame`] walks the value iteratively with a fixed-size stack of the
-//! elements still expected by each open aggregate, so nesting costs no
-//! recursion; [`frame_from`] resumes such a walk where the last call
-//! stopped; [`head`] reads the header of one value and is shared with the
-//! parser.
+//! [`frame`] walks the value iteratively, counting the values still to be
+//! read, so nesting costs neither recursion nor memory; [`frame_from`]
+//! resumes such a walk where the last call stopped; [`head`] reads the
+//! header of one value and is shared with the parser.
 
 use analyzer_core::framing::{FrameLen, FrameProgress};
 use analyzer_core::Direction;
 
-/// Deepest nesting of aggregates accepted (Redis replies rarely exceed 4).
+/// Deepest nesting of aggregates the parser renders (Redis replies rarely
+/// exceed 4); the framer frames a deeper value whole, the parser refuses it.
 pub const MAX_DEPTH: usize = 32;
 /// Most elements one aggregate may hold, keys and values of a map counted
 /// apart (Redis' own multibulk limit).
@@ -72,8 +72,10 @@ pub enum Step {
 /// command (`PING\r\n`) ending at the next newline, as Redis reads it, and
 /// blank lines before a command belong to it (Redis ignores them). Returns
 /// `Incomplete(Some(total))` when the total is known (a pending bulk string
-/// that ends the value), `Invalid` past [`MAX_DEPTH`], [`MAX_ELEMENTS`],
-/// [`MAX_BULK`] or [`MAX_LINE`], and never panics.
+/// that ends the value), `Invalid` past [`MAX_ELEMENTS`], [`MAX_BULK`] or
+/// [`MAX_LINE`], and never panics. Nesting is not limited here: a value
+/// nested however deep is one frame (the engine's maximum message size
+/// bounds it), which the parser refuses past [`MAX_DEPTH`] levels.
 ///
 /// ```
 /// use analyzer_core::{framing::FrameLen, Direction};
@@ -86,37 +88,28 @@ pub fn frame(buf: &[u8], dir: Direction) -> FrameLen {
 }
 
 /// Where [`frame_from`] stopped in an incomplete value: the next value
-/// header to read and the elements still expected by each open aggregate.
+/// header to read and how many values are still to be read, that one
+/// included (0: the value has not started).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Progress {
     pos: usize,
-    depth: usize,
-    open: [usize; MAX_DEPTH],
+    left: u64,
 }
 
 /// [`frame_from`] for the engine (`#[frame_with(.., resume = ..)]`): the
 /// progress is kept in the stream buffer's [`FrameProgress`] words (`pos`,
-/// `depth`, then the elements left in each open aggregate), which the
-/// engine clears whenever a new message starts.
+/// then the values left to read), which the engine clears whenever a new
+/// message starts.
 pub fn frame_resume(buf: &[u8], dir: Direction, saved: &mut FrameProgress) -> FrameLen {
     let mut progress = Progress::default();
-    if let [pos, depth, open @ ..] = saved.0.as_slice() {
+    if let [pos, left] = saved.0.as_slice() {
         progress.pos = (*pos as usize).min(buf.len());
-        progress.depth = (*depth as usize).min(MAX_DEPTH).min(open.len());
-        for (slot, left) in progress.open.iter_mut().zip(&open[..progress.depth]) {
-            *slot = *left as usize;
-        }
+        progress.left = *left;
     }
     let result = frame_from(buf, dir, &mut progress);
     saved.0.clear();
     if progress != Progress::default() {
-        saved.0.push(progress.pos as u64);
-        saved.0.push(progress.depth as u64);
-        saved.0.extend(
-            progress.open[..progress.depth]
-                .iter()
-                .map(|&left| left as u64),
-        );
+        saved.0.extend([progress.pos as u64, progress.left]);
     }
     result
 }
@@ -127,56 +120,53 @@ pub fn frame_resume(buf: &[u8], dir: Direction, saved: &mut FrameProgress) -> Fr
 /// which rescanning from the start makes quadratic. `progress` is reset
 /// when a value is complete or invalid; reset it (`Progress::default()`)
 /// whenever the buffer no longer starts with the same value.
+///
+/// The walk keeps one count, of the values still to be read: each header
+/// read is one value fewer, and an aggregate's header adds its elements (at
+/// most [`MAX_ELEMENTS`] + 1 each). The value ends when the count is 0, so
+/// nesting costs neither recursion nor memory.
 pub fn frame_from(buf: &[u8], dir: Direction, progress: &mut Progress) -> FrameLen {
-    let Progress {
-        mut pos,
-        mut depth,
-        mut open,
-    } = *progress;
+    let Progress { mut pos, mut left } = *progress;
     *progress = Progress::default();
-    if dir == Direction::FromClient && depth == 0 {
-        pos = skip_blank_lines(buf);
-        match buf.get(pos) {
-            None => return FrameLen::Incomplete(None),
-            Some(b'*') => {}
-            Some(_) => return inline(buf, pos),
+    if left == 0 {
+        pos = 0;
+        if dir == Direction::FromClient {
+            pos = skip_blank_lines(buf);
+            match buf.get(pos) {
+                None => return FrameLen::Incomplete(None),
+                Some(b'*') => {}
+                Some(_) => return inline(buf, pos),
+            }
         }
+        left = 1;
     }
     loop {
         let step = match pos < buf.len() {
             true => head(buf, pos),
             false => Step::Incomplete(None),
         };
-        match step {
-            Step::Ok(Head::Aggregate(_, count), next) => {
-                if depth == MAX_DEPTH {
-                    return FrameLen::Invalid(format!("nested deeper than {MAX_DEPTH} levels"));
-                }
-                open[depth] = count;
-                depth += 1;
-                pos = next;
-                continue;
-            }
-            Step::Ok(Head::Scalar(_), next) => pos = next,
+        let (head, next) = match step {
+            Step::Ok(head, next) => (head, next),
             // The end of a pending bulk string is the end of the whole value
-            // only when it is the last element of every open aggregate.
+            // only when no other value is left to read after it.
             Step::Incomplete(end) => {
-                let last = open[..depth].iter().all(|&left| left == 1);
-                *progress = Progress { pos, depth, open };
-                return FrameLen::Incomplete(end.filter(|_| last));
+                *progress = Progress { pos, left };
+                return FrameLen::Incomplete(end.filter(|_| left == 1));
             }
             Step::Invalid(why) => return FrameLen::Invalid(why),
+        };
+        left -= 1;
+        if let Head::Aggregate(_, count) = head {
+            // At most one more per header byte times MAX_ELEMENTS: no
+            // overflow on any buffer that fits in memory, but be exact.
+            left = match left.checked_add(count as u64) {
+                Some(left) => left,
+                None => return FrameLen::Invalid("too many elements".into()),
+            };
         }
-        // A value ended at `pos`: close the aggregates it completes.
-        loop {
-            if depth == 0 {
-                return FrameLen::Complete(pos);
-            }
-            open[depth - 1] -= 1;
-            if open[depth - 1] > 0 {
-                break;
-            }
-            depth -= 1;
+        pos = next;
+        if left == 0 {
+            return FrameLen::Complete(pos);
         }
     }
 }
@@ -345,14 +335,45 @@ mod tests {
     }
 
     #[test]
-    fn depth_is_bounded() {
-        let ok = b"*1\r\n".repeat(MAX_DEPTH);
-        assert_eq!(frame(&ok, S), Incomplete(None));
-        let deep = b"*1\r\n".repeat(MAX_DEPTH + 1);
-        assert_eq!(
-            frame(&deep, S),
-            Invalid("nested deeper than 32 levels".into())
-        );
+    fn nesting_is_counted_not_bounded() {
+        let mut deep = b"*1\r\n".repeat(100_000);
+        assert_eq!(frame(&deep, S), Incomplete(None));
+        assert_eq!(frame(&deep, C), Incomplete(None));
+        deep.extend_from_slice(b"$4\r\nPING\r\n*1\r\n");
+        let len = deep.len() - 4;
+        assert_eq!(frame(&deep, C), Complete(len));
+        // The pending bulk string ends the value: its total is known.
+        assert_eq!(frame(&deep[..len - 3], C), Incomplete(Some(len)));
+        // Not when a sibling is still to come.
+        let mut wide = b"*2\r\n".repeat(3);
+        wide.extend_from_slice(b"$4\r\nPI");
+        assert_eq!(frame(&wide, S), Incomplete(None));
+        assert!(matches!(frame(b"*1\r\n*2147483647\r\n", S), Invalid(_)));
+    }
+
+    #[test]
+    fn frame_resume_walks_a_deep_value_once() {
+        // 100,000 levels of `*2` (each second element `:1`), in 1448-byte
+        // pieces: the count of values left grows then shrinks.
+        let mut value = b"*2\r\n".repeat(100_000);
+        value.extend_from_slice(&b":1\r\n".repeat(100_001));
+        let mut saved = FrameProgress::default();
+        let mut last_pos = 0;
+        for end in (1448..value.len()).step_by(1448) {
+            let got = frame_resume(&value[..end], S, &mut saved);
+            assert_eq!(got, Incomplete(None));
+            let [pos, left] = saved.0[..] else {
+                panic!("saved {:?}", saved.0);
+            };
+            let pos = pos as usize;
+            assert!(pos >= last_pos && end - pos < 4, "pos {pos} of {end}");
+            let levels = (pos.min(400_000) / 4) as u64;
+            let scalars = (pos.saturating_sub(400_000) / 4) as u64;
+            assert_eq!(left, levels + 1 - scalars);
+            last_pos = pos;
+        }
+        assert_eq!(frame_resume(&value, S, &mut saved), Complete(value.len()));
+        assert!(saved.0.is_empty());
     }
 
     #[test]
