@@ -46,42 +46,64 @@ fn needs_escape(word: u64) -> bool {
         != 0
 }
 
+/// The eight bytes at `at` as a word.
+#[inline]
+fn word_at(bytes: &[u8], at: usize) -> u64 {
+    let mut word = [0; 8];
+    word.copy_from_slice(&bytes[at..at + 8]);
+    u64::from_le_bytes(word)
+}
+
+/// Where the first eight-byte word that may need escaping starts (the
+/// last word overlaps the one before it; a string shorter than eight bytes
+/// is padded with spaces), `None` when no byte needs escaping.
+#[inline]
+fn first_suspect(bytes: &[u8]) -> Option<usize> {
+    let n = bytes.len();
+    if n < 8 {
+        let mut word = [b' '; 8];
+        word[..n].copy_from_slice(bytes);
+        return needs_escape(u64::from_le_bytes(word)).then_some(0);
+    }
+    let mut at = 0;
+    while at + 8 <= n {
+        if needs_escape(word_at(bytes, at)) {
+            return Some(at);
+        }
+        at += 8;
+    }
+    (at < n && needs_escape(word_at(bytes, n - 8))).then_some(n - 8)
+}
+
 /// Appends `s` escaped as `serde_json` does, without the quotes.
 pub(crate) fn write_str_contents(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
+    let Some(from) = first_suspect(bytes) else {
+        out.extend_from_slice(bytes);
+        return;
+    };
+    // serde_json's loop, from the first word that may need it.
     let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        if let Some(chunk) = bytes.get(i..i + 8) {
-            let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-            if !needs_escape(word) {
-                i += 8;
-                continue;
-            }
+    for (i, &byte) in bytes.iter().enumerate().skip(from) {
+        let escape = ESCAPE[byte as usize];
+        if escape == 0 {
+            continue;
         }
-        let end = (i + 8).min(bytes.len());
-        while i < end {
-            let byte = bytes[i];
-            let escape = ESCAPE[byte as usize];
-            if escape != 0 {
-                out.extend_from_slice(&bytes[start..i]);
-                if escape == b'u' {
-                    const HEX: &[u8; 16] = b"0123456789abcdef";
-                    out.extend_from_slice(&[
-                        b'\\',
-                        b'u',
-                        b'0',
-                        b'0',
-                        HEX[(byte >> 4) as usize],
-                        HEX[(byte & 0xf) as usize],
-                    ]);
-                } else {
-                    out.extend_from_slice(&[b'\\', escape]);
-                }
-                start = i + 1;
-            }
-            i += 1;
+        out.extend_from_slice(&bytes[start..i]);
+        if escape == b'u' {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[(byte >> 4) as usize],
+                HEX[(byte & 0xf) as usize],
+            ]);
+        } else {
+            out.extend_from_slice(&[b'\\', escape]);
         }
+        start = i + 1;
     }
     out.extend_from_slice(&bytes[start..]);
 }
