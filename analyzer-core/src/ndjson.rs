@@ -134,9 +134,14 @@ pub(crate) fn write_event<P: Protocol>(
     let description = request.map(P::describe).unwrap_or_default();
 
     out.extend_from_slice(b"{\"@timestamp\":");
+    let start_at = out.len();
     times.write(out, event.start());
+    let start = start_at..out.len();
     out.extend_from_slice(b",\"type\":");
+    let name_at = out.len();
     text(out, P::NAME)?;
+    // Written once, copied where it comes again.
+    let name = name_at..out.len();
     out.extend_from_slice(b",\"status\":\"");
     out.extend_from_slice(event.status().as_str().as_bytes());
     out.push(b'"');
@@ -159,9 +164,9 @@ pub(crate) fn write_event<P: Protocol>(
     out.extend_from_slice(
         b"\"kind\":\"event\",\"category\":[\"network\"],\"type\":[\"connection\",\"protocol\"],\"dataset\":",
     );
-    text(out, P::NAME)?;
+    out.extend_from_within(name.clone());
     out.extend_from_slice(b",\"start\":");
-    times.write(out, event.start());
+    out.extend_from_within(start);
     out.extend_from_slice(b",\"end\":");
     times.write(out, event.end());
     if let Some(duration) = event.duration_nanos() {
@@ -184,7 +189,7 @@ pub(crate) fn write_event<P: Protocol>(
         out.push(b'}');
     }
     out.extend_from_slice(b",\"network\":{\"transport\":\"tcp\",\"protocol\":");
-    text(out, P::NAME)?;
+    out.extend_from_within(name);
     out.extend_from_slice(b",\"type\":\"");
     out.extend_from_slice(event.flow.network_type().as_bytes());
     out.extend_from_slice(b"\",\"bytes\":");

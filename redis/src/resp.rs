@@ -280,8 +280,32 @@ fn line(buf: &[u8], from: usize, max: usize) -> Result<(usize, usize, usize), St
 }
 
 /// A decimal number, as in a length or count line.
+///
+/// What `str::parse::<i64>` accepts (an optional sign, then digits, no
+/// overflow), without its UTF-8 check and generic loop.
 fn number(text: &[u8]) -> Option<i64> {
-    std::str::from_utf8(text).ok()?.parse().ok()
+    let (negative, digits) = match text {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, text),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n: i64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        let d = i64::from(d - b'0');
+        n = n.checked_mul(10)?;
+        n = if negative {
+            n.checked_sub(d)?
+        } else {
+            n.checked_add(d)?
+        };
+    }
+    Some(n)
 }
 
 fn invalid(what: &str, text: &[u8]) -> Step {
@@ -296,6 +320,37 @@ mod tests {
     use super::*;
     use analyzer_core::Direction::{FromClient as C, FromServer as S};
     use FrameLen::{Complete, Incomplete, Invalid};
+
+    #[test]
+    fn numbers_are_read_as_str_parse_reads_them() {
+        for text in [
+            "0",
+            "42",
+            "-1",
+            "+7",
+            "-",
+            "+",
+            "",
+            "1a",
+            " 1",
+            "1 ",
+            "--1",
+            "+-1",
+            "007",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "99999999999999999999",
+            "é",
+        ] {
+            assert_eq!(
+                number(text.as_bytes()),
+                text.parse::<i64>().ok(),
+                "{text:?}"
+            );
+        }
+    }
 
     #[test]
     fn scalars_and_nil() {
