@@ -560,6 +560,10 @@ impl StreamBuffer {
 /// needs no searcher built per call.
 fn find_end(hay: &[u8], pattern: &[u8]) -> Option<usize> {
     let (&last, head) = pattern.split_last()?;
+    if head.is_empty() {
+        // One byte: nothing else to compare.
+        return memchr::memchr(last, hay).map(|i| i + 1);
+    }
     let mut at = 0;
     while let Some(i) = memchr::memchr(last, &hay[at..]) {
         let end = at + i + 1;
