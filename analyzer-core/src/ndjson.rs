@@ -19,34 +19,47 @@ use crate::time::Timestamp;
 /// The JSON of a connection's fixed parts, made on its first event.
 #[derive(Debug)]
 pub(crate) struct FlowJson {
-    /// `{"ip":"10.0.0.1","port":40000` (the object still open).
-    client: String,
-    /// Likewise for the server.
-    server: String,
+    /// `,"source":{"ip":"10.0.0.1","port":40000,"bytes":`, then the same
+    /// for `destination`, `client` and `server`: each endpoint's entry up
+    /// to its byte count. Without the count, the entry ends before
+    /// [`BYTES`].
+    endpoints: [String; 4],
     /// `"type":"ipv4","bytes":` is not fixed; this is
-    /// `,"community_id":"1:..."}`.
-    community: String,
-    /// `,"related":{"ip":["a","b"]}`.
-    related: String,
+    /// `,"community_id":"1:..."},"related":{"ip":["a","b"]}`.
+    community_related: String,
 }
+
+/// What precedes an endpoint's byte count.
+const BYTES: &str = ",\"bytes\":";
 
 impl FlowJson {
     pub(crate) fn get(flow: &Flow) -> &FlowJson {
         let cell = &flow.json;
         cell.get_or_init(|| {
-            let endpoint =
-                |ip: &str, port: u16| format!("{{\"ip\":{},\"port\":{port}", json_str(ip));
-            let mut related = format!(",\"related\":{{\"ip\":[{}", json_str(&flow.client_ip));
+            let endpoint = |key: &str, ip: &str, port: u16| {
+                format!(
+                    ",\"{key}\":{{\"ip\":{},\"port\":{port}{BYTES}",
+                    json_str(ip)
+                )
+            };
+            let mut tail = format!(
+                ",\"community_id\":{}}},\"related\":{{\"ip\":[{}",
+                json_str(&flow.community_id),
+                json_str(&flow.client_ip)
+            );
             if flow.server_ip != flow.client_ip {
-                related.push(',');
-                related.push_str(&json_str(&flow.server_ip));
+                tail.push(',');
+                tail.push_str(&json_str(&flow.server_ip));
             }
-            related.push_str("]}");
+            tail.push_str("]}");
             FlowJson {
-                client: endpoint(&flow.client_ip, flow.client.1),
-                server: endpoint(&flow.server_ip, flow.server.1),
-                community: format!(",\"community_id\":{}}}", json_str(&flow.community_id)),
-                related,
+                endpoints: [
+                    endpoint("source", &flow.client_ip, flow.client.1),
+                    endpoint("destination", &flow.server_ip, flow.server.1),
+                    endpoint("client", &flow.client_ip, flow.client.1),
+                    endpoint("server", &flow.server_ip, flow.server.1),
+                ],
+                community_related: tail,
             }
         })
     }
@@ -174,17 +187,21 @@ pub(crate) fn write_event<P: Protocol>(
         num(out, duration);
     }
     out.push(b'}');
-    for (key, endpoint, bytes) in [
-        (&b",\"source\":"[..], &flow.client, req_bytes),
-        (b",\"destination\":", &flow.server, resp_bytes),
-        (b",\"client\":", &flow.client, req_bytes),
-        (b",\"server\":", &flow.server, resp_bytes),
-    ] {
-        out.extend_from_slice(key);
-        out.extend_from_slice(endpoint.as_bytes());
-        if let Some(bytes) = bytes {
-            out.extend_from_slice(b",\"bytes\":");
-            num(out, bytes);
+    let mut digits = [itoa::Buffer::new(), itoa::Buffer::new()];
+    let [req_text, resp_text] = &mut digits;
+    let req_text = req_bytes.map(|n| req_text.format(n));
+    let resp_text = resp_bytes.map(|n| resp_text.format(n));
+    for (endpoint, bytes) in flow
+        .endpoints
+        .iter()
+        .zip([req_text, resp_text, req_text, resp_text])
+    {
+        match bytes {
+            Some(bytes) => {
+                out.extend_from_slice(endpoint.as_bytes());
+                out.extend_from_slice(bytes.as_bytes());
+            }
+            None => out.extend_from_slice(&endpoint.as_bytes()[..endpoint.len() - BYTES.len()]),
         }
         out.push(b'}');
     }
@@ -194,8 +211,7 @@ pub(crate) fn write_event<P: Protocol>(
     out.extend_from_slice(event.flow.network_type().as_bytes());
     out.extend_from_slice(b"\",\"bytes\":");
     num(out, req_bytes.unwrap_or(0) + resp_bytes.unwrap_or(0));
-    out.extend_from_slice(flow.community.as_bytes());
-    out.extend_from_slice(flow.related.as_bytes());
+    out.extend_from_slice(flow.community_related.as_bytes());
     if !t.notes.is_empty() {
         // The notes joined with "; " (`Event::error_message`), unallocated.
         out.extend_from_slice(b",\"error\":{\"message\":\"");
