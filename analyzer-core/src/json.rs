@@ -56,14 +56,13 @@ fn word_at(bytes: &[u8], at: usize) -> u64 {
 
 /// Where the first eight-byte word that may need escaping starts (the
 /// last word overlaps the one before it; a string shorter than eight bytes
-/// is padded with spaces), `None` when no byte needs escaping.
+/// is looked at byte by byte), `None` when no byte needs escaping.
 #[inline]
 fn first_suspect(bytes: &[u8]) -> Option<usize> {
     let n = bytes.len();
     if n < 8 {
-        let mut word = [b' '; 8];
-        word[..n].copy_from_slice(bytes);
-        return needs_escape(u64::from_le_bytes(word)).then_some(0);
+        // Byte by byte: no copy into a word for so few.
+        return bytes.iter().any(|&b| ESCAPE[b as usize] != 0).then_some(0);
     }
     let mut at = 0;
     while at + 8 <= n {

@@ -271,7 +271,15 @@ fn is_scalar_line(ty: u8) -> bool {
 /// its text's start and end, and where the next line starts.
 fn line(buf: &[u8], from: usize, max: usize) -> Result<(usize, usize, usize), Step> {
     let window = buf.get(from..buf.len().min(from + max)).unwrap_or_default();
-    match memchr::memchr(b'\n', window) {
+    // Most lines are a few bytes (`$3`, `:1`, `OK`): look at those bytes
+    // directly; memchr's setup costs more than that.
+    const SHORT: usize = 16;
+    let newline = match window.iter().take(SHORT).position(|&b| b == b'\n') {
+        Some(i) => Some(i),
+        None if window.len() > SHORT => memchr::memchr(b'\n', &window[SHORT..]).map(|i| i + SHORT),
+        None => None,
+    };
+    match newline {
         Some(i) if i > 0 && window[i - 1] == b'\r' => Ok((from, from + i - 1, from + i + 1)),
         Some(_) => Err(Step::Invalid("line not terminated by CRLF".into())),
         None if window.len() < max => Err(Step::Incomplete(None)),
