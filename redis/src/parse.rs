@@ -96,34 +96,39 @@ fn request(frame: Bytes, pos: usize) -> Result<RedisMessage, ParseError> {
         (Head::Aggregate(Agg::List, count), next) => (count, next),
         _ => return Err(invalid("a command is a non-empty array")),
     };
-    let mut args: Vec<Piece> = Vec::with_capacity(3);
+    // The first three arguments (command, subcommand or key, key), kept
+    // without an allocation.
+    let mut args: [Option<Piece>; 3] = [None, None, None];
+    let mut kept = 0;
     // The arguments and their separators fit in the frame: no regrowth.
     let mut query = Vec::with_capacity(if count == 1 { 0 } else { frame.len() });
     for i in 0..count {
         // The command's array is the first level.
         let (piece, next) = value(&frame, pos, 1)?;
         pos = next;
-        if count == 1 {
-            args.push(piece);
-            break;
+        if count > 1 {
+            if i > 0 {
+                query.push(b' ');
+            }
+            query.extend_from_slice(piece.bytes(&frame));
         }
-        if i > 0 {
-            query.push(b' ');
-        }
-        query.extend_from_slice(piece.bytes(&frame));
-        if args.len() < 3 {
-            args.push(piece);
+        if kept < args.len() {
+            args[kept] = Some(piece);
+            kept += 1;
         }
     }
     whole(&frame, pos)?;
     let mut words: [&[u8]; 3] = [&[]; 3];
-    for (word, arg) in words.iter_mut().zip(&args) {
+    for (word, arg) in words.iter_mut().zip(args.iter().flatten()) {
         *word = arg.bytes(&frame);
     }
-    let (method, at) = command(&words[..args.len()]);
-    let resource = args.get(at).map(|p| p.to_net(&frame));
-    let text = match count {
-        1 => args[0].to_net(&frame),
+    let (method, at) = command(&words[..kept]);
+    let resource = args
+        .get(at)
+        .and_then(Option::as_ref)
+        .map(|p| p.to_net(&frame));
+    let text = match (count, &args[0]) {
+        (1, Some(only)) => only.to_net(&frame),
         _ => Bytes::from(query).into(),
     };
     Ok(RedisMessage {
