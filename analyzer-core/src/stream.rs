@@ -19,6 +19,10 @@ use crate::time::Timestamp;
 const LARGE_ALLOCATION: usize = 64 * 1024;
 /// Frames up to this size cut from a large allocation are copied.
 const SMALL_FRAME: usize = 4096;
+/// A buffer that must grow gets at least this much room: several small
+/// messages then share one allocation (and one reference-count header)
+/// instead of one each, while what one waiting message can pin stays small.
+const MIN_GROWTH: usize = 512;
 
 /// One unit cut from a stream.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -185,6 +189,9 @@ impl StreamBuffer {
             self.head_ts = ts;
         }
         self.last_ts = ts;
+        if self.buf.capacity() - self.buf.len() < data.len() {
+            self.buf.reserve(data.len().max(MIN_GROWTH));
+        }
         self.buf.extend_from_slice(data);
     }
 
