@@ -258,3 +258,25 @@ pub(crate) fn write_event<P: Protocol>(
     out.push(b'}');
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn action_is_what_format_and_to_lowercase_give() {
+        for (name, method) in [
+            ("redis", "SET"),
+            ("redis", "CONFIG GET"),
+            ("Echo", "Mixed\"Case\\\n\u{1}X"),
+            ("x", "ÉTÉ"),
+            ("x", ""),
+        ] {
+            let mut out = Vec::new();
+            action(&mut out, name, method);
+            let expected =
+                serde_json::to_string(&format!("{name}.{}", method.to_lowercase())).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), expected);
+        }
+    }
+}
