@@ -1,13 +1,11 @@
 //! One TCP connection: its two byte streams in sequence order, cut into
 //! messages, and the requests waiting for responses.
 
-use std::sync::Arc;
-
 use crate::config::Config;
 use crate::correlate::{Correlator, Outcome, Unanswered};
 use crate::counters::Counters;
+use crate::decode::Endpoint;
 use crate::decode::TcpSegment;
-use crate::flow::Flow;
 use crate::message::Transaction;
 use crate::protocol::{Direction, Kind, Protocol};
 use crate::reassembly::{Chunk, Reassembler, ReassemblyLimits};
@@ -89,7 +87,8 @@ pub(crate) struct Connection<P> {
     /// Creation order: events of different connections flushed together come
     /// out in this order.
     pub id: u64,
-    pub flow: Arc<Flow>,
+    /// The server's endpoint: which way a segment travels.
+    pub server: Endpoint,
     pub last_seen: Timestamp,
     sides: [Side; 2],
     correlator: Correlator<P>,
@@ -114,7 +113,7 @@ fn role(kind: Kind) -> &'static str {
 }
 
 impl<P: Protocol> Connection<P> {
-    pub(crate) fn new(id: u64, flow: Arc<Flow>, now: Timestamp, config: &Config) -> Self {
+    pub(crate) fn new(id: u64, server: Endpoint, now: Timestamp, config: &Config) -> Self {
         let limits = ReassemblyLimits {
             max_bytes: config.max_out_of_order_bytes,
             max_segments: config.max_out_of_order_segments,
@@ -129,7 +128,7 @@ impl<P: Protocol> Connection<P> {
         };
         Connection {
             id,
-            flow,
+            server,
             last_seen: now,
             sides: [side(), side()],
             correlator: Correlator::new(config.max_pending_requests),
@@ -147,7 +146,7 @@ impl<P: Protocol> Connection<P> {
 
     /// Which way a segment from `src` travels.
     pub(crate) fn direction_from(&self, src: (std::net::IpAddr, u16)) -> Direction {
-        if src == self.flow.server {
+        if src == self.server {
             Direction::FromServer
         } else {
             Direction::FromClient

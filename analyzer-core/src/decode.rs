@@ -44,6 +44,8 @@ impl LinkType {
     }
 }
 
+mod fast;
+
 /// A TCP endpoint: address and port.
 pub type Endpoint = (IpAddr, u16);
 
@@ -115,6 +117,16 @@ pub enum DecodeError {
 /// assert!(matches!(decode_tcp(LinkType::Ethernet, &arp), Err(DecodeError::NotIp)));
 /// ```
 pub fn decode_tcp(link: LinkType, data: &[u8]) -> Result<TcpSegment<'_>, DecodeError> {
+    if link == LinkType::Ethernet {
+        if let Some(segment) = fast::ethernet_ipv4_tcp(data) {
+            return Ok(segment);
+        }
+    }
+    decode_general(link, data)
+}
+
+/// [`decode_tcp`] by `etherparse`, for every packet the fast path leaves.
+fn decode_general(link: LinkType, data: &[u8]) -> Result<TcpSegment<'_>, DecodeError> {
     let (ether_type, rest) = match link {
         LinkType::Ethernet => {
             return strict_or_lax(SlicedPacket::from_ethernet(data), || {

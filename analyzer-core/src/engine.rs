@@ -54,11 +54,19 @@ pub struct Engine<P, S> {
     sink: S,
     /// Keyed with foldhash: fast, and seeded per process so crafted
     /// addresses cannot force collisions.
-    flows: HashMap<FlowKey, Connection<P>, foldhash::fast::RandomState>,
+    /// Boxed, so the table itself stays small and its probes stay in cache.
+    flows: HashMap<FlowKey, Box<Tracked<P>>, foldhash::fast::RandomState>,
     counters: Counters,
     now: Option<Timestamp>,
     next_sweep: Option<Timestamp>,
     next_id: u64,
+}
+
+/// A connection in the flow table, and its description, which its events
+/// share. Apart, so a packet borrows both without touching the `Arc`'s count.
+struct Tracked<P> {
+    flow: Arc<Flow>,
+    conn: Connection<P>,
 }
 
 impl<P: Protocol, S: Sink<P>> Engine<P, S> {
@@ -161,14 +169,15 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
         if let Some(now) = self.now {
             self.sweep(now);
         }
-        let mut all: Vec<(u64, FlowKey)> = self.flows.iter().map(|(k, c)| (c.id, *k)).collect();
+        let mut all: Vec<(u64, FlowKey)> =
+            self.flows.iter().map(|(k, t)| (t.conn.id, *k)).collect();
         all.sort_unstable_by_key(|(id, _)| *id);
         for (_, key) in all {
-            if let Some(mut conn) = self.flows.remove(&key) {
+            if let Some(mut tracked) = self.flows.remove(&key) {
                 self.counters.connections_flushed += 1;
-                let flow = conn.flow.clone();
+                let Tracked { flow, conn } = &mut *tracked;
                 let (mut ctx, mut out) =
-                    split(&self.config, &mut self.counters, &mut self.sink, &flow);
+                    split(&self.config, &mut self.counters, &mut self.sink, flow);
                 conn.close(Close::EndOfInput, &mut ctx, &mut out);
             }
         }
@@ -179,20 +188,25 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
         let mut due: Vec<(u64, FlowKey)> = self
             .flows
             .iter()
+            .map(|(k, t)| (k, &t.conn))
             .filter(|(_, c)| c.has_expired(now, &self.config) || now >= c.last_seen + idle)
             .map(|(k, c)| (c.id, *k))
             .collect();
         due.sort_unstable_by_key(|(id, _)| *id);
         for (_, key) in due {
-            let Some(conn) = self.flows.get_mut(&key) else {
+            let Some(tracked) = self.flows.get_mut(&key) else {
                 continue;
             };
-            let flow = conn.flow.clone();
-            let (mut ctx, mut out) = split(&self.config, &mut self.counters, &mut self.sink, &flow);
+            let Tracked { flow, conn } = &mut **tracked;
+            let (mut ctx, mut out) = split(&self.config, &mut self.counters, &mut self.sink, flow);
             conn.expire(now, &mut ctx, &mut out);
-            if now >= conn.last_seen + idle {
+            let ended = now >= conn.last_seen + idle;
+            if ended {
                 conn.close(Close::Idle, &mut ctx, &mut out);
                 ctx.counters.connections_expired += 1;
+            }
+            drop(out);
+            if ended {
                 self.flows.remove(&key);
             }
         }
@@ -205,7 +219,7 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
         let mut by_age: Vec<(Timestamp, u64, FlowKey)> = self
             .flows
             .iter()
-            .map(|(k, c)| (c.last_seen, c.id, *k))
+            .map(|(k, t)| (t.conn.last_seen, t.conn.id, *k))
             .collect();
         let count = (by_age.len() / 16).max(1);
         if count < by_age.len() {
@@ -215,10 +229,10 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
             by_age[..count].iter().map(|(_, id, k)| (*id, *k)).collect();
         victims.sort_unstable_by_key(|(id, _)| *id);
         for (_, key) in victims {
-            if let Some(mut conn) = self.flows.remove(&key) {
-                let flow = conn.flow.clone();
+            if let Some(mut tracked) = self.flows.remove(&key) {
+                let Tracked { flow, conn } = &mut *tracked;
                 let (mut ctx, mut out) =
-                    split(&self.config, &mut self.counters, &mut self.sink, &flow);
+                    split(&self.config, &mut self.counters, &mut self.sink, flow);
                 conn.close(Close::Evicted, &mut ctx, &mut out);
                 ctx.counters.connections_evicted += 1;
             }
@@ -229,23 +243,30 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
         let key = FlowKey::new(seg.src, seg.dst);
         let reused = seg.flags.syn
             && !seg.flags.ack
-            && self.flows.get(&key).is_some_and(|c| c.is_reused_by_syn());
+            && self
+                .flows
+                .get(&key)
+                .is_some_and(|t| t.conn.is_reused_by_syn());
         if reused {
             // A new SYN on a 4-tuple that already carried a connection starts
             // a new one: the old one ends here.
             if let Some(mut old) = self.flows.remove(&key) {
-                let flow = old.flow.clone();
+                let Tracked { flow, conn } = &mut *old;
                 let (mut ctx, mut out) =
-                    split(&self.config, &mut self.counters, &mut self.sink, &flow);
-                old.close(Close::Reused, &mut ctx, &mut out);
+                    split(&self.config, &mut self.counters, &mut self.sink, flow);
+                conn.close(Close::Reused, &mut ctx, &mut out);
                 ctx.counters.connections_closed += 1;
             }
         }
-        if let Some(conn) = self.flows.get_mut(&key) {
-            let flow = conn.flow.clone();
-            let (mut ctx, mut out) = split(&self.config, &mut self.counters, &mut self.sink, &flow);
-            if conn.segment(ts, seg, &mut ctx, &mut out) {
+        if let Some(tracked) = self.flows.get_mut(&key) {
+            let Tracked { flow, conn } = &mut **tracked;
+            let (mut ctx, mut out) = split(&self.config, &mut self.counters, &mut self.sink, flow);
+            let ended = conn.segment(ts, seg, &mut ctx, &mut out);
+            if ended {
                 ctx.counters.connections_closed += 1;
+            }
+            drop(out);
+            if ended {
                 self.flows.remove(&key);
             }
             return;
@@ -265,13 +286,15 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
         let client = if server == seg.src { seg.dst } else { seg.src };
         let flow = Arc::new(Flow::new(client, server));
         self.next_id += 1;
-        let mut conn = Connection::new(self.next_id, flow.clone(), ts, &self.config);
+        let mut conn = Connection::new(self.next_id, server, ts, &self.config);
         self.counters.connections_opened += 1;
         let (mut ctx, mut out) = split(&self.config, &mut self.counters, &mut self.sink, &flow);
-        if conn.segment(ts, seg, &mut ctx, &mut out) {
-            ctx.counters.connections_closed += 1;
+        let ended = conn.segment(ts, seg, &mut ctx, &mut out);
+        drop(out);
+        if ended {
+            self.counters.connections_closed += 1;
         } else {
-            self.flows.insert(key, conn);
+            self.flows.insert(key, Box::new(Tracked { flow, conn }));
         }
     }
 

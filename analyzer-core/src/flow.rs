@@ -10,19 +10,34 @@ use sha1::{Digest, Sha1};
 use crate::decode::Endpoint;
 
 /// The key of a connection in the flow table: its two endpoints in a fixed
-/// order, so both directions find the same entry.
+/// order, so both directions find the same entry. Packed into integers
+/// (an address as 128 bits, IPv4 tagged apart from IPv6), so hashing and
+/// comparing it are a few word operations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct FlowKey {
-    lo: Endpoint,
-    hi: Endpoint,
+    lo: u128,
+    hi: u128,
+    /// The ports of `lo` and `hi`, and which addresses are IPv4.
+    rest: u64,
+}
+
+/// An endpoint as an address word and a port-and-family word; distinct
+/// endpoints give distinct pairs.
+fn pack((ip, port): Endpoint) -> (u128, u32) {
+    match ip {
+        IpAddr::V4(v4) => (u128::from(v4.to_bits()), u32::from(port) | 1 << 16),
+        IpAddr::V6(v6) => (v6.to_bits(), u32::from(port)),
+    }
 }
 
 impl FlowKey {
     pub(crate) fn new(a: Endpoint, b: Endpoint) -> Self {
-        if a <= b {
-            FlowKey { lo: a, hi: b }
-        } else {
-            FlowKey { lo: b, hi: a }
+        let (a, b) = (pack(a), pack(b));
+        let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+        FlowKey {
+            lo: lo.0,
+            hi: hi.0,
+            rest: u64::from(lo.1) << 32 | u64::from(hi.1),
         }
     }
 }
@@ -129,6 +144,24 @@ mod tests {
         let a = ("10.0.0.1".parse().unwrap(), 5000);
         let b = ("10.0.0.2".parse().unwrap(), 3030);
         assert_eq!(FlowKey::new(a, b), FlowKey::new(b, a));
+    }
+
+    #[test]
+    fn keys_of_different_connections_differ() {
+        let ep = |ip: &str, port| (ip.parse().unwrap(), port);
+        let keys = [
+            FlowKey::new(ep("1.2.3.4", 1), ep("5.6.7.8", 2)),
+            FlowKey::new(ep("::1.2.3.4", 1), ep("5.6.7.8", 2)),
+            FlowKey::new(ep("::ffff:1.2.3.4", 1), ep("5.6.7.8", 2)),
+            FlowKey::new(ep("1.2.3.4", 2), ep("5.6.7.8", 1)),
+            FlowKey::new(ep("1.2.3.4", 1), ep("5.6.7.8", 3)),
+            FlowKey::new(ep("1.2.3.4", 1), ep("1.2.3.4", 2)),
+        ];
+        for (i, a) in keys.iter().enumerate() {
+            for b in &keys[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
     }
 
     #[test]

@@ -52,6 +52,7 @@ mod engine;
 mod event;
 pub mod flow;
 pub mod framing;
+mod json;
 mod message;
 mod ndjson;
 mod netstring;

@@ -12,40 +12,54 @@ use serde::ser::Serializer as _;
 
 use crate::event::Event;
 use crate::flow::Flow;
+use crate::json;
 use crate::protocol::Protocol;
 use crate::time::Timestamp;
 
 /// The JSON of a connection's fixed parts, made on its first event.
 #[derive(Debug)]
 pub(crate) struct FlowJson {
-    /// `{"ip":"10.0.0.1","port":40000` (the object still open).
-    client: String,
-    /// Likewise for the server.
-    server: String,
+    /// `,"source":{"ip":"10.0.0.1","port":40000,"bytes":`, then the same
+    /// for `destination`, `client` and `server`: each endpoint's entry up
+    /// to its byte count. Without the count, the entry ends before
+    /// [`BYTES`].
+    endpoints: [String; 4],
     /// `"type":"ipv4","bytes":` is not fixed; this is
-    /// `,"community_id":"1:..."}`.
-    community: String,
-    /// `,"related":{"ip":["a","b"]}`.
-    related: String,
+    /// `,"community_id":"1:..."},"related":{"ip":["a","b"]}`.
+    community_related: String,
 }
+
+/// What precedes an endpoint's byte count.
+const BYTES: &str = ",\"bytes\":";
 
 impl FlowJson {
     pub(crate) fn get(flow: &Flow) -> &FlowJson {
         let cell = &flow.json;
         cell.get_or_init(|| {
-            let endpoint =
-                |ip: &str, port: u16| format!("{{\"ip\":{},\"port\":{port}", json_str(ip));
-            let mut related = format!(",\"related\":{{\"ip\":[{}", json_str(&flow.client_ip));
+            let endpoint = |key: &str, ip: &str, port: u16| {
+                format!(
+                    ",\"{key}\":{{\"ip\":{},\"port\":{port}{BYTES}",
+                    json_str(ip)
+                )
+            };
+            let mut tail = format!(
+                ",\"community_id\":{}}},\"related\":{{\"ip\":[{}",
+                json_str(&flow.community_id),
+                json_str(&flow.client_ip)
+            );
             if flow.server_ip != flow.client_ip {
-                related.push(',');
-                related.push_str(&json_str(&flow.server_ip));
+                tail.push(',');
+                tail.push_str(&json_str(&flow.server_ip));
             }
-            related.push_str("]}");
+            tail.push_str("]}");
             FlowJson {
-                client: endpoint(&flow.client_ip, flow.client.1),
-                server: endpoint(&flow.server_ip, flow.server.1),
-                community: format!(",\"community_id\":{}}}", json_str(&flow.community_id)),
-                related,
+                endpoints: [
+                    endpoint("source", &flow.client_ip, flow.client.1),
+                    endpoint("destination", &flow.server_ip, flow.server.1),
+                    endpoint("client", &flow.client_ip, flow.client.1),
+                    endpoint("server", &flow.server_ip, flow.server.1),
+                ],
+                community_related: tail,
             }
         })
     }
@@ -96,7 +110,24 @@ fn num(out: &mut Vec<u8>, n: impl itoa::Integer) {
 }
 
 fn text(out: &mut Vec<u8>, s: &str) -> serde_json::Result<()> {
-    serde_json::to_writer(&mut *out, s)
+    json::write_str(out, s);
+    Ok(())
+}
+
+/// `"<name>.<method in lower case>"`, as `format!` and `to_lowercase` give
+/// it, without allocating for an ASCII method.
+fn action(out: &mut Vec<u8>, name: &str, method: &str) {
+    if !method.is_ascii() {
+        json::write_str(out, &format!("{name}.{}", method.to_lowercase()));
+        return;
+    }
+    out.push(b'"');
+    json::write_str_contents(out, name);
+    out.push(b'.');
+    let start = out.len();
+    json::write_str_contents(out, method);
+    out[start..].make_ascii_lowercase();
+    out.push(b'"');
 }
 
 /// Appends the event's JSON (no newline) to `out`. `scratch` is reused for
@@ -116,9 +147,14 @@ pub(crate) fn write_event<P: Protocol>(
     let description = request.map(P::describe).unwrap_or_default();
 
     out.extend_from_slice(b"{\"@timestamp\":");
+    let start_at = out.len();
     times.write(out, event.start());
+    let start = start_at..out.len();
     out.extend_from_slice(b",\"type\":");
+    let name_at = out.len();
     text(out, P::NAME)?;
+    // Written once, copied where it comes again.
+    let name = name_at..out.len();
     out.extend_from_slice(b",\"status\":\"");
     out.extend_from_slice(event.status().as_str().as_bytes());
     out.push(b'"');
@@ -135,15 +171,15 @@ pub(crate) fn write_event<P: Protocol>(
     out.extend_from_slice(b",\"event\":{");
     if let Some(method) = &description.method {
         out.extend_from_slice(b"\"action\":");
-        text(out, &format!("{}.{}", P::NAME, method.to_lowercase()))?;
+        action(out, P::NAME, method);
         out.push(b',');
     }
     out.extend_from_slice(
         b"\"kind\":\"event\",\"category\":[\"network\"],\"type\":[\"connection\",\"protocol\"],\"dataset\":",
     );
-    text(out, P::NAME)?;
+    out.extend_from_within(name.clone());
     out.extend_from_slice(b",\"start\":");
-    times.write(out, event.start());
+    out.extend_from_within(start);
     out.extend_from_slice(b",\"end\":");
     times.write(out, event.end());
     if let Some(duration) = event.duration_nanos() {
@@ -151,32 +187,41 @@ pub(crate) fn write_event<P: Protocol>(
         num(out, duration);
     }
     out.push(b'}');
-    for (key, endpoint, bytes) in [
-        (&b",\"source\":"[..], &flow.client, req_bytes),
-        (b",\"destination\":", &flow.server, resp_bytes),
-        (b",\"client\":", &flow.client, req_bytes),
-        (b",\"server\":", &flow.server, resp_bytes),
-    ] {
-        out.extend_from_slice(key);
-        out.extend_from_slice(endpoint.as_bytes());
-        if let Some(bytes) = bytes {
-            out.extend_from_slice(b",\"bytes\":");
-            num(out, bytes);
+    let mut digits = [itoa::Buffer::new(), itoa::Buffer::new()];
+    let [req_text, resp_text] = &mut digits;
+    let req_text = req_bytes.map(|n| req_text.format(n));
+    let resp_text = resp_bytes.map(|n| resp_text.format(n));
+    for (endpoint, bytes) in flow
+        .endpoints
+        .iter()
+        .zip([req_text, resp_text, req_text, resp_text])
+    {
+        match bytes {
+            Some(bytes) => {
+                out.extend_from_slice(endpoint.as_bytes());
+                out.extend_from_slice(bytes.as_bytes());
+            }
+            None => out.extend_from_slice(&endpoint.as_bytes()[..endpoint.len() - BYTES.len()]),
         }
         out.push(b'}');
     }
     out.extend_from_slice(b",\"network\":{\"transport\":\"tcp\",\"protocol\":");
-    text(out, P::NAME)?;
+    out.extend_from_within(name);
     out.extend_from_slice(b",\"type\":\"");
     out.extend_from_slice(event.flow.network_type().as_bytes());
     out.extend_from_slice(b"\",\"bytes\":");
     num(out, req_bytes.unwrap_or(0) + resp_bytes.unwrap_or(0));
-    out.extend_from_slice(flow.community.as_bytes());
-    out.extend_from_slice(flow.related.as_bytes());
-    if let Some(message) = event.error_message() {
-        out.extend_from_slice(b",\"error\":{\"message\":");
-        text(out, &message)?;
-        out.push(b'}');
+    out.extend_from_slice(flow.community_related.as_bytes());
+    if !t.notes.is_empty() {
+        // The notes joined with "; " (`Event::error_message`), unallocated.
+        out.extend_from_slice(b",\"error\":{\"message\":\"");
+        for (i, note) in t.notes.iter().enumerate() {
+            if i > 0 {
+                out.extend_from_slice(b"; ");
+            }
+            json::write_str_contents(out, note);
+        }
+        out.extend_from_slice(b"\"}");
     }
     for (key, message) in [
         (&b",\"request\":"[..], &t.request),
@@ -184,11 +229,21 @@ pub(crate) fn write_event<P: Protocol>(
     ] {
         if let Some(wire) = message.as_ref().and_then(|m| m.wire.as_ref()) {
             out.extend_from_slice(key);
-            text(out, &String::from_utf8_lossy(wire))?;
+            text(out, &crate::netstring::lossy(wire))?;
         }
     }
-    // The protocol's own entries, serialized as a map of their own, spliced
-    // in without its braces.
+    // The protocol's own entries, spliced in as `,"key":value` each. What
+    // the fast writer leaves to serde_json is redone there: serialized as a
+    // map of its own, spliced in without its braces.
+    let mark = out.len();
+    let mut entries = json::Writer { out: &mut *out }.splice();
+    let written = P::own_fields(request, response, &mut entries)
+        .and_then(|()| serde::ser::SerializeMap::end(entries));
+    if written.is_ok() {
+        out.push(b'}');
+        return Ok(());
+    }
+    out.truncate(mark);
     scratch.clear();
     {
         let mut ser = serde_json::Serializer::new(&mut *scratch);
@@ -202,4 +257,26 @@ pub(crate) fn write_event<P: Protocol>(
     }
     out.push(b'}');
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn action_is_what_format_and_to_lowercase_give() {
+        for (name, method) in [
+            ("redis", "SET"),
+            ("redis", "CONFIG GET"),
+            ("Echo", "Mixed\"Case\\\n\u{1}X"),
+            ("x", "ÉTÉ"),
+            ("x", ""),
+        ] {
+            let mut out = Vec::new();
+            action(&mut out, name, method);
+            let expected =
+                serde_json::to_string(&format!("{name}.{}", method.to_lowercase())).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), expected);
+        }
+    }
 }

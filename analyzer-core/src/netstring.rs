@@ -25,7 +25,16 @@ impl NetString {
 
     /// The text, with U+FFFD replacing invalid UTF-8.
     pub fn to_string_lossy(&self) -> std::borrow::Cow<'_, str> {
-        String::from_utf8_lossy(&self.0)
+        lossy(&self.0)
+    }
+}
+
+/// `String::from_utf8_lossy`, checking valid UTF-8 (the usual case) with
+/// the faster `str::from_utf8` first.
+pub(crate) fn lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
     }
 }
 

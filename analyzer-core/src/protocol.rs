@@ -222,7 +222,10 @@ pub mod __private {
             .find(|(tag, _)| *tag == first)
             .map(|(_, kind)| *kind)
             .ok_or(ParseError::UnknownTag { byte: first })?;
-        Ok((kind, payload.slice(1..)))
+        // Advancing the frame's own handle costs no reference count.
+        let mut rest = payload;
+        bytes::Buf::advance(&mut rest, 1);
+        Ok((kind, rest))
     }
 
     /// Finds which of `tags` the frame's first byte is: its index, and the
@@ -233,7 +236,9 @@ pub mod __private {
             .iter()
             .position(|tag| *tag == first)
             .ok_or(ParseError::UnknownTag { byte: first })?;
-        Ok((index, payload.slice(1..)))
+        let mut rest = payload;
+        bytes::Buf::advance(&mut rest, 1);
+        Ok((index, rest))
     }
 
     /// Finds which of `keywords` the frame's first word (up to the first

@@ -19,6 +19,10 @@ use crate::time::Timestamp;
 const LARGE_ALLOCATION: usize = 64 * 1024;
 /// Frames up to this size cut from a large allocation are copied.
 const SMALL_FRAME: usize = 4096;
+/// A buffer that must grow gets at least this much room: several small
+/// messages then share one allocation (and one reference-count header)
+/// instead of one each, while what one waiting message can pin stays small.
+const MIN_GROWTH: usize = 512;
 
 /// One unit cut from a stream.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -185,6 +189,9 @@ impl StreamBuffer {
             self.head_ts = ts;
         }
         self.last_ts = ts;
+        if self.buf.capacity() - self.buf.len() < data.len() {
+            self.buf.reserve(data.len().max(MIN_GROWTH));
+        }
         self.buf.extend_from_slice(data);
     }
 
@@ -574,6 +581,10 @@ impl StreamBuffer {
 /// needs no searcher built per call.
 fn find_end(hay: &[u8], pattern: &[u8]) -> Option<usize> {
     let (&last, head) = pattern.split_last()?;
+    if head.is_empty() {
+        // One byte: nothing else to compare.
+        return memchr::memchr(last, hay).map(|i| i + 1);
+    }
     let mut at = 0;
     while let Some(i) = memchr::memchr(last, &hay[at..]) {
         let end = at + i + 1;

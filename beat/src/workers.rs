@@ -43,6 +43,18 @@ struct Batch {
     now: Timestamp,
 }
 
+impl Batch {
+    /// An empty batch with room for a full one, so filling it never
+    /// reallocates (and copies) what it already holds.
+    fn with_room() -> Self {
+        Batch {
+            data: Vec::with_capacity(BATCH_BYTES + 2048),
+            packets: Vec::with_capacity(BATCH_PACKETS),
+            now: Timestamp::default(),
+        }
+    }
+}
+
 /// What a worker hands back at the end.
 struct Done {
     counters: Vec<(&'static str, Counters)>,
@@ -219,11 +231,11 @@ fn read(
 ) -> Result<(), ReadError> {
     let total = std::fs::metadata(path).map_or(0, |m| m.len());
     let progress = Progress::stderr(total, show_progress);
-    let mut batches: Vec<Batch> = senders.iter().map(|_| Batch::default()).collect();
+    let mut batches: Vec<Batch> = senders.iter().map(|_| Batch::with_room()).collect();
     let mut now = Timestamp::default();
     let mut packets = 0u64;
     let send = |batch: &mut Batch, tx: &SyncSender<Batch>, now: Timestamp| {
-        let mut full = std::mem::take(batch);
+        let mut full = std::mem::replace(batch, Batch::with_room());
         full.now = now;
         // A worker that is gone (it panicked) is reported at the join.
         let _ = tx.send(full);

@@ -96,30 +96,39 @@ fn request(frame: Bytes, pos: usize) -> Result<RedisMessage, ParseError> {
         (Head::Aggregate(Agg::List, count), next) => (count, next),
         _ => return Err(invalid("a command is a non-empty array")),
     };
-    let mut args: Vec<Piece> = Vec::with_capacity(3);
-    let mut query = Vec::new();
+    // The first three arguments (command, subcommand or key, key), kept
+    // without an allocation.
+    let mut args: [Option<Piece>; 3] = [None, None, None];
+    let mut kept = 0;
+    // The arguments and their separators fit in the frame: no regrowth.
+    let mut query = Vec::with_capacity(if count == 1 { 0 } else { frame.len() });
     for i in 0..count {
         // The command's array is the first level.
         let (piece, next) = value(&frame, pos, 1)?;
         pos = next;
-        if count == 1 {
-            args.push(piece);
-            break;
+        if count > 1 {
+            if i > 0 {
+                query.push(b' ');
+            }
+            query.extend_from_slice(piece.bytes(&frame));
         }
-        if i > 0 {
-            query.push(b' ');
-        }
-        query.extend_from_slice(piece.bytes(&frame));
-        if args.len() < 3 {
-            args.push(piece);
+        if kept < args.len() {
+            args[kept] = Some(piece);
+            kept += 1;
         }
     }
     whole(&frame, pos)?;
-    let words: Vec<&[u8]> = args.iter().map(|p| p.bytes(&frame)).collect();
-    let (method, at) = command(&words);
-    let resource = args.get(at).map(|p| p.to_net(&frame));
-    let text = match count {
-        1 => args[0].to_net(&frame),
+    let mut words: [&[u8]; 3] = [&[]; 3];
+    for (word, arg) in words.iter_mut().zip(args.iter().flatten()) {
+        *word = arg.bytes(&frame);
+    }
+    let (method, at) = command(&words[..kept]);
+    let resource = args
+        .get(at)
+        .and_then(Option::as_ref)
+        .map(|p| p.to_net(&frame));
+    let text = match (count, &args[0]) {
+        (1, Some(only)) => only.to_net(&frame),
         _ => Bytes::from(query).into(),
     };
     Ok(RedisMessage {
@@ -160,7 +169,10 @@ fn inline(frame: Bytes, pos: usize) -> Result<RedisMessage, ParseError> {
 /// The method (upper case) of a command given its first words, and the index
 /// of the word that is its resource.
 fn command(words: &[&[u8]]) -> (String, usize) {
-    let upper = |w: &[u8]| String::from_utf8_lossy(w).to_ascii_uppercase();
+    let upper = |w: &[u8]| match std::str::from_utf8(w) {
+        Ok(text) => text.to_ascii_uppercase(),
+        Err(_) => String::from_utf8_lossy(w).to_ascii_uppercase(),
+    };
     let method = upper(words.first().copied().unwrap_or_default());
     match words.get(1) {
         Some(sub) if CONTAINERS.contains(&method.as_str()) => {

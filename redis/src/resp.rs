@@ -271,7 +271,15 @@ fn is_scalar_line(ty: u8) -> bool {
 /// its text's start and end, and where the next line starts.
 fn line(buf: &[u8], from: usize, max: usize) -> Result<(usize, usize, usize), Step> {
     let window = buf.get(from..buf.len().min(from + max)).unwrap_or_default();
-    match memchr::memchr(b'\n', window) {
+    // Most lines are a few bytes (`$3`, `:1`, `OK`): look at those bytes
+    // directly; memchr's setup costs more than that.
+    const SHORT: usize = 16;
+    let newline = match window.iter().take(SHORT).position(|&b| b == b'\n') {
+        Some(i) => Some(i),
+        None if window.len() > SHORT => memchr::memchr(b'\n', &window[SHORT..]).map(|i| i + SHORT),
+        None => None,
+    };
+    match newline {
         Some(i) if i > 0 && window[i - 1] == b'\r' => Ok((from, from + i - 1, from + i + 1)),
         Some(_) => Err(Step::Invalid("line not terminated by CRLF".into())),
         None if window.len() < max => Err(Step::Incomplete(None)),
@@ -280,8 +288,32 @@ fn line(buf: &[u8], from: usize, max: usize) -> Result<(usize, usize, usize), St
 }
 
 /// A decimal number, as in a length or count line.
+///
+/// What `str::parse::<i64>` accepts (an optional sign, then digits, no
+/// overflow), without its UTF-8 check and generic loop.
 fn number(text: &[u8]) -> Option<i64> {
-    std::str::from_utf8(text).ok()?.parse().ok()
+    let (negative, digits) = match text {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, text),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n: i64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        let d = i64::from(d - b'0');
+        n = n.checked_mul(10)?;
+        n = if negative {
+            n.checked_sub(d)?
+        } else {
+            n.checked_add(d)?
+        };
+    }
+    Some(n)
 }
 
 fn invalid(what: &str, text: &[u8]) -> Step {
@@ -296,6 +328,37 @@ mod tests {
     use super::*;
     use analyzer_core::Direction::{FromClient as C, FromServer as S};
     use FrameLen::{Complete, Incomplete, Invalid};
+
+    #[test]
+    fn numbers_are_read_as_str_parse_reads_them() {
+        for text in [
+            "0",
+            "42",
+            "-1",
+            "+7",
+            "-",
+            "+",
+            "",
+            "1a",
+            " 1",
+            "1 ",
+            "--1",
+            "+-1",
+            "007",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "99999999999999999999",
+            "é",
+        ] {
+            assert_eq!(
+                number(text.as_bytes()),
+                text.parse::<i64>().ok(),
+                "{text:?}"
+            );
+        }
+    }
 
     #[test]
     fn scalars_and_nil() {
