@@ -166,8 +166,7 @@ impl<P: Protocol> Serialize for Event<P> {
             "event",
             &EcsEvent {
                 action: description
-                    .method
-                    .as_ref()
+                    .action_word()
                     .map(|m| format!("{}.{}", P::NAME, m.to_lowercase())),
                 kind: "event",
                 category: ["network"],

@@ -169,7 +169,7 @@ pub(crate) fn write_event<P: Protocol>(
         }
     }
     out.extend_from_slice(b",\"event\":{");
-    if let Some(method) = &description.method {
+    if let Some(method) = description.action_word() {
         out.extend_from_slice(b"\"action\":");
         action(out, P::NAME, method);
         out.push(b',');

@@ -139,8 +139,8 @@ pub trait Protocol: Serialize + Sized {
     }
 
     /// What a request asks, in Packetbeat's top-level fields: `method`
-    /// (also giving `event.action` = `<name>.<method in lower case>`),
-    /// `resource` and `query`. Default: none of them.
+    /// (also giving `event.action` = `<name>.<method in lower case>`, unless
+    /// an `action` is given), `resource` and `query`. Default: none of them.
     fn describe(&self) -> Description<'_> {
         Description::default()
     }
@@ -181,6 +181,10 @@ pub struct Description<'a> {
     pub resource: Option<Cow<'a, str>>,
     /// The request as text, e.g. `set key3 me`.
     pub query: Option<Cow<'a, str>>,
+    /// What `event.action` names (`<name>.<action in lower case>`) when it
+    /// is not the method: Memcache publishes its command type
+    /// (`memcache.load`) and no method. `None`: the method.
+    pub action: Option<Cow<'a, str>>,
 }
 
 impl<'a> Description<'a> {
@@ -202,6 +206,19 @@ impl<'a> Description<'a> {
     pub fn with_query(mut self, query: impl Into<Cow<'a, str>>) -> Self {
         self.query = Some(query.into());
         self
+    }
+
+    /// A description with an action only (`event.action`), no method.
+    pub fn action(action: impl Into<Cow<'a, str>>) -> Self {
+        Description {
+            action: Some(action.into()),
+            ..Description::default()
+        }
+    }
+
+    /// The word `event.action` is made of: the action, else the method.
+    pub fn action_word(&self) -> Option<&str> {
+        self.action.as_deref().or(self.method.as_deref())
     }
 }
 

@@ -36,6 +36,26 @@ pub enum CommandType {
     Auth,
 }
 
+impl CommandType {
+    /// Its name, as published (`Load`, `LRUCrawler`, `UNKNOWN`...).
+    pub fn name(self) -> &'static str {
+        match self {
+            CommandType::Unknown => "UNKNOWN",
+            CommandType::Load => "Load",
+            CommandType::Store => "Store",
+            CommandType::Delete => "Delete",
+            CommandType::Counter => "Counter",
+            CommandType::Info => "Info",
+            CommandType::SlabCtrl => "SlabCtrl",
+            CommandType::LruCrawler => "LRUCrawler",
+            CommandType::Stats => "Stats",
+            CommandType::Success => "Success",
+            CommandType::Fail => "Fail",
+            CommandType::Auth => "Auth",
+        }
+    }
+}
+
 /// Binary opcodes of quiet commands: the server answers them only on error
 /// (or, for GetQ/GetKQ, on a hit).
 pub(crate) fn is_quiet(opcode: u8) -> bool {

@@ -93,7 +93,7 @@ pub use analyzer_core::framing::FrameLen;
 pub use codes::CommandType;
 
 use analyzer_core::framing::{Block, FrameProgress, Lines, Parts};
-use analyzer_core::{Direction, Kind, NetString, ParseError, Protocol};
+use analyzer_core::{Description, Direction, Kind, NetString, ParseError, Protocol};
 use bytes::Bytes;
 use serde::ser::SerializeMap;
 use serde::Serialize;
@@ -161,6 +161,7 @@ const TEXT_PARTS: &[Parts] = &[
 #[no_response_if(Self::no_response)]
 #[optional_response_if(Self::is_quiet)]
 #[fields_with(Self::write_fields)]
+#[describe_with(Self::describe)]
 pub struct MemcacheMessage {
     /// Request, response, or error response (text failure replies such as
     /// `ERROR`, `NOT_FOUND`, `SERVER_ERROR`; binary non-zero status).
@@ -308,6 +309,13 @@ pub fn parse(frame: Bytes, direction: Direction) -> Result<MemcacheMessage, Pars
 }
 
 impl MemcacheMessage {
+    /// `event.action` is `memcache.<request type in lower case>`
+    /// (`memcache.load`, `memcache.store`), as Packetbeat publishes it; no
+    /// `method`.
+    pub fn describe(&self) -> Description<'static> {
+        Description::action(self.fields.command_type.name())
+    }
+
     /// Requests that never get an answer: `noreply`, text `quit`, binary QuitQ.
     pub fn no_response(&self) -> bool {
         let f = &self.fields;

@@ -62,6 +62,14 @@ fn text_set_get() {
         json!({"command": "VALUE", "type": "Load", "keys": ["greeting"], "flags": 0,
                "bytes": 11, "count_values": 1})
     );
+    // event.action from the request's type, as Packetbeat; no method.
+    let actions: Vec<_> = run
+        .events
+        .iter()
+        .map(|e| e["event"]["action"].clone())
+        .collect();
+    assert_eq!(actions, [json!("memcache.store"), json!("memcache.load")]);
+    assert!(run.events.iter().all(|e| e.get("method").is_none()));
 }
 
 #[test]
@@ -240,6 +248,20 @@ fn bin_set_get() {
     );
     assert_eq!(get["cas_unique"], resp(&run, 0)["cas_unique"]);
     assert_eq!(resp(&run, 2)["opcode"], "GetK");
+    let actions: Vec<_> = run
+        .events
+        .iter()
+        .map(|e| e["event"]["action"].clone())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "memcache.store",
+            "memcache.load",
+            "memcache.load",
+            "memcache.info"
+        ]
+    );
 }
 
 #[test]
