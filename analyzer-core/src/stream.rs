@@ -415,6 +415,7 @@ impl StreamBuffer {
     /// Drops the bytes of the message being skipped; returns it once its end
     /// is reached.
     fn continue_skip(&mut self, framing: &Framing) -> Option<Frame> {
+        let synced = self.skip.as_ref()?.to == SkipTo::Sync;
         let (drop, to) = match self.skip.as_ref()?.to {
             SkipTo::Exact(remaining) => {
                 let n = remaining.min(self.buf.len() as u64);
@@ -448,7 +449,11 @@ impl StreamBuffer {
             return None;
         }
         let skip = self.skip.take()?;
-        let after_gap = (skip.tail_held
+        // What follows a gap, up to the sync sequence found: maybe a
+        // message of its own. Not when the skip ended by count (the rest
+        // of a message of known length, e.g. a data block).
+        let after_gap = (synced
+            && skip.tail_held
             && skip.lost > 0
             && matches!(framing, Framing::Delimiter(_) | Framing::Lines(_)))
         .then_some(dropped);

@@ -8,7 +8,7 @@
 //! under test panics or breaks one of the invariants checked here.
 
 use analyzer_core::decode::{decode_tcp, LinkType};
-use analyzer_core::framing::{FrameLen, FrameProgress, Framing};
+use analyzer_core::framing::{FrameLen, FrameProgress, Framing, Lines};
 use analyzer_core::pcap::PcapReader;
 use analyzer_core::stream::{DropReason, Frame, StreamBuffer};
 use analyzer_core::{Config, Direction, Engine, Event, Protocol, Timestamp};
@@ -153,14 +153,28 @@ fn exercise<P: Protocol>(message: &P) {
 /// A framing's function finding the frame at the start of a buffer.
 type Framer<'a> = dyn Fn(&[u8]) -> FrameLen + 'a;
 
+/// A framing's function resuming from saved progress.
+type Resumer<'a> = dyn Fn(&[u8], Direction, &mut FrameProgress) -> FrameLen + 'a;
+
 /// Walks the whole stream with the framer alone, checking what
 /// [`parse_stream`] documents at every chunk boundary; a resuming framer
 /// (`CustomFraming::resume`) is called as the stream buffer calls it and
 /// must answer as the framer does from scratch.
 fn check_framer(framing: &Framing, chunks: &[&[u8]], dir: Direction) {
-    let (frame, resume): (&Framer<'_>, _) = match framing {
+    let lines_resume = |lines: &Lines| {
+        let lines = *lines;
+        move |buf: &[u8], dir, progress: &mut FrameProgress| lines.frame_resume(buf, dir, progress)
+    };
+    let (frame, resume): (&Framer<'_>, Option<&Resumer<'_>>) = match framing {
         Framing::LengthPrefixed(prefix) => (&|buf: &[u8]| prefix.frame_len(buf), None),
-        Framing::Custom(custom) => (&|buf: &[u8]| (custom.frame)(buf, dir), custom.resume),
+        Framing::Custom(custom) => (
+            &|buf: &[u8]| (custom.frame)(buf, dir),
+            custom.resume.as_ref().map(|f| f as &Resumer<'_>),
+        ),
+        Framing::Lines(lines) => (
+            &|buf: &[u8]| lines.frame_len(buf, dir),
+            Some(&lines_resume(lines) as &Resumer<'_>),
+        ),
         _ => return,
     };
     let all: Vec<u8> = chunks.concat();

@@ -3,6 +3,7 @@
 //! key and value. A stats answer (one message per statistic, the last with
 //! no key) is merged into one frame.
 
+use analyzer_core::framing::FrameProgress;
 use analyzer_core::{Direction, Kind, NetString, ParseError};
 use bytes::Bytes;
 
@@ -70,10 +71,14 @@ impl Header {
     }
 }
 
-/// Frames one binary message, or a whole stats answer. A stats answer of
-/// more than [`MAX_PARTS`] entries, or longer than `limit` bytes, is cut at
-/// an entry boundary: the rest is a message of its own.
-pub(crate) fn frame(buf: &[u8], limit: usize) -> FrameLen {
+/// Frames one binary message, or a whole stats answer, resuming a stats
+/// answer where the previous call stopped (`progress`: the next entry's
+/// start and the entries before it). A stats answer of more than
+/// [`MAX_PARTS`] entries, or longer than the stream's limit, is cut at an
+/// entry boundary: the rest is a message of its own; a first entry longer
+/// than the limit is given its exact end (skipped exactly).
+pub(crate) fn frame(buf: &[u8], progress: &mut FrameProgress) -> FrameLen {
+    let limit = progress.limit();
     let first = match Header::read(buf) {
         Ok(Some(h)) => h,
         Ok(None) => return FrameLen::AtLeast(HEADER),
@@ -82,15 +87,30 @@ pub(crate) fn frame(buf: &[u8], limit: usize) -> FrameLen {
     if !first.is_stat_entry() {
         return have(buf, first.len);
     }
-    let mut pos = 0;
-    for _ in 0..MAX_PARTS {
-        let h = match Header::read(&buf[pos..]) {
-            Ok(Some(h)) => h,
-            Ok(None) if pos > 0 && buf.len() >= limit => return FrameLen::Complete(pos),
+    let (mut pos, mut count) = match progress.0[..] {
+        [STATS_PROGRESS, pos, count] => (pos as usize, count as usize),
+        _ => (0, 0),
+    };
+    progress.0.clear();
+    while count < MAX_PARTS {
+        let h = match buf.get(pos..).map(Header::read) {
+            Some(Ok(Some(h))) => h,
+            _ if pos > buf.len() => {
+                progress
+                    .0
+                    .extend([STATS_PROGRESS, pos as u64, count as u64]);
+                return FrameLen::AtLeast(pos);
+            }
+            Some(Ok(None)) if pos > 0 && buf.len() >= limit => return FrameLen::Complete(pos),
             // The next header is not all there: it may or may not belong to
             // this answer, so no lower bound can be claimed.
-            Ok(None) => return FrameLen::Incomplete(None),
-            Err(why) => return FrameLen::Invalid(why),
+            Some(Ok(None)) | None => {
+                progress
+                    .0
+                    .extend([STATS_PROGRESS, pos as u64, count as u64]);
+                return FrameLen::Incomplete(None);
+            }
+            Some(Err(why)) => return FrameLen::Invalid(why),
         };
         if h.magic != RESPONSE_MAGIC || h.opcode != STAT || h.opaque != first.opaque {
             return FrameLen::Complete(pos); // the answer was cut short
@@ -98,21 +118,31 @@ pub(crate) fn frame(buf: &[u8], limit: usize) -> FrameLen {
         let Some(end) = pos.checked_add(h.len) else {
             return FrameLen::Invalid("binary body length overflows".into());
         };
-        if end > limit && pos > 0 {
-            return FrameLen::Complete(pos);
+        if end > limit {
+            return match pos {
+                0 => have(buf, end),
+                _ => FrameLen::Complete(pos),
+            };
         }
         if h.key_len == 0 {
             return have(buf, end); // the last entry has no key
         }
+        count += 1;
         if end > buf.len() {
             // At least this entry; whether another follows is not known
             // yet (the answer may end after it).
+            progress
+                .0
+                .extend([STATS_PROGRESS, end as u64, count as u64]);
             return FrameLen::AtLeast(end);
         }
         pos = end;
     }
     FrameLen::Complete(pos)
 }
+
+/// Marks a binary stats answer's saved progress.
+const STATS_PROGRESS: u64 = 0xb1;
 
 /// Parses one binary frame.
 pub(crate) fn parse(frame: Bytes, direction: Direction) -> Result<MemcacheMessage, ParseError> {

@@ -139,8 +139,12 @@ const TEXT_BLOCKS: &[Block] = &[
     Block::new(&[b"ms"], 2)
         .max_len(MAX_DATA)
         .from(Direction::FromClient),
-    Block::new(&[b"VALUE"], 3).from(Direction::FromServer),
-    Block::new(&[b"VA"], 1).from(Direction::FromServer),
+    Block::new(&[b"VALUE"], 3)
+        .max_len(MAX_DATA)
+        .from(Direction::FromServer),
+    Block::new(&[b"VA"], 1)
+        .max_len(MAX_DATA)
+        .from(Direction::FromServer),
 ];
 
 const TEXT_PARTS: &[Parts] = &[
@@ -155,7 +159,7 @@ const TEXT_PARTS: &[Parts] = &[
 /// One memcache message, text or binary.
 #[derive(Protocol, Clone, Debug, PartialEq, Serialize)]
 #[protocol(name = "memcache", ports(11211))]
-#[frame_with(frame, sync = b"\r\n", resume = frame_resume)]
+#[frame_with(frame, sync = b"\n", resume = frame_resume)]
 #[parse_with(parse)]
 #[correlate(with = Self::opaque_key)]
 #[no_response_if(Self::no_response)]
@@ -277,15 +281,11 @@ pub fn frame(buf: &[u8], direction: Direction) -> FrameLen {
 pub fn frame_resume(buf: &[u8], direction: Direction, progress: &mut FrameProgress) -> FrameLen {
     match buf.first() {
         None => FrameLen::Incomplete(None),
-        Some(&binary::REQUEST_MAGIC | &binary::RESPONSE_MAGIC) => {
-            binary::frame(buf, progress.limit())
+        Some(&binary::REQUEST_MAGIC | &binary::RESPONSE_MAGIC) => binary::frame(buf, progress),
+        Some(_) if buf.starts_with(b"get ") || buf.starts_with(b"gets ") => {
+            KEYS_FRAMING.frame_resume(buf, direction, progress)
         }
-        Some(_) => match TEXT_FRAMING.frame_resume(buf, direction, progress) {
-            FrameLen::Invalid(_) if buf.starts_with(b"get ") || buf.starts_with(b"gets ") => {
-                KEYS_FRAMING.frame_len(buf, direction)
-            }
-            found => found,
-        },
+        Some(_) => TEXT_FRAMING.frame_resume(buf, direction, progress),
     }
 }
 

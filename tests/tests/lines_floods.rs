@@ -115,3 +115,63 @@ fn a_value_larger_than_the_limit_is_skipped_exactly() {
     ));
     assert_eq!(complete(&frames[1]), b"VALUE small 0 2\r\nok\r\nEND\r\n");
 }
+
+/// A binary stats entry: key `k`, value `v`, opaque 7.
+fn stat_entry(key: &[u8], value: &[u8]) -> Vec<u8> {
+    let mut h = vec![0x81, 0x10];
+    h.extend((key.len() as u16).to_be_bytes());
+    h.extend([0, 0, 0, 0]);
+    h.extend(((key.len() + value.len()) as u32).to_be_bytes());
+    h.extend(7u32.to_be_bytes());
+    h.extend(0u64.to_be_bytes());
+    [h, key.to_vec(), value.to_vec()].concat()
+}
+
+#[test]
+fn a_binary_stats_answer_arriving_entry_by_entry_is_walked_once() {
+    // 50,000 entries, one per push: the framer resumes where it stopped (a
+    // framer walking from the first entry each time would take minutes).
+    let entry = stat_entry(b"k", b"v");
+    let framing = MemcacheMessage::FRAMING;
+    let mut stream = StreamBuffer::new(10 << 20);
+    let t = Timestamp::from_nanos(1);
+    for _ in 0..50_000 {
+        stream.push(t, &entry);
+        assert_eq!(stream.next_frame(&framing, Direction::FromServer), None);
+    }
+    stream.push(t, &stat_entry(b"", b""));
+    let frame = stream.next_frame(&framing, Direction::FromServer).unwrap();
+    assert_eq!(complete(&frame).len(), 50_000 * entry.len() + 24);
+}
+
+#[test]
+fn a_binary_stats_entry_longer_than_the_limit_is_skipped_exactly() {
+    let wire = [
+        stat_entry(b"k", &[b'v'; 300]),
+        stat_entry(b"", b""),
+        stat_entry(b"pid", b"1"),
+        stat_entry(b"", b""),
+    ]
+    .concat();
+    let frames = frames(&wire, Direction::FromServer, 100);
+    let sizes: Vec<usize> = frames.iter().map(wire_len).collect();
+    assert_eq!(sizes, [325, 24, 28 + 24], "{frames:?}");
+    assert!(matches!(
+        frames[0],
+        Frame::Dropped {
+            reason: DropReason::TooLong,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn text_lines_resynchronize_on_a_bare_line_end() {
+    // A line too long, then lines ended by a bare \n (memcached accepts
+    // them): only the long line is dropped.
+    let mut wire = vec![b'x'; 9000];
+    wire.extend_from_slice(b"\nget a\nget b\nget c\r\n");
+    let frames = frames(&wire, Direction::FromClient, 1 << 20);
+    let sizes: Vec<usize> = frames.iter().map(wire_len).collect();
+    assert_eq!(sizes, [9001, 6, 6, 7], "{frames:?}");
+}

@@ -152,7 +152,9 @@ impl Parts {
     }
 
     /// The message goes on over any lines up to the first one starting with
-    /// `terminator`.
+    /// `terminator`. (Past `max_parts` or the size limit such a message is
+    /// cut, and the lines after the cut, which do not start with
+    /// `keyword`, are messages of one line each up to the terminator.)
     pub const fn until(mut self, terminator: &'static [u8]) -> Self {
         self.until = Some(terminator);
         self
@@ -336,7 +338,7 @@ impl Lines {
                     return FrameLen::Complete(end);
                 }
             }
-            count += 1;
+            count = count.saturating_add(1);
             if count > parts.max_parts.max(1) {
                 return FrameLen::Complete(pos);
             }
