@@ -1,4 +1,4 @@
-//! Helpers of the hostile-input tests (`bad_input.rs`): TCP conversations
+//! Helpers of the hostile-input tests (`bad_input.rs`, `huge_inputs.rs`): TCP conversations
 //! built packet by packet, capture files, running them through the library
 //! and through the `echo-beat` binary, and summaries of the outcome.
 //!
