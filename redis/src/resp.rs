@@ -197,6 +197,13 @@ fn inline(buf: &[u8], pos: usize) -> FrameLen {
 /// scalar, the whole value.
 pub fn head(buf: &[u8], pos: usize) -> Step {
     let ty = buf[pos];
+    let counted_type = matches!(ty, b'$' | b'=' | b'!' | b'*' | b'~' | b'>' | b'%' | b'|');
+    if counted_type {
+        // The usual length or count line, digits only, read in one pass.
+        if let Some((n, end, next)) = digits_line(buf, pos + 1, MAX_HEADER) {
+            return counted(buf, ty, Some(n), (pos + 1, end, next));
+        }
+    }
     let (start, end, next) = match line(
         buf,
         pos + 1,
@@ -218,48 +225,79 @@ pub fn head(buf: &[u8], pos: usize) -> Step {
             b"f" => Step::Ok(Head::Scalar(Text::Lit("false")), next),
             _ => Step::Ok(text, next),
         },
-        b'$' | b'=' | b'!' => {
-            let len = match number(&buf[start..end]) {
-                Some(-1) if ty == b'$' => return Step::Ok(Head::Scalar(Text::Lit("nil")), next),
-                Some(len) if (0..=MAX_BULK as i64).contains(&len) => len as usize,
-                _ => return invalid("bulk length", &buf[start..end]),
-            };
-            let end = next + len;
-            if buf.len() < end + 2 {
-                return Step::Incomplete(Some(end + 2));
-            }
-            if &buf[end..end + 2] != b"\r\n" {
-                return Step::Invalid(format!("bulk string of {len} bytes not followed by CRLF"));
-            }
-            // Verbatim strings start with their format: `txt:`.
-            let skip = if ty == b'=' && len >= 4 && buf[next + 3] == b':' {
-                4
-            } else {
-                0
-            };
-            Step::Ok(Head::Scalar(Text::Span(next + skip, end)), end + 2)
-        }
-        b'*' | b'~' | b'>' | b'%' | b'|' => {
-            let count = match number(&buf[start..end]) {
-                Some(-1) if ty == b'*' => return Step::Ok(Head::Scalar(Text::Lit("nil")), next),
-                Some(count) if (0..=MAX_ELEMENTS as i64).contains(&count) => count as usize,
-                _ => return invalid("element count", &buf[start..end]),
-            };
-            let (agg, count) = match ty {
-                b'%' => (Agg::Map, count * 2),
-                b'|' => (Agg::Attribute, count * 2 + 1),
-                _ => (Agg::List, count),
-            };
-            if count > MAX_ELEMENTS + 1 {
-                return invalid("element count", &buf[start..end]);
-            }
-            match (count, agg) {
-                (0, Agg::Map) => Step::Ok(Head::Scalar(Text::Lit("{}")), next),
-                (0, _) => Step::Ok(Head::Scalar(Text::Lit("[]")), next),
-                _ => Step::Ok(Head::Aggregate(agg, count), next),
-            }
-        }
+        _ if counted_type => counted(buf, ty, number(&buf[start..end]), (start, end, next)),
         _ => Step::Invalid(format!("unknown RESP type byte 0x{ty:02x}")),
+    }
+}
+
+/// A header line of digits only (`3` in `$3\r\n`) starting at `from`, read in
+/// one pass: its number, where the digits end and where the next line
+/// starts, exactly what [`line`] and [`number`] give for it. `None` for
+/// anything else (a sign, no digits, more than 18 digits, no CRLF right
+/// after the digits yet, a line over `max`), which the general path reads.
+#[inline]
+fn digits_line(buf: &[u8], from: usize, max: usize) -> Option<(i64, usize, usize)> {
+    let mut n: i64 = 0;
+    let mut at = from;
+    while let Some(&d) = buf.get(at) {
+        if !d.is_ascii_digit() {
+            break;
+        }
+        if at - from == 18 {
+            return None;
+        }
+        n = n * 10 + i64::from(d - b'0');
+        at += 1;
+    }
+    // The newline must be within `max` bytes of `from`, as `line` asks.
+    if at == from || buf.get(at..at + 2) != Some(b"\r\n") || at + 1 - from >= max {
+        return None;
+    }
+    Some((n, at, at + 2))
+}
+
+/// The rest of [`head`] for a bulk string (`$`, `=`, `!`) or an aggregate,
+/// given its header line (text start and end, next line) and the number
+/// read from it.
+fn counted(buf: &[u8], ty: u8, n: Option<i64>, (start, end, next): (usize, usize, usize)) -> Step {
+    if matches!(ty, b'$' | b'=' | b'!') {
+        let len = match n {
+            Some(-1) if ty == b'$' => return Step::Ok(Head::Scalar(Text::Lit("nil")), next),
+            Some(len) if (0..=MAX_BULK as i64).contains(&len) => len as usize,
+            _ => return invalid("bulk length", &buf[start..end]),
+        };
+        let end = next + len;
+        if buf.len() < end + 2 {
+            return Step::Incomplete(Some(end + 2));
+        }
+        if &buf[end..end + 2] != b"\r\n" {
+            return Step::Invalid(format!("bulk string of {len} bytes not followed by CRLF"));
+        }
+        // Verbatim strings start with their format: `txt:`.
+        let skip = if ty == b'=' && len >= 4 && buf[next + 3] == b':' {
+            4
+        } else {
+            0
+        };
+        return Step::Ok(Head::Scalar(Text::Span(next + skip, end)), end + 2);
+    }
+    let count = match n {
+        Some(-1) if ty == b'*' => return Step::Ok(Head::Scalar(Text::Lit("nil")), next),
+        Some(count) if (0..=MAX_ELEMENTS as i64).contains(&count) => count as usize,
+        _ => return invalid("element count", &buf[start..end]),
+    };
+    let (agg, count) = match ty {
+        b'%' => (Agg::Map, count * 2),
+        b'|' => (Agg::Attribute, count * 2 + 1),
+        _ => (Agg::List, count),
+    };
+    if count > MAX_ELEMENTS + 1 {
+        return invalid("element count", &buf[start..end]);
+    }
+    match (count, agg) {
+        (0, Agg::Map) => Step::Ok(Head::Scalar(Text::Lit("{}")), next),
+        (0, _) => Step::Ok(Head::Scalar(Text::Lit("[]")), next),
+        _ => Step::Ok(Head::Aggregate(agg, count), next),
     }
 }
 
@@ -328,6 +366,54 @@ mod tests {
     use super::*;
     use analyzer_core::Direction::{FromClient as C, FromServer as S};
     use FrameLen::{Complete, Incomplete, Invalid};
+
+    #[test]
+    fn digit_headers_read_in_one_pass_as_line_and_number_read_them() {
+        let slow = |buf: &[u8]| match line(buf, 1, MAX_HEADER) {
+            Ok(found) => counted(buf, buf[0], number(&buf[found.0..found.1]), found),
+            Err(step) => step,
+        };
+        let digits = [
+            "",
+            "0",
+            "3",
+            "03",
+            "-1",
+            "+3",
+            "1a",
+            "12",
+            "999999999999999999",
+        ];
+        let longer = [
+            "1234567890123456789",
+            "99999999999999999999",
+            "1048576",
+            "1048577",
+        ];
+        let wide = "1".repeat(21);
+        let wider = "1".repeat(22);
+        for ty in ["$", "=", "!", "*", "~", ">", "%", "|"] {
+            for n in digits
+                .iter()
+                .chain(&longer)
+                .chain([&wide.as_str(), &wider.as_str()])
+            {
+                for tail in [
+                    "",
+                    "\r",
+                    "\r\n",
+                    "\n",
+                    "\r\nabc",
+                    "\r\nabc\r\n",
+                    "\r\ntxt:x\r\n",
+                    " \r\n",
+                ] {
+                    let buf = format!("{ty}{n}{tail}");
+                    assert_eq!(head(buf.as_bytes(), 0), slow(buf.as_bytes()), "{buf:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn numbers_are_read_as_str_parse_reads_them() {
