@@ -27,15 +27,24 @@ pub(crate) struct FlowJson {
     /// `"type":"ipv4","bytes":` is not fixed; this is
     /// `,"community_id":"1:..."},"related":{"ip":["a","b"]}`.
     community_related: String,
+    /// `,"type":"echo","status":"`: the protocol's name (a flow belongs to
+    /// one protocol's engine).
+    type_status: String,
+    /// `"kind":"event",..,"dataset":"echo","start":`.
+    dataset_start: String,
+    /// `,"network":{"transport":"tcp","protocol":"echo","type":"ipv4","bytes":`.
+    network: String,
 }
 
 /// What precedes an endpoint's byte count.
 const BYTES: &str = ",\"bytes\":";
 
 impl FlowJson {
-    pub(crate) fn get(flow: &Flow) -> &FlowJson {
+    /// The flow's JSON, made on first use for protocol `name`.
+    pub(crate) fn get<'f>(flow: &'f Flow, name: &str) -> &'f FlowJson {
         let cell = &flow.json;
         cell.get_or_init(|| {
+            let name = json_str(name);
             let endpoint = |key: &str, ip: &str, port: u16| {
                 format!(
                     ",\"{key}\":{{\"ip\":{},\"port\":{port}{BYTES}",
@@ -60,6 +69,14 @@ impl FlowJson {
                     endpoint("server", &flow.server_ip, flow.server.1),
                 ],
                 community_related: tail,
+                type_status: format!(",\"type\":{name},\"status\":\""),
+                dataset_start: format!(
+                    "\"kind\":\"event\",\"category\":[\"network\"],\"type\":[\"connection\",\"protocol\"],\"dataset\":{name},\"start\":"
+                ),
+                network: format!(
+                    ",\"network\":{{\"transport\":\"tcp\",\"protocol\":{name},\"type\":\"{}\"{BYTES}",
+                    flow.network_type()
+                ),
             }
         })
     }
@@ -139,7 +156,7 @@ pub(crate) fn write_event<P: Protocol>(
     event: &Event<P>,
 ) -> serde_json::Result<()> {
     let t = &event.transaction;
-    let flow = FlowJson::get(&event.flow);
+    let flow = FlowJson::get(&event.flow, P::NAME);
     let req_bytes = t.request.as_ref().map(|m| m.wire_len);
     let resp_bytes = t.response.as_ref().map(|m| m.wire_len);
     let request = t.request.as_ref().and_then(|m| m.fields.as_ref());
@@ -150,12 +167,7 @@ pub(crate) fn write_event<P: Protocol>(
     let start_at = out.len();
     times.write(out, event.start());
     let start = start_at..out.len();
-    out.extend_from_slice(b",\"type\":");
-    let name_at = out.len();
-    text(out, P::NAME)?;
-    // Written once, copied where it comes again.
-    let name = name_at..out.len();
-    out.extend_from_slice(b",\"status\":\"");
+    out.extend_from_slice(flow.type_status.as_bytes());
     out.extend_from_slice(event.status().as_str().as_bytes());
     out.push(b'"');
     for (key, value) in [
@@ -174,11 +186,7 @@ pub(crate) fn write_event<P: Protocol>(
         action(out, P::NAME, method);
         out.push(b',');
     }
-    out.extend_from_slice(
-        b"\"kind\":\"event\",\"category\":[\"network\"],\"type\":[\"connection\",\"protocol\"],\"dataset\":",
-    );
-    out.extend_from_within(name.clone());
-    out.extend_from_slice(b",\"start\":");
+    out.extend_from_slice(flow.dataset_start.as_bytes());
     out.extend_from_within(start);
     out.extend_from_slice(b",\"end\":");
     times.write(out, event.end());
@@ -205,11 +213,7 @@ pub(crate) fn write_event<P: Protocol>(
         }
         out.push(b'}');
     }
-    out.extend_from_slice(b",\"network\":{\"transport\":\"tcp\",\"protocol\":");
-    out.extend_from_within(name);
-    out.extend_from_slice(b",\"type\":\"");
-    out.extend_from_slice(event.flow.network_type().as_bytes());
-    out.extend_from_slice(b"\",\"bytes\":");
+    out.extend_from_slice(flow.network.as_bytes());
     num(out, req_bytes.unwrap_or(0) + resp_bytes.unwrap_or(0));
     out.extend_from_slice(flow.community_related.as_bytes());
     if !t.notes.is_empty() {
