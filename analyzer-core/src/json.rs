@@ -198,9 +198,18 @@ impl Compound<'_> {
     }
 
     fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result {
+        // Field names are short and rarely need escaping: one reservation
+        // for the separator, the quoted name and the colon, and the name
+        // looked at byte by byte.
+        self.out.reserve(key.len() + 4);
         self.separator();
-        write_str(self.out, key);
-        self.out.push(b':');
+        self.out.push(b'"');
+        if key.bytes().all(|b| ESCAPE[b as usize] == 0) {
+            self.out.extend_from_slice(key.as_bytes());
+        } else {
+            write_str_contents(self.out, key);
+        }
+        self.out.extend_from_slice(b"\":");
         value.serialize(Writer { out: self.out })
     }
 
