@@ -54,9 +54,22 @@ fn word_at(bytes: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(word)
 }
 
-/// Where the first eight-byte word that may need escaping starts (the
-/// last word overlaps the one before it; a string shorter than eight bytes
-/// is looked at byte by byte), `None` when no byte needs escaping.
+/// Whether any of sixteen bytes needs escaping: written without early exit
+/// so that the compiler makes it a few vector instructions.
+#[inline]
+fn chunk_needs_escape(chunk: &[u8; CHUNK]) -> bool {
+    chunk.iter().fold(false, |any, &b| {
+        any | (b < 0x20) | (b == b'"') | (b == b'\\')
+    })
+}
+
+/// Bytes looked at together by [`chunk_needs_escape`].
+const CHUNK: usize = 16;
+
+/// Where the first eight- or sixteen-byte block that may need escaping
+/// starts (the last block overlaps the one before it; a string shorter than
+/// eight bytes is looked at byte by byte), `None` when no byte needs
+/// escaping. Never after the first byte that needs escaping.
 #[inline]
 fn first_suspect(bytes: &[u8]) -> Option<usize> {
     let n = bytes.len();
@@ -64,24 +77,38 @@ fn first_suspect(bytes: &[u8]) -> Option<usize> {
         // Byte by byte: no copy into a word for so few.
         return bytes.iter().any(|&b| ESCAPE[b as usize] != 0).then_some(0);
     }
+    if n < CHUNK {
+        if needs_escape(word_at(bytes, 0)) {
+            return Some(0);
+        }
+        return needs_escape(word_at(bytes, n - 8)).then_some(n - 8);
+    }
+    let mut chunks = bytes.chunks_exact(CHUNK);
     let mut at = 0;
-    while at + 8 <= n {
-        if needs_escape(word_at(bytes, at)) {
+    for chunk in &mut chunks {
+        if chunk_needs_escape(chunk.try_into().expect("chunks_exact")) {
             return Some(at);
         }
-        at += 8;
+        at += CHUNK;
     }
-    (at < n && needs_escape(word_at(bytes, n - 8))).then_some(n - 8)
+    let last = n - CHUNK;
+    (at < n && chunk_needs_escape(bytes[last..].try_into().expect("sixteen bytes"))).then_some(last)
 }
 
 /// Appends `s` escaped as `serde_json` does, without the quotes.
+#[inline]
 pub(crate) fn write_str_contents(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
-    let Some(from) = first_suspect(bytes) else {
-        out.extend_from_slice(bytes);
-        return;
-    };
-    // serde_json's loop, from the first word that may need it.
+    match first_suspect(bytes) {
+        None => out.extend_from_slice(bytes),
+        Some(from) => escape_from(out, bytes, from),
+    }
+}
+
+/// serde_json's escaping loop, from `from` (where the first byte that may
+/// need escaping can be) on.
+#[inline(never)]
+fn escape_from(out: &mut Vec<u8>, bytes: &[u8], from: usize) {
     let mut start = 0;
     for (i, &byte) in bytes.iter().enumerate().skip(from) {
         let escape = ESCAPE[byte as usize];
@@ -108,6 +135,7 @@ pub(crate) fn write_str_contents(out: &mut Vec<u8>, s: &str) {
 }
 
 /// Appends `s` as a JSON string, as `serde_json` writes it.
+#[inline]
 pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
     out.reserve(s.len() + 2);
     out.push(b'"');
@@ -170,9 +198,18 @@ impl Compound<'_> {
     }
 
     fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result {
+        // Field names are short and rarely need escaping: one reservation
+        // for the separator, the quoted name and the colon, and the name
+        // looked at byte by byte.
+        self.out.reserve(key.len() + 4);
         self.separator();
-        write_str(self.out, key);
-        self.out.push(b':');
+        self.out.push(b'"');
+        if key.bytes().all(|b| ESCAPE[b as usize] == 0) {
+            self.out.extend_from_slice(key.as_bytes());
+        } else {
+            write_str_contents(self.out, key);
+        }
+        self.out.extend_from_slice(b"\":");
         value.serialize(Writer { out: self.out })
     }
 

@@ -23,35 +23,70 @@ pub(crate) struct FlowJson {
     /// for `destination`, `client` and `server`: each endpoint's entry up
     /// to its byte count. Without the count, the entry ends before
     /// [`BYTES`].
-    endpoints: [String; 4],
+    endpoints: [Vec<u8>; 4],
     /// `"type":"ipv4","bytes":` is not fixed; this is
     /// `,"community_id":"1:..."},"related":{"ip":["a","b"]}`.
-    community_related: String,
+    community_related: Vec<u8>,
+    /// `,"type":"echo","status":"`: the protocol's name (a flow belongs to
+    /// one protocol's engine).
+    type_status: Vec<u8>,
+    /// `"kind":"event",..,"dataset":"echo","start":`.
+    dataset_start: Vec<u8>,
+    /// `,"network":{"transport":"tcp","protocol":"echo","type":"ipv4","bytes":`.
+    network: Vec<u8>,
 }
 
 /// What precedes an endpoint's byte count.
 const BYTES: &str = ",\"bytes\":";
 
+/// Concatenates JSON fragments: `Raw` as is, `Str` as a JSON string.
+enum Part<'a> {
+    Raw(&'a str),
+    Str(&'a str),
+}
+
+fn concat(parts: &[Part<'_>]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(96);
+    for part in parts {
+        match part {
+            Part::Raw(text) => out.extend_from_slice(text.as_bytes()),
+            Part::Str(text) => json::write_str(&mut out, text),
+        }
+    }
+    out
+}
+
 impl FlowJson {
-    pub(crate) fn get(flow: &Flow) -> &FlowJson {
+    /// The flow's JSON, made on first use for protocol `name` (without
+    /// `format!`, whose machinery costs more than the rest of a flow's
+    /// first event).
+    pub(crate) fn get<'f>(flow: &'f Flow, name: &str) -> &'f FlowJson {
         let cell = &flow.json;
         cell.get_or_init(|| {
+            use Part::{Raw, Str};
             let endpoint = |key: &str, ip: &str, port: u16| {
-                format!(
-                    ",\"{key}\":{{\"ip\":{},\"port\":{port}{BYTES}",
-                    json_str(ip)
-                )
+                let mut digits = itoa::Buffer::new();
+                concat(&[
+                    Raw(",\""),
+                    Raw(key),
+                    Raw("\":{\"ip\":"),
+                    Str(ip),
+                    Raw(",\"port\":"),
+                    Raw(digits.format(port)),
+                    Raw(BYTES),
+                ])
             };
-            let mut tail = format!(
-                ",\"community_id\":{}}},\"related\":{{\"ip\":[{}",
-                json_str(&flow.community_id),
-                json_str(&flow.client_ip)
-            );
+            let mut tail = concat(&[
+                Raw(",\"community_id\":"),
+                Str(&flow.community_id),
+                Raw("},\"related\":{\"ip\":["),
+                Str(&flow.client_ip),
+            ]);
             if flow.server_ip != flow.client_ip {
-                tail.push(',');
-                tail.push_str(&json_str(&flow.server_ip));
+                tail.push(b',');
+                json::write_str(&mut tail, &flow.server_ip);
             }
-            tail.push_str("]}");
+            tail.extend_from_slice(b"]}");
             FlowJson {
                 endpoints: [
                     endpoint("source", &flow.client_ip, flow.client.1),
@@ -60,13 +95,23 @@ impl FlowJson {
                     endpoint("server", &flow.server_ip, flow.server.1),
                 ],
                 community_related: tail,
+                type_status: concat(&[Raw(",\"type\":"), Str(name), Raw(",\"status\":\"")]),
+                dataset_start: concat(&[
+                    Raw("\"kind\":\"event\",\"category\":[\"network\"],\"type\":[\"connection\",\"protocol\"],\"dataset\":"),
+                    Str(name),
+                    Raw(",\"start\":"),
+                ]),
+                network: concat(&[
+                    Raw(",\"network\":{\"transport\":\"tcp\",\"protocol\":"),
+                    Str(name),
+                    Raw(",\"type\":\""),
+                    Raw(flow.network_type()),
+                    Raw("\""),
+                    Raw(BYTES),
+                ]),
             }
         })
     }
-}
-
-fn json_str(s: &str) -> String {
-    serde_json::to_string(s).expect("strings serialize")
 }
 
 /// The last second formatted, so events in the same second reuse it.
@@ -139,7 +184,7 @@ pub(crate) fn write_event<P: Protocol>(
     event: &Event<P>,
 ) -> serde_json::Result<()> {
     let t = &event.transaction;
-    let flow = FlowJson::get(&event.flow);
+    let flow = FlowJson::get(&event.flow, P::NAME);
     let req_bytes = t.request.as_ref().map(|m| m.wire_len);
     let resp_bytes = t.response.as_ref().map(|m| m.wire_len);
     let request = t.request.as_ref().and_then(|m| m.fields.as_ref());
@@ -150,12 +195,7 @@ pub(crate) fn write_event<P: Protocol>(
     let start_at = out.len();
     times.write(out, event.start());
     let start = start_at..out.len();
-    out.extend_from_slice(b",\"type\":");
-    let name_at = out.len();
-    text(out, P::NAME)?;
-    // Written once, copied where it comes again.
-    let name = name_at..out.len();
-    out.extend_from_slice(b",\"status\":\"");
+    out.extend_from_slice(&flow.type_status);
     out.extend_from_slice(event.status().as_str().as_bytes());
     out.push(b'"');
     for (key, value) in [
@@ -174,11 +214,7 @@ pub(crate) fn write_event<P: Protocol>(
         action(out, P::NAME, method);
         out.push(b',');
     }
-    out.extend_from_slice(
-        b"\"kind\":\"event\",\"category\":[\"network\"],\"type\":[\"connection\",\"protocol\"],\"dataset\":",
-    );
-    out.extend_from_within(name.clone());
-    out.extend_from_slice(b",\"start\":");
+    out.extend_from_slice(&flow.dataset_start);
     out.extend_from_within(start);
     out.extend_from_slice(b",\"end\":");
     times.write(out, event.end());
@@ -198,20 +234,16 @@ pub(crate) fn write_event<P: Protocol>(
     {
         match bytes {
             Some(bytes) => {
-                out.extend_from_slice(endpoint.as_bytes());
+                out.extend_from_slice(endpoint);
                 out.extend_from_slice(bytes.as_bytes());
             }
-            None => out.extend_from_slice(&endpoint.as_bytes()[..endpoint.len() - BYTES.len()]),
+            None => out.extend_from_slice(&endpoint[..endpoint.len() - BYTES.len()]),
         }
         out.push(b'}');
     }
-    out.extend_from_slice(b",\"network\":{\"transport\":\"tcp\",\"protocol\":");
-    out.extend_from_within(name);
-    out.extend_from_slice(b",\"type\":\"");
-    out.extend_from_slice(event.flow.network_type().as_bytes());
-    out.extend_from_slice(b"\",\"bytes\":");
+    out.extend_from_slice(&flow.network);
     num(out, req_bytes.unwrap_or(0) + resp_bytes.unwrap_or(0));
-    out.extend_from_slice(flow.community_related.as_bytes());
+    out.extend_from_slice(&flow.community_related);
     if !t.notes.is_empty() {
         // The notes joined with "; " (`Event::error_message`), unallocated.
         out.extend_from_slice(b",\"error\":{\"message\":\"");

@@ -1,6 +1,6 @@
 //! Where events go: the [`Sink`] trait, a buffered ndjson writer, closures.
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 
 use crate::event::Event;
 use crate::ndjson::{write_event, TimeCache};
@@ -40,24 +40,34 @@ impl<P, F: FnMut(Event<P>)> Sink<P> for F {
 ///
 /// A write error stops further writing; it is kept and returned by
 /// [`finish`](Self::finish) (and visible through [`error`](Self::error), so a
-/// caller can stop early, e.g. when the reader of a pipe went away).
+/// caller can stop early, e.g. when the reader of a pipe went away). Events
+/// still buffered when the writer is dropped without `finish` are written
+/// then, errors ignored (as `BufWriter` does).
 pub struct NdjsonWriter<W: Write> {
-    out: BufWriter<W>,
+    /// `None` only once [`finish`](Self::finish) took it.
+    out: Option<W>,
+    /// Whole lines not written out yet: events are formatted straight into
+    /// it (no copy from a line buffer), and it is written out once it holds
+    /// [`BUFFER`] bytes or more.
+    buf: Vec<u8>,
     error: Option<io::Error>,
     written: u64,
-    line: Vec<u8>,
     scratch: Vec<u8>,
     times: TimeCache,
 }
+
+/// How much the writer buffers before writing out.
+const BUFFER: usize = 64 * 1024;
 
 impl<W: Write> NdjsonWriter<W> {
     /// Writes to `out` through a 64 KiB buffer.
     pub fn new(out: W) -> Self {
         NdjsonWriter {
-            out: BufWriter::with_capacity(64 * 1024, out),
+            out: Some(out),
+            // Room for a full buffer and the event that fills it, usually.
+            buf: Vec::with_capacity(BUFFER + 4096),
             error: None,
             written: 0,
-            line: Vec::with_capacity(1024),
             scratch: Vec::new(),
             times: TimeCache::default(),
         }
@@ -78,14 +88,36 @@ impl<W: Write> NdjsonWriter<W> {
         if let Some(err) = self.error.take() {
             return Err(err);
         }
-        self.out.into_inner().map_err(|e| e.into_error())
+        let mut out = self.out.take().expect("only finish takes the output");
+        let buffered = std::mem::take(&mut self.buf);
+        out.write_all(&buffered)?;
+        Ok(out)
     }
 
     fn write_event<P: Protocol>(&mut self, event: &Event<P>) -> io::Result<()> {
-        self.line.clear();
-        write_event(&mut self.line, &mut self.scratch, &mut self.times, event)?;
-        self.line.push(b'\n');
-        self.out.write_all(&self.line)
+        let mark = self.buf.len();
+        if let Err(err) = write_event(&mut self.buf, &mut self.scratch, &mut self.times, event) {
+            self.buf.truncate(mark);
+            return Err(err.into());
+        }
+        self.buf.push(b'\n');
+        if self.buf.len() >= BUFFER {
+            let written = match &mut self.out {
+                Some(out) => out.write_all(&self.buf),
+                None => Ok(()),
+            };
+            self.buf.clear();
+            written?;
+        }
+        Ok(())
+    }
+}
+
+impl<W: Write> Drop for NdjsonWriter<W> {
+    fn drop(&mut self) {
+        if let (Some(out), None) = (&mut self.out, &self.error) {
+            let _ = out.write_all(&self.buf);
+        }
     }
 }
 

@@ -197,6 +197,13 @@ fn inline(buf: &[u8], pos: usize) -> FrameLen {
 /// scalar, the whole value.
 pub fn head(buf: &[u8], pos: usize) -> Step {
     let ty = buf[pos];
+    let counted_type = matches!(ty, b'$' | b'=' | b'!' | b'*' | b'~' | b'>' | b'%' | b'|');
+    if counted_type {
+        // The usual length or count line, digits only, read in one pass.
+        if let Some((n, end, next)) = digits_line(buf, pos + 1, MAX_HEADER) {
+            return counted(buf, ty, Some(n), (pos + 1, end, next));
+        }
+    }
     let (start, end, next) = match line(
         buf,
         pos + 1,
@@ -218,48 +225,79 @@ pub fn head(buf: &[u8], pos: usize) -> Step {
             b"f" => Step::Ok(Head::Scalar(Text::Lit("false")), next),
             _ => Step::Ok(text, next),
         },
-        b'$' | b'=' | b'!' => {
-            let len = match number(&buf[start..end]) {
-                Some(-1) if ty == b'$' => return Step::Ok(Head::Scalar(Text::Lit("nil")), next),
-                Some(len) if (0..=MAX_BULK as i64).contains(&len) => len as usize,
-                _ => return invalid("bulk length", &buf[start..end]),
-            };
-            let end = next + len;
-            if buf.len() < end + 2 {
-                return Step::Incomplete(Some(end + 2));
-            }
-            if &buf[end..end + 2] != b"\r\n" {
-                return Step::Invalid(format!("bulk string of {len} bytes not followed by CRLF"));
-            }
-            // Verbatim strings start with their format: `txt:`.
-            let skip = if ty == b'=' && len >= 4 && buf[next + 3] == b':' {
-                4
-            } else {
-                0
-            };
-            Step::Ok(Head::Scalar(Text::Span(next + skip, end)), end + 2)
-        }
-        b'*' | b'~' | b'>' | b'%' | b'|' => {
-            let count = match number(&buf[start..end]) {
-                Some(-1) if ty == b'*' => return Step::Ok(Head::Scalar(Text::Lit("nil")), next),
-                Some(count) if (0..=MAX_ELEMENTS as i64).contains(&count) => count as usize,
-                _ => return invalid("element count", &buf[start..end]),
-            };
-            let (agg, count) = match ty {
-                b'%' => (Agg::Map, count * 2),
-                b'|' => (Agg::Attribute, count * 2 + 1),
-                _ => (Agg::List, count),
-            };
-            if count > MAX_ELEMENTS + 1 {
-                return invalid("element count", &buf[start..end]);
-            }
-            match (count, agg) {
-                (0, Agg::Map) => Step::Ok(Head::Scalar(Text::Lit("{}")), next),
-                (0, _) => Step::Ok(Head::Scalar(Text::Lit("[]")), next),
-                _ => Step::Ok(Head::Aggregate(agg, count), next),
-            }
-        }
+        _ if counted_type => counted(buf, ty, number(&buf[start..end]), (start, end, next)),
         _ => Step::Invalid(format!("unknown RESP type byte 0x{ty:02x}")),
+    }
+}
+
+/// A header line of digits only (`3` in `$3\r\n`) starting at `from`, read in
+/// one pass: its number, where the digits end and where the next line
+/// starts, exactly what [`line`] and [`number`] give for it. `None` for
+/// anything else (a sign, no digits, more than 18 digits, no CRLF right
+/// after the digits yet, a line over `max`), which the general path reads.
+#[inline]
+fn digits_line(buf: &[u8], from: usize, max: usize) -> Option<(i64, usize, usize)> {
+    let mut n: i64 = 0;
+    let mut at = from;
+    while let Some(&d) = buf.get(at) {
+        if !d.is_ascii_digit() {
+            break;
+        }
+        if at - from == 18 {
+            return None;
+        }
+        n = n * 10 + i64::from(d - b'0');
+        at += 1;
+    }
+    // The newline must be within `max` bytes of `from`, as `line` asks.
+    if at == from || buf.get(at..at + 2) != Some(b"\r\n") || at + 1 - from >= max {
+        return None;
+    }
+    Some((n, at, at + 2))
+}
+
+/// The rest of [`head`] for a bulk string (`$`, `=`, `!`) or an aggregate,
+/// given its header line (text start and end, next line) and the number
+/// read from it.
+fn counted(buf: &[u8], ty: u8, n: Option<i64>, (start, end, next): (usize, usize, usize)) -> Step {
+    if matches!(ty, b'$' | b'=' | b'!') {
+        let len = match n {
+            Some(-1) if ty == b'$' => return Step::Ok(Head::Scalar(Text::Lit("nil")), next),
+            Some(len) if (0..=MAX_BULK as i64).contains(&len) => len as usize,
+            _ => return invalid("bulk length", &buf[start..end]),
+        };
+        let end = next + len;
+        if buf.len() < end + 2 {
+            return Step::Incomplete(Some(end + 2));
+        }
+        if &buf[end..end + 2] != b"\r\n" {
+            return Step::Invalid(format!("bulk string of {len} bytes not followed by CRLF"));
+        }
+        // Verbatim strings start with their format: `txt:`.
+        let skip = if ty == b'=' && len >= 4 && buf[next + 3] == b':' {
+            4
+        } else {
+            0
+        };
+        return Step::Ok(Head::Scalar(Text::Span(next + skip, end)), end + 2);
+    }
+    let count = match n {
+        Some(-1) if ty == b'*' => return Step::Ok(Head::Scalar(Text::Lit("nil")), next),
+        Some(count) if (0..=MAX_ELEMENTS as i64).contains(&count) => count as usize,
+        _ => return invalid("element count", &buf[start..end]),
+    };
+    let (agg, count) = match ty {
+        b'%' => (Agg::Map, count * 2),
+        b'|' => (Agg::Attribute, count * 2 + 1),
+        _ => (Agg::List, count),
+    };
+    if count > MAX_ELEMENTS + 1 {
+        return invalid("element count", &buf[start..end]);
+    }
+    match (count, agg) {
+        (0, Agg::Map) => Step::Ok(Head::Scalar(Text::Lit("{}")), next),
+        (0, _) => Step::Ok(Head::Scalar(Text::Lit("[]")), next),
+        _ => Step::Ok(Head::Aggregate(agg, count), next),
     }
 }
 
@@ -324,153 +362,4 @@ fn invalid(what: &str, text: &[u8]) -> Step {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use analyzer_core::Direction::{FromClient as C, FromServer as S};
-    use FrameLen::{Complete, Incomplete, Invalid};
-
-    #[test]
-    fn numbers_are_read_as_str_parse_reads_them() {
-        for text in [
-            "0",
-            "42",
-            "-1",
-            "+7",
-            "-",
-            "+",
-            "",
-            "1a",
-            " 1",
-            "1 ",
-            "--1",
-            "+-1",
-            "007",
-            "9223372036854775807",
-            "9223372036854775808",
-            "-9223372036854775808",
-            "-9223372036854775809",
-            "99999999999999999999",
-            "é",
-        ] {
-            assert_eq!(
-                number(text.as_bytes()),
-                text.parse::<i64>().ok(),
-                "{text:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn scalars_and_nil() {
-        assert_eq!(frame(b"+OK\r\n+x", S), Complete(5));
-        assert_eq!(frame(b"-ERR no\r\n", S), Complete(9));
-        assert_eq!(frame(b":42\r\n", S), Complete(5));
-        assert_eq!(frame(b"$-1\r\n", S), Complete(5));
-        assert_eq!(frame(b"*-1\r\n", S), Complete(5));
-        assert_eq!(frame(b"$0\r\n\r\n", S), Complete(6));
-        assert_eq!(frame(b"_\r\n#t\r\n,1.5\r\n", S), Complete(3));
-        assert_eq!(frame(b"=8\r\ntxt:abcd\r\n", S), Complete(14));
-        assert_eq!(frame(b"+OK\r", S), Incomplete(None));
-    }
-
-    #[test]
-    fn bulk_strings_are_skipped_by_length() {
-        assert_eq!(frame(b"$5\r\na\r\nEN\r\n", S), Complete(11));
-        assert_eq!(frame(b"$5\r\na\r", S), Incomplete(Some(11)));
-        assert!(matches!(frame(b"$2\r\nabcd\r\n", S), Invalid(_)));
-        assert!(matches!(frame(b"$-2\r\n", S), Invalid(_)));
-        assert!(matches!(frame(b"$99999999999\r\n", S), Invalid(_)));
-        assert!(matches!(frame(b"$123456789012345678901234", S), Invalid(_)));
-    }
-
-    #[test]
-    fn aggregates_and_the_known_total() {
-        let set = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3\r\nabc\r\n";
-        assert_eq!(frame(set, C), Complete(set.len()));
-        assert_eq!(frame(&set[..set.len() - 3], C), Incomplete(Some(set.len())));
-        // Not the last element: the total is unknown.
-        assert_eq!(frame(&set[..10], C), Incomplete(None));
-        let nested = b"*2\r\n*2\r\n:1\r\n$-1\r\n%1\r\n+k\r\n*0\r\n";
-        assert_eq!(frame(nested, S), Complete(nested.len()));
-        assert_eq!(frame(b"|1\r\n+a\r\n:1\r\n+v\r\n", S), Complete(16));
-        assert!(matches!(frame(b"*2000000\r\n", S), Invalid(_)));
-        assert!(matches!(frame(b"*?\r\n", S), Invalid(_)));
-    }
-
-    #[test]
-    fn nesting_is_counted_not_bounded() {
-        let mut deep = b"*1\r\n".repeat(100_000);
-        assert_eq!(frame(&deep, S), Incomplete(None));
-        assert_eq!(frame(&deep, C), Incomplete(None));
-        deep.extend_from_slice(b"$4\r\nPING\r\n*1\r\n");
-        let len = deep.len() - 4;
-        assert_eq!(frame(&deep, C), Complete(len));
-        // The pending bulk string ends the value: its total is known.
-        assert_eq!(frame(&deep[..len - 3], C), Incomplete(Some(len)));
-        // Not when a sibling is still to come.
-        let mut wide = b"*2\r\n".repeat(3);
-        wide.extend_from_slice(b"$4\r\nPI");
-        assert_eq!(frame(&wide, S), Incomplete(None));
-        assert!(matches!(frame(b"*1\r\n*2147483647\r\n", S), Invalid(_)));
-    }
-
-    #[test]
-    fn frame_resume_walks_a_deep_value_once() {
-        // 100,000 levels of `*2` (each second element `:1`), in 1448-byte
-        // pieces: the count of values left grows then shrinks.
-        let mut value = b"*2\r\n".repeat(100_000);
-        value.extend_from_slice(&b":1\r\n".repeat(100_001));
-        let mut saved = FrameProgress::default();
-        let mut last_pos = 0;
-        for end in (1448..value.len()).step_by(1448) {
-            let got = frame_resume(&value[..end], S, &mut saved);
-            assert_eq!(got, Incomplete(None));
-            let [pos, left] = saved.0[..] else {
-                panic!("saved {:?}", saved.0);
-            };
-            let pos = pos as usize;
-            assert!(pos >= last_pos && end - pos < 4, "pos {pos} of {end}");
-            let levels = (pos.min(400_000) / 4) as u64;
-            let scalars = (pos.saturating_sub(400_000) / 4) as u64;
-            assert_eq!(left, levels + 1 - scalars);
-            last_pos = pos;
-        }
-        assert_eq!(frame_resume(&value, S, &mut saved), Complete(value.len()));
-        assert!(saved.0.is_empty());
-    }
-
-    #[test]
-    fn inline_commands_and_blank_lines_from_the_client() {
-        assert_eq!(frame(b"PING\r\n", C), Complete(6));
-        assert_eq!(frame(b"\r\n\nPING\n", C), Complete(8));
-        assert_eq!(frame(b"PIN", C), Incomplete(None));
-        assert_eq!(frame(b"\r\n", C), Incomplete(None));
-        assert!(matches!(frame(b"PING\r\n", S), Invalid(_)));
-        assert!(matches!(frame(&vec![b'a'; MAX_LINE + 1], C), Invalid(_)));
-    }
-
-    #[test]
-    fn frame_resume_picks_up_where_it_stopped() {
-        // *100000 of :1, arriving in 1448-byte pieces.
-        let mut value = b"*100000\r\n".to_vec();
-        for _ in 0..100_000 {
-            value.extend_from_slice(b":1\r\n");
-        }
-        let mut saved = FrameProgress::default();
-        let mut last_pos = 0;
-        for end in (1448..value.len()).step_by(1448) {
-            let got = frame_resume(&value[..end], Direction::FromServer, &mut saved);
-            assert_eq!(got, FrameLen::Incomplete(None));
-            let pos = saved.0[0] as usize;
-            // Each call starts where the previous one stopped and reads on
-            // to the end of what arrived (less than one element short).
-            assert!(pos >= last_pos && end - pos < 4, "pos {pos} of {end}");
-            last_pos = pos;
-        }
-        assert_eq!(
-            frame_resume(&value, Direction::FromServer, &mut saved),
-            FrameLen::Complete(value.len())
-        );
-        assert!(saved.0.is_empty());
-    }
-}
+mod tests;

@@ -19,6 +19,22 @@ fn same<T: Serialize + ?Sized>(value: &T) {
 }
 
 #[test]
+fn an_escape_anywhere_in_strings_of_any_block_count_is_found() {
+    // Words of eight, blocks of sixteen, the overlapping last block: every
+    // length up to five blocks, every position, each kind of escape.
+    for len in 1..80 {
+        for at in 0..len {
+            for special in ['"', '\\', '\n', '\u{1f}', 'é'] {
+                let s: String = (0..len)
+                    .map(|i| if i == at { special } else { 'a' })
+                    .collect();
+                same(&s);
+            }
+        }
+    }
+}
+
+#[test]
 fn strings_are_escaped_like_serde_json() {
     let every: String = (0u32..0x80).filter_map(char::from_u32).collect();
     for s in [
