@@ -27,7 +27,7 @@ pub enum Framing {
     /// Text lines, some followed by a data block whose byte count is written
     /// on the line, some opening a multi-part message that runs to a
     /// terminator line (Memcache text). After bytes that cannot be framed,
-    /// the stream picks up after the next delimiter.
+    /// the stream picks up after the next line end.
     Lines(Lines),
     /// The protocol finds message boundaries itself (nested or
     /// length-in-a-text-field formats such as RESP or Memcache text).

@@ -473,6 +473,10 @@ impl Lines {
 }
 
 fn too_long(max: usize) -> FrameLen {
+    if max == 0 {
+        // Only an empty delimiter gets here: no line can ever end.
+        return FrameLen::Invalid("empty line delimiter".into());
+    }
     FrameLen::Invalid(format!("line longer than {max} bytes"))
 }
 

@@ -133,7 +133,11 @@ pub fn validate<'a>(
         valid &= keyword(cx, &part.keyword, &mut seen, "parts");
         let until = part.until.as_ref().map(|until| {
             valid &= keyword(cx, until, &mut HashMap::new(), "parts");
-            if until.value().eq_ignore_ascii_case(&part.keyword.value()) {
+            let same = match attr.exact_case {
+                Some(_) => until.value() == part.keyword.value(),
+                None => until.value().eq_ignore_ascii_case(&part.keyword.value()),
+            };
+            if same {
                 cx.error_spanned(
                     until,
                     "the terminator must differ from the opening word: without `until`, lines \

@@ -263,3 +263,11 @@ fn resuming_short_of_the_bound_repeats_it() {
         AtLeast(1_000_000_024)
     );
 }
+
+#[test]
+fn an_empty_delimiter_says_so() {
+    assert_eq!(
+        Lines::new(b"").frame_len(b"abc", C),
+        Invalid("empty line delimiter".into())
+    );
+}
