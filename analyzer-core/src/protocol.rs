@@ -232,6 +232,7 @@ pub mod __private {
 
     /// Splits a frame on its leading tag byte: returns the tag's kind and the
     /// rest of the frame (zero-copy).
+    #[inline]
     pub fn split_tag(payload: Bytes, tags: &[(u8, Kind)]) -> Result<(Kind, Bytes), ParseError> {
         let first = *payload.first().ok_or(ParseError::Empty)?;
         let kind = tags
@@ -247,6 +248,7 @@ pub mod __private {
 
     /// Finds which of `tags` the frame's first byte is: its index, and the
     /// rest of the frame (zero-copy).
+    #[inline]
     pub fn match_tag(payload: Bytes, tags: &[u8]) -> Result<(usize, Bytes), ParseError> {
         let first = *payload.first().ok_or(ParseError::Empty)?;
         let index = tags

@@ -9,12 +9,13 @@
 //! skipped (exactly, when the message's length is known; else up to the
 //! framing's synchronization point) and come out as one [`Frame::Dropped`].
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 
 use crate::framing::{FrameLen, FrameProgress, Framing, LengthPrefix};
 use crate::protocol::Direction;
 use crate::time::Timestamp;
 
+pub use frame::{Complete, DropReason, Dropped, Frame, Partial};
 use skip::{skip_to, Rejected, Skip, SkipTo};
 
 /// A buffer allocation above this size is not shared with small frames.
@@ -25,68 +26,6 @@ const SMALL_FRAME: usize = 4096;
 /// messages then share one allocation (and one reference-count header)
 /// instead of one each, while what one waiting message can pin stays small.
 const MIN_GROWTH: usize = 512;
-
-/// One unit cut from a stream.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Frame {
-    /// A complete message.
-    Complete {
-        /// The whole frame as on the wire, delimiter included.
-        wire: Bytes,
-        /// What the protocol parses: the frame without its delimiter (or
-        /// without the skipped bytes of a length prefix).
-        payload: Bytes,
-        /// Capture time of the packet holding the first byte.
-        start: Timestamp,
-        /// Capture time of the packet holding the last byte.
-        end: Timestamp,
-    },
-    /// A message whose bytes were not kept. Its extent is known; its content
-    /// is not.
-    Dropped {
-        /// Its length on the wire, lost bytes included.
-        wire_len: u64,
-        /// Why it was not kept.
-        reason: DropReason,
-        /// Capture time of the first byte.
-        start: Timestamp,
-        /// Capture time of the last byte.
-        end: Timestamp,
-        /// After lost bytes, with a delimiter framing: the bytes from the end
-        /// of the gap up to and including the delimiter (part of
-        /// `wire_len`). The gap may have ended on a message boundary: if
-        /// these parse as a message, the caller can publish them as one and
-        /// count only the rest as damaged.
-        after_gap: Option<Bytes>,
-    },
-}
-
-/// Why a [`Frame::Dropped`] message was not kept.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DropReason {
-    /// Longer than the maximum message size.
-    TooLong,
-    /// This many of its bytes were never captured (a gap in the stream).
-    Lost(u64),
-    /// The framer rejected these bytes; the reason, in words.
-    Invalid(String),
-}
-
-/// The bytes left in a stream when it ends (FIN, RST, end of input): an
-/// incomplete message.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Partial {
-    /// The bytes held (empty when they were being skipped).
-    pub wire: Bytes,
-    /// Its length on the wire so far, dropped and lost bytes included.
-    pub wire_len: u64,
-    /// Bytes of it lost in capture.
-    pub lost: u64,
-    /// Capture time of its first byte.
-    pub start: Timestamp,
-    /// Capture time of its last byte.
-    pub end: Timestamp,
-}
 
 /// Bytes of one direction of a connection, cut into frames.
 #[derive(Debug)]
@@ -174,25 +113,48 @@ impl StreamBuffer {
     /// the next sync sequence, which may still be inside the same garbage
     /// (e.g. binary data holding many CRLFs), and one bad value must not
     /// become thousands of messages.
+    #[inline]
     pub fn next_frame(&mut self, framing: &Framing, direction: Direction) -> Option<Frame> {
+        match framing {
+            // The hot path of line protocols, small enough to inline.
+            Framing::Delimiter(delim) if self.skip.is_none() => self.next_delimited(delim, framing),
+            _ => self.next_frame_general(framing, direction),
+        }
+    }
+
+    /// [`next_frame`](Self::next_frame) for every case but a delimiter
+    /// framing's usual one.
+    #[inline(never)]
+    fn next_frame_general(&mut self, framing: &Framing, direction: Direction) -> Option<Frame> {
+        if let Framing::Delimiter(_) = framing {
+            // Rejected bytes are a custom framing's: nothing to merge.
+            return self.continue_skip(framing);
+        }
         if let Some(frame) = self.lookahead.take() {
             return Some(frame);
         }
         loop {
             match self.next_frame_once(framing, direction) {
-                Some(Frame::Dropped {
-                    wire_len,
-                    reason: DropReason::Invalid(why),
-                    start,
-                    end,
-                    ..
-                }) if matches!(framing, Framing::Custom(_) | Framing::Lines(_)) => {
+                Some(Frame::Dropped(dropped))
+                    if matches!(dropped.reason, DropReason::Invalid(_))
+                        && matches!(framing, Framing::Custom(_) | Framing::Lines(_)) =>
+                {
+                    let Dropped {
+                        wire_len,
+                        reason,
+                        start,
+                        end,
+                        ..
+                    } = *dropped;
                     match &mut self.rejected {
                         Some(run) => {
                             run.wire_len += wire_len;
                             run.end = end;
                         }
                         None => {
+                            let DropReason::Invalid(why) = reason else {
+                                unreachable!("matched as invalid above")
+                            };
                             self.rejected = Some(Rejected {
                                 wire_len,
                                 why,
@@ -212,6 +174,32 @@ impl StreamBuffer {
                 None => return None,
             }
         }
+    }
+
+    /// The next frame of a delimiter framing, when no message is being
+    /// skipped: the hot path of line protocols, kept apart from the general
+    /// one.
+    #[inline]
+    fn next_delimited(&mut self, delim: &[u8], framing: &Framing) -> Option<Frame> {
+        match self.find(delim) {
+            Some(len) if len <= self.max_message => {
+                Some(self.split_frame(len, 0..len - delim.len()))
+            }
+            None if self.buf.len() < self.max_message => None,
+            found => self.delimited_too_long(found, framing),
+        }
+    }
+
+    /// A delimited message over the limit: skipped exactly when its end was
+    /// found, else up to the next delimiter.
+    #[cold]
+    fn delimited_too_long(&mut self, found: Option<usize>, framing: &Framing) -> Option<Frame> {
+        let to = match found {
+            Some(len) => SkipTo::Exact(len as u64),
+            None => SkipTo::Sync,
+        };
+        self.start_skip(to, None);
+        self.continue_skip(framing)
     }
 
     /// A run of rejected bytes not handed out yet, at the end of the stream.
@@ -260,7 +248,13 @@ impl StreamBuffer {
                 self.continue_skip(framing)
             }
             FrameLen::Complete(len) if len > 0 && len <= self.buf.len() => {
-                Some(self.split_frame(len, framing))
+                let payload = match framing {
+                    Framing::Delimiter(delim) => 0..len - delim.len(),
+                    Framing::LengthPrefixed(prefix) => prefix.skip.min(len)..len,
+                    Framing::Lines(lines) => 0..len - lines.end_len(&self.buf[..len]),
+                    Framing::Custom(_) => 0..len,
+                };
+                Some(self.split_frame(len, payload))
             }
             FrameLen::Complete(len) => {
                 let reason = format!("framer claimed {len} of {} bytes", self.buf.len());
@@ -313,8 +307,10 @@ impl StreamBuffer {
         }
     }
 
-    /// Cuts a complete frame of `len` bytes off the front.
-    fn split_frame(&mut self, len: usize, framing: &Framing) -> Frame {
+    /// Cuts a complete frame of `len` bytes off the front; `payload` is the
+    /// part of it the protocol parses.
+    #[inline]
+    fn split_frame(&mut self, len: usize, payload: std::ops::Range<usize>) -> Frame {
         // A frame shares the buffer's allocation (zero-copy) and keeps all
         // of it alive while the message lives, e.g. while a request waits
         // for its response. A small frame cut from a large allocation (one
@@ -323,26 +319,20 @@ impl StreamBuffer {
         let large = self.buf.capacity() > LARGE_ALLOCATION;
         let wire = if large && len <= SMALL_FRAME {
             let copy = Bytes::copy_from_slice(&self.buf[..len]);
-            let _ = self.buf.split_to(len);
+            self.buf.advance(len);
             copy
         } else {
             self.buf.split_to(len).freeze()
         };
-        if self.buf.is_empty() && large {
+        if large && self.buf.is_empty() {
             self.buf = BytesMut::new();
         }
-        let payload = match framing {
-            Framing::Delimiter(delim) => wire.slice(..len - delim.len()),
-            Framing::LengthPrefixed(prefix) => wire.slice(prefix.skip.min(len)..),
-            Framing::Lines(lines) => wire.slice(..len - lines.end_len(&wire)),
-            Framing::Custom(_) => wire.clone(),
-        };
-        let frame = Frame::Complete {
+        let frame = Frame::Complete(Complete {
             wire,
             payload,
             start: self.head_ts,
             end: self.last_ts,
-        };
+        });
         self.reset_search();
         frame
     }
@@ -397,6 +387,7 @@ fn find_end(hay: &[u8], pattern: &[u8]) -> Option<usize> {
     None
 }
 
+mod frame;
 mod skip;
 
 #[cfg(test)]

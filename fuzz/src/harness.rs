@@ -10,7 +10,7 @@
 use analyzer_core::decode::{decode_tcp, LinkType};
 use analyzer_core::framing::{FrameLen, FrameProgress, Framing, Lines};
 use analyzer_core::pcap::PcapReader;
-use analyzer_core::stream::{DropReason, Frame, StreamBuffer};
+use analyzer_core::stream::{DropReason, Dropped, Frame, StreamBuffer};
 use analyzer_core::{Config, Direction, Engine, Event, Protocol, Timestamp};
 
 use super::wire;
@@ -101,26 +101,26 @@ pub fn parse_stream<P: Protocol>(data: &[u8]) {
 
 fn check_frame<P: Protocol>(frame: Frame, max: usize, dir: Direction) {
     match frame {
-        Frame::Complete {
-            wire,
-            payload,
-            start,
-            end,
-            ..
-        } => {
+        Frame::Complete(frame) => {
+            let wire = &frame.wire;
             assert!(!wire.is_empty(), "empty frame");
             assert!(wire.len() <= max, "frame of {} > max {max}", wire.len());
-            assert!(payload.len() <= wire.len());
+            assert!(
+                frame.payload.start <= frame.payload.end && frame.payload.end <= wire.len(),
+                "payload {:?} outside a {}-byte frame",
+                frame.payload,
+                wire.len()
+            );
             // Capture time may go backwards: nothing to check between
             // `start` and `end`.
-            let _ = (start, end);
-            if let Ok(message) = P::parse(payload, dir) {
+            if let Ok(message) = P::parse(frame.into_payload(), dir) {
                 exercise(&message);
             }
         }
-        Frame::Dropped {
-            wire_len, reason, ..
-        } => {
+        Frame::Dropped(dropped) => {
+            let Dropped {
+                wire_len, reason, ..
+            } = *dropped;
             assert!(wire_len > 0, "empty dropped frame ({reason:?})");
             if let DropReason::Lost(lost) = reason {
                 assert!(

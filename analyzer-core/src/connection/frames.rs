@@ -2,15 +2,13 @@
 //! direction's stream becomes a message with its notes and counters, handed
 //! to the correlator.
 
-use bytes::Bytes;
-
 use super::{count, index, role, Close, Connection, Ctx};
 use crate::config::Config;
 use crate::correlate::Answer;
 use crate::framing::{FrameLen, Framing};
 use crate::message::{Message, Transaction};
 use crate::protocol::{Direction, Kind, Protocol};
-use crate::stream::{DropReason, Frame, Partial};
+use crate::stream::{Complete, DropReason, Dropped, Frame, Partial};
 use crate::time::Timestamp;
 
 impl<P: Protocol> Connection<P> {
@@ -72,19 +70,15 @@ impl<P: Protocol> Connection<P> {
         out: &mut impl FnMut(Transaction<P>),
     ) {
         match frame {
-            Frame::Complete {
-                wire,
-                payload,
-                start,
-                end,
-            } => self.complete(dir, wire, payload, start, end, ctx, out),
-            Frame::Dropped {
-                wire_len,
-                reason,
-                start,
-                end,
-                after_gap,
-            } => {
+            Frame::Complete(frame) => self.complete(dir, frame, ctx, out),
+            Frame::Dropped(dropped) => {
+                let Dropped {
+                    wire_len,
+                    reason,
+                    start,
+                    end,
+                    after_gap,
+                } = *dropped;
                 // The gap may have ended on a message boundary: if what
                 // follows it parses, it is a message of its own and only the
                 // bytes before it are damaged.
@@ -104,7 +98,14 @@ impl<P: Protocol> Connection<P> {
                     if tail.len() as u64 <= wire_len && P::parse(body.clone(), dir).is_ok() {
                         let damaged = wire_len - tail.len() as u64;
                         self.dropped(dir, damaged, reason, start, end, ctx, out);
-                        self.complete(dir, tail.clone(), body, end, end, ctx, out);
+                        let payload = 0..body.len();
+                        let frame = Complete {
+                            wire: tail.clone(),
+                            payload,
+                            start: end,
+                            end,
+                        };
+                        self.complete(dir, frame, ctx, out);
                         return;
                     }
                 }
@@ -114,49 +115,31 @@ impl<P: Protocol> Connection<P> {
     }
 
     /// A complete frame: parsed, or published as unparseable.
-    #[allow(clippy::too_many_arguments)]
     fn complete(
         &mut self,
         dir: Direction,
-        wire: Bytes,
-        payload: Bytes,
-        start: Timestamp,
-        end: Timestamp,
+        frame: Complete,
         ctx: &mut Ctx<'_>,
         out: &mut impl FnMut(Transaction<P>),
     ) {
-        let wire_len = wire.len() as u64;
+        let (start, end) = (frame.start, frame.end);
+        let wire_len = frame.wire.len() as u64;
+        // The raw bytes are kept only when they will be sent: otherwise the
+        // frame's own handle becomes the payload, with no reference count
+        // taken.
+        let wire =
+            (ctx.config.send_request || ctx.config.send_response).then(|| frame.wire.clone());
         let mut notes = Vec::new();
-        let message = match P::parse(payload, dir) {
-            Ok(parsed) => {
-                let kind = parsed.kind();
-                self.message(
-                    kind,
-                    dir,
-                    start,
-                    end,
-                    wire_len,
-                    Some(parsed),
-                    Some(wire),
-                    ctx.config,
-                )
-            }
+        let (kind, fields) = match P::parse(frame.into_payload(), dir) {
+            Ok(parsed) => (parsed.kind(), Some(parsed)),
             Err(err) => {
                 let kind = dir.default_kind();
                 ctx.counters.messages_unparsed += 1;
                 notes.push(format!("unparseable {}: {err}", role(kind)));
-                self.message(
-                    kind,
-                    dir,
-                    start,
-                    end,
-                    wire_len,
-                    None,
-                    Some(wire),
-                    ctx.config,
-                )
+                (kind, None)
             }
         };
+        let message = self.message(kind, dir, start, end, wire_len, fields, wire, ctx.config);
         self.route(message, notes, ctx, out);
     }
 

@@ -3,7 +3,7 @@
 //! message's length is known, else up to the framing's synchronization
 //! sequence; consecutive rejected bytes merge into one dropped message.
 
-use super::{DropReason, Frame, StreamBuffer};
+use super::{DropReason, Dropped, Frame, StreamBuffer};
 use crate::framing::{FrameLen, Framing};
 use crate::time::Timestamp;
 
@@ -43,13 +43,13 @@ pub(super) struct Rejected {
 
 impl Rejected {
     pub(super) fn into_frame(self) -> Frame {
-        Frame::Dropped {
+        Frame::from(Dropped {
             wire_len: self.wire_len,
             reason: DropReason::Invalid(self.why),
             start: self.start,
             end: self.end,
             after_gap: None,
-        }
+        })
     }
 }
 
@@ -116,13 +116,14 @@ impl StreamBuffer {
             (_, Some(why)) => DropReason::Invalid(why),
             _ => DropReason::TooLong,
         };
-        let frame = Frame::Dropped {
+        let frame: Frame = Dropped {
             wire_len: skip.dropped + skip.lost,
             reason,
             start: self.head_ts,
             end: self.last_ts,
             after_gap,
-        };
+        }
+        .into();
         self.reset_search();
         Some(frame)
     }
@@ -203,13 +204,14 @@ impl StreamBuffer {
             return None;
         }
         let skip = self.skip.take()?;
-        let frame = Frame::Dropped {
+        let frame: Frame = Dropped {
             wire_len: skip.dropped + skip.lost,
             reason: DropReason::Lost(skip.lost),
             start: self.head_ts,
             end: self.last_ts,
             after_gap: None,
-        };
+        }
+        .into();
         self.reset_search();
         Some(frame)
     }
