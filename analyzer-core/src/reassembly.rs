@@ -151,12 +151,20 @@ impl Reassembler {
         ts: Timestamp,
         out: &mut impl FnMut(Chunk<'_>),
     ) {
-        if seq == self.next_seq && self.started && self.buffer.is_empty() && !payload.is_empty() {
+        if self.in_order(seq, payload) {
             self.advance(payload.len() as u64);
             out(Chunk::Data(payload, ts));
             return;
         }
         self.segment_slow(seq, payload, ts, out);
+    }
+
+    /// Whether [`segment`](Self::segment) would deliver this segment whole,
+    /// as one [`Chunk::Data`] and nothing else: the next bytes expected,
+    /// nothing buffered out of order.
+    #[inline]
+    pub fn in_order(&self, seq: u32, payload: &[u8]) -> bool {
+        seq == self.next_seq && self.started && self.buffer.is_empty() && !payload.is_empty()
     }
 
     fn segment_slow(

@@ -292,6 +292,7 @@ impl StreamBuffer {
 
     /// Searches for `pattern` past what was already searched; returns the
     /// length up to and including it.
+    #[inline]
     fn find(&mut self, pattern: &[u8]) -> Option<usize> {
         let from = self
             .searched
