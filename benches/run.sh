@@ -76,3 +76,7 @@ if derived=$(mean derived) && memchr=$(mean memchr); then
   awk -v d="$derived" -v m="$memchr" \
     'BEGIN { printf "framing: derived / hand-written memchr throughput = %.3f (target >= 0.8)\n", m / d }'
 fi
+# The same two loops run alternately (fastest of 400 each): steadier than the
+# two separate criterion measurements when other work shares the machine.
+step "framing, interleaved (cargo run --release -p benches --example framing_ratio)"
+cargo run --quiet --release -p benches --example framing_ratio
