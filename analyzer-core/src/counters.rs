@@ -63,6 +63,10 @@ pub struct Counters {
     pub messages_with_loss: u64,
     /// Messages cut short by FIN, RST, idle expiry or the end of the input.
     pub messages_cut_short: u64,
+    /// Multi-part messages too long, or with too many parts, to keep whole:
+    /// cut at a part boundary, the first piece published with a note, the
+    /// rest as messages of their own.
+    pub messages_split: u64,
     /// Transactions published (one event each).
     pub transactions: u64,
     /// Transactions with both a request and a response.
@@ -111,6 +115,7 @@ impl Counters {
         self.messages_too_long += other.messages_too_long;
         self.messages_with_loss += other.messages_with_loss;
         self.messages_cut_short += other.messages_cut_short;
+        self.messages_split += other.messages_split;
         self.transactions += other.transactions;
         self.transactions_answered += other.transactions_answered;
         self.requests_unanswered += other.requests_unanswered;

@@ -174,8 +174,8 @@ pub type ResumeFn = fn(&[u8], Direction, &mut FrameProgress) -> FrameLen;
 ///
 /// It also tells the framer the longest message the stream accepts
 /// ([`FrameProgress::limit`]): a framer of multi-part messages can then cut
-/// a longer one at a part boundary instead of leaving the stream to skip it
-/// blind.
+/// a longer one at a part boundary ([`FrameLen::Cut`]) instead of leaving
+/// the stream to skip it blind.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FrameProgress(pub Vec<u64>, usize);
 
@@ -217,6 +217,12 @@ impl Eq for CustomFraming {}
 pub enum FrameLen {
     /// A whole message of this many bytes (more than 0).
     Complete(usize),
+    /// The first this many bytes (more than 0) of a multi-part message too
+    /// long, or with too many parts, to keep whole, cut at a part boundary.
+    /// They are handed out as a message marked as cut
+    /// ([`Complete::cut`](crate::stream::Complete::cut)); the rest follows
+    /// as messages of their own.
+    Cut(usize),
     /// Not enough bytes yet; the total length of the message when known.
     /// A total given here must be exact: the stream skips exactly that many
     /// bytes when the message is too long or loses bytes.

@@ -25,12 +25,16 @@ pub struct Message<P> {
     /// The bytes as captured, kept only when the configuration asks to send
     /// raw requests or responses (`send_request` / `send_response`).
     pub wire: Option<Bytes>,
+    /// Only the first parts of a message too long, or with too many parts,
+    /// to keep whole: `fields` are those parts' (the rest followed as
+    /// messages of their own).
+    pub cut: bool,
 }
 
 impl<P> Message<P> {
-    /// Whether the message was parsed completely.
+    /// Whether the message was parsed completely (parsed, and not cut).
     pub fn is_complete(&self) -> bool {
-        self.fields.is_some()
+        self.fields.is_some() && !self.cut
     }
 }
 

@@ -183,7 +183,7 @@ impl StreamBuffer {
     fn next_delimited(&mut self, delim: &[u8], framing: &Framing) -> Option<Frame> {
         match self.find(delim) {
             Some(len) if len <= self.max_message => {
-                Some(self.split_frame(len, 0..len - delim.len()))
+                Some(self.split_frame(len, 0..len - delim.len(), false))
             }
             None if self.buf.len() < self.max_message => None,
             found => self.delimited_too_long(found, framing),
@@ -243,20 +243,21 @@ impl StreamBuffer {
             }
         };
         match found {
-            FrameLen::Complete(len) if len > limit => {
+            FrameLen::Complete(len) | FrameLen::Cut(len) if len > limit => {
                 self.start_skip(SkipTo::Exact(len as u64), None);
                 self.continue_skip(framing)
             }
-            FrameLen::Complete(len) if len > 0 && len <= self.buf.len() => {
+            FrameLen::Complete(len) | FrameLen::Cut(len) if len > 0 && len <= self.buf.len() => {
                 let payload = match framing {
                     Framing::Delimiter(delim) => 0..len - delim.len(),
                     Framing::LengthPrefixed(prefix) => prefix.skip.min(len)..len,
                     Framing::Lines(lines) => 0..len - lines.end_len(&self.buf[..len]),
                     Framing::Custom(_) => 0..len,
                 };
-                Some(self.split_frame(len, payload))
+                let cut = matches!(found, FrameLen::Cut(_));
+                Some(self.split_frame(len, payload, cut))
             }
-            FrameLen::Complete(len) => {
+            FrameLen::Complete(len) | FrameLen::Cut(len) => {
                 let reason = format!("framer claimed {len} of {} bytes", self.buf.len());
                 self.start_skip(skip_to(framing), Some(reason));
                 self.continue_skip(framing)
@@ -309,9 +310,10 @@ impl StreamBuffer {
     }
 
     /// Cuts a complete frame of `len` bytes off the front; `payload` is the
-    /// part of it the protocol parses.
+    /// part of it the protocol parses, `cut` whether the framer cut a longer
+    /// message there.
     #[inline]
-    fn split_frame(&mut self, len: usize, payload: std::ops::Range<usize>) -> Frame {
+    fn split_frame(&mut self, len: usize, payload: std::ops::Range<usize>, cut: bool) -> Frame {
         // A frame shares the buffer's allocation (zero-copy) and keeps all
         // of it alive while the message lives, e.g. while a request waits
         // for its response. A small frame cut from a large allocation (one
@@ -333,6 +335,7 @@ impl StreamBuffer {
             payload,
             start: self.head_ts,
             end: self.last_ts,
+            cut,
         });
         self.reset_search();
         frame

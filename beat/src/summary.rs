@@ -39,7 +39,7 @@ pub(crate) const BOUNDS: [u64; 25] = {
 
 /// The counters that mean something was dropped or cut, shown under
 /// "drops".
-pub(crate) const DROP_COUNTERS: [&str; 14] = [
+pub(crate) const DROP_COUNTERS: [&str; 15] = [
     "packets_truncated",
     "packets_payload_cut",
     "packets_malformed",
@@ -52,6 +52,7 @@ pub(crate) const DROP_COUNTERS: [&str; 14] = [
     "messages_too_long",
     "messages_with_loss",
     "messages_cut_short",
+    "messages_split",
     "connections_evicted",
     "requests_over_pending_limit",
 ];

@@ -75,8 +75,9 @@ impl Header {
 /// answer where the previous call stopped (`progress`: the next entry's
 /// start and the entries before it). A stats answer of more than
 /// [`MAX_PARTS`] entries, or longer than the stream's limit, is cut at an
-/// entry boundary: the rest is a message of its own; a first entry longer
-/// than the limit is given its exact end (skipped exactly).
+/// entry boundary (`FrameLen::Cut`): the rest is a message of its own; a
+/// first entry longer than the limit is given its exact end (skipped
+/// exactly).
 pub(crate) fn frame(buf: &[u8], progress: &mut FrameProgress) -> FrameLen {
     let limit = progress.limit();
     let first = match Header::read(buf) {
@@ -101,7 +102,7 @@ pub(crate) fn frame(buf: &[u8], progress: &mut FrameProgress) -> FrameLen {
                     .extend([STATS_PROGRESS, pos as u64, count as u64]);
                 return FrameLen::AtLeast(pos);
             }
-            Some(Ok(None)) if pos > 0 && buf.len() >= limit => return FrameLen::Complete(pos),
+            Some(Ok(None)) if pos > 0 && buf.len() >= limit => return FrameLen::Cut(pos),
             // The next header is not all there: it may or may not belong to
             // this answer, so no lower bound can be claimed.
             Some(Ok(None)) | None => {
@@ -121,7 +122,7 @@ pub(crate) fn frame(buf: &[u8], progress: &mut FrameProgress) -> FrameLen {
         if end > limit {
             return match pos {
                 0 => have(buf, end),
-                _ => FrameLen::Complete(pos),
+                _ => FrameLen::Cut(pos),
             };
         }
         if h.key_len == 0 {
@@ -138,7 +139,7 @@ pub(crate) fn frame(buf: &[u8], progress: &mut FrameProgress) -> FrameLen {
         }
         pos = end;
     }
-    FrameLen::Complete(pos)
+    FrameLen::Cut(pos)
 }
 
 /// Marks a binary stats answer's saved progress.

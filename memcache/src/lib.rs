@@ -78,8 +78,9 @@
 //! answers `Invalid` and the stream picks up after the next line end. A
 //! multi-part answer of more than [`MAX_PARTS`] parts, or longer than the
 //! engine's maximum message size, is cut at a part boundary: the first piece
-//! answers the request, each further piece is published as a response
-//! without request. Data blocks and binary bodies may be as long as their
+//! answers the request (with a note saying it was cut, status `Error`,
+//! counted in `messages_split`), each further piece is published as a
+//! response without request. Data blocks and binary bodies may be as long as their
 //! length fields say (text counts up to `i32::MAX - 2`, as memcached): the
 //! maximum message size applies, and the framer announces their end so
 //! that a longer one is skipped exactly, never rescanned.

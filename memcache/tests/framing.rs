@@ -297,18 +297,16 @@ fn bounds() {
     assert_eq!(frame(&get, C), FrameLen::Incomplete(None));
     get.resize(MAX_KEYS_LINE + 1, b'k');
     assert!(matches!(frame(&get, C), FrameLen::Invalid(_)));
-    // A million STAT lines: cut after MAX_PARTS, not buffered; the rest is
-    // a message of its own, cut again (linear work, nothing dropped).
+    // A million STAT lines: cut after MAX_PARTS (and said so), not
+    // buffered; the rest is a message of its own, cut again (linear work,
+    // nothing dropped).
     let stats = b"STAT x y\r\n".repeat(1_000_000);
-    assert_eq!(frame(&stats, S), FrameLen::Complete(10 * MAX_PARTS));
+    assert_eq!(frame(&stats, S), FrameLen::Cut(10 * MAX_PARTS));
     let values = b"VALUE k 0 1\r\nx\r\n".repeat(MAX_PARTS + 1);
-    assert_eq!(frame(&values, S), FrameLen::Complete(16 * MAX_PARTS));
+    assert_eq!(frame(&values, S), FrameLen::Cut(16 * MAX_PARTS));
     let entry = bin(0x81, 0x10, 0, 0, &[], b"k", b"v");
     let entries = entry.repeat(MAX_PARTS + 1);
-    assert_eq!(
-        frame(&entries, S),
-        FrameLen::Complete(entry.len() * MAX_PARTS)
-    );
+    assert_eq!(frame(&entries, S), FrameLen::Cut(entry.len() * MAX_PARTS));
     // Huge announced lengths are reported, not allocated.
     assert_eq!(
         frame(b"set k 0 0 2147483645\r\n", C),

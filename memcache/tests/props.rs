@@ -35,10 +35,10 @@ fn tokens() -> impl Strategy<Value = Vec<u8>> {
 
 fn check_frame(buf: &[u8], dir: Direction) {
     match frame(buf, dir) {
-        FrameLen::Complete(n) => {
+        FrameLen::Complete(n) | FrameLen::Cut(n) => {
             assert!(
                 n > 0 && n <= buf.len(),
-                "Complete({n}) of {} bytes",
+                "Complete or Cut({n}) of {} bytes",
                 buf.len()
             );
             let _ = MemcacheMessage::parse(Bytes::copy_from_slice(&buf[..n]), dir);

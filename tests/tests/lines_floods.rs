@@ -4,8 +4,11 @@
 //! once, nothing skipped blind, and linear work (a quadratic framer would
 //! not finish these in the test's lifetime).
 
+mod hostile;
+
 use analyzer_core::stream::{DropReason, Frame, StreamBuffer};
-use analyzer_core::{Direction, Protocol, Timestamp};
+use analyzer_core::{Config, Direction, Protocol, Timestamp};
+use hostile::{feed_packets, Conn, ACK, T0};
 use memcache::MemcacheMessage;
 
 const SEGMENT: usize = 1448;
@@ -44,6 +47,11 @@ fn complete(frame: &Frame) -> &[u8] {
     }
 }
 
+/// Whether the framer cut a longer message to make this frame.
+fn is_cut(frame: &Frame) -> bool {
+    matches!(frame, Frame::Complete(frame) if frame.cut)
+}
+
 #[test]
 fn a_server_flooding_stat_lines_is_cut_into_answers_of_the_limit() {
     // 3 MB of STAT lines, then END, with a 100 KB limit.
@@ -58,8 +66,10 @@ fn a_server_flooding_stat_lines_is_cut_into_answers_of_the_limit() {
     for frame in &frames[..30] {
         let bytes = complete(frame);
         assert!(bytes.len() == limit && bytes.starts_with(b"STAT "));
+        assert!(is_cut(frame), "each piece says it was cut");
     }
     assert_eq!(complete(&frames[30]), b"END\r\n");
+    assert!(!is_cut(&frames[30]));
 }
 
 #[test]
@@ -92,6 +102,55 @@ fn a_multi_get_answer_larger_than_the_limit_is_cut_between_values() {
         assert!(complete(frame).starts_with(b"VALUE k"));
     }
     assert!(complete(&frames[3]).ends_with(b"\r\nEND\r\n"));
+    let cut: Vec<bool> = frames.iter().map(is_cut).collect();
+    assert_eq!(cut, [true, true, true, false]);
+}
+
+/// Ten 30,000-byte values answering a multi-get.
+fn ten_values() -> Vec<u8> {
+    let value = vec![b'v'; 30_000];
+    let mut wire = Vec::new();
+    for i in 0..10 {
+        wire.extend_from_slice(format!("VALUE k{i} 0 30000\r\n").as_bytes());
+        wire.extend_from_slice(&value);
+        wire.extend_from_slice(b"\r\n");
+    }
+    wire.extend_from_slice(b"END\r\n");
+    wire
+}
+
+#[test]
+fn a_cut_answer_says_so_in_its_event_and_its_counters() {
+    // The first piece of a cut answer pairs with the request, but it is not
+    // the whole answer: its event says so (status Error, a note), and the
+    // cut is counted. The later pieces are responses without a request.
+    let mut c = Conn::new(1, 11211);
+    let mut packets = vec![(
+        T0,
+        c.eth(false, ACK, b"get k0 k1 k2 k3 k4 k5 k6 k7 k8 k9\r\n"),
+    )];
+    for piece in ten_values().chunks(SEGMENT) {
+        packets.push((T0 + 10, c.eth(true, ACK, piece)));
+    }
+    let mut config = Config::default();
+    config.max_message_size = 100_000;
+    let (events, counters) = feed_packets::<MemcacheMessage>(config, packets);
+    assert_eq!(events.len(), 4, "{events:#?}");
+    let first = &events[0];
+    assert_eq!(first["status"], "Error");
+    assert_eq!(first["event"]["action"], "memcache.load");
+    let note = first["error"]["message"].as_str().expect("a note");
+    assert!(
+        note.starts_with("response cut after 90060 bytes, at a part boundary: longer than the maximum message size (100000 bytes)"),
+        "{note}"
+    );
+    for later in &events[1..] {
+        let note = later["error"]["message"].as_str().expect("a note");
+        assert!(note.contains("response without a request"), "{note}");
+    }
+    assert_eq!(counters.messages_split, 3);
+    assert_eq!(counters.responses_unmatched, 3);
+    assert!(counters.check_accounting().is_ok(), "{counters:?}");
 }
 
 #[test]

@@ -104,6 +104,7 @@ impl<P: Protocol> Connection<P> {
                             payload,
                             start: end,
                             end,
+                            cut: false,
                         };
                         self.complete(dir, frame, ctx, out);
                         return;
@@ -122,7 +123,7 @@ impl<P: Protocol> Connection<P> {
         ctx: &mut Ctx<'_>,
         out: &mut impl FnMut(Transaction<P>),
     ) {
-        let (start, end) = (frame.start, frame.end);
+        let (start, end, cut) = (frame.start, frame.end, frame.cut);
         let wire_len = frame.wire.len() as u64;
         // The raw bytes are kept only when they will be sent: otherwise the
         // frame's own handle becomes the payload, with no reference count
@@ -139,7 +140,16 @@ impl<P: Protocol> Connection<P> {
                 (kind, None)
             }
         };
-        let message = self.message(kind, dir, start, end, wire_len, fields, wire, ctx.config);
+        let mut message = self.message(kind, dir, start, end, wire_len, fields, wire, ctx.config);
+        if cut {
+            ctx.counters.messages_split += 1;
+            message.cut = true;
+            notes.push(format!(
+                "{} cut after {wire_len} bytes, at a part boundary: longer than the maximum message size ({} bytes) or more parts than allowed; the rest follows as a message of its own",
+                role(kind),
+                ctx.config.max_message_size
+            ));
+        }
         self.route(message, notes, ctx, out);
     }
 
@@ -206,6 +216,7 @@ impl<P: Protocol> Connection<P> {
             wire_len,
             fields,
             wire: wire.filter(|_| keep),
+            cut: false,
         }
     }
 

@@ -16,6 +16,7 @@ fn msg(kind: Kind, end: i64, text: &'static str) -> Message<&'static str> {
         wire_len: text.len() as u64,
         fields: Some(text),
         wire: None,
+        cut: false,
     }
 }
 

@@ -33,8 +33,9 @@ use crate::protocol::Direction;
 /// segments is searched once (the search resumes where it stopped), and a
 /// multi-part message with more than `max_parts` parts, or longer than the
 /// stream's message size limit ([`FrameProgress::limit`]), is cut at a part
-/// boundary: the next part starts a message of its own (published as a
-/// response without request). One part longer than the limit is skipped
+/// boundary ([`FrameLen::Cut`]: the piece is published with a note saying
+/// so): the next part starts a message of its own (published as a response
+/// without request). One part longer than the limit is skipped
 /// exactly when its length is known (a data block).
 ///
 /// ```
@@ -314,18 +315,16 @@ impl Lines {
         while pos <= buf.len() {
             let end = match self.line_end(buf, pos, searched) {
                 Ok(end) => end,
-                Err(NoEnd::TooLong(_)) if pos > 0 => return FrameLen::Complete(pos),
+                Err(NoEnd::TooLong(_)) if pos > 0 => return FrameLen::Cut(pos),
                 Err(NoEnd::TooLong(max)) => return too_long(max),
-                Err(NoEnd::Yet(_)) if pos > 0 && buf.len() >= limit => {
-                    return FrameLen::Complete(pos)
-                }
+                Err(NoEnd::Yet(_)) if pos > 0 && buf.len() >= limit => return FrameLen::Cut(pos),
                 Err(NoEnd::Yet(to)) => {
                     searched = to;
                     break;
                 }
             };
             if end > limit && pos > 0 {
-                return FrameLen::Complete(pos);
+                return FrameLen::Cut(pos);
             }
             let line = self.trim(&buf[pos..end]);
             let word = first_word(line);
@@ -340,7 +339,7 @@ impl Lines {
             }
             count = count.saturating_add(1);
             if count > parts.max_parts.max(1) {
-                return FrameLen::Complete(pos);
+                return FrameLen::Cut(pos);
             }
             let next = match self.block_end(line, end, direction) {
                 Ok(Some(next)) => next,
@@ -349,7 +348,7 @@ impl Lines {
             };
             if next > limit {
                 if pos > 0 {
-                    return FrameLen::Complete(pos);
+                    return FrameLen::Cut(pos);
                 }
                 // The first part alone is too long: its end is exact, so
                 // the stream skips it exactly and the next part starts a

@@ -34,6 +34,7 @@ pub enum Frame {
 /// else { panic!("a line") };
 /// assert_eq!(&frame.wire[..], b"hello\n");
 /// assert_eq!(frame.payload(), b"hello");
+/// assert!(!frame.cut);
 /// assert_eq!(&frame.into_payload()[..], b"hello");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,6 +48,11 @@ pub struct Complete {
     pub start: Timestamp,
     /// Capture time of the packet holding the last byte.
     pub end: Timestamp,
+    /// Only the first parts of a longer message, cut at a part boundary
+    /// because it was too long or had too many parts ([`FrameLen::Cut`]).
+    ///
+    /// [`FrameLen::Cut`]: crate::framing::FrameLen::Cut
+    pub cut: bool,
 }
 
 impl Complete {

@@ -28,7 +28,8 @@ fn cuts_several_frames_from_one_push_and_keeps_times() {
             wire: Bytes::from_static(b">a\n"),
             payload: 0..2,
             start: t(1),
-            end: t(1)
+            end: t(1),
+            cut: false
         })
     );
     assert_eq!(s.next_frame(&NL, D), None);

@@ -173,13 +173,13 @@ fn too_many_parts_are_cut_at_a_part_boundary() {
     let three = b"STAT a 1\r\nSTAT b 2\r\nSTAT c 3\r\nEND\r\n";
     assert_eq!(KV.frame_len(three, S), Complete(three.len()));
     let five = b"STAT a 1\r\nSTAT b 2\r\nSTAT c 3\r\nSTAT d 4\r\nSTAT e 5\r\nEND\r\n";
-    assert_eq!(KV.frame_len(five, S), Complete(30));
+    assert_eq!(KV.frame_len(five, S), Cut(30));
     assert_eq!(KV.frame_len(&five[30..], S), Complete(25));
     let dump = b"BEGIN\n1\n2\n3\n4\n5\nEND\n";
-    assert_eq!(DUMP.frame_len(dump, S), Complete(12));
+    assert_eq!(DUMP.frame_len(dump, S), Cut(12));
     // A line too long inside the message: cut before it; alone, invalid.
     let long = [&b"STAT a 1\r\n"[..], &[b'x'; 64]].concat();
-    assert_eq!(KV.frame_len(&long, S), Complete(10));
+    assert_eq!(KV.frame_len(&long, S), Cut(10));
     assert_eq!(
         KV.frame_len(&long[10..], S),
         Invalid("line longer than 64 bytes".into())
@@ -196,15 +196,15 @@ fn the_message_size_limit_cuts_at_a_part_boundary() {
         |buf: &[u8], limit| KV.frame_resume(buf, S, &mut FrameProgress::with_limit(limit));
     assert_eq!(limited(answer, 1000), Complete(answer.len()));
     // The second block would end past 40: cut after the first part.
-    assert_eq!(limited(answer, 40), Complete(26));
+    assert_eq!(limited(answer, 40), Cut(26));
     // The END would end past 52.
-    assert_eq!(limited(answer, 52), Complete(52));
+    assert_eq!(limited(answer, 52), Cut(52));
     // The first part alone is longer: its exact end.
     assert_eq!(limited(&answer[..20], 20), Incomplete(Some(26)));
     assert_eq!(limited(answer, 20), Complete(26));
     // Lines with no end within the limit: cut before them.
     let stats = b"STAT a 1\r\nSTAT b 2";
-    assert_eq!(limited(stats, 18), Complete(10));
+    assert_eq!(limited(stats, 18), Cut(10));
 }
 
 /// Fed byte by byte with its progress kept (called only once the bytes it
