@@ -261,18 +261,42 @@ pub(crate) fn write_event<P: Protocol>(
     ] {
         if let Some(wire) = message.as_ref().and_then(|m| m.wire.as_ref()) {
             out.extend_from_slice(key);
-            text(out, &crate::netstring::lossy(wire))?;
+            json::fast::write_lossy_str(out, wire);
         }
     }
-    // The protocol's own entries, spliced in as `,"key":value` each. What
-    // the fast writer leaves to serde_json is redone there: serialized as a
-    // map of its own, spliced in without its braces.
+    // The protocol's own entries, spliced in as `,"key":value` each: by the
+    // writer the derive generates under `#[protocol(fast_json)]`, else
+    // through `own_fields` and `Serialize`.
+    let mark = out.len();
+    if P::__own_fields_json(request, response, out).is_ok() {
+        if cfg!(debug_assertions) {
+            let fast = out[mark..].to_vec();
+            out.truncate(mark);
+            own_fields(out, scratch, request, response)?;
+            check_fast_json::<P>(&fast, &out[mark..]);
+        }
+    } else {
+        out.truncate(mark);
+        own_fields(out, scratch, request, response)?;
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+/// Appends the protocol's own entries through `own_fields`. What the fast
+/// serializer leaves to serde_json is redone there: serialized as a map of
+/// its own, spliced in without its braces.
+fn own_fields<P: Protocol>(
+    out: &mut Vec<u8>,
+    scratch: &mut Vec<u8>,
+    request: Option<&P>,
+    response: Option<&P>,
+) -> serde_json::Result<()> {
     let mark = out.len();
     let mut entries = json::Writer { out: &mut *out }.splice();
     let written = P::own_fields(request, response, &mut entries)
         .and_then(|()| serde::ser::SerializeMap::end(entries));
     if written.is_ok() {
-        out.push(b'}');
         return Ok(());
     }
     out.truncate(mark);
@@ -287,8 +311,22 @@ pub(crate) fn write_event<P: Protocol>(
         out.push(b',');
         out.extend_from_slice(&scratch[1..scratch.len() - 1]);
     }
-    out.push(b'}');
     Ok(())
+}
+
+/// In debug builds, the generated writer's output against `Serialize`'s:
+/// `#[protocol(fast_json)]` promises a plain `#[derive(Serialize)]`, which
+/// the derive cannot see.
+#[track_caller]
+fn check_fast_json<P: Protocol>(fast: &[u8], serialized: &[u8]) {
+    assert!(
+        fast == serialized,
+        "#[protocol(fast_json)] on {} wrote\n{}\nwhere its `Serialize` gives\n{}\n\
+         (fast_json needs a plain #[derive(Serialize)], without #[serde] attributes)",
+        std::any::type_name::<P>(),
+        String::from_utf8_lossy(fast),
+        String::from_utf8_lossy(serialized),
+    );
 }
 
 #[cfg(test)]

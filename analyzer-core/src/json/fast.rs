@@ -1,0 +1,235 @@
+//! What the writer `#[derive(Protocol)]` generates under
+//! `#[protocol(fast_json)]` calls into: a message's own fields written
+//! without serde's generic path, byte for byte what its derived `Serialize`
+//! gives through `serde_json` (the unit tests below check each type, and
+//! `ndjson::write_event` checks every event against `Serialize` in debug
+//! builds).
+//!
+//! The generated code writes the constant parts (braces, pre-escaped keys)
+//! itself and each field through [`Field`]: a field whose type implements
+//! [`WriteJson`] (the `analyzer_core` types, integers, strings, options of
+//! them) is written directly; any other through its `Serialize`
+//! implementation into [`Writer`], which may leave it to `serde_json`
+//! ([`Unsupported`]: the whole event is then redone on the serde path).
+
+use serde::Serialize;
+
+use super::{needs_escape, word_at, write_str, write_str_contents, Unsupported, Writer, CHUNK};
+use crate::netstring::NetString;
+use crate::protocol::Kind;
+
+/// A value written as JSON directly, exactly as its `Serialize`
+/// implementation is written by `serde_json`. Implemented here only, for
+/// types whose `Serialize` this crate knows.
+pub trait WriteJson {
+    /// Appends the value's JSON to `out`.
+    fn write_json(&self, out: &mut Vec<u8>);
+}
+
+impl WriteJson for NetString {
+    /// One pass that checks for escapes and for non-ASCII bytes together:
+    /// plain ASCII (the usual content) is copied as is; anything else is
+    /// validated, made lossy and escaped as `Serialize` does.
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        write_lossy_str(out, self.as_bytes());
+    }
+}
+
+impl WriteJson for Kind {
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(match self {
+            Kind::Request => b"\"request\"",
+            Kind::Response => b"\"response\"",
+            Kind::Error => b"\"error\"",
+        });
+    }
+}
+
+impl WriteJson for str {
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        write_str(out, self);
+    }
+}
+
+impl WriteJson for String {
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        write_str(out, self);
+    }
+}
+
+impl WriteJson for bool {
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(if *self { b"true" } else { b"false" });
+    }
+}
+
+macro_rules! integers {
+    ($($ty:ty),*) => {
+        $(impl WriteJson for $ty {
+            #[inline]
+            fn write_json(&self, out: &mut Vec<u8>) {
+                out.extend_from_slice(itoa::Buffer::new().format(*self).as_bytes());
+            }
+        })*
+    };
+}
+
+integers!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
+
+impl<T: WriteJson> WriteJson for Option<T> {
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        match self {
+            Some(value) => value.write_json(out),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+}
+
+impl<T: WriteJson + ?Sized> WriteJson for &T {
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        (**self).write_json(out);
+    }
+}
+
+impl<T: WriteJson + ?Sized> WriteJson for Box<T> {
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        (**self).write_json(out);
+    }
+}
+
+/// A field of a message, written by `(&Field(&value)).write_field(out)`:
+/// method resolution picks [`ViaWriteJson`] when the type implements
+/// [`WriteJson`], else [`ViaSerialize`] (both traits in scope).
+pub struct Field<'a, T: ?Sized>(pub &'a T);
+
+impl<T: ?Sized> Clone for Field<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: ?Sized> Copy for Field<'_, T> {}
+
+/// [`Field`] of a type written directly.
+pub trait ViaWriteJson {
+    /// Appends the field's JSON.
+    fn write_field(self, out: &mut Vec<u8>) -> Result<(), Unsupported>;
+}
+
+impl<T: WriteJson + ?Sized> ViaWriteJson for &Field<'_, T> {
+    #[inline]
+    fn write_field(self, out: &mut Vec<u8>) -> Result<(), Unsupported> {
+        self.0.write_json(out);
+        Ok(())
+    }
+}
+
+/// [`Field`] of any other type: through its `Serialize`, as the derived
+/// `Serialize` of the message does.
+pub trait ViaSerialize {
+    /// Appends the field's JSON, or leaves it to `serde_json`.
+    fn write_field(self, out: &mut Vec<u8>) -> Result<(), Unsupported>;
+}
+
+impl<T: Serialize + ?Sized> ViaSerialize for Field<'_, T> {
+    #[inline]
+    fn write_field(self, out: &mut Vec<u8>) -> Result<(), Unsupported> {
+        self.0.serialize(Writer { out })
+    }
+}
+
+/// The default `Protocol::own_fields` as JSON: `,"<name>":{"request":..,
+/// "response":..}` (nothing without messages), each message written by
+/// `write`.
+#[inline]
+pub fn own_fields<P>(
+    name: &str,
+    request: Option<&P>,
+    response: Option<&P>,
+    out: &mut Vec<u8>,
+    write: impl Fn(&P, &mut Vec<u8>) -> Result<(), Unsupported>,
+) -> Result<(), Unsupported> {
+    if request.is_none() && response.is_none() {
+        return Ok(());
+    }
+    out.push(b',');
+    write_str(out, name);
+    out.extend_from_slice(b":{");
+    if let Some(request) = request {
+        out.extend_from_slice(b"\"request\":");
+        write(request, out)?;
+        if response.is_some() {
+            out.push(b',');
+        }
+    }
+    if let Some(response) = response {
+        out.extend_from_slice(b"\"response\":");
+        write(response, out)?;
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+/// Whether any of sixteen bytes needs escaping or is not ASCII: written
+/// without early exit, so that it compiles to a few vector instructions.
+#[inline]
+fn chunk_is_special(chunk: &[u8; CHUNK]) -> bool {
+    chunk.iter().fold(false, |any, &b| {
+        any | (b < 0x20) | (b == b'"') | (b == b'\\') | (b >= 0x80)
+    })
+}
+
+/// Whether any byte of `bytes` needs escaping or is not ASCII.
+#[inline]
+fn any_special(bytes: &[u8]) -> bool {
+    let n = bytes.len();
+    if n < 8 {
+        return bytes
+            .iter()
+            .any(|&b| b >= 0x80 || super::ESCAPE[b as usize] != 0);
+    }
+    let word_special = |w: u64| needs_escape(w) || w & super::HIGHS != 0;
+    if n < CHUNK {
+        return word_special(word_at(bytes, 0)) || word_special(word_at(bytes, n - 8));
+    }
+    let mut chunks = bytes.chunks_exact(CHUNK);
+    for chunk in &mut chunks {
+        if chunk_is_special(chunk.try_into().expect("chunks_exact")) {
+            return true;
+        }
+    }
+    !chunks.remainder().is_empty()
+        && chunk_is_special(bytes[n - CHUNK..].try_into().expect("sixteen bytes"))
+}
+
+/// Appends `bytes` as a JSON string, as `serde_json` writes
+/// `String::from_utf8_lossy(bytes)`, checking them once when they are plain
+/// ASCII.
+#[inline]
+pub(crate) fn write_lossy_str(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    if any_special(bytes) {
+        write_lossy_contents(out, bytes);
+    } else {
+        out.extend_from_slice(bytes);
+    }
+    out.push(b'"');
+}
+
+/// Escapes, non-ASCII text or invalid UTF-8: the two passes.
+#[inline(never)]
+fn write_lossy_contents(out: &mut Vec<u8>, bytes: &[u8]) {
+    write_str_contents(out, &crate::netstring::lossy(bytes));
+}
+
+#[cfg(test)]
+mod tests;
