@@ -261,7 +261,7 @@ pub(crate) fn write_event<P: Protocol>(
     ] {
         if let Some(wire) = message.as_ref().and_then(|m| m.wire.as_ref()) {
             out.extend_from_slice(key);
-            json::fast::write_lossy_str(out, wire);
+            json::fast::write_lossy_str_out_of_line(out, wire);
         }
     }
     // The protocol's own entries, spliced in as `,"key":value` each: by the

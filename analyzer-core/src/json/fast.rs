@@ -187,27 +187,37 @@ fn chunk_is_special(chunk: &[u8; CHUNK]) -> bool {
     })
 }
 
-/// Whether any byte of `bytes` needs escaping or is not ASCII.
+/// Where the first eight- or sixteen-byte block holding a byte that needs
+/// escaping or is not ASCII starts (the last block overlaps the one before
+/// it; fewer than eight bytes are one block), `None` when there is none.
+/// No such byte is before it.
 #[inline]
-fn any_special(bytes: &[u8]) -> bool {
+fn first_special(bytes: &[u8]) -> Option<usize> {
     let n = bytes.len();
     if n < 8 {
-        return bytes
-            .iter()
-            .any(|&b| b >= 0x80 || super::ESCAPE[b as usize] != 0);
+        let special = |&b: &u8| b >= 0x80 || super::ESCAPE[b as usize] != 0;
+        return bytes.iter().any(special).then_some(0);
     }
-    let word_special = |w: u64| needs_escape(w) || w & super::HIGHS != 0;
+    let word_special = |at| {
+        let word = word_at(bytes, at);
+        needs_escape(word) || word & super::HIGHS != 0
+    };
     if n < CHUNK {
-        return word_special(word_at(bytes, 0)) || word_special(word_at(bytes, n - 8));
+        if word_special(0) {
+            return Some(0);
+        }
+        return word_special(n - 8).then_some(n - 8);
     }
     let mut chunks = bytes.chunks_exact(CHUNK);
+    let mut at = 0;
     for chunk in &mut chunks {
         if chunk_is_special(chunk.try_into().expect("chunks_exact")) {
-            return true;
+            return Some(at);
         }
+        at += CHUNK;
     }
-    !chunks.remainder().is_empty()
-        && chunk_is_special(bytes[n - CHUNK..].try_into().expect("sixteen bytes"))
+    let last = n - CHUNK;
+    (at < n && chunk_is_special(bytes[last..].try_into().expect("sixteen bytes"))).then_some(last)
 }
 
 /// Appends `bytes` as a JSON string, as `serde_json` writes
@@ -217,18 +227,34 @@ fn any_special(bytes: &[u8]) -> bool {
 pub(crate) fn write_lossy_str(out: &mut Vec<u8>, bytes: &[u8]) {
     out.reserve(bytes.len() + 2);
     out.push(b'"');
-    if any_special(bytes) {
-        write_lossy_contents(out, bytes);
-    } else {
-        out.extend_from_slice(bytes);
+    match first_special(bytes) {
+        None => out.extend_from_slice(bytes),
+        Some(from) => write_lossy_contents(out, bytes, from),
     }
     out.push(b'"');
 }
 
-/// Escapes, non-ASCII text or invalid UTF-8: the two passes.
+/// [`write_lossy_str`], not inlined: the raw text of messages, written
+/// with `--send-request`/`--send-response` only (inlined, its code made the
+/// rest of `write_event` slower).
 #[inline(never)]
-fn write_lossy_contents(out: &mut Vec<u8>, bytes: &[u8]) {
-    write_str_contents(out, &crate::netstring::lossy(bytes));
+pub(crate) fn write_lossy_str_out_of_line(out: &mut Vec<u8>, bytes: &[u8]) {
+    write_lossy_str(out, bytes);
+}
+
+/// Escapes, non-ASCII text or invalid UTF-8 from `from` on (plain ASCII
+/// before it): ASCII is escaped as it is; other text is checked from
+/// there, and invalid UTF-8 made lossy as `String::from_utf8_lossy` does
+/// (the ASCII before `from` is the same in it).
+#[inline(never)]
+fn write_lossy_contents(out: &mut Vec<u8>, bytes: &[u8], from: usize) {
+    let rest = &bytes[from..];
+    if std::str::from_utf8(rest).is_ok() {
+        super::escape_from(out, bytes, from);
+    } else {
+        out.extend_from_slice(&bytes[..from]);
+        write_str_contents(out, &String::from_utf8_lossy(rest));
+    }
 }
 
 #[cfg(test)]
