@@ -39,11 +39,12 @@ impl WriteJson for NetString {
 impl WriteJson for Kind {
     #[inline]
     fn write_json(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(match self {
-            Kind::Request => b"\"request\"",
-            Kind::Response => b"\"response\"",
-            Kind::Error => b"\"error\"",
-        });
+        // One copy of known length per arm: no `memcpy` call.
+        match self {
+            Kind::Request => out.extend_from_slice(b"\"request\""),
+            Kind::Response => out.extend_from_slice(b"\"response\""),
+            Kind::Error => out.extend_from_slice(b"\"error\""),
+        }
     }
 }
 
@@ -148,10 +149,10 @@ impl<T: Serialize + ?Sized> ViaSerialize for Field<'_, T> {
 
 /// The default `Protocol::own_fields` as JSON: `,"<name>":{"request":..,
 /// "response":..}` (nothing without messages), each message written by
-/// `write`.
+/// `write`. `open` is `,"<name>":{`, the name escaped.
 #[inline]
 pub fn own_fields<P>(
-    name: &str,
+    open: &[u8],
     request: Option<&P>,
     response: Option<&P>,
     out: &mut Vec<u8>,
@@ -160,9 +161,7 @@ pub fn own_fields<P>(
     if request.is_none() && response.is_none() {
         return Ok(());
     }
-    out.push(b',');
-    write_str(out, name);
-    out.extend_from_slice(b":{");
+    out.extend_from_slice(open);
     if let Some(request) = request {
         out.extend_from_slice(b"\"request\":");
         write(request, out)?;
@@ -182,8 +181,9 @@ pub fn own_fields<P>(
 /// without early exit, so that it compiles to a few vector instructions.
 #[inline]
 fn chunk_is_special(chunk: &[u8; CHUNK]) -> bool {
+    // `b - 0x20` (wrapping) is below 0x60 exactly for printable ASCII.
     chunk.iter().fold(false, |any, &b| {
-        any | (b < 0x20) | (b == b'"') | (b == b'\\') | (b >= 0x80)
+        any | (b.wrapping_sub(0x20) >= 0x60) | (b == b'"') | (b == b'\\')
     })
 }
 

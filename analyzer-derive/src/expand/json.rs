@@ -7,7 +7,7 @@
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
-use syn::LitByteStr;
+use syn::{LitByteStr, LitStr};
 
 use crate::valid::FastJson;
 
@@ -22,10 +22,12 @@ fn bytes(text: &str) -> LitByteStr {
     LitByteStr::new(text.as_bytes(), Span::call_site())
 }
 
-pub fn fast_json(fast_json: Option<&FastJson>) -> TokenStream {
+/// `name` is the protocol's name, valid (plain lowercase ASCII).
+pub fn fast_json(name: &LitStr, fast_json: Option<&FastJson>) -> TokenStream {
     let Some(shape) = fast_json else {
         return TokenStream::new();
     };
+    let open = bytes(&format!(",{}:{{", quoted(&name.value())));
     let [request, response, out, message, field] =
         ["__request", "__response", "__out", "__message", "__field"]
             .map(|name| Ident::new(name, Span::call_site()));
@@ -76,7 +78,7 @@ pub fn fast_json(fast_json: Option<&FastJson>) -> TokenStream {
             #[allow(unused_imports)]
             use #private::{ViaSerialize as _, ViaWriteJson as _};
             #private::own_fields_json(
-                <Self as ::analyzer_core::Protocol>::NAME,
+                #open,
                 #request,
                 #response,
                 #out,

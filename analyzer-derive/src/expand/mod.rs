@@ -50,7 +50,7 @@ fn impl_protocol(checked: &Checked) -> TokenStream {
     let parse = parse::parse(&checked.parse);
     let kind = parse::kind(&checked.kind);
     let hooks = hooks::hooks(&checked.hooks);
-    let fast_json = json::fast_json(checked.fast_json.as_ref());
+    let fast_json = json::fast_json(name, checked.fast_json.as_ref());
     quote! {
         #[automatically_derived]
         impl ::analyzer_core::Protocol for #ident {

@@ -145,7 +145,7 @@ fn own_fields_are_what_the_default_own_fields_gives() {
         (Some(&a), Some(&b)),
     ] {
         let mut out = Vec::new();
-        own_fields("e_x", request, response, &mut out, |m, out| {
+        own_fields(b",\"e_x\":{", request, response, &mut out, |m, out| {
             m.write_json(out);
             Ok(())
         })
@@ -158,7 +158,9 @@ fn own_fields_are_what_the_default_own_fields_gives() {
         assert_eq!(String::from_utf8(out).unwrap(), expected);
     }
     let mut out = Vec::new();
-    let refused = own_fields("x", Some(&a), None, &mut out, |_, _| Err(Unsupported));
+    let refused = own_fields(b",\"x\":{", Some(&a), None, &mut out, |_, _| {
+        Err(Unsupported)
+    });
     assert!(refused.is_err());
 }
 
