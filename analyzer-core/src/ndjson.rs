@@ -120,6 +120,42 @@ pub(crate) struct TimeCache {
     secs: Option<i64>,
     /// `2026-11-29T10:57:56`
     prefix: String,
+    /// `"2026-11-29T10:57:56.`: the quote, the prefix and the dot, when the
+    /// prefix has the usual 19 bytes (always, for the years a `Timestamp`
+    /// holds), so that a timestamp is made in a fixed-size buffer and copied
+    /// at once.
+    head: Option<[u8; HEAD]>,
+}
+
+/// The bytes of [`TimeCache::head`].
+const HEAD: usize = 21;
+
+/// `"00"` to `"99"`.
+static PAIRS: [u8; 200] = {
+    let mut table = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        table[2 * i] = b'0' + (i / 10) as u8;
+        table[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    table
+};
+
+/// Writes `value` in decimal into all of `digits`, zero-padded (`value`
+/// has no more digits than that).
+#[inline(always)]
+fn fixed_digits(digits: &mut [u8], mut value: u32) {
+    let mut end = digits.len();
+    while end >= 2 {
+        let pair = (value % 100) as usize * 2;
+        digits[end - 2..end].copy_from_slice(&PAIRS[pair..pair + 2]);
+        value /= 100;
+        end -= 2;
+    }
+    if end == 1 {
+        digits[0] = b'0' + value as u8;
+    }
 }
 
 impl TimeCache {
@@ -132,7 +168,29 @@ impl TimeCache {
             let full = Timestamp::from_secs_nanos(secs, 0).to_rfc3339();
             // "....T..:..:SS.000000Z": keep up to the seconds.
             self.prefix = full[..full.len() - 8].to_string();
+            self.head = (self.prefix.len() == HEAD - 2).then(|| {
+                let mut head = [0; HEAD];
+                head[0] = b'"';
+                head[1..HEAD - 1].copy_from_slice(self.prefix.as_bytes());
+                head[HEAD - 1] = b'.';
+                head
+            });
             self.secs = Some(secs);
+        }
+        if let Some(head) = &self.head {
+            // Micro- or nanoseconds, then `Z"`: each a copy of known size.
+            let mut text = [0u8; HEAD + 11];
+            text[..HEAD].copy_from_slice(head);
+            if nanos % 1000 == 0 {
+                fixed_digits(&mut text[HEAD..HEAD + 6], nanos / 1000);
+                text[HEAD + 6..HEAD + 8].copy_from_slice(b"Z\"");
+                out.extend_from_slice(&text[..HEAD + 8]);
+            } else {
+                fixed_digits(&mut text[HEAD..HEAD + 9], nanos);
+                text[HEAD + 9..].copy_from_slice(b"Z\"");
+                out.extend_from_slice(&text);
+            }
+            return;
         }
         out.push(b'"');
         out.extend_from_slice(self.prefix.as_bytes());
@@ -332,6 +390,45 @@ fn check_fast_json<P: Protocol>(fast: &[u8], serialized: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_are_what_to_rfc3339_gives() {
+        let mut times = TimeCache::default();
+        let nanos = [
+            0,
+            1,
+            999,
+            1_000,
+            10_000,
+            123_456_000,
+            123_456_789,
+            999_999_000,
+            999_999_999,
+            100_000_000,
+            7,
+        ];
+        // Seconds of the whole range a `Timestamp` holds, before and after
+        // the epoch, and several events in the same second.
+        for secs in [
+            0,
+            1,
+            59,
+            86_399,
+            1_700_000_000,
+            -1,
+            -86_401,
+            9_223_372_035,
+            -9_223_372_035,
+        ] {
+            for nanos in nanos {
+                let ts = Timestamp::from_secs_nanos(secs, nanos);
+                let mut out = Vec::new();
+                times.write(&mut out, ts);
+                let expected = format!("\"{}\"", ts.to_rfc3339());
+                assert_eq!(String::from_utf8(out).unwrap(), expected);
+            }
+        }
+    }
 
     #[test]
     fn action_is_what_format_and_to_lowercase_give() {
