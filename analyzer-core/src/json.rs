@@ -152,7 +152,7 @@ fn write_int(out: &mut Vec<u8>, n: impl itoa::Integer) {
 /// `Serialize` implementation): the caller redoes the whole value with
 /// `serde_json`.
 #[derive(Debug)]
-pub(crate) struct Unsupported;
+pub struct Unsupported;
 
 impl fmt::Display for Unsupported {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -466,6 +466,7 @@ impl ser::SerializeStructVariant for Compound<'_> {
     }
 }
 
+pub(crate) mod fast;
 mod key;
 use key::KeyWriter;
 

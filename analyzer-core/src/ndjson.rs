@@ -120,6 +120,42 @@ pub(crate) struct TimeCache {
     secs: Option<i64>,
     /// `2026-11-29T10:57:56`
     prefix: String,
+    /// `"2026-11-29T10:57:56.`: the quote, the prefix and the dot, when the
+    /// prefix has the usual 19 bytes (always, for the years a `Timestamp`
+    /// holds), so that a timestamp is made in a fixed-size buffer and copied
+    /// at once.
+    head: Option<[u8; HEAD]>,
+}
+
+/// The bytes of [`TimeCache::head`].
+const HEAD: usize = 21;
+
+/// `"00"` to `"99"`.
+static PAIRS: [u8; 200] = {
+    let mut table = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        table[2 * i] = b'0' + (i / 10) as u8;
+        table[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    table
+};
+
+/// Writes `value` in decimal into all of `digits`, zero-padded (`value`
+/// has no more digits than that).
+#[inline(always)]
+fn fixed_digits(digits: &mut [u8], mut value: u32) {
+    let mut end = digits.len();
+    while end >= 2 {
+        let pair = (value % 100) as usize * 2;
+        digits[end - 2..end].copy_from_slice(&PAIRS[pair..pair + 2]);
+        value /= 100;
+        end -= 2;
+    }
+    if end == 1 {
+        digits[0] = b'0' + value as u8;
+    }
 }
 
 impl TimeCache {
@@ -132,7 +168,29 @@ impl TimeCache {
             let full = Timestamp::from_secs_nanos(secs, 0).to_rfc3339();
             // "....T..:..:SS.000000Z": keep up to the seconds.
             self.prefix = full[..full.len() - 8].to_string();
+            self.head = (self.prefix.len() == HEAD - 2).then(|| {
+                let mut head = [0; HEAD];
+                head[0] = b'"';
+                head[1..HEAD - 1].copy_from_slice(self.prefix.as_bytes());
+                head[HEAD - 1] = b'.';
+                head
+            });
             self.secs = Some(secs);
+        }
+        if let Some(head) = &self.head {
+            // Micro- or nanoseconds, then `Z"`: each a copy of known size.
+            let mut text = [0u8; HEAD + 11];
+            text[..HEAD].copy_from_slice(head);
+            if nanos % 1000 == 0 {
+                fixed_digits(&mut text[HEAD..HEAD + 6], nanos / 1000);
+                text[HEAD + 6..HEAD + 8].copy_from_slice(b"Z\"");
+                out.extend_from_slice(&text[..HEAD + 8]);
+            } else {
+                fixed_digits(&mut text[HEAD..HEAD + 9], nanos);
+                text[HEAD + 9..].copy_from_slice(b"Z\"");
+                out.extend_from_slice(&text);
+            }
+            return;
         }
         out.push(b'"');
         out.extend_from_slice(self.prefix.as_bytes());
@@ -261,18 +319,42 @@ pub(crate) fn write_event<P: Protocol>(
     ] {
         if let Some(wire) = message.as_ref().and_then(|m| m.wire.as_ref()) {
             out.extend_from_slice(key);
-            text(out, &crate::netstring::lossy(wire))?;
+            json::fast::write_lossy_str_out_of_line(out, wire);
         }
     }
-    // The protocol's own entries, spliced in as `,"key":value` each. What
-    // the fast writer leaves to serde_json is redone there: serialized as a
-    // map of its own, spliced in without its braces.
+    // The protocol's own entries, spliced in as `,"key":value` each: by the
+    // writer the derive generates under `#[protocol(fast_json)]`, else
+    // through `own_fields` and `Serialize`.
+    let mark = out.len();
+    if P::__own_fields_json(request, response, out).is_ok() {
+        if cfg!(debug_assertions) {
+            let fast = out[mark..].to_vec();
+            out.truncate(mark);
+            own_fields(out, scratch, request, response)?;
+            check_fast_json::<P>(&fast, &out[mark..]);
+        }
+    } else {
+        out.truncate(mark);
+        own_fields(out, scratch, request, response)?;
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+/// Appends the protocol's own entries through `own_fields`. What the fast
+/// serializer leaves to serde_json is redone there: serialized as a map of
+/// its own, spliced in without its braces.
+fn own_fields<P: Protocol>(
+    out: &mut Vec<u8>,
+    scratch: &mut Vec<u8>,
+    request: Option<&P>,
+    response: Option<&P>,
+) -> serde_json::Result<()> {
     let mark = out.len();
     let mut entries = json::Writer { out: &mut *out }.splice();
     let written = P::own_fields(request, response, &mut entries)
         .and_then(|()| serde::ser::SerializeMap::end(entries));
     if written.is_ok() {
-        out.push(b'}');
         return Ok(());
     }
     out.truncate(mark);
@@ -287,13 +369,66 @@ pub(crate) fn write_event<P: Protocol>(
         out.push(b',');
         out.extend_from_slice(&scratch[1..scratch.len() - 1]);
     }
-    out.push(b'}');
     Ok(())
+}
+
+/// In debug builds, the generated writer's output against `Serialize`'s:
+/// `#[protocol(fast_json)]` promises a plain `#[derive(Serialize)]`, which
+/// the derive cannot see.
+#[track_caller]
+fn check_fast_json<P: Protocol>(fast: &[u8], serialized: &[u8]) {
+    assert!(
+        fast == serialized,
+        "#[protocol(fast_json)] on {} wrote\n{}\nwhere its `Serialize` gives\n{}\n\
+         (fast_json needs a plain #[derive(Serialize)], without #[serde] attributes)",
+        std::any::type_name::<P>(),
+        String::from_utf8_lossy(fast),
+        String::from_utf8_lossy(serialized),
+    );
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_are_what_to_rfc3339_gives() {
+        let mut times = TimeCache::default();
+        let nanos = [
+            0,
+            1,
+            999,
+            1_000,
+            10_000,
+            123_456_000,
+            123_456_789,
+            999_999_000,
+            999_999_999,
+            100_000_000,
+            7,
+        ];
+        // Seconds of the whole range a `Timestamp` holds, before and after
+        // the epoch, and several events in the same second.
+        for secs in [
+            0,
+            1,
+            59,
+            86_399,
+            1_700_000_000,
+            -1,
+            -86_401,
+            9_223_372_035,
+            -9_223_372_035,
+        ] {
+            for nanos in nanos {
+                let ts = Timestamp::from_secs_nanos(secs, nanos);
+                let mut out = Vec::new();
+                times.write(&mut out, ts);
+                let expected = format!("\"{}\"", ts.to_rfc3339());
+                assert_eq!(String::from_utf8(out).unwrap(), expected);
+            }
+        }
+    }
 
     #[test]
     fn action_is_what_format_and_to_lowercase_give() {

@@ -167,6 +167,22 @@ pub trait Protocol: Serialize + Sized {
         }
         map.serialize_entry(Self::NAME, &Both { request, response })
     }
+
+    /// Writes what the default [`own_fields`](Protocol::own_fields) writes,
+    /// as `,"key":value` JSON entries, without serde: what
+    /// `#[derive(Protocol)]` generates under `#[protocol(fast_json)]`, for
+    /// the ndjson writer. `Err` (the default): not written, or not all of
+    /// it; the caller discards what was written and serializes the fields
+    /// through `own_fields`. Not a stable API.
+    #[doc(hidden)]
+    fn __own_fields_json(
+        request: Option<&Self>,
+        response: Option<&Self>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), __private::Unsupported> {
+        let _ = (request, response, out);
+        Err(__private::Unsupported)
+    }
 }
 
 /// A request's `method`, `resource` and `query`, as Packetbeat publishes
@@ -229,6 +245,11 @@ pub mod __private {
 
     pub use bytes::Bytes;
     pub use serde::ser::SerializeMap;
+
+    pub use crate::json::fast::{
+        own_fields as own_fields_json, Field, ViaSerialize, ViaWriteJson, WriteJson,
+    };
+    pub use crate::json::Unsupported;
 
     /// Splits a frame on its leading tag byte: returns the tag's kind and the
     /// rest of the frame (zero-copy).

@@ -2,7 +2,7 @@
 //! variants, and the attributes on each, parsed.
 
 use quote::quote;
-use syn::{Data as SynData, DeriveInput, Fields, Generics, Ident, Index, Member, Type};
+use syn::{Attribute, Data as SynData, DeriveInput, Fields, Generics, Ident, Index, Member, Type};
 
 use crate::attr::{self, ContainerAttrs, FieldAttrs, VariantAttrs};
 use crate::ctxt::Ctxt;
@@ -13,6 +13,10 @@ pub struct Input<'a> {
     pub generics: &'a Generics,
     pub attrs: ContainerAttrs<'a>,
     pub data: Data<'a>,
+    /// Every `#[serde(...)]` attribute, on the type, its fields, its
+    /// variants or their fields: what makes `Serialize` differ from the
+    /// plain derive's.
+    pub serde_attrs: Vec<&'a Attribute>,
 }
 
 pub enum Data<'a> {
@@ -93,8 +97,29 @@ impl<'a> Input<'a> {
             generics: &node.generics,
             attrs,
             data,
+            serde_attrs: serde_attrs(node),
         }
     }
+}
+
+fn field_attrs(fields: &Fields) -> impl Iterator<Item = &Attribute> {
+    fields.iter().flat_map(|field| &field.attrs)
+}
+
+fn serde_attrs(node: &DeriveInput) -> Vec<&Attribute> {
+    let mut all: Vec<&Attribute> = node.attrs.iter().collect();
+    match &node.data {
+        SynData::Struct(data) => all.extend(field_attrs(&data.fields)),
+        SynData::Enum(data) => {
+            for variant in &data.variants {
+                all.extend(&variant.attrs);
+                all.extend(field_attrs(&variant.fields));
+            }
+        }
+        SynData::Union(_) => {}
+    }
+    all.retain(|attr| attr.path().is_ident("serde"));
+    all
 }
 
 fn fields<'a>(cx: &mut Ctxt, fields: &'a Fields) -> Vec<Field<'a>> {

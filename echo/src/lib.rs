@@ -22,7 +22,7 @@ use serde::Serialize;
 /// line (zero-copy). Published as `echo.request` / `echo.response`, e.g.
 /// `{"kind":"request","content":"hello"}`.
 #[derive(Protocol, Debug, Serialize)]
-#[protocol(name = "echo", ports(3030))]
+#[protocol(name = "echo", ports(3030), fast_json)]
 #[delimiter(b'\n')]
 pub struct EchoMessage {
     /// `>` request, `<` response, `!` error response.

@@ -1,17 +1,19 @@
-//! `#[protocol(name = "...", ports(...))]`.
+//! `#[protocol(name = "...", ports(...), fast_json)]`.
 
 use proc_macro2::TokenStream;
 use syn::punctuated::Punctuated;
-use syn::{parenthesized, Attribute, LitInt, LitStr, Token};
+use syn::{parenthesized, Attribute, Ident, LitInt, LitStr, Token};
 
 use super::{skip_value, unknown_key, value, Parsed};
 use crate::ctxt::Ctxt;
 
-/// `#[protocol(name = "...", ports(...))]`.
+/// `#[protocol(name = "...", ports(...), fast_json)]`.
 pub struct ProtocolAttr<'a> {
     pub original: &'a Attribute,
     pub name: Option<Parsed<LitStr>>,
     pub ports: Vec<LitInt>,
+    /// The `fast_json` key, for spans.
+    pub fast_json: Option<Ident>,
 }
 
 pub fn protocol<'a>(cx: &mut Ctxt, attr: &'a Attribute) -> ProtocolAttr<'a> {
@@ -19,6 +21,7 @@ pub fn protocol<'a>(cx: &mut Ctxt, attr: &'a Attribute) -> ProtocolAttr<'a> {
         original: attr,
         name: None,
         ports: Vec::new(),
+        fast_json: None,
     };
     let mut seen_ports = false;
     let result = attr.parse_nested_meta(|meta| {
@@ -48,8 +51,22 @@ pub fn protocol<'a>(cx: &mut Ctxt, attr: &'a Attribute) -> ProtocolAttr<'a> {
             }
             // The rest of a list that did not parse.
             content.parse::<TokenStream>()?;
+        } else if meta.path.is_ident("fast_json") {
+            if !meta.input.is_empty() && !meta.input.peek(Token![,]) {
+                cx.push(meta.error("`fast_json` takes no value"));
+                skip_value(&meta)?;
+            }
+            if out.fast_json.is_some() {
+                cx.push(meta.error("duplicate `fast_json` in #[protocol]"));
+            } else {
+                out.fast_json = meta.path.get_ident().cloned();
+            }
         } else {
-            cx.push(unknown_key(&meta, "protocol", "`name` or `ports`"));
+            cx.push(unknown_key(
+                &meta,
+                "protocol",
+                "`name`, `ports` or `fast_json`",
+            ));
             skip_value(&meta)?;
         }
         Ok(())

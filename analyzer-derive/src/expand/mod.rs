@@ -2,10 +2,11 @@
 //! protocol's constants and calls into `analyzer_core` (framing, tag and
 //! keyword matching) and into the protocol's own functions for the rest.
 //! `framing.rs` writes `FRAMING`, `parse.rs` `parse` and `kind`, `hooks.rs`
-//! the optional methods.
+//! the optional methods, `json.rs` the JSON writer of `fast_json`.
 
 mod framing;
 mod hooks;
+mod json;
 mod parse;
 
 use proc_macro2::{Span, TokenStream};
@@ -49,6 +50,7 @@ fn impl_protocol(checked: &Checked) -> TokenStream {
     let parse = parse::parse(&checked.parse);
     let kind = parse::kind(&checked.kind);
     let hooks = hooks::hooks(&checked.hooks);
+    let fast_json = json::fast_json(name, checked.fast_json.as_ref());
     quote! {
         #[automatically_derived]
         impl ::analyzer_core::Protocol for #ident {
@@ -58,6 +60,7 @@ fn impl_protocol(checked: &Checked) -> TokenStream {
             #parse
             #kind
             #hooks
+            #fast_json
         }
     }
 }

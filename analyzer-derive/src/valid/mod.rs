@@ -7,6 +7,7 @@
 mod enums;
 mod framing;
 mod hooks;
+mod json;
 mod lines;
 mod structs;
 
@@ -20,6 +21,7 @@ use crate::ctxt::Ctxt;
 
 pub use framing::{Framing, LengthPrefix};
 pub use hooks::{Correlation, Hooks};
+pub use json::FastJson;
 pub use lines::Lines;
 
 /// A valid input: everything the expansion needs, nothing it must check.
@@ -31,6 +33,8 @@ pub struct Checked<'a> {
     pub parse: Parse<'a>,
     pub kind: KindFrom<'a>,
     pub hooks: Hooks<'a>,
+    /// `#[protocol(fast_json)]`: the shape its writer writes.
+    pub fast_json: Option<FastJson<'a>>,
 }
 
 /// How `parse` builds the message.
@@ -82,8 +86,10 @@ pub fn validate<'a>(cx: &mut Ctxt, input: &'a Input<'a>) -> Option<Checked<'a>> 
         Data::Union => None,
     };
     let hooks = hooks::validate(cx, input);
+    let fast_json = json::validate(cx, input);
     generic?;
     let ((name, ports), framing, (parse, kind), hooks) = (protocol?, framing?, parse?, hooks?);
+    let fast_json = fast_json?;
     Some(Checked {
         ident: input.ident,
         name,
@@ -92,6 +98,7 @@ pub fn validate<'a>(cx: &mut Ctxt, input: &'a Input<'a>) -> Option<Checked<'a>> 
         parse,
         kind,
         hooks,
+        fast_json,
     })
 }
 

@@ -1,0 +1,261 @@
+//! What the writer `#[derive(Protocol)]` generates under
+//! `#[protocol(fast_json)]` calls into: a message's own fields written
+//! without serde's generic path, byte for byte what its derived `Serialize`
+//! gives through `serde_json` (the unit tests below check each type, and
+//! `ndjson::write_event` checks every event against `Serialize` in debug
+//! builds).
+//!
+//! The generated code writes the constant parts (braces, pre-escaped keys)
+//! itself and each field through [`Field`]: a field whose type implements
+//! [`WriteJson`] (the `analyzer_core` types, integers, strings, options of
+//! them) is written directly; any other through its `Serialize`
+//! implementation into [`Writer`], which may leave it to `serde_json`
+//! ([`Unsupported`]: the whole event is then redone on the serde path).
+
+use serde::Serialize;
+
+use super::{needs_escape, word_at, write_str, write_str_contents, Unsupported, Writer, CHUNK};
+use crate::netstring::NetString;
+use crate::protocol::Kind;
+
+/// A value written as JSON directly, exactly as its `Serialize`
+/// implementation is written by `serde_json`. Implemented here only, for
+/// types whose `Serialize` this crate knows.
+pub trait WriteJson {
+    /// Appends the value's JSON to `out`.
+    fn write_json(&self, out: &mut Vec<u8>);
+}
+
+impl WriteJson for NetString {
+    /// One pass that checks for escapes and for non-ASCII bytes together:
+    /// plain ASCII (the usual content) is copied as is; anything else is
+    /// validated, made lossy and escaped as `Serialize` does.
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        write_lossy_str(out, self.as_bytes());
+    }
+}
+
+impl WriteJson for Kind {
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        // One copy of known length per arm: no `memcpy` call.
+        match self {
+            Kind::Request => out.extend_from_slice(b"\"request\""),
+            Kind::Response => out.extend_from_slice(b"\"response\""),
+            Kind::Error => out.extend_from_slice(b"\"error\""),
+        }
+    }
+}
+
+impl WriteJson for str {
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        write_str(out, self);
+    }
+}
+
+impl WriteJson for String {
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        write_str(out, self);
+    }
+}
+
+impl WriteJson for bool {
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(if *self { b"true" } else { b"false" });
+    }
+}
+
+macro_rules! integers {
+    ($($ty:ty),*) => {
+        $(impl WriteJson for $ty {
+            #[inline]
+            fn write_json(&self, out: &mut Vec<u8>) {
+                out.extend_from_slice(itoa::Buffer::new().format(*self).as_bytes());
+            }
+        })*
+    };
+}
+
+integers!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
+
+impl<T: WriteJson> WriteJson for Option<T> {
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        match self {
+            Some(value) => value.write_json(out),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+}
+
+impl<T: WriteJson + ?Sized> WriteJson for &T {
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        (**self).write_json(out);
+    }
+}
+
+impl<T: WriteJson + ?Sized> WriteJson for Box<T> {
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        (**self).write_json(out);
+    }
+}
+
+/// A field of a message, written by `(&Field(&value)).write_field(out)`:
+/// method resolution picks [`ViaWriteJson`] when the type implements
+/// [`WriteJson`], else [`ViaSerialize`] (both traits in scope).
+pub struct Field<'a, T: ?Sized>(pub &'a T);
+
+impl<T: ?Sized> Clone for Field<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: ?Sized> Copy for Field<'_, T> {}
+
+/// [`Field`] of a type written directly.
+pub trait ViaWriteJson {
+    /// Appends the field's JSON.
+    fn write_field(self, out: &mut Vec<u8>) -> Result<(), Unsupported>;
+}
+
+impl<T: WriteJson + ?Sized> ViaWriteJson for &Field<'_, T> {
+    #[inline]
+    fn write_field(self, out: &mut Vec<u8>) -> Result<(), Unsupported> {
+        self.0.write_json(out);
+        Ok(())
+    }
+}
+
+/// [`Field`] of any other type: through its `Serialize`, as the derived
+/// `Serialize` of the message does.
+pub trait ViaSerialize {
+    /// Appends the field's JSON, or leaves it to `serde_json`.
+    fn write_field(self, out: &mut Vec<u8>) -> Result<(), Unsupported>;
+}
+
+impl<T: Serialize + ?Sized> ViaSerialize for Field<'_, T> {
+    #[inline]
+    fn write_field(self, out: &mut Vec<u8>) -> Result<(), Unsupported> {
+        self.0.serialize(Writer { out })
+    }
+}
+
+/// The default `Protocol::own_fields` as JSON: `,"<name>":{"request":..,
+/// "response":..}` (nothing without messages), each message written by
+/// `write`. `open` is `,"<name>":{`, the name escaped.
+#[inline]
+pub fn own_fields<P>(
+    open: &[u8],
+    request: Option<&P>,
+    response: Option<&P>,
+    out: &mut Vec<u8>,
+    write: impl Fn(&P, &mut Vec<u8>) -> Result<(), Unsupported>,
+) -> Result<(), Unsupported> {
+    if request.is_none() && response.is_none() {
+        return Ok(());
+    }
+    out.extend_from_slice(open);
+    if let Some(request) = request {
+        out.extend_from_slice(b"\"request\":");
+        write(request, out)?;
+        if response.is_some() {
+            out.push(b',');
+        }
+    }
+    if let Some(response) = response {
+        out.extend_from_slice(b"\"response\":");
+        write(response, out)?;
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+/// Whether any of sixteen bytes needs escaping or is not ASCII: written
+/// without early exit, so that it compiles to a few vector instructions.
+#[inline]
+fn chunk_is_special(chunk: &[u8; CHUNK]) -> bool {
+    // `b - 0x20` (wrapping) is below 0x60 exactly for printable ASCII.
+    chunk.iter().fold(false, |any, &b| {
+        any | (b.wrapping_sub(0x20) >= 0x60) | (b == b'"') | (b == b'\\')
+    })
+}
+
+/// Where the first eight- or sixteen-byte block holding a byte that needs
+/// escaping or is not ASCII starts (the last block overlaps the one before
+/// it; fewer than eight bytes are one block), `None` when there is none.
+/// No such byte is before it.
+#[inline]
+fn first_special(bytes: &[u8]) -> Option<usize> {
+    let n = bytes.len();
+    if n < 8 {
+        let special = |&b: &u8| b >= 0x80 || super::ESCAPE[b as usize] != 0;
+        return bytes.iter().any(special).then_some(0);
+    }
+    let word_special = |at| {
+        let word = word_at(bytes, at);
+        needs_escape(word) || word & super::HIGHS != 0
+    };
+    if n < CHUNK {
+        if word_special(0) {
+            return Some(0);
+        }
+        return word_special(n - 8).then_some(n - 8);
+    }
+    let mut chunks = bytes.chunks_exact(CHUNK);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        if chunk_is_special(chunk.try_into().expect("chunks_exact")) {
+            return Some(at);
+        }
+        at += CHUNK;
+    }
+    let last = n - CHUNK;
+    (at < n && chunk_is_special(bytes[last..].try_into().expect("sixteen bytes"))).then_some(last)
+}
+
+/// Appends `bytes` as a JSON string, as `serde_json` writes
+/// `String::from_utf8_lossy(bytes)`, checking them once when they are plain
+/// ASCII.
+#[inline]
+pub(crate) fn write_lossy_str(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    match first_special(bytes) {
+        None => out.extend_from_slice(bytes),
+        Some(from) => write_lossy_contents(out, bytes, from),
+    }
+    out.push(b'"');
+}
+
+/// [`write_lossy_str`], not inlined: the raw text of messages, written
+/// with `--send-request`/`--send-response` only (inlined, its code made the
+/// rest of `write_event` slower).
+#[inline(never)]
+pub(crate) fn write_lossy_str_out_of_line(out: &mut Vec<u8>, bytes: &[u8]) {
+    write_lossy_str(out, bytes);
+}
+
+/// Escapes, non-ASCII text or invalid UTF-8 from `from` on (plain ASCII
+/// before it): ASCII is escaped as it is; other text is checked from
+/// there, and invalid UTF-8 made lossy as `String::from_utf8_lossy` does
+/// (the ASCII before `from` is the same in it).
+#[inline(never)]
+fn write_lossy_contents(out: &mut Vec<u8>, bytes: &[u8], from: usize) {
+    let rest = &bytes[from..];
+    if std::str::from_utf8(rest).is_ok() {
+        super::escape_from(out, bytes, from);
+    } else {
+        out.extend_from_slice(&bytes[..from]);
+        write_str_contents(out, &String::from_utf8_lossy(rest));
+    }
+}
+
+#[cfg(test)]
+mod tests;
