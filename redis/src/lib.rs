@@ -61,10 +61,14 @@ use analyzer_core::{Description, Kind, NetString, Protocol};
 use serde::ser::SerializeMap;
 use serde::Serialize;
 
+mod command;
 mod parse;
 pub mod resp;
 
 pub use parse::parse;
+
+#[cfg(test)]
+mod quick_tests;
 
 /// One Redis message: a command from the client or a reply from the server.
 ///
@@ -83,9 +87,10 @@ pub struct RedisMessage {
     #[kind]
     pub kind: Kind,
     /// A command's name in upper case (`SET`; `CONFIG GET` for commands
-    /// with subcommands).
+    /// with subcommands): a static string for the commands Redis knows
+    /// (without subcommand), so that most requests allocate nothing for it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub method: Option<String>,
+    pub method: Option<Cow<'static, str>>,
     /// A command's key: its first argument (after the subcommand).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<NetString>,
@@ -98,10 +103,9 @@ pub fn describe(message: &RedisMessage) -> Description<'_> {
     let Some(method) = &message.method else {
         return Description::default();
     };
-    let mut description =
-        Description::method(method.as_str()).with_query(message.text.to_string_lossy());
+    let mut description = Description::method(&**method).with_query(lossy(&message.text));
     if let Some(resource) = &message.resource {
-        description = description.with_resource(resource.to_string_lossy());
+        description = description.with_resource(lossy(resource));
     }
     description
 }
@@ -122,9 +126,20 @@ pub fn fields<M: SerializeMap>(
     let Some(reply) = response else {
         return Ok(());
     };
-    let text = reply.text.to_string_lossy();
+    let text = lossy(&reply.text);
     match reply.kind {
         Kind::Error => map.serialize_entry("redis", &Redis::Error(text)),
         _ => map.serialize_entry("redis", &Redis::ReturnValue(text)),
     }
+}
+
+/// `NetString::to_string_lossy`, quicker for the short ASCII texts most
+/// keys, queries and replies are.
+fn lossy(text: &NetString) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    if bytes.is_ascii() {
+        // SAFETY: ASCII is valid UTF-8.
+        return Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(bytes) });
+    }
+    text.to_string_lossy()
 }
