@@ -112,31 +112,30 @@ const fn containers() -> [bool; COMMANDS.len()] {
     flags
 }
 
-/// The index in [`COMMANDS`] of a word in upper case, given its hash.
-fn find(upper: &[u8], hash: u32) -> Option<usize> {
-    let mut slot = hash as usize & (SLOTS - 1);
-    loop {
-        let index = usize::from(TABLE[slot]).checked_sub(1)?;
-        if COMMANDS[index].as_bytes() == upper {
-            return Some(index);
-        }
-        slot = (slot + 1) & (SLOTS - 1);
-    }
-}
-
-/// The index in [`COMMANDS`] of a word, in any case.
+/// The index in [`COMMANDS`] of a word in any case: of the command that
+/// is the word in upper case.
 fn known(word: &[u8]) -> Option<usize> {
     if word.len() > LONGEST {
         return None;
     }
-    // Upper case and hash in one pass.
-    let mut buf = [0u8; LONGEST];
     let mut h = FNV_OFFSET;
-    for (to, &b) in buf.iter_mut().zip(word) {
-        *to = b.to_ascii_uppercase();
-        h = (h ^ u32::from(*to)).wrapping_mul(FNV_PRIME);
+    for &b in word {
+        h = (h ^ u32::from(b.to_ascii_uppercase())).wrapping_mul(FNV_PRIME);
     }
-    find(&buf[..word.len()], h)
+    let mut slot = h as usize & (SLOTS - 1);
+    loop {
+        let index = usize::from(TABLE[slot]).checked_sub(1)?;
+        let name = COMMANDS[index].as_bytes();
+        if name.len() == word.len()
+            && name
+                .iter()
+                .zip(word)
+                .all(|(&n, &w)| n == w.to_ascii_uppercase())
+        {
+            return Some(index);
+        }
+        slot = (slot + 1) & (SLOTS - 1);
+    }
 }
 
 /// A word in upper case, as `str::to_ascii_uppercase` gives it (invalid

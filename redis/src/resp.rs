@@ -254,7 +254,7 @@ pub fn head(buf: &[u8], pos: usize) -> Step {
 /// an array of 1 to [`MAX_ELEMENTS`] elements. Gives where the next value
 /// starts and the number of elements that follow (0 for a scalar), exactly
 /// as [`head`] reads them; `None` for anything else, which [`head`] reads.
-#[inline]
+#[inline(always)]
 pub(crate) fn quick(buf: &[u8], pos: usize) -> Option<(usize, u64)> {
     match *buf.get(pos)? {
         b'*' => {
@@ -270,7 +270,7 @@ pub(crate) fn quick(buf: &[u8], pos: usize) -> Option<(usize, u64)> {
 /// or a `+`, `-` or `:` line ending within 16 bytes; its text's start and
 /// end and where the next value starts, as [`head`] gives them in
 /// `Head::Scalar(Text::Span(..))`. `None` for anything else.
-#[inline]
+#[inline(always)]
 pub(crate) fn scalar(buf: &[u8], pos: usize) -> Option<(usize, usize, usize)> {
     match *buf.get(pos)? {
         b'$' => {
@@ -296,7 +296,7 @@ pub(crate) fn scalar(buf: &[u8], pos: usize) -> Option<(usize, usize, usize)> {
 /// starts, exactly what [`line`] and [`number`] give for it. `None` for
 /// anything else (a sign, no digits, more than 18 digits, no CRLF right
 /// after the digits yet, a line over `max`), which the general path reads.
-#[inline]
+#[inline(always)]
 fn digits_line(buf: &[u8], from: usize, max: usize) -> Option<(i64, usize, usize)> {
     let mut n: i64 = 0;
     let mut at = from;
