@@ -43,8 +43,8 @@ pub(crate) fn parse_with(
             let pos = skip_blank_lines(&frame);
             match frame.get(pos) {
                 None => Err(ParseError::Empty),
-                Some(b'*') => match fast.then(|| quick::request(&frame, pos)).flatten() {
-                    Some(request) => Ok(request),
+                Some(b'*') => match fast.then(|| quick::scan(&frame, pos)).flatten() {
+                    Some(args) => Ok(quick::request(frame, &args)),
                     None => request(frame, pos),
                 },
                 Some(_) => inline(frame, pos),
@@ -96,16 +96,19 @@ fn reply(frame: Bytes, fast: bool) -> Result<RedisMessage, ParseError> {
         Some((start, end, next)) if next == frame.len() => Some((start, end)),
         _ => None,
     };
-    let (piece, end) = match quick {
-        Some((start, end)) => (Piece::Slice(start, end), frame.len()),
-        None => value(&frame, 0, 0)?,
+    let text = match quick {
+        Some((start, end)) => quick::cut(frame, start, end).into(),
+        None => {
+            let (piece, end) = value(&frame, 0, 0)?;
+            whole(&frame, end)?;
+            piece.into_net(&frame)
+        }
     };
-    whole(&frame, end)?;
     Ok(RedisMessage {
         kind,
         method: None,
         resource: None,
-        text: piece.into_net(&frame),
+        text,
     })
 }
 
