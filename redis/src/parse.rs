@@ -5,7 +5,7 @@ use analyzer_core::{Direction, Kind, NetString, ParseError};
 use bytes::Bytes;
 
 use crate::command::command;
-use crate::resp::{head, scalar, skip_blank_lines, Agg, Head, Step, Text, MAX_DEPTH};
+use crate::resp::{head, is_nil, scalar, skip_blank_lines, Agg, Head, Step, Text, MAX_DEPTH};
 use crate::RedisMessage;
 
 mod quick;
@@ -98,6 +98,7 @@ fn reply(frame: Bytes, fast: bool) -> Result<RedisMessage, ParseError> {
     };
     let text = match quick {
         Some((start, end)) => quick::cut(frame, start, end).into(),
+        None if fast && is_nil(&frame, 0) && frame.len() == 5 => NetString::from("nil"),
         None => {
             let (piece, end) = value(&frame, 0, 0)?;
             whole(&frame, end)?;

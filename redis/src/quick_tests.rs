@@ -8,7 +8,7 @@ use bytes::Bytes;
 use proptest::prelude::*;
 
 use crate::parse::parse_with;
-use crate::resp::{head, quick, scalar, walk, Head, Progress, Step, Text};
+use crate::resp::{head, is_nil, quick, scalar, walk, Head, Progress, Step, Text};
 
 /// Frames `wire` whole and in every split (resuming), with and without the
 /// quick paths; parses what was framed (and the whole input) both ways.
@@ -36,6 +36,7 @@ fn same_both_ways(wire: &[u8], dir: Direction) -> Result<(), TestCaseError> {
     for pos in 0..wire.len() {
         if let Some((next, count)) = quick(wire, pos) {
             let expected = match count {
+                0 if is_nil(wire, pos) => Some(Step::Ok(Head::Scalar(Text::Lit("nil")), next)),
                 0 => None,
                 n => Some(Step::Ok(
                     Head::Aggregate(crate::resp::Agg::List, n as usize),
@@ -56,37 +57,11 @@ fn same_both_ways(wire: &[u8], dir: Direction) -> Result<(), TestCaseError> {
 }
 
 /// Pieces of RESP that the quick paths read, and some that they leave.
+#[rustfmt::skip]
 const PIECES: &[&[u8]] = &[
-    b"*",
-    b"$",
-    b"+",
-    b"-",
-    b":",
-    b"%",
-    b"=",
-    b"_",
-    b"0",
-    b"1",
-    b"2",
-    b"3",
-    b"9",
-    b"-1",
-    b"\r\n",
-    b"\r\n",
-    b"\r",
-    b"\n",
-    b"GET",
-    b"set",
-    b"config",
-    b"key",
-    b" ",
-    b"\xff",
-    b"*2\r\n",
-    b"*1\r\n",
-    b"$3\r\nget\r\n",
-    b"$1\r\nk\r\n",
-    b"+OK\r\n",
-    b":12\r\n",
+    b"*", b"$", b"+", b"-", b":", b"%", b"=", b"_", b"0", b"1", b"2", b"3", b"9", b"-1", b"\r\n",
+    b"\r\n", b"\r", b"\n", b"GET", b"set", b"config", b"key", b" ", b"\xff", b"*2\r\n", b"*1\r\n",
+    b"$3\r\nget\r\n", b"$1\r\nk\r\n", b"+OK\r\n", b":12\r\n", b"$-1\r\n", b"*-1\r\n", b"-1\r\n",
 ];
 
 fn dir(client: bool) -> Direction {
@@ -156,6 +131,11 @@ fn usual_shapes_frame_and_parse_the_same() {
         (long.as_str(), true),
         (":65438\r\n", false),
         ("$-1\r\n", false),
+        ("*-1\r\n", false),
+        ("$-1\r\n+OK\r\n", false),
+        ("$-1\r", false),
+        ("*2\r\n$-1\r\n*-1\r\n", false),
+        ("*2\r\n$3\r\nGET\r\n*-1\r\n", true),
         ("+OK\r\n", false),
         ("-ERR wrong\r\n", false),
         (wide.as_str(), false),

@@ -250,8 +250,9 @@ pub fn head(buf: &[u8], pos: usize) -> Step {
 }
 
 /// The usual headers read without the generality of [`head`]: a complete
-/// bulk string with a digits-only length, a short `+`, `-` or `:` line, or
-/// an array of 1 to [`MAX_ELEMENTS`] elements. Gives where the next value
+/// bulk string with a digits-only length, a short `+`, `-` or `:` line, a
+/// nil (`$-1`, `*-1`), or an array of 1 to [`MAX_ELEMENTS`] elements.
+/// Gives where the next value
 /// starts and the number of elements that follow (0 for a scalar), exactly
 /// as [`head`] reads them; `None` for anything else, which [`head`] reads.
 #[inline(always)]
@@ -262,7 +263,20 @@ pub(crate) fn quick(buf: &[u8], pos: usize) -> Option<(usize, u64)> {
             let count = (1..=MAX_ELEMENTS as i64).contains(&n).then_some(n as u64)?;
             Some((next, count))
         }
+        _ if is_nil(buf, pos) => Some((pos + NIL.len(), 0)),
         _ => scalar(buf, pos).map(|(_, _, next)| (next, 0)),
+    }
+}
+
+/// The RESP2 nil, as a bulk string or an array (`Head::Scalar(Text::Lit("nil"))`).
+const NIL: &[u8] = b"$-1\r\n";
+
+/// Whether a nil (`$-1\r\n` or `*-1\r\n`) is at `pos`.
+#[inline(always)]
+pub(crate) fn is_nil(buf: &[u8], pos: usize) -> bool {
+    match buf.get(pos..pos + NIL.len()) {
+        Some([b'$' | b'*', rest @ ..]) => rest == &NIL[1..],
+        _ => false,
     }
 }
 
