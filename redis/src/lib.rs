@@ -2,11 +2,13 @@
 //! and inline commands, publishing what Packetbeat's Redis module publishes.
 //!
 //! A request's event carries `method` (the command in upper case, `SET`, or
-//! command and subcommand, `CONFIG GET`), `resource` (the key: the first
-//! argument), `query` (the command and its arguments joined by spaces, as
-//! sent: `set key3 me`), `event.action` (`redis.set`), and the reply under
-//! `redis`: `redis.return_value` (`OK`, `3`, `me`, `nil`, `[a, b]`) or, for
-//! an error reply, `redis.error` with status `Error`.
+//! command and subcommand, `CONFIG GET`; [`RedisMessage::method`] is a
+//! `Cow<'static, str>`, static for the commands Redis knows), `resource`
+//! (the key: the first argument), `query` (the command and its arguments
+//! joined by spaces, as sent: `set key3 me`), `event.action` (`redis.set`),
+//! and the reply under `redis`: `redis.return_value` (`OK`, `3`, `me`,
+//! `nil`, `[a, b]`) or, for an error reply, `redis.error` with status
+//! `Error`.
 //!
 //! ```
 //! use analyzer_core::{Direction, Kind, Protocol};
@@ -34,7 +36,11 @@
 //!   and the stream picks up after the next `\r\n`. A value nested however
 //!   deep is one message; the parser refuses one deeper than
 //!   [`resp::MAX_DEPTH`] levels, so it is published as unparseable and
-//!   still pairs with the server's error.
+//!   still pairs with the server's error. The usual values (bulk strings
+//!   with a plain length, short `+`/`-`/`:` lines, nils, arrays) are read
+//!   by quick paths, in the framer and in the parser (a command of up to 16
+//!   such arguments in one pass); they give exactly what the general walk
+//!   gives, which the crate's tests check on arbitrary input.
 //! - **Roles**: everything from the client is a request (Packetbeat only
 //!   accepts commands from its own list); from the server, `-` and `!`
 //!   replies are errors, anything else a response. Messages the server
