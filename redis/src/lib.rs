@@ -106,13 +106,14 @@ pub struct RedisMessage {
 
 /// Packetbeat's top-level fields of a command: `method`, `resource`, `query`.
 pub fn describe(message: &RedisMessage) -> Description<'_> {
+    let mut description = Description::default();
     let Some(method) = &message.method else {
-        return Description::default();
+        return description;
     };
-    let mut description = Description::method(&**method).with_query(lossy(&message.text));
-    if let Some(resource) = &message.resource {
-        description = description.with_resource(lossy(resource));
-    }
+    // Filled in place: the builder methods would move it at each step.
+    description.method = Some(Cow::Borrowed(method));
+    description.resource = message.resource.as_ref().map(lossy);
+    description.query = Some(lossy(&message.text));
     description
 }
 

@@ -263,8 +263,10 @@ pub(crate) fn quick(buf: &[u8], pos: usize) -> Option<(usize, u64)> {
             let count = (1..=MAX_ELEMENTS as i64).contains(&n).then_some(n as u64)?;
             Some((next, count))
         }
-        _ if is_nil(buf, pos) => Some((pos + NIL.len(), 0)),
-        _ => scalar(buf, pos).map(|(_, _, next)| (next, 0)),
+        _ => match scalar(buf, pos) {
+            Some((_, _, next)) => Some((next, 0)),
+            None => is_nil(buf, pos).then_some((pos + NIL.len(), 0)),
+        },
     }
 }
 
