@@ -38,7 +38,7 @@
 //!   [`resp::MAX_DEPTH`] levels, so it is published as unparseable and
 //!   still pairs with the server's error. The usual values (bulk strings
 //!   with a plain length, short `+`/`-`/`:` lines, nils, arrays) are read
-//!   by quick paths, in the framer and in the parser (a command of up to 16
+//!   by quick paths, in the framer and in the parser (a command of up to 8
 //!   such arguments in one pass); they give exactly what the general walk
 //!   gives, which the crate's tests check on arbitrary input.
 //! - **Roles**: everything from the client is a request (Packetbeat only

@@ -43,10 +43,14 @@ pub(crate) fn parse_with(
             let pos = skip_blank_lines(&frame);
             match frame.get(pos) {
                 None => Err(ParseError::Empty),
-                Some(b'*') => match fast.then(|| quick::scan(&frame, pos)).flatten() {
-                    Some(args) => Ok(quick::request(frame, &args)),
-                    None => request(frame, pos),
-                },
+                Some(b'*') => {
+                    // Filled in place: it is a few hundred bytes.
+                    let mut args = quick::Args::default();
+                    match fast.then(|| quick::scan(&frame, pos, &mut args)).flatten() {
+                        Some(()) => Ok(quick::request(frame, &args)),
+                        None => request(frame, pos),
+                    }
+                }
                 Some(_) => inline(frame, pos),
             }
         }

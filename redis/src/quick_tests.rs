@@ -116,7 +116,8 @@ proptest! {
 
 #[test]
 fn usual_shapes_frame_and_parse_the_same() {
-    let long = format!("*17\r\n{}", "$1\r\na\r\n".repeat(17));
+    let args = |n: usize| format!("*{n}\r\n$4\r\nmset{}", "\r\n$1\r\na".repeat(n - 1)) + "\r\n";
+    let (most, more, long) = (args(8), args(9), args(17));
     let wide = format!("+{}\r\n", "x".repeat(20));
     for (wire, client) in [
         ("*2\r\n$3\r\nGET\r\n$9\r\nkey:14385\r\n", true),
@@ -128,6 +129,8 @@ fn usual_shapes_frame_and_parse_the_same() {
         ("*2\r\n$3\r\nGET\r\n$-1\r\n", true),
         ("*2\r\n$3\r\nGET\r\n*1\r\n$1\r\nk\r\n", true),
         ("*0\r\n", true),
+        (most.as_str(), true),
+        (more.as_str(), true),
         (long.as_str(), true),
         (":65438\r\n", false),
         ("$-1\r\n", false),

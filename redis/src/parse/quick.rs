@@ -10,9 +10,10 @@ use crate::resp::{quick, scalar};
 use crate::RedisMessage;
 
 /// Most arguments read here; a longer command takes the general path.
-const MOST: usize = 16;
+const MOST: usize = 8;
 
 /// Where the arguments of a request are in its frame.
+#[derive(Default)]
 pub(super) struct Args {
     spans: [(usize, usize); MOST],
     count: usize,
@@ -20,28 +21,25 @@ pub(super) struct Args {
     len: usize,
 }
 
-/// The arguments of the request whose array header is at `pos`, or `None`
-/// when it is not of the usual shape (or is not valid: the general path
-/// then says why).
+/// Reads into `args` the arguments of the request whose array header is at
+/// `pos`; `None` when it is not of the usual shape (or is not valid: the
+/// general path then says why).
 #[inline]
-pub(super) fn scan(frame: &[u8], pos: usize) -> Option<Args> {
+pub(super) fn scan(frame: &[u8], pos: usize, args: &mut Args) -> Option<()> {
     let (mut pos, count) = quick(frame, pos)?;
     let count = count as usize;
     if count == 0 || count > MOST {
         return None;
     }
-    let mut args = Args {
-        spans: [(0, 0); MOST],
-        count,
-        len: count - 1,
-    };
+    args.count = count;
+    args.len = count - 1;
     for span in &mut args.spans[..count] {
         let (start, end, next) = scalar(frame, pos)?;
         *span = (start, end);
         args.len += end - start;
         pos = next;
     }
-    (pos == frame.len()).then_some(args)
+    (pos == frame.len()).then_some(())
 }
 
 /// The request of these arguments, as the general path gives it.
