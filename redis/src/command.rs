@@ -70,6 +70,8 @@ const fn hash(bytes: &[u8]) -> u32 {
 }
 
 const fn table() -> [u16; SLOTS] {
+    // Empty slots remain: a lookup always ends.
+    assert!(COMMANDS.len() < SLOTS / 2);
     let mut table = [0u16; SLOTS];
     let mut i = 0;
     while i < COMMANDS.len() {
