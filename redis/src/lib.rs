@@ -2,11 +2,13 @@
 //! and inline commands, publishing what Packetbeat's Redis module publishes.
 //!
 //! A request's event carries `method` (the command in upper case, `SET`, or
-//! command and subcommand, `CONFIG GET`), `resource` (the key: the first
-//! argument), `query` (the command and its arguments joined by spaces, as
-//! sent: `set key3 me`), `event.action` (`redis.set`), and the reply under
-//! `redis`: `redis.return_value` (`OK`, `3`, `me`, `nil`, `[a, b]`) or, for
-//! an error reply, `redis.error` with status `Error`.
+//! command and subcommand, `CONFIG GET`; [`RedisMessage::method`] is a
+//! `Cow<'static, str>`, static for the commands Redis knows), `resource`
+//! (the key: the first argument), `query` (the command and its arguments
+//! joined by spaces, as sent: `set key3 me`), `event.action` (`redis.set`),
+//! and the reply under `redis`: `redis.return_value` (`OK`, `3`, `me`,
+//! `nil`, `[a, b]`) or, for an error reply, `redis.error` with status
+//! `Error`.
 //!
 //! ```
 //! use analyzer_core::{Direction, Kind, Protocol};
@@ -34,7 +36,11 @@
 //!   and the stream picks up after the next `\r\n`. A value nested however
 //!   deep is one message; the parser refuses one deeper than
 //!   [`resp::MAX_DEPTH`] levels, so it is published as unparseable and
-//!   still pairs with the server's error.
+//!   still pairs with the server's error. The usual values (bulk strings
+//!   with a plain length, short `+`/`-`/`:` lines, nils, arrays) are read
+//!   by quick paths, in the framer and in the parser (a command of up to 8
+//!   such arguments in one pass); they give exactly what the general walk
+//!   gives, which the crate's tests check on arbitrary input.
 //! - **Roles**: everything from the client is a request (Packetbeat only
 //!   accepts commands from its own list); from the server, `-` and `!`
 //!   replies are errors, anything else a response. Messages the server
@@ -61,10 +67,14 @@ use analyzer_core::{Description, Kind, NetString, Protocol};
 use serde::ser::SerializeMap;
 use serde::Serialize;
 
+mod command;
 mod parse;
 pub mod resp;
 
 pub use parse::parse;
+
+#[cfg(test)]
+mod quick_tests;
 
 /// One Redis message: a command from the client or a reply from the server.
 ///
@@ -83,9 +93,10 @@ pub struct RedisMessage {
     #[kind]
     pub kind: Kind,
     /// A command's name in upper case (`SET`; `CONFIG GET` for commands
-    /// with subcommands).
+    /// with subcommands): a static string for the commands Redis knows
+    /// (without subcommand), so that most requests allocate nothing for it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub method: Option<String>,
+    pub method: Option<Cow<'static, str>>,
     /// A command's key: its first argument (after the subcommand).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<NetString>,
@@ -95,14 +106,14 @@ pub struct RedisMessage {
 
 /// Packetbeat's top-level fields of a command: `method`, `resource`, `query`.
 pub fn describe(message: &RedisMessage) -> Description<'_> {
+    let mut description = Description::default();
     let Some(method) = &message.method else {
-        return Description::default();
+        return description;
     };
-    let mut description =
-        Description::method(method.as_str()).with_query(message.text.to_string_lossy());
-    if let Some(resource) = &message.resource {
-        description = description.with_resource(resource.to_string_lossy());
-    }
+    // Filled in place: the builder methods would move it at each step.
+    description.method = Some(Cow::Borrowed(method));
+    description.resource = message.resource.as_ref().map(lossy);
+    description.query = Some(lossy(&message.text));
     description
 }
 
@@ -122,9 +133,20 @@ pub fn fields<M: SerializeMap>(
     let Some(reply) = response else {
         return Ok(());
     };
-    let text = reply.text.to_string_lossy();
+    let text = lossy(&reply.text);
     match reply.kind {
         Kind::Error => map.serialize_entry("redis", &Redis::Error(text)),
         _ => map.serialize_entry("redis", &Redis::ReturnValue(text)),
     }
+}
+
+/// `NetString::to_string_lossy`, quicker for the short ASCII texts most
+/// keys, queries and replies are.
+fn lossy(text: &NetString) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    if bytes.is_ascii() {
+        // SAFETY: ASCII is valid UTF-8.
+        return Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(bytes) });
+    }
+    text.to_string_lossy()
 }

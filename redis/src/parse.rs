@@ -4,15 +4,11 @@
 use analyzer_core::{Direction, Kind, NetString, ParseError};
 use bytes::Bytes;
 
-use crate::resp::{head, skip_blank_lines, Agg, Head, Step, Text, MAX_DEPTH};
+use crate::command::command;
+use crate::resp::{head, is_nil, scalar, skip_blank_lines, Agg, Head, Step, Text, MAX_DEPTH};
 use crate::RedisMessage;
 
-/// Commands whose first argument is a subcommand: Packetbeat's method is both
-/// words (`CONFIG GET`) and the resource the argument after them.
-const CONTAINERS: &[&str] = &[
-    "ACL", "CLIENT", "CLUSTER", "COMMAND", "CONFIG", "DEBUG", "FUNCTION", "LATENCY", "MEMORY",
-    "MODULE", "SCRIPT", "XGROUP", "XINFO",
-];
+mod quick;
 
 /// Parses one frame: from the client a request (an array of bulk strings, or
 /// an inline command), from the server a reply (kind `Error` for `-` and `!`
@@ -30,13 +26,31 @@ const CONTAINERS: &[&str] = &[
 /// assert_eq!((reply.kind, reply.text.as_bytes()), (Kind::Response, &b"[a, nil]"[..]));
 /// ```
 pub fn parse(frame: Bytes, dir: Direction) -> Result<RedisMessage, ParseError> {
+    parse_with(frame, dir, true)
+}
+
+/// [`parse`], trying the usual shapes (a command array of bulk strings, a
+/// scalar reply) through `quick` first when `fast` (always, but in the
+/// tests proving that it changes nothing).
+pub(crate) fn parse_with(
+    frame: Bytes,
+    dir: Direction,
+    fast: bool,
+) -> Result<RedisMessage, ParseError> {
     match dir {
-        Direction::FromServer => reply(frame),
+        Direction::FromServer => reply(frame, fast),
         Direction::FromClient => {
             let pos = skip_blank_lines(&frame);
             match frame.get(pos) {
                 None => Err(ParseError::Empty),
-                Some(b'*') => request(frame, pos),
+                Some(b'*') => {
+                    // Filled in place: it is a few hundred bytes.
+                    let mut args = quick::Args::default();
+                    match fast.then(|| quick::scan(&frame, pos, &mut args)).flatten() {
+                        Some(()) => Ok(quick::request(frame, &args)),
+                        None => request(frame, pos),
+                    }
+                }
                 Some(_) => inline(frame, pos),
             }
         }
@@ -75,19 +89,31 @@ impl Piece {
     }
 }
 
-fn reply(frame: Bytes) -> Result<RedisMessage, ParseError> {
+fn reply(frame: Bytes, fast: bool) -> Result<RedisMessage, ParseError> {
     let kind = match frame.first() {
         None => return Err(ParseError::Empty),
         Some(b'-' | b'!') => Kind::Error,
         Some(_) => Kind::Response,
     };
-    let (piece, end) = value(&frame, 0, 0)?;
-    whole(&frame, end)?;
+    // A scalar that is the whole frame: `value` gives its span.
+    let quick = match fast.then(|| scalar(&frame, 0)).flatten() {
+        Some((start, end, next)) if next == frame.len() => Some((start, end)),
+        _ => None,
+    };
+    let text = match quick {
+        Some((start, end)) => quick::cut(frame, start, end).into(),
+        None if fast && is_nil(&frame, 0) && frame.len() == 5 => NetString::from("nil"),
+        None => {
+            let (piece, end) = value(&frame, 0, 0)?;
+            whole(&frame, end)?;
+            piece.into_net(&frame)
+        }
+    };
     Ok(RedisMessage {
         kind,
         method: None,
         resource: None,
-        text: piece.into_net(&frame),
+        text,
     })
 }
 
@@ -165,22 +191,6 @@ fn inline(frame: Bytes, pos: usize) -> Result<RedisMessage, ParseError> {
         resource,
         text: line.into(),
     })
-}
-
-/// The method (upper case) of a command given its first words, and the index
-/// of the word that is its resource.
-fn command(words: &[&[u8]]) -> (String, usize) {
-    let upper = |w: &[u8]| match std::str::from_utf8(w) {
-        Ok(text) => text.to_ascii_uppercase(),
-        Err(_) => String::from_utf8_lossy(w).to_ascii_uppercase(),
-    };
-    let method = upper(words.first().copied().unwrap_or_default());
-    match words.get(1) {
-        Some(sub) if CONTAINERS.contains(&method.as_str()) => {
-            (format!("{method} {}", upper(sub)), 2)
-        }
-        _ => (method, 1),
-    }
 }
 
 /// Renders the value at `pos` as Packetbeat shows it (`OK`, `nil`, `[a, b]`)
