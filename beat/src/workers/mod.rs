@@ -10,16 +10,14 @@
 //! worker's timeouts advance even when its own connections are quiet. At the
 //! end the counters and summaries of the workers are added up.
 
-use std::hash::BuildHasher;
 use std::io::{self, Write};
-use std::net::IpAddr;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use analyzer_core::decode::{decode_tcp, LinkType};
+use analyzer_core::decode::LinkType;
 use analyzer_core::pcap::{PcapReader, ReadError};
 use analyzer_core::{Config, Counters, Timestamp};
 
@@ -27,6 +25,9 @@ use crate::analyzer::{Output, Registration};
 use crate::progress::{Progress, UPDATE_EVERY};
 use crate::run::{Beat, Failure, Report};
 use crate::summary::{Stats, Summary};
+
+mod shard;
+use shard::shard;
 
 /// Packets per batch sent to a worker, and bytes.
 const BATCH_PACKETS: usize = 512;
@@ -97,50 +98,6 @@ impl Write for SharedOut {
             .map_err(|_| io::Error::other("output lock poisoned"))?;
         out.flush()
     }
-}
-
-/// The worker for a packet: a hash of its two endpoints, the same both ways.
-/// Packets that are not TCP go to worker 0 (they are only counted).
-fn shard(link: LinkType, data: &[u8], workers: usize) -> usize {
-    let endpoints = ethernet_ipv4_endpoints(link, data).or_else(|| {
-        let seg = decode_tcp(link, data).ok()?;
-        Some((seg.src, seg.dst))
-    });
-    let Some((a, b)) = endpoints else {
-        return 0;
-    };
-    let key = if a <= b { (a, b) } else { (b, a) };
-    let hash = foldhash::fast::FixedState::with_seed(0x5eed).hash_one(key);
-    (hash % workers as u64) as usize
-}
-
-/// The endpoints of an untagged Ethernet, IPv4, TCP packet, read straight
-/// from their fixed places: the reading thread does this for every packet,
-/// and the full decode (which the worker's engine does anyway) would double
-/// its work. Anything else returns `None` and is decoded properly; both give
-/// the same endpoints, so a connection always lands on the same worker.
-fn ethernet_ipv4_endpoints(link: LinkType, d: &[u8]) -> Option<((IpAddr, u16), (IpAddr, u16))> {
-    const ETH: usize = 14;
-    if link != LinkType::Ethernet || d.get(12..14)? != [0x08, 0x00] {
-        return None;
-    }
-    let (version, ihl) = (d.get(ETH)? >> 4, usize::from(d.get(ETH)? & 0x0f) * 4);
-    let fragment = u16::from_be_bytes([d.get(ETH + 6)? & 0x3f, *d.get(ETH + 7)?]);
-    if version != 4 || ihl < 20 || *d.get(ETH + 9)? != 6 || fragment != 0 {
-        return None;
-    }
-    let ip = |at: usize| -> Option<IpAddr> {
-        let b: [u8; 4] = d.get(ETH + at..ETH + at + 4)?.try_into().ok()?;
-        Some(IpAddr::from(b))
-    };
-    let tcp = ETH + ihl;
-    let port = |at: usize| {
-        Some(u16::from_be_bytes([
-            *d.get(tcp + at)?,
-            *d.get(tcp + at + 1)?,
-        ]))
-    };
-    Some(((ip(12)?, port(0)?), (ip(16)?, port(2)?)))
 }
 
 /// Analyzes the capture `reader` reads with `workers` threads.
@@ -295,37 +252,5 @@ fn work(
             .collect(),
         stats: beat.output().stats(),
         written: beat.output().finish(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use analyzer_core::pcap::PcapReader;
-
-    #[test]
-    fn the_quick_read_of_endpoints_agrees_with_the_decoder() {
-        for name in ["concurrent.pcap", "pipelined.pcap"] {
-            let path = format!("{}/../echo/data/{name}", env!("CARGO_MANIFEST_DIR"));
-            let mut reader = PcapReader::open(path).unwrap();
-            let mut seen = 0;
-            while let Some(p) = reader.next_packet().unwrap() {
-                let seg = decode_tcp(p.link, p.data).unwrap();
-                assert_eq!(
-                    ethernet_ipv4_endpoints(p.link, p.data),
-                    Some((seg.src, seg.dst))
-                );
-                let reversed = if seg.src <= seg.dst {
-                    (seg.src, seg.dst)
-                } else {
-                    (seg.dst, seg.src)
-                };
-                let w = shard(p.link, p.data, 5) as u64;
-                let expected = foldhash::fast::FixedState::with_seed(0x5eed).hash_one(reversed) % 5;
-                assert_eq!(w, expected);
-                seen += 1;
-            }
-            assert!(seen > 10);
-        }
     }
 }
