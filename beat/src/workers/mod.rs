@@ -13,47 +13,34 @@
 use std::io::{self, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use analyzer_core::decode::LinkType;
-use analyzer_core::pcap::{PcapReader, ReadError};
+use analyzer_core::pcap::PcapReader;
 use analyzer_core::{Config, Counters, Timestamp};
 
 use crate::analyzer::{Output, Registration};
-use crate::progress::{Progress, UPDATE_EVERY};
 use crate::run::{Beat, Failure, Report};
 use crate::summary::{Stats, Summary};
 
+mod blocks;
+mod read;
 mod shard;
-use shard::shard;
 
-/// Packets per batch sent to a worker, and bytes.
-const BATCH_PACKETS: usize = 512;
-const BATCH_BYTES: usize = 256 * 1024;
+use blocks::Place;
+use read::read;
+
 /// Batches in flight per worker: bounds the memory between the threads.
 const QUEUE: usize = 4;
 
-/// Packets for one worker, their bytes back to back.
-#[derive(Default)]
+/// Packets for one worker: their places in shared bytes.
 struct Batch {
-    data: Vec<u8>,
-    packets: Vec<(Timestamp, LinkType, usize, usize)>,
+    /// A block of the file, or copies of packets back to back.
+    data: Arc<Vec<u8>>,
+    packets: Vec<Place>,
     /// The reader's capture time when the batch was sent.
     now: Timestamp,
-}
-
-impl Batch {
-    /// An empty batch with room for a full one, so filling it never
-    /// reallocates (and copies) what it already holds.
-    fn with_room() -> Self {
-        Batch {
-            data: Vec::with_capacity(BATCH_BYTES + 2048),
-            packets: Vec::with_capacity(BATCH_PACKETS),
-            now: Timestamp::default(),
-        }
-    }
 }
 
 /// What a worker hands back at the end.
@@ -177,58 +164,6 @@ pub(crate) fn run_file(
     Ok(report)
 }
 
-/// The reading thread: packets into per-worker batches.
-fn read(
-    path: &Path,
-    reader: &mut PcapReader<'_>,
-    senders: &[SyncSender<Batch>],
-    shared: &SharedOut,
-    stop: &AtomicBool,
-    show_progress: bool,
-) -> Result<(), ReadError> {
-    let total = std::fs::metadata(path).map_or(0, |m| m.len());
-    let progress = Progress::stderr(total, show_progress);
-    let mut batches: Vec<Batch> = senders.iter().map(|_| Batch::with_room()).collect();
-    let mut now = Timestamp::default();
-    let mut packets = 0u64;
-    let send = |batch: &mut Batch, tx: &SyncSender<Batch>, now: Timestamp| {
-        let mut full = std::mem::replace(batch, Batch::with_room());
-        full.now = now;
-        // A worker that is gone (it panicked) is reported at the join.
-        let _ = tx.send(full);
-    };
-    let result = loop {
-        if stop.load(Ordering::Relaxed) || shared.failed.load(Ordering::Relaxed) {
-            break Ok(());
-        }
-        let packet = match reader.next_packet() {
-            Ok(Some(packet)) => packet,
-            Ok(None) => break Ok(()),
-            Err(err) => break Err(err),
-        };
-        now = now.max(packet.ts);
-        let w = shard(packet.link, packet.data, senders.len());
-        let batch = &mut batches[w];
-        let at = batch.data.len();
-        batch.data.extend_from_slice(packet.data);
-        batch
-            .packets
-            .push((packet.ts, packet.link, at, packet.data.len()));
-        if batch.packets.len() >= BATCH_PACKETS || batch.data.len() >= BATCH_BYTES {
-            send(batch, &senders[w], now);
-        }
-        packets += 1;
-        if packets % UPDATE_EVERY == 0 {
-            progress.update(reader.bytes_read(), shared.lines.load(Ordering::Relaxed));
-        }
-    };
-    for (batch, tx) in batches.iter_mut().zip(senders) {
-        send(batch, tx, now);
-    }
-    progress.finish();
-    result
-}
-
 /// A worker: its own engines over the packets it is sent.
 fn work(
     rx: Receiver<Batch>,
@@ -239,7 +174,8 @@ fn work(
     let mut beat = Beat::new(protocols, Output::new(Box::new(shared), summarize));
     for batch in rx {
         for &(ts, link, at, len) in &batch.packets {
-            beat.packet(ts, link, &batch.data[at..at + len]);
+            let at = at as usize;
+            beat.packet(ts, link, &batch.data[at..at + len as usize]);
         }
         beat.tick(batch.now);
     }
