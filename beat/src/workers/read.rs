@@ -225,3 +225,122 @@ impl Shift {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicU64;
+    use std::sync::mpsc::sync_channel;
+    use std::sync::Mutex;
+
+    use etherparse::PacketBuilder;
+
+    use super::*;
+
+    /// A classic pcap file of `count` packets on a few connections, record
+    /// `big` of them larger than a block, cut to `cut` bytes.
+    fn capture(count: u32, big: u32, cut: usize) -> Vec<u8> {
+        let mut file = 0xa1b2_c3d4u32.to_le_bytes().to_vec();
+        file.extend_from_slice(&[2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        file.extend_from_slice(&u32::MAX.to_le_bytes());
+        file.extend_from_slice(&1u32.to_le_bytes());
+        for i in 0..count {
+            let mut data = Vec::new();
+            PacketBuilder::ethernet2([1; 6], [2; 6])
+                .ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+                .tcp(40000 + (i % 7) as u16, 7, i, 1024)
+                .write(&mut data, &vec![b'x'; (i * 13 % 1400) as usize])
+                .unwrap();
+            if i == big {
+                data.resize(super::super::blocks::BLOCK + 1000, 0);
+            }
+            for v in [
+                i / 1000,
+                i % 1000 * 997,
+                data.len() as u32,
+                data.len() as u32,
+            ] {
+                file.extend_from_slice(&v.to_le_bytes());
+            }
+            file.extend_from_slice(&data);
+        }
+        file.truncate(cut);
+        file
+    }
+
+    /// Each packet's time and bytes.
+    type Packets = Vec<(Timestamp, Vec<u8>)>;
+
+    /// The packets `read` sends each of 3 workers, and its result.
+    fn read_by_workers(path: &Path) -> (Vec<Packets>, Result<(), String>) {
+        let shared = SharedOut {
+            out: Arc::new(Mutex::new(Box::new(io::sink()))),
+            lines: Arc::new(AtomicU64::new(0)),
+            failed: Arc::new(AtomicBool::new(false)),
+        };
+        let (senders, receivers): (Vec<_>, Vec<_>) = (0..3).map(|_| sync_channel(1000)).unzip();
+        let mut reader = PcapReader::open(path).unwrap();
+        let stop = AtomicBool::new(false);
+        let result = read(path, &mut reader, &senders, &shared, &stop, false);
+        drop(senders);
+        let packets = receivers
+            .into_iter()
+            .map(|rx| {
+                rx.iter()
+                    .flat_map(|batch: Batch| {
+                        let data = &batch.data;
+                        let packets = batch.packets.iter();
+                        let packets = packets.map(|&(ts, _, at, len)| {
+                            (ts, data[at as usize..(at + len) as usize].to_vec())
+                        });
+                        packets.collect::<Vec<_>>()
+                    })
+                    .collect()
+            })
+            .collect();
+        (packets, result.map_err(|e| e.to_string()))
+    }
+
+    /// Blocks, the hand-over to the parser and copies give each worker its
+    /// packets in file order, all of them, and the error the parser gives
+    /// alone, at its place in the file.
+    #[test]
+    fn the_workers_get_every_packet_in_order_and_the_same_error() {
+        let whole = capture(3000, 1500, usize::MAX);
+        let dir = std::env::temp_dir().join(format!("beat-read-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for cut in [
+            whole.len(),
+            whole.len() - 10,
+            whole.len() - 700,
+            2_000_000,
+            700_000,
+        ] {
+            let path = dir.join(format!("cut-{cut}.pcap"));
+            std::fs::write(&path, &whole[..cut]).unwrap();
+            let mut reader = PcapReader::open(&path).unwrap();
+            let mut expected = Vec::new();
+            let error = loop {
+                match reader.next_packet() {
+                    Ok(Some(p)) => expected.push((p.ts, p.data.to_vec())),
+                    Ok(None) => break Ok(()),
+                    Err(err) => break Err(err.to_string()),
+                }
+            };
+            let (workers, result) = read_by_workers(&path);
+            assert_eq!(result, error, "cut at {cut}");
+            let mut next = vec![0; workers.len()];
+            for packet in &expected {
+                let w = (0..workers.len())
+                    .find(|&w| workers[w].get(next[w]) == Some(packet))
+                    .unwrap_or_else(|| panic!("cut at {cut}: a packet missing or out of order"));
+                next[w] += 1;
+            }
+            assert_eq!(
+                next.iter().sum::<usize>(),
+                workers.iter().map(Vec::len).sum::<usize>()
+            );
+            assert!(workers.iter().all(|w| !w.is_empty()));
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
