@@ -1,0 +1,192 @@
+//! `--workers N`: a capture file analyzed by N worker threads.
+//!
+//! The reading thread reads the file and sends each packet to one worker,
+//! chosen by a hash of its connection's two endpoints that is the same in
+//! both directions, so a connection is always analyzed by one worker, in
+//! order. Each worker runs its own [`Beat`] (one engine per protocol) and
+//! writes whole ndjson lines to the shared output; events of one connection
+//! keep their order, events of different connections interleave. Packets
+//! travel in batches, each carrying the reader's latest capture time so a
+//! worker's timeouts advance even when its own connections are quiet. At the
+//! end the counters and summaries of the workers are added up.
+
+use std::io::{self, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+use analyzer_core::pcap::PcapReader;
+use analyzer_core::{Config, Counters, Timestamp};
+
+use crate::analyzer::{Output, Registration};
+use crate::run::{Beat, Failure, Report};
+use crate::summary::{Stats, Summary};
+
+mod blocks;
+mod read;
+mod shard;
+
+use blocks::Place;
+use read::read;
+
+/// Batches in flight per worker: bounds the memory between the threads.
+const QUEUE: usize = 4;
+
+/// Packets for one worker: their places in shared bytes.
+struct Batch {
+    /// A block of the file, or copies of packets back to back.
+    data: Arc<Vec<u8>>,
+    packets: Vec<Place>,
+    /// The reader's capture time when the batch was sent.
+    now: Timestamp,
+}
+
+/// What a worker hands back at the end.
+struct Done {
+    counters: Vec<(&'static str, Counters)>,
+    stats: Option<Vec<Stats>>,
+    written: io::Result<()>,
+}
+
+/// The shared output: each `write` is a run of whole lines (the ndjson
+/// writer's buffer only ever holds whole lines), written under the lock.
+#[derive(Clone)]
+struct SharedOut {
+    out: Arc<Mutex<Box<dyn Write + Send>>>,
+    lines: Arc<AtomicU64>,
+    failed: Arc<AtomicBool>,
+}
+
+impl Write for SharedOut {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut out = self
+            .out
+            .lock()
+            .map_err(|_| io::Error::other("output lock poisoned"))?;
+        match out.write_all(buf) {
+            Ok(()) => {
+                let lines = memchr::memchr_iter(b'\n', buf).count() as u64;
+                self.lines.fetch_add(lines, Ordering::Relaxed);
+                Ok(buf.len())
+            }
+            Err(err) => {
+                self.failed.store(true, Ordering::Relaxed);
+                Err(err)
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let mut out = self
+            .out
+            .lock()
+            .map_err(|_| io::Error::other("output lock poisoned"))?;
+        out.flush()
+    }
+}
+
+/// Analyzes the capture `reader` reads with `workers` threads.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run_file(
+    path: &Path,
+    reader: &mut PcapReader<'_>,
+    protocols: &[(Registration, Config)],
+    out: Box<dyn Write + Send>,
+    workers: usize,
+    summarize: bool,
+    stop: &AtomicBool,
+    show_progress: bool,
+) -> Result<Report, Failure> {
+    let shared = SharedOut {
+        out: Arc::new(Mutex::new(out)),
+        lines: Arc::new(AtomicU64::new(0)),
+        failed: Arc::new(AtomicBool::new(false)),
+    };
+    let mut senders = Vec::new();
+    let mut handles = Vec::new();
+    for _ in 0..workers {
+        let (tx, rx) = sync_channel::<Batch>(QUEUE);
+        let protocols = protocols.to_vec();
+        let shared = shared.clone();
+        handles.push(thread::spawn(move || {
+            work(rx, &protocols, shared, summarize)
+        }));
+        senders.push(tx);
+    }
+    let read = read(path, reader, &senders, &shared, stop, show_progress);
+    drop(senders);
+    let mut report = Report {
+        counters: Vec::new(),
+        summary: None,
+        capture: None,
+    };
+    let mut stats: Option<Vec<Stats>> = None;
+    let mut written = Ok(());
+    for handle in handles {
+        let done = handle.join().map_err(|_| Failure {
+            message: "a worker thread panicked".into(),
+            report: None,
+        })?;
+        for (i, (name, counters)) in done.counters.into_iter().enumerate() {
+            match report.counters.get_mut(i) {
+                Some((_, total)) => total.add(&counters),
+                None => report.counters.push((name, counters)),
+            }
+        }
+        if let Some(worker) = done.stats {
+            match &mut stats {
+                Some(total) => total.iter_mut().zip(&worker).for_each(|(t, w)| t.merge(w)),
+                None => stats = Some(worker),
+            }
+        }
+        if written.is_ok() {
+            written = done.written;
+        }
+    }
+    if let Some(stats) = &stats {
+        let counters: Vec<&Counters> = report.counters.iter().map(|(_, c)| c).collect();
+        report.summary = Some(Summary::new(stats, &counters));
+    }
+    let flushed = shared.out.lock().map(|mut out| out.flush());
+    let failed = |message| Failure {
+        message,
+        report: Some(Box::new(report.clone())),
+    };
+    match (written, flushed) {
+        (Err(err), _) | (Ok(()), Ok(Err(err))) => {
+            return Err(failed(format!("writing events: {err}")))
+        }
+        _ => {}
+    }
+    read.map_err(|err| failed(format!("{}: {err}", path.display())))?;
+    Ok(report)
+}
+
+/// A worker: its own engines over the packets it is sent.
+fn work(
+    rx: Receiver<Batch>,
+    protocols: &[(Registration, Config)],
+    shared: SharedOut,
+    summarize: bool,
+) -> Done {
+    let mut beat = Beat::new(protocols, Output::new(Box::new(shared), summarize));
+    for batch in rx {
+        for &(ts, link, at, len) in &batch.packets {
+            let at = at as usize;
+            beat.packet(ts, link, &batch.data[at..at + len as usize]);
+        }
+        beat.tick(batch.now);
+    }
+    beat.finish();
+    Done {
+        counters: beat
+            .counters()
+            .into_iter()
+            .map(|(name, c)| (name, c.clone()))
+            .collect(),
+        stats: beat.output().stats(),
+        written: beat.output().finish(),
+    }
+}
