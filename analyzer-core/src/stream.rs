@@ -118,7 +118,31 @@ impl StreamBuffer {
         match framing {
             // The hot path of line protocols, small enough to inline.
             Framing::Delimiter(delim) if self.skip.is_none() => self.next_delimited(delim, framing),
+            _ if self.skip.is_none() && self.rejected.is_none() && self.lookahead.is_none() => {
+                self.next_asked(framing, direction)
+            }
             _ => self.next_frame_general(framing, direction),
+        }
+    }
+
+    /// The next frame of any other framing, when nothing is being skipped
+    /// or merged: the framer is asked, and a complete frame is cut straight
+    /// away; any other answer goes the general way.
+    #[inline]
+    fn next_asked(&mut self, framing: &Framing, direction: Direction) -> Option<Frame> {
+        let limit = self.limit(framing);
+        let found = self.ask(framing, direction, limit)?;
+        if let FrameLen::Complete(len) = found {
+            if len > 0 && len <= self.buf.len() && len <= limit {
+                let payload = self.payload(framing, len);
+                return Some(self.split_frame(len, payload, false));
+            }
+        }
+        match self.handle_found(found, framing, limit) {
+            Some(Frame::Dropped(dropped)) => {
+                self.merged(Some(Frame::Dropped(dropped)), framing, direction)
+            }
+            other => other,
         }
     }
 
@@ -133,8 +157,22 @@ impl StreamBuffer {
         if let Some(frame) = self.lookahead.take() {
             return Some(frame);
         }
+        let first = self.next_frame_once(framing, direction);
+        self.merged(first, framing, direction)
+    }
+
+    /// Hands out `next`, merging it into the run of rejected bytes when it
+    /// is rejected bytes too (and then framing on), or handing out the run
+    /// first when one ends with it.
+    #[inline(never)]
+    fn merged(
+        &mut self,
+        mut next: Option<Frame>,
+        framing: &Framing,
+        direction: Direction,
+    ) -> Option<Frame> {
         loop {
-            match self.next_frame_once(framing, direction) {
+            match next {
                 Some(Frame::Dropped(dropped))
                     if matches!(dropped.reason, DropReason::Invalid(_))
                         && matches!(framing, Framing::Custom(_) | Framing::Lines(_)) =>
@@ -173,6 +211,7 @@ impl StreamBuffer {
                 },
                 None => return None,
             }
+            next = self.next_frame_once(framing, direction);
         }
     }
 
@@ -211,14 +250,28 @@ impl StreamBuffer {
         if self.skip.is_some() {
             return self.continue_skip(framing);
         }
-        let limit = match framing {
+        let limit = self.limit(framing);
+        let found = self.ask(framing, direction, limit)?;
+        self.handle_found(found, framing, limit)
+    }
+
+    /// The longest message this framing lets the stream keep.
+    #[inline]
+    fn limit(&self, framing: &Framing) -> usize {
+        match framing {
             Framing::LengthPrefixed(LengthPrefix {
                 max_frame: Some(max),
                 ..
             }) => self.max_message.min(*max),
             _ => self.max_message,
-        };
-        let found = match framing {
+        }
+    }
+
+    /// Where the message at the front ends, by the framing; `None` when a
+    /// framer is not to be asked before more bytes arrive.
+    #[inline]
+    fn ask(&mut self, framing: &Framing, direction: Direction, limit: usize) -> Option<FrameLen> {
+        Some(match framing {
             Framing::Delimiter(delim) => match self.find(delim) {
                 Some(len) => FrameLen::Complete(len),
                 None => FrameLen::Incomplete(None),
@@ -241,19 +294,30 @@ impl StreamBuffer {
                     None => (custom.frame)(&self.buf, direction),
                 }
             }
-        };
+        })
+    }
+
+    /// The part of the first `len` bytes the protocol parses.
+    #[inline]
+    fn payload(&self, framing: &Framing, len: usize) -> std::ops::Range<usize> {
+        match framing {
+            Framing::Delimiter(delim) => 0..len - delim.len(),
+            Framing::LengthPrefixed(prefix) => prefix.skip.min(len)..len,
+            Framing::Lines(lines) => 0..len - lines.end_len(&self.buf[..len]),
+            Framing::Custom(_) => 0..len,
+        }
+    }
+
+    /// What the framer's answer means: a frame cut, a message skipped, or
+    /// waiting for more bytes.
+    fn handle_found(&mut self, found: FrameLen, framing: &Framing, limit: usize) -> Option<Frame> {
         match found {
             FrameLen::Complete(len) | FrameLen::Cut(len) if len > limit => {
                 self.start_skip(SkipTo::Exact(len as u64), None);
                 self.continue_skip(framing)
             }
             FrameLen::Complete(len) | FrameLen::Cut(len) if len > 0 && len <= self.buf.len() => {
-                let payload = match framing {
-                    Framing::Delimiter(delim) => 0..len - delim.len(),
-                    Framing::LengthPrefixed(prefix) => prefix.skip.min(len)..len,
-                    Framing::Lines(lines) => 0..len - lines.end_len(&self.buf[..len]),
-                    Framing::Custom(_) => 0..len,
-                };
+                let payload = self.payload(framing, len);
                 let cut = matches!(found, FrameLen::Cut(_));
                 Some(self.split_frame(len, payload, cut))
             }
