@@ -86,14 +86,7 @@ fn a_client_sending_stat_lines_sends_lines() {
 fn a_multi_get_answer_larger_than_the_limit_is_cut_between_values() {
     // Ten 30,000-byte values and END, with a 100 KB limit: three values per
     // piece, each piece starting with a VALUE line.
-    let value = vec![b'v'; 30_000];
-    let mut wire = Vec::new();
-    for i in 0..10 {
-        wire.extend_from_slice(format!("VALUE k{i} 0 30000\r\n").as_bytes());
-        wire.extend_from_slice(&value);
-        wire.extend_from_slice(b"\r\n");
-    }
-    wire.extend_from_slice(b"END\r\n");
+    let wire = ten_values();
     let frames = frames(&wire, Direction::FromServer, 100_000);
     let sizes: Vec<usize> = frames.iter().map(wire_len).collect();
     assert_eq!(sizes.iter().sum::<usize>(), wire.len());
