@@ -467,6 +467,7 @@ impl ser::SerializeStructVariant for Compound<'_> {
 }
 
 pub(crate) mod fast;
+pub(crate) mod fields;
 mod key;
 use key::KeyWriter;
 

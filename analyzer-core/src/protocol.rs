@@ -251,6 +251,19 @@ pub mod __private {
     };
     pub use crate::json::Unsupported;
 
+    /// A [`JsonFields`](crate::JsonFields) appending entries to `out`, for
+    /// the writer `#[fields_json_with]` generates.
+    #[inline]
+    pub fn json_fields(out: &mut Vec<u8>) -> crate::JsonFields<'_> {
+        crate::JsonFields::new(out)
+    }
+
+    /// `Ok` when every object opened in `fields` was ended, and no more.
+    #[inline]
+    pub fn json_fields_done(fields: crate::JsonFields<'_>) -> Result<(), Unsupported> {
+        fields.done()
+    }
+
     /// Splits a frame on its leading tag byte: returns the tag's kind and the
     /// rest of the frame (zero-copy).
     #[inline]

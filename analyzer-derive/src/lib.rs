@@ -72,6 +72,7 @@ use syn::{parse_macro_input, DeriveInput};
         optional_response_if,
         describe_with,
         fields_with,
+        fields_json_with,
         tag,
         keyword,
         kind

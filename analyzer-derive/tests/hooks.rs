@@ -1,8 +1,9 @@
 //! The protocol's own functions: `#[parse_with]` with a `#[kind]` field or
 //! `#[kind_with]`, `#[correlate]`, `#[no_response_if]`,
-//! `#[optional_response_if]`, `#[describe_with]` and `#[fields_with]`.
+//! `#[optional_response_if]`, `#[describe_with]`, `#[fields_with]` and
+//! `#[fields_json_with]`.
 
-use analyzer_core::{Description, Direction, Kind, NetString, ParseError, Protocol};
+use analyzer_core::{Description, Direction, JsonFields, Kind, NetString, ParseError, Protocol};
 use bytes::Bytes;
 use serde::ser::{SerializeMap, Serializer as _};
 use serde::Serialize;
@@ -19,6 +20,7 @@ use serde::Serialize;
 #[optional_response_if(Binary::is_quiet)]
 #[describe_with(describe_binary)]
 #[fields_with(fields_binary)]
+#[fields_json_with(fields_binary_json)]
 struct Binary {
     #[kind]
     kind: Kind,
@@ -69,6 +71,14 @@ fn fields_binary<M: SerializeMap>(
         map.serialize_entry("opaque", &request.opaque)?;
     }
     map.serialize_entry("answered", &response.is_some())
+}
+
+/// `fields_binary` as JSON entries.
+fn fields_binary_json(request: Option<&Binary>, response: Option<&Binary>, json: &mut JsonFields) {
+    if let Some(request) = request {
+        json.u64("opaque", request.opaque.into());
+    }
+    json.bool("answered", response.is_some());
 }
 
 /// A tuple struct parsed by an associated function, written as
@@ -313,6 +323,37 @@ fn fields_with() {
         own_fields(Some(&request), None),
         r#"{"opaque":7,"answered":false}"#
     );
+}
+
+/// The entries `__own_fields_json` writes, as a JSON object (`None` when it
+/// declines).
+fn own_fields_json<P: Protocol>(request: Option<&P>, response: Option<&P>) -> Option<String> {
+    let mut out = b"{\"x\":0".to_vec();
+    P::__own_fields_json(request, response, &mut out).ok()?;
+    out.push(b'}');
+    let text = String::from_utf8(out).unwrap();
+    // Without the placeholder entry, as `own_fields` writes them.
+    Some(text.replacen("\"x\":0,", "", 1).replacen("\"x\":0", "", 1))
+}
+
+#[test]
+fn fields_json_with_writes_what_fields_with_gives() {
+    let request: Binary = parse(b"g 7 k", Direction::FromClient);
+    let response: Binary = parse(b"g 7 k", Direction::FromServer);
+    for (req, resp) in [
+        (Some(&request), Some(&response)),
+        (Some(&request), None),
+        (None, Some(&response)),
+        (None, None),
+    ] {
+        assert_eq!(
+            own_fields_json(req, resp).as_deref(),
+            Some(&*own_fields(req, resp))
+        );
+    }
+    // Without the attribute, nothing is written that way: serde is used.
+    let plain: Plain = parse(b">x", Direction::FromClient);
+    assert_eq!(own_fields_json(Some(&plain), None), None);
 }
 
 #[test]

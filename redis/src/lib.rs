@@ -63,7 +63,7 @@
 
 use std::borrow::Cow;
 
-use analyzer_core::{Description, Kind, NetString, Protocol};
+use analyzer_core::{Description, JsonFields, Kind, NetString, Protocol};
 use serde::ser::SerializeMap;
 use serde::Serialize;
 
@@ -88,6 +88,7 @@ mod quick_tests;
 #[parse_with(parse)]
 #[describe_with(describe)]
 #[fields_with(fields)]
+#[fields_json_with(fields_json)]
 pub struct RedisMessage {
     /// `Request` from the client; `Response`, or `Error` for an error reply.
     #[kind]
@@ -138,6 +139,25 @@ pub fn fields<M: SerializeMap>(
         Kind::Error => map.serialize_entry("redis", &Redis::Error(text)),
         _ => map.serialize_entry("redis", &Redis::ReturnValue(text)),
     }
+}
+
+/// [`fields`] written as JSON directly, for the ndjson writer (debug builds
+/// check it against `fields` on every event).
+#[inline]
+pub fn fields_json(
+    _request: Option<&RedisMessage>,
+    response: Option<&RedisMessage>,
+    json: &mut JsonFields<'_>,
+) {
+    let Some(reply) = response else {
+        return;
+    };
+    json.object("redis");
+    match reply.kind {
+        Kind::Error => json.text("error", &reply.text),
+        _ => json.text("return_value", &reply.text),
+    }
+    json.end();
 }
 
 /// `NetString::to_string_lossy`, quicker for the short ASCII texts most

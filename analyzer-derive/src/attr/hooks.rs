@@ -1,7 +1,8 @@
 //! The attributes that name a function of the protocol's own:
 //! `#[parse_with(path)]`, `#[kind_with(path)]`, `#[no_response_if(path)]`,
 //! `#[optional_response_if(path)]`, `#[describe_with(path)]`,
-//! `#[fields_with(path)]`, and `#[correlate(by = field)]` /
+//! `#[fields_with(path)]`, `#[fields_json_with(path)]`, and
+//! `#[correlate(by = field)]` /
 //! `#[correlate(with = path)]`.
 
 use syn::{Attribute, Expr, ExprPath, Index, Lit, Member, Meta};
@@ -44,6 +45,7 @@ pub fn signature(name: &str) -> &'static str {
         "fields_with" => {
             "fn<M: SerializeMap>(Option<&Self>, Option<&Self>, &mut M) -> Result<(), M::Error>"
         }
+        "fields_json_with" => "fn(Option<&Self>, Option<&Self>, &mut JsonFields<'_>)",
         _ => "fn",
     }
 }

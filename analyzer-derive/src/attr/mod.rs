@@ -61,6 +61,7 @@ pub struct ContainerAttrs<'a> {
     pub optional_response_if: Option<Hook<'a>>,
     pub describe_with: Option<Hook<'a>>,
     pub fields_with: Option<Hook<'a>>,
+    pub fields_json_with: Option<Hook<'a>>,
 }
 
 /// The attributes on one field of a struct.
@@ -92,6 +93,7 @@ const CONTAINER: &[&str] = &[
     "optional_response_if",
     "describe_with",
     "fields_with",
+    "fields_json_with",
 ];
 
 fn name_of(attr: &Attribute) -> Option<String> {
@@ -149,6 +151,7 @@ fn hook_slot<'b, 'a>(
         "optional_response_if" => Some(&mut out.optional_response_if),
         "describe_with" => Some(&mut out.describe_with),
         "fields_with" => Some(&mut out.fields_with),
+        "fields_json_with" => Some(&mut out.fields_json_with),
         _ => None,
     }
 }

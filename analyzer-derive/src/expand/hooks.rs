@@ -1,5 +1,6 @@
 //! The optional methods: `correlation_key`, `expects_response`,
-//! `response_optional`, `describe` and `own_fields`, each written only when
+//! `response_optional`, `describe`, `own_fields` and `__own_fields_json`
+//! (`#[fields_json_with]`), each written only when
 //! its attribute is (the trait's defaults stand otherwise).
 
 use proc_macro2::{Ident, Span, TokenStream};
@@ -72,6 +73,23 @@ pub fn hooks(hooks: &Hooks) -> TokenStream {
                 #map: &mut #m,
             ) -> ::core::result::Result<(), <#m as #serialize_map>::Error> {
                 #call
+            }
+        });
+    }
+    if let Some(path) = hooks.fields_json_with {
+        let [request, response, out_bytes, fields] =
+            ["__request", "__response", "__out", "__fields"]
+                .map(|name| Ident::new(name, Span::call_site()));
+        let call = call(path, quote!(#request, #response, &mut #fields));
+        out.extend(quote! {
+            fn __own_fields_json(
+                #request: ::core::option::Option<&Self>,
+                #response: ::core::option::Option<&Self>,
+                #out_bytes: &mut ::std::vec::Vec<::core::primitive::u8>,
+            ) -> ::core::result::Result<(), ::analyzer_core::__private::Unsupported> {
+                let mut #fields = ::analyzer_core::__private::json_fields(#out_bytes);
+                #call;
+                ::analyzer_core::__private::json_fields_done(#fields)
             }
         });
     }

@@ -1,6 +1,7 @@
 //! The functions of the protocol's own that the derive calls:
 //! `#[correlate]`, `#[no_response_if]`, `#[optional_response_if]`,
-//! `#[describe_with]`, `#[fields_with]`. (`#[parse_with]` and
+//! `#[describe_with]`, `#[fields_with]`, `#[fields_json_with]`.
+//! (`#[parse_with]` and
 //! `#[kind_with]` are checked with the struct or enum they parse.)
 
 use syn::ExprPath;
@@ -18,6 +19,9 @@ pub struct Hooks<'a> {
     pub optional_response_if: Option<&'a ExprPath>,
     pub describe_with: Option<&'a ExprPath>,
     pub fields_with: Option<&'a ExprPath>,
+    /// `#[fields_json_with]`: only with `#[fields_with]`, whose fields it
+    /// writes as JSON.
+    pub fields_json_with: Option<&'a ExprPath>,
 }
 
 /// Where the correlation key comes from.
@@ -40,7 +44,24 @@ pub fn validate<'a>(cx: &mut Ctxt, input: &'a Input<'a>) -> Option<Hooks<'a>> {
         optional_response_if: path(&attrs.optional_response_if)?,
         describe_with: path(&attrs.describe_with)?,
         fields_with: path(&attrs.fields_with)?,
+        fields_json_with: fields_json_with(cx, input)?,
     })
+}
+
+/// `#[fields_json_with]`'s path: the JSON twin of `#[fields_with]`, so
+/// only with it.
+fn fields_json_with<'a>(cx: &mut Ctxt, input: &'a Input<'a>) -> Option<Option<&'a ExprPath>> {
+    let attrs = &input.attrs;
+    if let (Some(json), None) = (&attrs.fields_json_with, &attrs.fields_with) {
+        cx.error_spanned(
+            json.original,
+            "#[fields_json_with] writes as JSON what the #[fields_with] function gives: \
+             add #[fields_with(path)] (a `fn<M: SerializeMap>(Option<&Self>, Option<&Self>, \
+             &mut M) -> Result<(), M::Error>`), or remove #[fields_json_with]",
+        );
+        return None;
+    }
+    path(&attrs.fields_json_with)
 }
 
 /// `Some(None)` without the attribute, `None` when its path did not parse
