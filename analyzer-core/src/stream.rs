@@ -126,22 +126,14 @@ impl StreamBuffer {
     }
 
     /// The next frame of any other framing, when nothing is being skipped
-    /// or merged: the framer is asked, and a complete frame is cut straight
-    /// away; any other answer goes the general way.
+    /// or merged: the framer is asked and its answer handled; only rejected
+    /// bytes go the general way (they may start a run to merge).
     #[inline]
     fn next_asked(&mut self, framing: &Framing, direction: Direction) -> Option<Frame> {
         let limit = self.limit(framing);
         let found = self.ask(framing, direction, limit)?;
-        if let FrameLen::Complete(len) = found {
-            if len > 0 && len <= self.buf.len() && len <= limit {
-                let payload = self.payload(framing, len);
-                return Some(self.split_frame(len, payload, false));
-            }
-        }
         match self.handle_found(found, framing, limit) {
-            Some(Frame::Dropped(dropped)) => {
-                self.merged(Some(Frame::Dropped(dropped)), framing, direction)
-            }
+            dropped @ Some(Frame::Dropped(_)) => self.merged(dropped, framing, direction),
             other => other,
         }
     }
@@ -174,44 +166,40 @@ impl StreamBuffer {
         loop {
             match next {
                 Some(Frame::Dropped(dropped))
-                    if matches!(dropped.reason, DropReason::Invalid(_))
-                        && matches!(framing, Framing::Custom(_) | Framing::Lines(_)) =>
+                    if matches!(framing, Framing::Custom(_) | Framing::Lines(_)) =>
                 {
-                    let Dropped {
-                        wire_len,
-                        reason,
-                        start,
-                        end,
-                        ..
-                    } = *dropped;
-                    match &mut self.rejected {
-                        Some(run) => {
-                            run.wire_len += wire_len;
-                            run.end = end;
+                    match (&mut self.rejected, &dropped.reason) {
+                        (Some(run), DropReason::Invalid(_)) => {
+                            run.wire_len += dropped.wire_len;
+                            run.end = dropped.end;
                         }
-                        None => {
-                            let DropReason::Invalid(why) = reason else {
-                                unreachable!("matched as invalid above")
-                            };
+                        (None, DropReason::Invalid(why)) => {
                             self.rejected = Some(Rejected {
-                                wire_len,
-                                why,
-                                start,
-                                end,
+                                wire_len: dropped.wire_len,
+                                why: why.clone(),
+                                start: dropped.start,
+                                end: dropped.end,
                             })
                         }
+                        // Too long or lost bytes: handed out as they are.
+                        _ => return self.hand_out(Frame::Dropped(dropped)),
                     }
                 }
-                Some(frame) => match self.rejected.take() {
-                    Some(run) => {
-                        self.lookahead = Some(frame);
-                        return Some(run.into_frame());
-                    }
-                    None => return Some(frame),
-                },
+                Some(frame) => return self.hand_out(frame),
                 None => return None,
             }
             next = self.next_frame_once(framing, direction);
+        }
+    }
+
+    /// Hands out `frame`, or first the run of rejected bytes it ends.
+    fn hand_out(&mut self, frame: Frame) -> Option<Frame> {
+        match self.rejected.take() {
+            Some(run) => {
+                self.lookahead = Some(frame);
+                Some(run.into_frame())
+            }
+            None => Some(frame),
         }
     }
 
@@ -310,6 +298,7 @@ impl StreamBuffer {
 
     /// What the framer's answer means: a frame cut, a message skipped, or
     /// waiting for more bytes.
+    #[inline]
     fn handle_found(&mut self, found: FrameLen, framing: &Framing, limit: usize) -> Option<Frame> {
         match found {
             FrameLen::Complete(len) | FrameLen::Cut(len) if len > limit => {
