@@ -258,15 +258,11 @@ impl<P: Protocol> Connection<P> {
     ) {
         if let Feed::Segment(seq, payload) = op {
             let side = &mut self.sides[index(dir)];
-            if side.reasm.in_order(seq, payload) {
+            if side.reasm.take_in_order(seq, payload) {
                 // The usual case: the segment's bytes are the stream's next
                 // ones, framed and handled straight away (no frame is
                 // collected first).
-                side.reasm.segment(seq, payload, ts, &mut |chunk| {
-                    if let Chunk::Data(data, at) = chunk {
-                        side.stream.push(at, data);
-                    }
-                });
+                side.stream.push(ts, payload);
                 while let Some(frame) = self.sides[index(dir)].stream.next_frame(&P::FRAMING, dir) {
                     self.handle_frame(dir, frame, ctx, out);
                 }

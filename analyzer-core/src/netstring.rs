@@ -24,14 +24,21 @@ impl NetString {
     }
 
     /// The text, with U+FFFD replacing invalid UTF-8.
+    #[inline]
     pub fn to_string_lossy(&self) -> std::borrow::Cow<'_, str> {
         lossy(&self.0)
     }
 }
 
-/// `String::from_utf8_lossy`, checking valid UTF-8 (the usual case) with
-/// the faster `str::from_utf8` first.
+/// `String::from_utf8_lossy`, checking the usual cases first: ASCII (the
+/// short keys, commands and replies most protocols carry; a word-at-a-time
+/// test), then valid UTF-8 with the faster `str::from_utf8`.
+#[inline]
 pub(crate) fn lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    if bytes.is_ascii() {
+        // SAFETY: ASCII is valid UTF-8.
+        return std::borrow::Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(bytes) });
+    }
     match std::str::from_utf8(bytes) {
         Ok(text) => std::borrow::Cow::Borrowed(text),
         Err(_) => String::from_utf8_lossy(bytes),

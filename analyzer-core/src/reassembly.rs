@@ -151,20 +151,26 @@ impl Reassembler {
         ts: Timestamp,
         out: &mut impl FnMut(Chunk<'_>),
     ) {
-        if self.in_order(seq, payload) {
-            self.advance(payload.len() as u64);
+        if self.take_in_order(seq, payload) {
             out(Chunk::Data(payload, ts));
             return;
         }
         self.segment_slow(seq, payload, ts, out);
     }
 
-    /// Whether [`segment`](Self::segment) would deliver this segment whole,
-    /// as one [`Chunk::Data`] and nothing else: the next bytes expected,
-    /// nothing buffered out of order.
+    /// Takes the segment as delivered when it is the stream's next bytes
+    /// and nothing is buffered out of order (what [`segment`](Self::segment)
+    /// would deliver whole, as one [`Chunk::Data`] and nothing else); the
+    /// caller then has its payload in order. `false`, and nothing done,
+    /// otherwise.
     #[inline]
-    pub fn in_order(&self, seq: u32, payload: &[u8]) -> bool {
-        seq == self.next_seq && self.started && self.buffer.is_empty() && !payload.is_empty()
+    pub fn take_in_order(&mut self, seq: u32, payload: &[u8]) -> bool {
+        let in_order =
+            seq == self.next_seq && self.started && self.buffer.is_empty() && !payload.is_empty();
+        if in_order {
+            self.advance(payload.len() as u64);
+        }
+        in_order
     }
 
     fn segment_slow(

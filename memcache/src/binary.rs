@@ -93,25 +93,27 @@ pub(crate) fn frame(buf: &[u8], progress: &mut FrameProgress) -> FrameLen {
         _ => (0, 0),
     };
     progress.0.clear();
+    // Where to resume: the next entry's start and the entries before it.
+    let mut save = |pos: usize, count: usize| {
+        progress
+            .0
+            .extend([STATS_PROGRESS, pos as u64, count as u64]);
+    };
     while count < MAX_PARTS {
-        let h = match buf.get(pos..).map(Header::read) {
-            Some(Ok(Some(h))) => h,
-            _ if pos > buf.len() => {
-                progress
-                    .0
-                    .extend([STATS_PROGRESS, pos as u64, count as u64]);
-                return FrameLen::AtLeast(pos);
-            }
-            Some(Ok(None)) if pos > 0 && buf.len() >= limit => return FrameLen::Cut(pos),
+        let Some(rest) = buf.get(pos..) else {
+            save(pos, count);
+            return FrameLen::AtLeast(pos);
+        };
+        let h = match Header::read(rest) {
+            Ok(Some(h)) => h,
+            Ok(None) if pos > 0 && buf.len() >= limit => return FrameLen::Cut(pos),
             // The next header is not all there: it may or may not belong to
             // this answer, so no lower bound can be claimed.
-            Some(Ok(None)) | None => {
-                progress
-                    .0
-                    .extend([STATS_PROGRESS, pos as u64, count as u64]);
+            Ok(None) => {
+                save(pos, count);
                 return FrameLen::Incomplete(None);
             }
-            Some(Err(why)) => return FrameLen::Invalid(why),
+            Err(why) => return FrameLen::Invalid(why),
         };
         if h.magic != RESPONSE_MAGIC || h.opcode != STAT || h.opaque != first.opaque {
             return FrameLen::Complete(pos); // the answer was cut short
@@ -132,9 +134,7 @@ pub(crate) fn frame(buf: &[u8], progress: &mut FrameProgress) -> FrameLen {
         if end > buf.len() {
             // At least this entry; whether another follows is not known
             // yet (the answer may end after it).
-            progress
-                .0
-                .extend([STATS_PROGRESS, end as u64, count as u64]);
+            save(end, count);
             return FrameLen::AtLeast(end);
         }
         pos = end;

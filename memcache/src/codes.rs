@@ -1,15 +1,15 @@
 //! Names Packetbeat publishes for binary opcodes, binary status codes and the
 //! command classification (`memcache.{request,response}.type`).
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 /// What kind of command a message is (`memcache.request.type`,
-/// `memcache.response.type`), with Packetbeat's names.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+/// `memcache.response.type`), with Packetbeat's names
+/// ([`name`](Self::name), which is also what it serializes as).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum CommandType {
     /// A command this analyzer does not know.
     #[default]
-    #[serde(rename = "UNKNOWN")]
     Unknown,
     /// Retrieval: `get`, `gets`, `VALUE`, `END`; binary Get* opcodes.
     Load,
@@ -24,7 +24,6 @@ pub enum CommandType {
     /// `slabs reassign`, `slabs automove`.
     SlabCtrl,
     /// `lru_crawler ...`.
-    #[serde(rename = "LRUCrawler")]
     LruCrawler,
     /// `stats` and its `STAT` lines.
     Stats,
@@ -53,6 +52,14 @@ impl CommandType {
             CommandType::Fail => "Fail",
             CommandType::Auth => "Auth",
         }
+    }
+}
+
+/// One list of names: `event.action` (`memcache.load`) and
+/// `memcache.*.type` (`Load`) cannot drift apart.
+impl Serialize for CommandType {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
     }
 }
 

@@ -113,8 +113,8 @@ pub fn describe(message: &RedisMessage) -> Description<'_> {
     };
     // Filled in place: the builder methods would move it at each step.
     description.method = Some(Cow::Borrowed(method));
-    description.resource = message.resource.as_ref().map(lossy);
-    description.query = Some(lossy(&message.text));
+    description.resource = message.resource.as_ref().map(NetString::to_string_lossy);
+    description.query = Some(message.text.to_string_lossy());
     description
 }
 
@@ -134,7 +134,7 @@ pub fn fields<M: SerializeMap>(
     let Some(reply) = response else {
         return Ok(());
     };
-    let text = lossy(&reply.text);
+    let text = reply.text.to_string_lossy();
     match reply.kind {
         Kind::Error => map.serialize_entry("redis", &Redis::Error(text)),
         _ => map.serialize_entry("redis", &Redis::ReturnValue(text)),
@@ -158,15 +158,4 @@ pub fn fields_json(
         _ => json.text("return_value", &reply.text),
     }
     json.end();
-}
-
-/// `NetString::to_string_lossy`, quicker for the short ASCII texts most
-/// keys, queries and replies are.
-fn lossy(text: &NetString) -> Cow<'_, str> {
-    let bytes = text.as_bytes();
-    if bytes.is_ascii() {
-        // SAFETY: ASCII is valid UTF-8.
-        return Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(bytes) });
-    }
-    text.to_string_lossy()
 }

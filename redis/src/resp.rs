@@ -251,7 +251,8 @@ pub fn head(buf: &[u8], pos: usize) -> Step {
 
 /// The usual headers read without the generality of [`head`]: a complete
 /// bulk string with a digits-only length, a short `+`, `-` or `:` line, a
-/// nil (`$-1`, `*-1`), or an array of 1 to [`MAX_ELEMENTS`] elements.
+/// nil bulk string (`$-1`; a nil array `*-1` is left to [`head`]), or an
+/// array of 1 to [`MAX_ELEMENTS`] elements.
 /// Gives where the next value
 /// starts and the number of elements that follow (0 for a scalar), exactly
 /// as [`head`] reads them; `None` for anything else, which [`head`] reads.

@@ -125,9 +125,10 @@ impl<P: Protocol> Connection<P> {
     ) {
         let (start, end, cut) = (frame.start, frame.end, frame.cut);
         let wire_len = frame.wire.len() as u64;
-        // The raw bytes are kept only when they will be sent: otherwise the
-        // frame's own handle becomes the payload, with no reference count
-        // taken.
+        // The raw bytes are kept (one clone) only when raw requests or
+        // responses are sent; otherwise the frame's own handle becomes the
+        // payload, with no reference count taken. (The kind is known only
+        // after parsing; `message` drops the clone if it is not for it.)
         let wire =
             (ctx.config.send_request || ctx.config.send_response).then(|| frame.wire.clone());
         let mut notes = Vec::new();

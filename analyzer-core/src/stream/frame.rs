@@ -9,9 +9,10 @@ use crate::time::Timestamp;
 
 /// One unit cut from a stream.
 ///
-/// Small on purpose (one `Bytes` handle and two timestamps for the usual
-/// case): a frame is moved once per message on the hot path, and a
-/// [`Dropped`] one, which is rare, lives behind a box.
+/// Small on purpose (one `Bytes` handle, the payload's range, two
+/// timestamps and a flag for the usual case): a frame is moved once per
+/// message on the hot path, and a [`Dropped`] one, which is rare, lives
+/// behind a box.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Frame {
     /// A complete message.

@@ -88,7 +88,9 @@ pub fn hooks(hooks: &Hooks) -> TokenStream {
                 #out_bytes: &mut ::std::vec::Vec<::core::primitive::u8>,
             ) -> ::core::result::Result<(), ::analyzer_core::__private::Unsupported> {
                 let mut #fields = ::analyzer_core::__private::json_fields(#out_bytes);
-                #call;
+                // `let ()`: a function returning anything (a `Result`
+                // whose errors would be dropped) is refused here.
+                let () = #call;
                 ::analyzer_core::__private::json_fields_done(#fields)
             }
         });
