@@ -427,16 +427,21 @@ fn interface(interfaces: &[Interface], id: usize) -> Interface {
 
 impl Interface {
     /// A classic pcap record's time: seconds and a fraction in the file's
-    /// units. The same as [`Interface::timestamp`] of the units, without its
-    /// 128-bit division when the fraction is below a second.
+    /// units. The same as [`Interface::timestamp`] of the units, without a
+    /// division for the two units classic files use (micro- and
+    /// nanoseconds) when the fraction is below a second.
     #[inline]
     fn legacy_timestamp(&self, secs: u32, frac: u32) -> Timestamp {
         let per_sec = self.units_per_sec;
-        if u64::from(frac) >= per_sec || 1_000_000_000 % per_sec != 0 {
+        let nanos_per_unit = match per_sec {
+            1_000_000 => 1_000,
+            1_000_000_000 => 1,
+            _ => 0,
+        };
+        if nanos_per_unit == 0 || u64::from(frac) >= per_sec {
             return self.timestamp(u64::from(secs) * per_sec + u64::from(frac));
         }
-        let nanos = u64::from(frac) * (1_000_000_000 / per_sec);
-        Timestamp::from_secs_nanos(i64::from(secs) + self.offset_secs, nanos as u32)
+        Timestamp::from_secs_nanos(i64::from(secs) + self.offset_secs, frac * nanos_per_unit)
     }
 
     fn timestamp(&self, units: u64) -> Timestamp {
