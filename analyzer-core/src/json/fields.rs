@@ -1,7 +1,7 @@
 //! [`JsonFields`]: where a `#[fields_json_with]` function writes a
 //! protocol's own fields as JSON, without serde.
 
-use super::fast::write_lossy_str;
+use super::fast::{write_lossy_str, WriteJson};
 use super::{write_str, Unsupported};
 
 /// The protocol's own fields of one event, written as JSON entries by the
@@ -109,32 +109,32 @@ impl<'a> JsonFields<'a> {
     /// A string entry.
     #[inline]
     pub fn str(&mut self, key: &str, value: &str) {
-        self.key(key);
-        write_str(self.out, value);
+        self.entry(key, value);
     }
 
     /// An unsigned integer entry.
     #[inline]
     pub fn u64(&mut self, key: &str, value: u64) {
-        self.key(key);
-        self.out
-            .extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
+        self.entry(key, &value);
     }
 
     /// A signed integer entry.
     #[inline]
     pub fn i64(&mut self, key: &str, value: i64) {
-        self.key(key);
-        self.out
-            .extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
+        self.entry(key, &value);
     }
 
     /// A boolean entry.
     #[inline]
     pub fn bool(&mut self, key: &str, value: bool) {
+        self.entry(key, &value);
+    }
+
+    /// An entry whose value the `fast_json` writers know.
+    #[inline]
+    fn entry<T: WriteJson + ?Sized>(&mut self, key: &str, value: &T) {
         self.key(key);
-        self.out
-            .extend_from_slice(if value { b"true" } else { b"false" });
+        value.write_json(self.out);
     }
 }
 
