@@ -196,7 +196,8 @@ fn frame_with() {
 #[derive(Protocol, Debug, Serialize)]
 #[protocol(name = "text_kv")]
 #[delimiter(b"\r\n", bare_end, max_line = 2048, exact_case)]
-#[block(after("set", "cas"), length_word(4), max_len(2147483645), from(client))]
+// `SET` is another word than `set` under `exact_case`.
+#[block(after("set", "cas", "SET"), length_word(4), max_len(2147483645), from(client))]
 #[block(after("VALUE"), length_word(3))]
 #[parts("VALUE", from(server))]
 #[parts("BEGIN", until("END"), max(500))]
@@ -229,7 +230,7 @@ fn block_and_parts_give_lines_framing() {
         .exact_case()
         .max_line(2048)
         .blocks(&[
-            Block::new(&[b"set", b"cas"], 4)
+            Block::new(&[b"set", b"cas", b"SET"], 4)
                 .max_len(2147483645)
                 .from(Direction::FromClient),
             Block::new(&[b"VALUE"], 3),

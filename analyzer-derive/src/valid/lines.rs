@@ -2,7 +2,7 @@
 //! `#[block(...)]` and `#[parts(...)]`. Without any of them, plain
 //! delimiter framing; with one, `Framing::Lines`.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use syn::{LitInt, LitStr};
 
@@ -71,7 +71,8 @@ pub fn validate<'a>(
             valid = false;
         }
     }
-    let mut seen = HashMap::new();
+    let exact = attr.exact_case.is_some();
+    let mut seen = HashSet::new();
     let mut blocks = Vec::new();
     for block in &input.attrs.blocks {
         let Some(after) = &block.after else {
@@ -89,7 +90,7 @@ pub fn validate<'a>(
         }
         let mut words = Vec::new();
         for word in after {
-            valid &= keyword(cx, word, &mut seen, "block");
+            valid &= keyword(cx, word, &mut seen, exact, "block");
             words.push(word.value());
         }
         let max_len = block.max_len.as_ref().and_then(|lit| {
@@ -127,12 +128,12 @@ pub fn validate<'a>(
             }
         }
     }
-    let mut seen = HashMap::new();
+    let mut seen = HashSet::new();
     let mut parts = Vec::new();
     for part in &input.attrs.parts {
-        valid &= keyword(cx, &part.keyword, &mut seen, "parts");
+        valid &= keyword(cx, &part.keyword, &mut seen, exact, "parts");
         let until = part.until.as_ref().map(|until| {
-            valid &= keyword(cx, until, &mut HashMap::new(), "parts");
+            valid &= keyword(cx, until, &mut HashSet::new(), exact, "parts");
             let same = match attr.exact_case {
                 Some(_) => until.value() == part.keyword.value(),
                 None => until.value().eq_ignore_ascii_case(&part.keyword.value()),
@@ -203,9 +204,15 @@ pub fn misplaced(cx: &mut Ctxt, input: &Input, framing: &str) {
     }
 }
 
-/// A line's first word: not empty, no whitespace, not given twice
-/// (ignoring case) in `seen`.
-fn keyword(cx: &mut Ctxt, word: &LitStr, seen: &mut HashMap<String, ()>, attr: &str) -> bool {
+/// A line's first word: not empty, no whitespace, not given twice in
+/// `seen` (ignoring case, unless the framing is `exact_case`).
+fn keyword(
+    cx: &mut Ctxt,
+    word: &LitStr,
+    seen: &mut HashSet<String>,
+    exact_case: bool,
+    attr: &str,
+) -> bool {
     let value = word.value();
     if value.is_empty() || value.bytes().any(|b| b.is_ascii_whitespace()) {
         cx.error_spanned(
@@ -214,10 +221,20 @@ fn keyword(cx: &mut Ctxt, word: &LitStr, seen: &mut HashMap<String, ()>, attr: &
         );
         return false;
     }
-    if seen.insert(value.to_ascii_lowercase(), ()).is_some() {
+    let key = if exact_case {
+        value.clone()
+    } else {
+        value.to_ascii_lowercase()
+    };
+    if !seen.insert(key) {
+        let compared = if exact_case {
+            "exactly (`exact_case`)"
+        } else {
+            "ignoring case"
+        };
         cx.error_spanned(
             word,
-            format!("{value:?} is named twice in #[{attr}] (words are compared ignoring case)"),
+            format!("{value:?} is named twice in #[{attr}] (words are compared {compared})"),
         );
         return false;
     }
