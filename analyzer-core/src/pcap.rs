@@ -12,6 +12,10 @@ use pcap_parser::{PcapBlockOwned, PcapError};
 use crate::decode::LinkType;
 use crate::time::Timestamp;
 
+pub use classic::{ClassicFormat, RecordHeader};
+
+mod classic;
+
 /// Read buffer size; grown (up to [`MAX_RECORD_SIZE`]) only for larger records.
 const BUFFER_SIZE: usize = 256 * 1024;
 
@@ -120,14 +124,7 @@ pub struct PcapReader<'r> {
     /// Classic pcap with the usual 16-byte record header: its records are
     /// read here directly (see [`PcapReader::next_record`]), not through
     /// `pcap-parser`, when they lie whole in the buffer.
-    records: Option<Records>,
-}
-
-/// The record format of a classic pcap file.
-#[derive(Clone, Copy, Debug)]
-struct Records {
-    big_endian: bool,
-    iface: Interface,
+    records: Option<ClassicFormat>,
 }
 
 /// What one parsed block amounts to, without borrowing the buffer.
@@ -281,28 +278,19 @@ impl<'r> PcapReader<'r> {
     /// everything else (the first record, refills, the end, errors) to it.
     #[inline]
     fn next_record(&mut self) -> Option<Step> {
-        let Records { big_endian, iface } = self.records?;
+        let format = self.records?;
         let data = self.inner.data();
-        let header: [u8; 16] = data.get(..16)?.try_into().ok()?;
-        let word = |at: usize| {
-            let b = [header[at], header[at + 1], header[at + 2], header[at + 3]];
-            if big_endian {
-                u32::from_be_bytes(b)
-            } else {
-                u32::from_le_bytes(b)
-            }
-        };
-        let len = word(8) as usize;
-        if data.len() - 16 < len {
+        let record = format.record(data)?;
+        if data.len() - ClassicFormat::RECORD_HEADER < record.len {
             return None;
         }
-        self.to_consume = 16 + len;
+        self.to_consume = ClassicFormat::RECORD_HEADER + record.len;
         Some(Step::Packet {
-            start: 16,
-            len,
-            ts: iface.legacy_timestamp(word(0), word(4)),
-            link: iface.link,
-            orig_len: word(12),
+            start: ClassicFormat::RECORD_HEADER,
+            len: record.len,
+            ts: record.ts,
+            link: format.link(),
+            orig_len: record.orig_len,
         })
     }
 
@@ -336,7 +324,7 @@ impl<'r> PcapReader<'r> {
 /// Interprets one block; packet data is returned as a range of the buffer.
 fn step(
     interfaces: &mut Vec<Interface>,
-    records: &mut Option<Records>,
+    records: &mut Option<ClassicFormat>,
     block: PcapBlockOwned<'_>,
     base: usize,
 ) -> Step {
@@ -354,9 +342,12 @@ fn step(
                 offset_secs: 0,
             };
             *interfaces = vec![iface];
-            *records = (!header.is_modified_format()).then_some(Records {
-                big_endian: header.is_bigendian(),
-                iface,
+            *records = (!header.is_modified_format()).then(|| {
+                ClassicFormat::new(
+                    header.is_bigendian(),
+                    header.is_nanosecond_precision(),
+                    iface.link,
+                )
             });
             Step::Skip
         }
@@ -427,21 +418,14 @@ fn interface(interfaces: &[Interface], id: usize) -> Interface {
 
 impl Interface {
     /// A classic pcap record's time: seconds and a fraction in the file's
-    /// units. The same as [`Interface::timestamp`] of the units, without a
-    /// division for the two units classic files use (micro- and
-    /// nanoseconds) when the fraction is below a second.
+    /// units (a fraction of a second or more carries into the seconds).
     #[inline]
     fn legacy_timestamp(&self, secs: u32, frac: u32) -> Timestamp {
-        let per_sec = self.units_per_sec;
-        let nanos_per_unit = match per_sec {
-            1_000_000 => 1_000,
-            1_000_000_000 => 1,
-            _ => 0,
-        };
-        if nanos_per_unit == 0 || u64::from(frac) >= per_sec {
-            return self.timestamp(u64::from(secs) * per_sec + u64::from(frac));
+        match self.units_per_sec {
+            1_000_000 => classic::classic_timestamp(secs, frac, false),
+            1_000_000_000 => classic::classic_timestamp(secs, frac, true),
+            per_sec => self.timestamp(u64::from(secs) * per_sec + u64::from(frac)),
         }
-        Timestamp::from_secs_nanos(i64::from(secs) + self.offset_secs, frac * nanos_per_unit)
     }
 
     fn timestamp(&self, units: u64) -> Timestamp {

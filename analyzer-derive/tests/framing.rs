@@ -197,7 +197,12 @@ fn frame_with() {
 #[protocol(name = "text_kv")]
 #[delimiter(b"\r\n", bare_end, max_line = 2048, exact_case)]
 // `SET` is another word than `set` under `exact_case`.
-#[block(after("set", "cas", "SET"), length_word(4), max_len(2147483645), from(client))]
+#[block(
+    after("set", "cas", "SET"),
+    length_word(4),
+    max_len(2147483645),
+    from(client)
+)]
 #[block(after("VALUE"), length_word(3))]
 #[parts("VALUE", from(server))]
 #[parts("BEGIN", until("END"), max(500))]

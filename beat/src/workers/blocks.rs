@@ -14,6 +14,7 @@ use std::sync::mpsc::SyncSender;
 use std::sync::Arc;
 
 use analyzer_core::decode::LinkType;
+use analyzer_core::pcap::ClassicFormat;
 use analyzer_core::Timestamp;
 
 use super::shard::shard;
@@ -22,64 +23,8 @@ use super::Batch;
 /// Bytes per block: a few thousand packets.
 pub(super) const BLOCK: usize = 512 * 1024;
 
-/// The record format of a classic pcap file (the usual 16-byte record
-/// header; not the "modified" format).
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Format {
-    big_endian: bool,
-    nanos: bool,
-    link: LinkType,
-}
-
 /// Bytes of the file header.
-pub(super) const HEADER: usize = 24;
-
-impl Format {
-    /// The format a file header announces, if it is one read here.
-    pub(super) fn of(header: &[u8; HEADER]) -> Option<Format> {
-        let (big_endian, nanos) =
-            match u32::from_le_bytes([header[0], header[1], header[2], header[3]]) {
-                0xa1b2_c3d4 => (false, false),
-                0xa1b2_3c4d => (false, true),
-                0xd4c3_b2a1 => (true, false),
-                0x4d3c_b2a1 => (true, true),
-                _ => return None,
-            };
-        let format = Format {
-            big_endian,
-            nanos,
-            link: LinkType::Ethernet,
-        };
-        let link = LinkType::from_linktype(format.word(&header[20..24]));
-        Some(Format { link, ..format })
-    }
-
-    #[inline]
-    fn word(&self, b: &[u8]) -> u32 {
-        let b = [b[0], b[1], b[2], b[3]];
-        if self.big_endian {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        }
-    }
-
-    /// A record's time, as [`PcapReader`] gives it (a fraction of a second
-    /// or more carries into the seconds).
-    #[inline]
-    fn timestamp(&self, secs: u32, frac: u32) -> Timestamp {
-        fn split<const PER_SEC: u64>(secs: u32, frac: u32) -> Timestamp {
-            let units = u64::from(secs) * PER_SEC + u64::from(frac);
-            let nanos = units % PER_SEC * (1_000_000_000 / PER_SEC);
-            Timestamp::from_secs_nanos((units / PER_SEC) as i64, nanos as u32)
-        }
-        if self.nanos {
-            split::<1_000_000_000>(secs, frac)
-        } else {
-            split::<1_000_000>(secs, frac)
-        }
-    }
-}
+pub(super) const HEADER: usize = ClassicFormat::FILE_HEADER;
 
 /// Where reading blocks ended.
 pub(super) enum Ended {
@@ -95,7 +40,7 @@ pub(super) enum Ended {
 /// The blocks of one file, read one after the other.
 pub(super) struct Blocks<'a> {
     file: &'a mut File,
-    format: Format,
+    format: ClassicFormat,
     /// File offset of the current block's first byte.
     pub(super) offset: u64,
     /// Packets read (sent) so far.
@@ -110,7 +55,7 @@ pub(super) struct Blocks<'a> {
 
 impl<'a> Blocks<'a> {
     /// Blocks of `file`, positioned just after its header.
-    pub(super) fn new(file: &'a mut File, format: Format) -> Self {
+    pub(super) fn new(file: &'a mut File, format: ClassicFormat) -> Self {
         Blocks {
             file,
             format,
@@ -147,16 +92,16 @@ impl<'a> Blocks<'a> {
         let mut now = self.now;
         let mut at = 0;
         let block = &self.block[..];
-        while let Some(header) = block.get(at..at + 16) {
-            let len = format.word(&header[8..12]) as usize;
-            let Some(data) = block.get(at + 16..at + 16 + len) else {
+        const RECORD: usize = ClassicFormat::RECORD_HEADER;
+        let link = format.link();
+        while let Some(record) = format.record(&block[at..]) {
+            let Some(data) = block.get(at + RECORD..at + RECORD + record.len) else {
                 break;
             };
-            let ts = format.timestamp(format.word(&header[0..4]), format.word(&header[4..8]));
-            now = now.max(ts);
-            let w = shard(format.link, data, senders.len());
-            places[w].push((ts, format.link, (at + 16) as u32, len as u32));
-            at += 16 + len;
+            now = now.max(record.ts);
+            let w = shard(link, data, senders.len());
+            places[w].push((record.ts, link, (at + RECORD) as u32, record.len as u32));
+            at += RECORD + record.len;
         }
         // The end of the file inside a record, or a record larger than a
         // block (the next block would not hold it either): the parser's.
@@ -222,7 +167,7 @@ mod tests {
                 let Some(format) = file
                     .read_exact(&mut header)
                     .ok()
-                    .and_then(|()| Format::of(&header))
+                    .and_then(|()| ClassicFormat::of(&header))
                 else {
                     continue;
                 };
@@ -261,14 +206,18 @@ mod tests {
 
     #[test]
     fn timestamps_carry_a_whole_second_as_the_reader_does() {
-        let format = Format::of(&{
+        let format = ClassicFormat::of(&{
             let mut h = [0; HEADER];
             h[..4].copy_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
             h
         })
         .unwrap();
+        let record: Vec<u8> = [10u32, 2_500_000, 0, 0]
+            .iter()
+            .flat_map(|w| w.to_le_bytes())
+            .collect();
         assert_eq!(
-            format.timestamp(10, 2_500_000),
+            format.record(&record).unwrap().ts,
             Timestamp::from_secs_nanos(12, 500_000_000)
         );
     }

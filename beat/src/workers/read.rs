@@ -12,10 +12,10 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc::SyncSender;
 use std::sync::Arc;
 
-use analyzer_core::pcap::{PcapReader, ReadError};
+use analyzer_core::pcap::{ClassicFormat, PcapReader, ReadError};
 use analyzer_core::Timestamp;
 
-use super::blocks::{Blocks, Ended, Format, Place, HEADER};
+use super::blocks::{Blocks, Ended, Place, HEADER};
 use super::shard::shard;
 use super::{Batch, SharedOut};
 use crate::progress::{Progress, UPDATE_EVERY};
@@ -52,14 +52,14 @@ pub(super) fn read(
 
 /// The file opened again for [`Blocks`], if it is a classic pcap file (a
 /// pipe cannot be read twice).
-fn by_blocks(path: &Path) -> Option<(File, [u8; HEADER], Format)> {
+fn by_blocks(path: &Path) -> Option<(File, [u8; HEADER], ClassicFormat)> {
     if !std::fs::metadata(path).ok()?.is_file() {
         return None;
     }
     let mut file = File::open(path).ok()?;
     let mut header = [0; HEADER];
     file.read_exact(&mut header).ok()?;
-    let format = Format::of(&header)?;
+    let format = ClassicFormat::of(&header)?;
     Some((file, header, format))
 }
 
@@ -87,7 +87,7 @@ impl Input<'_> {
         &self,
         mut file: File,
         header: [u8; HEADER],
-        format: Format,
+        format: ClassicFormat,
     ) -> Result<(), ReadError> {
         let mut blocks = Blocks::new(&mut file, format);
         let ended = loop {
