@@ -155,7 +155,8 @@ fn request(frame: Bytes, pos: usize) -> Result<RedisMessage, ParseError> {
         .map(|p| p.to_net(&frame));
     let text = match (count, &args[0]) {
         (1, Some(only)) => only.to_net(&frame),
-        // Exact size: `Bytes` then owns it without a separate header.
+        // Boxed (shrunk to its length, which may reallocate on this
+        // general path): `Bytes` then owns it without a separate header.
         _ => Bytes::from(query.into_boxed_slice()).into(),
     };
     Ok(RedisMessage {

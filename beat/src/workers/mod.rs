@@ -9,6 +9,14 @@
 //! travel in batches, each carrying the reader's latest capture time so a
 //! worker's timeouts advance even when its own connections are quiet. At the
 //! end the counters and summaries of the workers are added up.
+//!
+//! A classic pcap file is read in 512 KiB blocks shared by the workers
+//! (each gets the places of its packets, nothing is copied); the end of the
+//! file inside a record, a record larger than a block, or a read error hand
+//! the rest of the file to [`PcapReader`](analyzer_core::pcap::PcapReader),
+//! as pcapng files and inputs that are not regular files are read from the
+//! start: packets copied into batches, errors reported as one thread
+//! reports them.
 
 use std::io::{self, Write};
 use std::path::Path;
