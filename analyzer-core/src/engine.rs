@@ -121,6 +121,7 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
     }
 
     /// Handles one captured packet.
+    #[inline]
     pub fn packet(&mut self, ts: Timestamp, link: LinkType, data: &[u8]) {
         self.counters.packets += 1;
         self.tick(ts);
@@ -239,6 +240,7 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
         }
     }
 
+    #[inline]
     fn segment(&mut self, ts: Timestamp, seg: &TcpSegment<'_>) {
         let key = FlowKey::new(seg.src, seg.dst);
         let reused = seg.flags.syn

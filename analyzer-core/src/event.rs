@@ -135,12 +135,12 @@ impl<P: Protocol> Serialize for Event<P> {
         let req_bytes = t.request.as_ref().map(|m| m.wire_len);
         let resp_bytes = t.response.as_ref().map(|m| m.wire_len);
         let client = EcsEndpoint {
-            ip: &flow.client_ip,
+            ip: flow.client_ip(),
             port: flow.client.1,
             bytes: req_bytes,
         };
         let server = EcsEndpoint {
-            ip: &flow.server_ip,
+            ip: flow.server_ip(),
             port: flow.server.1,
             bytes: resp_bytes,
         };
@@ -188,12 +188,12 @@ impl<P: Protocol> Serialize for Event<P> {
                 protocol: P::NAME,
                 ip_type: flow.network_type(),
                 bytes: req_bytes.unwrap_or(0) + resp_bytes.unwrap_or(0),
-                community_id: &flow.community_id,
+                community_id: flow.community_id(),
             },
         )?;
-        let mut ips = vec![flow.client_ip.as_str()];
-        if flow.server_ip != flow.client_ip {
-            ips.push(&flow.server_ip);
+        let mut ips = vec![flow.client_ip()];
+        if flow.server_ip() != flow.client_ip() {
+            ips.push(flow.server_ip());
         }
         map.serialize_entry("related", &EcsRelated { ip: ips })?;
         if let Some(message) = self.error_message() {

@@ -3,6 +3,7 @@
 
 use std::cmp::Ordering;
 use std::net::IpAddr;
+use std::sync::OnceLock;
 
 use base64::Engine as _;
 use sha1::{Digest, Sha1};
@@ -43,21 +44,40 @@ impl FlowKey {
 }
 
 /// A connection as published: who is client and server, and the strings
-/// every one of its events carries, formatted once.
+/// every one of its events carries.
+///
+/// The strings are made once per connection, on first use: a sink that
+/// never asks for them (one that counts events, say) never pays for the
+/// address formatting and the Community ID hash.
+///
+/// ```
+/// use analyzer_core::flow::Flow;
+/// let client = ("10.0.0.1".parse().unwrap(), 40000);
+/// let server = ("10.0.0.2".parse().unwrap(), 3030);
+/// let flow = Flow::new(client, server);
+/// assert_eq!(flow.client_ip(), "10.0.0.1");
+/// assert_eq!(flow.server_ip(), "10.0.0.2");
+/// assert!(flow.community_id().starts_with("1:"));
+/// assert_eq!(flow.network_type(), "ipv4");
+/// ```
 #[derive(Debug)]
 pub struct Flow {
     /// The client (requester) endpoint.
     pub client: Endpoint,
     /// The server endpoint.
     pub server: Endpoint,
-    /// The client's address as text.
-    pub client_ip: String,
-    /// The server's address as text.
-    pub server_ip: String,
-    /// Community ID v1 of the connection (`1:...`).
-    pub community_id: String,
+    /// The addresses as text and the Community ID, made on first use.
+    text: OnceLock<FlowText>,
     /// The JSON of the parts above, made by the ndjson writer on first use.
-    pub(crate) json: std::sync::OnceLock<crate::ndjson::FlowJson>,
+    pub(crate) json: OnceLock<crate::ndjson::FlowJson>,
+}
+
+/// What [`Flow`] formats once.
+#[derive(Debug)]
+struct FlowText {
+    client_ip: String,
+    server_ip: String,
+    community_id: String,
 }
 
 impl Flow {
@@ -66,11 +86,32 @@ impl Flow {
         Flow {
             client,
             server,
-            client_ip: client.0.to_string(),
-            server_ip: server.0.to_string(),
-            community_id: community_id(client, server),
-            json: std::sync::OnceLock::new(),
+            text: OnceLock::new(),
+            json: OnceLock::new(),
         }
+    }
+
+    fn text(&self) -> &FlowText {
+        self.text.get_or_init(|| FlowText {
+            client_ip: self.client.0.to_string(),
+            server_ip: self.server.0.to_string(),
+            community_id: community_id(self.client, self.server),
+        })
+    }
+
+    /// The client's address as text.
+    pub fn client_ip(&self) -> &str {
+        &self.text().client_ip
+    }
+
+    /// The server's address as text.
+    pub fn server_ip(&self) -> &str {
+        &self.text().server_ip
+    }
+
+    /// Community ID v1 of the connection (`1:...`).
+    pub fn community_id(&self) -> &str {
+        &self.text().community_id
     }
 
     /// `ipv4` or `ipv6` (ECS `network.type`).

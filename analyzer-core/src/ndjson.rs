@@ -60,9 +60,19 @@ impl FlowJson {
     /// The flow's JSON, made on first use for protocol `name` (without
     /// `format!`, whose machinery costs more than the rest of a flow's
     /// first event).
+    #[inline]
     pub(crate) fn get<'f>(flow: &'f Flow, name: &str) -> &'f FlowJson {
-        let cell = &flow.json;
-        cell.get_or_init(|| {
+        match flow.json.get() {
+            Some(json) => json,
+            None => Self::init(flow, name),
+        }
+    }
+
+    /// Once per flow: out of line, so the per-event path stays small.
+    #[cold]
+    #[inline(never)]
+    fn init<'f>(flow: &'f Flow, name: &str) -> &'f FlowJson {
+        flow.json.get_or_init(|| {
             use Part::{Raw, Str};
             let endpoint = |key: &str, ip: &str, port: u16| {
                 let mut digits = itoa::Buffer::new();
@@ -78,21 +88,21 @@ impl FlowJson {
             };
             let mut tail = concat(&[
                 Raw(",\"community_id\":"),
-                Str(&flow.community_id),
+                Str(flow.community_id()),
                 Raw("},\"related\":{\"ip\":["),
-                Str(&flow.client_ip),
+                Str(flow.client_ip()),
             ]);
-            if flow.server_ip != flow.client_ip {
+            if flow.server_ip() != flow.client_ip() {
                 tail.push(b',');
-                json::write_str(&mut tail, &flow.server_ip);
+                json::write_str(&mut tail, flow.server_ip());
             }
             tail.extend_from_slice(b"]}");
             FlowJson {
                 endpoints: [
-                    endpoint("source", &flow.client_ip, flow.client.1),
-                    endpoint("destination", &flow.server_ip, flow.server.1),
-                    endpoint("client", &flow.client_ip, flow.client.1),
-                    endpoint("server", &flow.server_ip, flow.server.1),
+                    endpoint("source", flow.client_ip(), flow.client.1),
+                    endpoint("destination", flow.server_ip(), flow.server.1),
+                    endpoint("client", flow.client_ip(), flow.client.1),
+                    endpoint("server", flow.server_ip(), flow.server.1),
                 ],
                 community_related: tail,
                 type_status: concat(&[Raw(",\"type\":"), Str(name), Raw(",\"status\":\"")]),
