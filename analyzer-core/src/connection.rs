@@ -6,6 +6,7 @@ use crate::correlate::{Correlator, Outcome, Unanswered};
 use crate::counters::Counters;
 use crate::decode::Endpoint;
 use crate::decode::TcpSegment;
+use crate::framing::Framing;
 use crate::message::Transaction;
 use crate::protocol::{Direction, Kind, Protocol};
 use crate::reassembly::{Chunk, Reassembler, ReassemblyLimits};
@@ -102,6 +103,16 @@ fn index(dir: Direction) -> usize {
     match dir {
         Direction::FromClient => 0,
         Direction::FromServer => 1,
+    }
+}
+
+/// The next frame of `P`'s framing: a delimiter framing's fast path is
+/// inlined (the framing is a constant, so the match folds away).
+#[inline(always)]
+fn next_frame<P: Protocol>(stream: &mut StreamBuffer, dir: Direction) -> Option<Frame> {
+    match &P::FRAMING {
+        framing @ Framing::Delimiter(delim) => stream.next_frame_delimited(delim, framing, dir),
+        framing => stream.next_frame(framing, dir),
     }
 }
 
@@ -263,7 +274,7 @@ impl<P: Protocol> Connection<P> {
                 // ones, framed and handled straight away (no frame is
                 // collected first).
                 side.stream.push(ts, payload);
-                while let Some(frame) = self.sides[index(dir)].stream.next_frame(&P::FRAMING, dir) {
+                while let Some(frame) = next_frame::<P>(&mut self.sides[index(dir)].stream, dir) {
                     self.handle_frame(dir, frame, ctx, out);
                 }
                 return;
@@ -275,7 +286,7 @@ impl<P: Protocol> Connection<P> {
         let mut deliver = |chunk: Chunk<'_>| match chunk {
             Chunk::Data(data, at) => {
                 stream.push(at, data);
-                while let Some(frame) = stream.next_frame(&P::FRAMING, dir) {
+                while let Some(frame) = next_frame::<P>(stream, dir) {
                     frames.push(frame);
                 }
             }

@@ -62,6 +62,18 @@ struct Pending<P> {
     answer: Answer,
 }
 
+impl<P> Pending<P> {
+    /// The transaction of this request and its response.
+    #[inline]
+    fn answered_by(self, response: Message<P>, mut notes: Vec<String>) -> Transaction<P> {
+        let mut all = self.notes;
+        if !notes.is_empty() {
+            all.append(&mut notes);
+        }
+        Transaction::new(Some(self.request), Some(response), all)
+    }
+}
+
 /// Requests waiting for responses on one connection, oldest first.
 pub(crate) struct Correlator<P> {
     pending: VecDeque<Pending<P>>,
@@ -150,7 +162,15 @@ impl<P> Correlator<P> {
         let mut outcome = Outcome::default();
         let index = match key {
             Some(key) => self.pending.iter().position(|p| p.key == Some(key)),
-            None => (!self.pending.is_empty()).then_some(0),
+            None => match self.pending.pop_front() {
+                // The usual case: the oldest request, none older to settle.
+                Some(pending) => {
+                    out(pending.answered_by(response, notes));
+                    outcome.paired += 1;
+                    return outcome;
+                }
+                None => None,
+            },
         };
         let Some(index) = index else {
             notes.push("response without a request".into());
@@ -178,9 +198,7 @@ impl<P> Correlator<P> {
                 i += 1;
             }
         }
-        let mut all = pending.notes;
-        all.append(&mut notes);
-        out(Transaction::new(Some(pending.request), Some(response), all));
+        out(pending.answered_by(response, notes));
         outcome.paired += 1;
         outcome
     }

@@ -45,13 +45,15 @@ pub struct StreamBuffer {
     /// Capture time of the last byte pushed.
     last_ts: Timestamp,
     /// `Some` while the current message is being skipped.
-    skip: Option<Skip>,
+    /// Boxed, as the other rare states: the buffer's usual fields stay in
+    /// few cache lines.
+    skip: Option<Box<Skip>>,
     max_message: usize,
     scanned_total: u64,
     /// Rejected bytes being merged (custom framings).
-    rejected: Option<Rejected>,
+    rejected: Option<Box<Rejected>>,
     /// The frame that ended a run of rejected bytes, handed out next.
-    lookahead: Option<Frame>,
+    lookahead: Option<Box<Frame>>,
 }
 
 impl StreamBuffer {
@@ -125,6 +127,24 @@ impl StreamBuffer {
         }
     }
 
+    /// [`next_frame`](Self::next_frame) for a delimiter framing (`framing`
+    /// is `Framing::Delimiter(delim)`): small enough to inline in a
+    /// caller whose framing is a constant, where the whole `next_frame`
+    /// is not.
+    #[inline(always)]
+    pub(crate) fn next_frame_delimited(
+        &mut self,
+        delim: &[u8],
+        framing: &Framing,
+        direction: Direction,
+    ) -> Option<Frame> {
+        if self.skip.is_none() {
+            self.next_delimited(delim, framing)
+        } else {
+            self.next_frame_general(framing, direction)
+        }
+    }
+
     /// The next frame of any other framing, when nothing is being skipped
     /// or merged: the framer is asked and its answer handled; only rejected
     /// bytes go the general way (they may start a run to merge).
@@ -147,7 +167,7 @@ impl StreamBuffer {
             return self.continue_skip(framing);
         }
         if let Some(frame) = self.lookahead.take() {
-            return Some(frame);
+            return Some(*frame);
         }
         let first = self.next_frame_once(framing, direction);
         self.merged(first, framing, direction)
@@ -174,12 +194,12 @@ impl StreamBuffer {
                             run.end = dropped.end;
                         }
                         (None, DropReason::Invalid(why)) => {
-                            self.rejected = Some(Rejected {
+                            self.rejected = Some(Box::new(Rejected {
                                 wire_len: dropped.wire_len,
                                 why: why.clone(),
                                 start: dropped.start,
                                 end: dropped.end,
-                            })
+                            }))
                         }
                         // Too long or lost bytes: handed out as they are.
                         _ => return self.hand_out(Frame::Dropped(dropped)),
@@ -196,7 +216,7 @@ impl StreamBuffer {
     fn hand_out(&mut self, frame: Frame) -> Option<Frame> {
         match self.rejected.take() {
             Some(run) => {
-                self.lookahead = Some(frame);
+                self.lookahead = Some(Box::new(frame));
                 Some(run.into_frame())
             }
             None => Some(frame),
@@ -206,8 +226,12 @@ impl StreamBuffer {
     /// The next frame of a delimiter framing, when no message is being
     /// skipped: the hot path of line protocols, kept apart from the general
     /// one.
-    #[inline]
+    #[inline(always)]
     fn next_delimited(&mut self, delim: &[u8], framing: &Framing) -> Option<Frame> {
+        if self.buf.is_empty() {
+            // The packet ended with a message: the usual case, no search.
+            return None;
+        }
         match self.find(delim) {
             Some(len) if len <= self.max_message => {
                 Some(self.split_frame(len, 0..len - delim.len(), false))
@@ -231,7 +255,7 @@ impl StreamBuffer {
 
     /// A run of rejected bytes not handed out yet, at the end of the stream.
     pub fn take_rejected(&mut self) -> Option<Frame> {
-        self.rejected.take().map(Rejected::into_frame)
+        self.rejected.take().map(|r| r.into_frame())
     }
 
     fn next_frame_once(&mut self, framing: &Framing, direction: Direction) -> Option<Frame> {
@@ -365,7 +389,7 @@ impl StreamBuffer {
     /// Cuts a complete frame of `len` bytes off the front; `payload` is the
     /// part of it the protocol parses, `cut` whether the framer cut a longer
     /// message there.
-    #[inline]
+    #[inline(always)]
     fn split_frame(&mut self, len: usize, payload: std::ops::Range<usize>, cut: bool) -> Frame {
         // A frame shares the buffer's allocation (zero-copy) and keeps all
         // of it alive while the message lives, e.g. while a request waits

@@ -57,13 +57,13 @@ impl StreamBuffer {
     pub(super) fn start_skip(&mut self, to: SkipTo, invalid: Option<String>) {
         self.searched = 0;
         self.progress.0.clear();
-        self.skip = Some(Skip {
+        self.skip = Some(Box::new(Skip {
             dropped: 0,
             lost: 0,
             invalid,
             to,
             tail_held: false,
-        });
+        }));
     }
 
     /// Drops the bytes of the message being skipped; returns it once its end
