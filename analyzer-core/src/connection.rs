@@ -56,9 +56,11 @@ impl Close {
 }
 
 /// One direction: its bytes put back in order, then cut into messages.
+///
+/// In this order, a cache line each: the flags with the reassembler's
+/// in-order state, then (after its out-of-order state) the stream buffer.
+#[repr(C, align(64))]
 struct Side {
-    reasm: Reassembler,
-    stream: StreamBuffer,
     /// Payload was seen (a new SYN then means a new connection).
     data_seen: bool,
     /// A FIN was seen (its sequence number may lie past a hole).
@@ -69,6 +71,8 @@ struct Side {
     /// Every byte before this direction's FIN was delivered and its last
     /// message handled.
     ended: bool,
+    reasm: Reassembler,
+    stream: StreamBuffer,
 }
 
 /// Pure acknowledgments from the peer, while a hole is open, before the bytes
@@ -84,19 +88,23 @@ enum Feed<'p> {
     Flush,
 }
 
+/// A connection's state, in one allocation with its flow. In this order:
+/// what every packet touches first (one cache line: the server, the time,
+/// the pending requests), then what is rarely touched, then the sides.
+#[repr(C)]
 pub(crate) struct Connection<P> {
-    /// Creation order: events of different connections flushed together come
-    /// out in this order.
-    pub id: u64,
     /// The server's endpoint: which way a segment travels.
     pub server: Endpoint,
     pub last_seen: Timestamp,
-    sides: [Side; 2],
     correlator: Correlator<P>,
+    /// Creation order: events of different connections flushed together come
+    /// out in this order.
+    pub id: u64,
     /// Frames cut during one feed, reused to avoid an allocation per packet.
     scratch: Vec<Frame>,
     /// The reassemblers' statistics were added to the counters.
     harvested: bool,
+    sides: [Side; 2],
 }
 
 fn index(dir: Direction) -> usize {

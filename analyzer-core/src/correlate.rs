@@ -75,6 +75,8 @@ impl<P> Pending<P> {
 }
 
 /// Requests waiting for responses on one connection, oldest first.
+// The queue first: it shares a cache line with the connection's hot fields.
+#[repr(C)]
 pub(crate) struct Correlator<P> {
     pending: VecDeque<Pending<P>>,
     max_pending: usize,

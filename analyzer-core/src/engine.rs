@@ -64,9 +64,11 @@ pub struct Engine<P, S> {
 
 /// A connection in the flow table, and its description, which its events
 /// share. Apart, so a packet borrows both without touching the `Arc`'s count.
+// The connection first: its hot fields start the allocation.
+#[repr(C)]
 struct Tracked<P> {
-    flow: Arc<Flow>,
     conn: Connection<P>,
+    flow: Arc<Flow>,
 }
 
 impl<P: Protocol, S: Sink<P>> Engine<P, S> {

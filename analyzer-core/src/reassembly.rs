@@ -90,21 +90,24 @@ pub struct ReassemblyStats {
 /// acknowledgment numbers) in capture order, and [`flush`](Self::flush) it
 /// when the connection ends.
 #[derive(Debug)]
+// In this order: what every in-order segment reads and writes first, in one
+// cache line with the caller's flags; the out-of-order state after it.
+#[repr(C)]
 pub struct Reassembler {
-    limits: ReassemblyLimits,
     /// A SYN, FIN or data was seen: `next_seq` is meaningful.
     started: bool,
     /// Sequence number of the next byte to deliver.
     next_seq: u32,
     /// Stream offset of the next byte to deliver.
     next: u64,
+    /// Sum of the lengths in `buffer` (zero exactly when it is empty).
+    buffered: usize,
     /// Stream offset of the FIN, once seen.
     fin: Option<u64>,
     /// Out-of-order pieces by stream offset; never overlapping, never empty,
     /// every key greater than `next` between calls.
     buffer: BTreeMap<u64, (Timestamp, Vec<u8>)>,
-    /// Sum of the lengths in `buffer`.
-    buffered: usize,
+    limits: ReassemblyLimits,
     stats: ReassemblyStats,
 }
 
@@ -166,7 +169,7 @@ impl Reassembler {
     #[inline]
     pub fn take_in_order(&mut self, seq: u32, payload: &[u8]) -> bool {
         let in_order =
-            seq == self.next_seq && self.started && self.buffer.is_empty() && !payload.is_empty();
+            seq == self.next_seq && self.started && self.buffered == 0 && !payload.is_empty();
         if in_order {
             self.advance(payload.len() as u64);
         }

@@ -29,27 +29,29 @@ const MIN_GROWTH: usize = 512;
 
 /// Bytes of one direction of a connection, cut into frames.
 #[derive(Debug)]
+// In this order: the fields a delimited message touches come first, in two
+// cache lines; the rare states (boxed) last.
+#[repr(C)]
 pub struct StreamBuffer {
     buf: BytesMut,
     /// Leading bytes of `buf` already searched for a delimiter or sync
     /// sequence without finding it.
     searched: usize,
-    /// A custom framer is not called again before `buf` holds this many.
-    needed: usize,
-    /// `needed` is the message's announced total, not just "one more byte".
-    needed_known: bool,
-    /// A resuming custom framer's place in the current message.
-    progress: FrameProgress,
     /// Capture time of the first byte in `buf` (or of the skipped message).
     head_ts: Timestamp,
     /// Capture time of the last byte pushed.
     last_ts: Timestamp,
-    /// `Some` while the current message is being skipped.
-    /// Boxed, as the other rare states: the buffer's usual fields stay in
-    /// few cache lines.
+    /// `Some` while the current message is being skipped. Boxed, as the
+    /// other rare states: the usual fields stay in few cache lines.
     skip: Option<Box<Skip>>,
     max_message: usize,
     scanned_total: u64,
+    /// A custom framer is not called again before `buf` holds this many.
+    needed: usize,
+    /// A resuming custom framer's place in the current message.
+    progress: FrameProgress,
+    /// `needed` is the message's announced total, not just "one more byte".
+    needed_known: bool,
     /// Rejected bytes being merged (custom framings).
     rejected: Option<Box<Rejected>>,
     /// The frame that ended a run of rejected bytes, handed out next.

@@ -62,6 +62,7 @@ impl<P: Protocol> Connection<P> {
     }
 
     /// Turns a frame into a message and hands it on.
+    #[inline(always)]
     pub(super) fn handle_frame(
         &mut self,
         dir: Direction,
@@ -71,51 +72,62 @@ impl<P: Protocol> Connection<P> {
     ) {
         match frame {
             Frame::Complete(frame) => self.complete(dir, frame, ctx, out),
-            Frame::Dropped(dropped) => {
-                let Dropped {
-                    wire_len,
-                    reason,
-                    start,
-                    end,
-                    after_gap,
-                } = *dropped;
-                // The gap may have ended on a message boundary: if what
-                // follows it parses, it is a message of its own and only the
-                // bytes before it are damaged.
-                let body = match (&reason, &after_gap, P::FRAMING) {
-                    (DropReason::Lost(_), Some(tail), Framing::Delimiter(delim)) => {
-                        Some(tail.slice(..tail.len().saturating_sub(delim.len())))
-                    }
-                    // A line alone (no data block, no further parts).
-                    (DropReason::Lost(_), Some(tail), Framing::Lines(lines))
-                        if lines.frame_len(tail, dir) == FrameLen::Complete(tail.len()) =>
-                    {
-                        Some(tail.slice(..tail.len() - lines.end_len(tail)))
-                    }
-                    _ => None,
-                };
-                if let (Some(tail), Some(body)) = (&after_gap, body) {
-                    if tail.len() as u64 <= wire_len && P::parse(body.clone(), dir).is_ok() {
-                        let damaged = wire_len - tail.len() as u64;
-                        self.dropped(dir, damaged, reason, start, end, ctx, out);
-                        let payload = 0..body.len();
-                        let frame = Complete {
-                            wire: tail.clone(),
-                            payload,
-                            start: end,
-                            end,
-                            cut: false,
-                        };
-                        self.complete(dir, frame, ctx, out);
-                        return;
-                    }
-                }
-                self.dropped(dir, wire_len, reason, start, end, ctx, out);
-            }
+            Frame::Dropped(dropped) => self.handle_dropped(dir, *dropped, ctx, out),
         }
     }
 
+    /// A frame whose bytes were not kept (out of line: rare).
+    #[inline(never)]
+    fn handle_dropped(
+        &mut self,
+        dir: Direction,
+        dropped: Dropped,
+        ctx: &mut Ctx<'_>,
+        out: &mut impl FnMut(Transaction<P>),
+    ) {
+        let Dropped {
+            wire_len,
+            reason,
+            start,
+            end,
+            after_gap,
+        } = dropped;
+        // The gap may have ended on a message boundary: if what
+        // follows it parses, it is a message of its own and only the
+        // bytes before it are damaged.
+        let body = match (&reason, &after_gap, P::FRAMING) {
+            (DropReason::Lost(_), Some(tail), Framing::Delimiter(delim)) => {
+                Some(tail.slice(..tail.len().saturating_sub(delim.len())))
+            }
+            // A line alone (no data block, no further parts).
+            (DropReason::Lost(_), Some(tail), Framing::Lines(lines))
+                if lines.frame_len(tail, dir) == FrameLen::Complete(tail.len()) =>
+            {
+                Some(tail.slice(..tail.len() - lines.end_len(tail)))
+            }
+            _ => None,
+        };
+        if let (Some(tail), Some(body)) = (&after_gap, body) {
+            if tail.len() as u64 <= wire_len && P::parse(body.clone(), dir).is_ok() {
+                let damaged = wire_len - tail.len() as u64;
+                self.dropped(dir, damaged, reason, start, end, ctx, out);
+                let payload = 0..body.len();
+                let frame = Complete {
+                    wire: tail.clone(),
+                    payload,
+                    start: end,
+                    end,
+                    cut: false,
+                };
+                self.complete(dir, frame, ctx, out);
+                return;
+            }
+        }
+        self.dropped(dir, wire_len, reason, start, end, ctx, out);
+    }
+
     /// A complete frame: parsed, or published as unparseable.
+    #[inline]
     fn complete(
         &mut self,
         dir: Direction,
@@ -223,6 +235,7 @@ impl<P: Protocol> Connection<P> {
 
     /// Hands a message to the correlator, with what the protocol says about
     /// pairing it.
+    #[inline]
     fn route(
         &mut self,
         message: Message<P>,
