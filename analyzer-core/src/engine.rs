@@ -242,9 +242,30 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
         }
     }
 
+    /// A segment of a tracked connection (not a SYN) is the usual case,
+    /// kept small; the rest goes to [`segment_other`](Self::segment_other).
     #[inline]
     fn segment(&mut self, ts: Timestamp, seg: &TcpSegment<'_>) {
         let key = FlowKey::new(seg.src, seg.dst);
+        if !seg.flags.syn {
+            if let Some(tracked) = self.flows.get_mut(&key) {
+                let Tracked { flow, conn } = &mut **tracked;
+                let (mut ctx, mut out) =
+                    split(&self.config, &mut self.counters, &mut self.sink, flow);
+                if conn.segment(ts, seg, &mut ctx, &mut out) {
+                    ctx.counters.connections_closed += 1;
+                    drop(out);
+                    self.flows.remove(&key);
+                }
+                return;
+            }
+        }
+        self.segment_other(ts, seg, key);
+    }
+
+    /// A SYN, or a segment of a connection not tracked yet.
+    #[inline(never)]
+    fn segment_other(&mut self, ts: Timestamp, seg: &TcpSegment<'_>, key: FlowKey) {
         let reused = seg.flags.syn
             && !seg.flags.ack
             && self
