@@ -34,6 +34,8 @@ pub(crate) struct FlowJson {
     dataset_start: Vec<u8>,
     /// `,"network":{"transport":"tcp","protocol":"echo","type":"ipv4","bytes":`.
     network: Vec<u8>,
+    /// `"action":"echo.`: `event.action` up to the method in lower case.
+    action: Vec<u8>,
 }
 
 /// What precedes an endpoint's byte count.
@@ -109,6 +111,12 @@ impl FlowJson {
                     Raw("\""),
                     Raw(BYTES),
                 ]),
+                action: {
+                    let mut action = b"\"action\":\"".to_vec();
+                    json::write_str_contents(&mut action, name);
+                    action.push(b'.');
+                    action
+                },
             }
         })
     }
@@ -256,9 +264,16 @@ pub(crate) fn write_event<P: Protocol>(
     out.extend_from_slice(&flow.type_status);
     out.extend_from_slice(event.status().as_str().as_bytes());
     out.push(b'"');
+    // Where the method's escaped text is in `out`: `event.action` copies it.
+    let mut method_at = 0..0;
+    if let Some(method) = &description.method {
+        out.extend_from_slice(b",\"method\":");
+        let start = out.len() + 1;
+        text(out, method)?;
+        method_at = start..out.len() - 1;
+    }
     for (key, value) in [
-        (&b",\"method\":"[..], &description.method),
-        (b",\"resource\":", &description.resource),
+        (&b",\"resource\":"[..], &description.resource),
         (b",\"query\":", &description.query),
     ] {
         if let Some(value) = value {
@@ -267,10 +282,23 @@ pub(crate) fn write_event<P: Protocol>(
         }
     }
     out.extend_from_slice(b",\"event\":{");
-    if let Some(method) = description.action_word() {
-        out.extend_from_slice(b"\"action\":");
-        action(out, P::NAME, method);
-        out.push(b',');
+    match (&description.action, &description.method) {
+        (None, Some(method)) if method.is_ascii() => {
+            // The method as written above, in lower case: what `action`
+            // gives for it (ASCII escapes are lowered there too).
+            out.extend_from_slice(&flow.action);
+            let start = out.len();
+            out.extend_from_within(method_at);
+            out[start..].make_ascii_lowercase();
+            out.extend_from_slice(b"\",");
+        }
+        _ => {
+            if let Some(method) = description.action_word() {
+                out.extend_from_slice(b"\"action\":");
+                action(out, P::NAME, method);
+                out.push(b',');
+            }
+        }
     }
     out.extend_from_slice(&flow.dataset_start);
     out.extend_from_within(start);
