@@ -13,6 +13,7 @@ use serde::ser::Serializer as _;
 use crate::event::Event;
 use crate::flow::Flow;
 use crate::json;
+use crate::json::short::{self, Plain};
 use crate::protocol::Protocol;
 use crate::time::Timestamp;
 
@@ -220,9 +221,22 @@ fn num(out: &mut Vec<u8>, n: impl itoa::Integer) {
     out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
-fn text(out: &mut Vec<u8>, s: &str) -> serde_json::Result<()> {
-    json::write_str(out, s);
-    Ok(())
+/// `,"key":"value"`, `key` needing no escaping: made on the stack when
+/// short.
+#[inline(always)]
+fn entry(out: &mut Vec<u8>, key: &[u8], value: &str) {
+    if !short::entry(out, true, key, value.as_bytes(), Plain::Unescaped) {
+        entry_out_of_line(out, key, value);
+    }
+}
+
+/// [`entry`] of a long value, or one that needs escaping.
+#[inline(never)]
+fn entry_out_of_line(out: &mut Vec<u8>, key: &[u8], value: &str) {
+    out.extend_from_slice(b",\"");
+    out.extend_from_slice(key);
+    out.extend_from_slice(b"\":");
+    json::write_str(out, value);
 }
 
 /// `"<name>.<method in lower case>"`, as `format!` and `to_lowercase` give
@@ -267,19 +281,15 @@ pub(crate) fn write_event<P: Protocol>(
     // Where the method's escaped text is in `out`: `event.action` copies it.
     let mut method_at = 0..0;
     if let Some(method) = &description.method {
-        out.extend_from_slice(b",\"method\":");
-        let start = out.len() + 1;
-        text(out, method)?;
+        let start = out.len() + b",\"method\":\"".len();
+        entry(out, b"method", method);
         method_at = start..out.len() - 1;
     }
-    for (key, value) in [
-        (&b",\"resource\":"[..], &description.resource),
-        (b",\"query\":", &description.query),
-    ] {
-        if let Some(value) = value {
-            out.extend_from_slice(key);
-            text(out, value)?;
-        }
+    if let Some(resource) = &description.resource {
+        entry(out, b"resource", resource);
+    }
+    if let Some(query) = &description.query {
+        entry(out, b"query", query);
     }
     out.extend_from_slice(b",\"event\":{");
     match (&description.action, &description.method) {

@@ -3,6 +3,7 @@
 //! checked at compile time.
 
 use super::fast::{write_lossy_str, WriteJson};
+use super::short::{self, Plain};
 use super::Unsupported;
 
 /// A key of a [`JsonFields`] entry: a string that JSON writes as is
@@ -122,25 +123,39 @@ impl<'a> JsonFields<'a> {
         }
     }
 
+    /// Whether the next entry follows another (in its object): it then
+    /// takes a comma.
+    #[inline]
+    fn comma(&mut self) -> bool {
+        !std::mem::replace(&mut self.first, false)
+    }
+
     /// `,"key":` (`"key":` first in an object): copies only, the key
     /// needing no escaping.
     #[inline]
     fn key(&mut self, key: JsonKey) {
+        let comma = self.comma();
+        self.key_after(comma, key, b"\":");
+    }
+
+    /// `,"key` when `comma`, else `"key`, then `end`.
+    #[inline]
+    fn key_after(&mut self, comma: bool, key: JsonKey, end: &[u8]) {
         let out = &mut *self.out;
-        if !std::mem::replace(&mut self.first, false) {
-            out.push(b',');
+        match comma {
+            true => out.extend_from_slice(b",\""),
+            false => out.push(b'"'),
         }
-        out.push(b'"');
         out.extend_from_slice(key.0.as_bytes());
-        out.extend_from_slice(b"\":");
+        out.extend_from_slice(end);
     }
 
     /// Opens an object entry, `"key":{`; the entries up to the matching
     /// [`end`](Self::end) go in it.
     #[inline]
     pub fn object(&mut self, key: JsonKey) {
-        self.key(key);
-        self.out.push(b'{');
+        let comma = self.comma();
+        self.key_after(comma, key, b"\":{");
         self.first = true;
         self.depth += 1;
     }
@@ -159,10 +174,13 @@ impl<'a> JsonFields<'a> {
 
     /// A string entry from bytes off the wire, written as a
     /// [`NetString`](crate::NetString) serializes.
-    #[inline]
+    #[inline(always)]
     pub fn text(&mut self, key: JsonKey, value: &[u8]) {
-        self.key(key);
-        write_lossy_str(self.out, value);
+        let comma = self.comma();
+        if !short::entry(self.out, comma, key.0.as_bytes(), value, Plain::Ascii) {
+            self.key_after(comma, key, b"\":");
+            write_lossy_str(self.out, value);
+        }
     }
 
     /// A string entry.
