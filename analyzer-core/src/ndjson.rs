@@ -17,14 +17,18 @@ use crate::json::short::{self, Plain};
 use crate::protocol::Protocol;
 use crate::time::Timestamp;
 
+mod digits;
+
+use digits::{fixed_digits, Decimal};
+
 /// The JSON of a connection's fixed parts, made on its first event.
 #[derive(Debug)]
 pub(crate) struct FlowJson {
-    /// `,"source":{"ip":"10.0.0.1","port":40000,"bytes":`, then the same
-    /// for `destination`, `client` and `server`: each endpoint's entry up
-    /// to its byte count. Without the count, the entry ends before
-    /// [`BYTES`].
-    endpoints: [Vec<u8>; 4],
+    /// `{"ip":"10.0.0.1","port":40000,"bytes":`, the client's then the
+    /// server's: the value of `source` and `client`, then of `destination`
+    /// and `server`, up to its byte count. Without the count, it ends
+    /// before [`BYTES`].
+    endpoints: [Vec<u8>; 2],
     /// `"type":"ipv4","bytes":` is not fixed; this is
     /// `,"community_id":"1:..."},"related":{"ip":["a","b"]}`.
     community_related: Vec<u8>,
@@ -67,12 +71,10 @@ impl FlowJson {
         let cell = &flow.json;
         cell.get_or_init(|| {
             use Part::{Raw, Str};
-            let endpoint = |key: &str, ip: &str, port: u16| {
+            let endpoint = |ip: &str, port: u16| {
                 let mut digits = itoa::Buffer::new();
                 concat(&[
-                    Raw(",\""),
-                    Raw(key),
-                    Raw("\":{\"ip\":"),
+                    Raw("{\"ip\":"),
                     Str(ip),
                     Raw(",\"port\":"),
                     Raw(digits.format(port)),
@@ -92,10 +94,8 @@ impl FlowJson {
             tail.extend_from_slice(b"]}");
             FlowJson {
                 endpoints: [
-                    endpoint("source", &flow.client_ip, flow.client.1),
-                    endpoint("destination", &flow.server_ip, flow.server.1),
-                    endpoint("client", &flow.client_ip, flow.client.1),
-                    endpoint("server", &flow.server_ip, flow.server.1),
+                    endpoint(&flow.client_ip, flow.client.1),
+                    endpoint(&flow.server_ip, flow.server.1),
                 ],
                 community_related: tail,
                 type_status: concat(&[Raw(",\"type\":"), Str(name), Raw(",\"status\":\"")]),
@@ -139,34 +139,6 @@ pub(crate) struct TimeCache {
 /// The bytes of [`TimeCache::head`].
 const HEAD: usize = 21;
 
-/// `"00"` to `"99"`.
-static PAIRS: [u8; 200] = {
-    let mut table = [0u8; 200];
-    let mut i = 0;
-    while i < 100 {
-        table[2 * i] = b'0' + (i / 10) as u8;
-        table[2 * i + 1] = b'0' + (i % 10) as u8;
-        i += 1;
-    }
-    table
-};
-
-/// Writes `value` in decimal into all of `digits`, zero-padded (`value`
-/// has no more digits than that).
-#[inline(always)]
-fn fixed_digits(digits: &mut [u8], mut value: u32) {
-    let mut end = digits.len();
-    while end >= 2 {
-        let pair = (value % 100) as usize * 2;
-        digits[end - 2..end].copy_from_slice(&PAIRS[pair..pair + 2]);
-        value /= 100;
-        end -= 2;
-    }
-    if end == 1 {
-        digits[0] = b'0' + value as u8;
-    }
-}
-
 impl TimeCache {
     /// Writes `"<RFC 3339>"` exactly as [`Timestamp::to_rfc3339`] does.
     fn write(&mut self, out: &mut Vec<u8>, ts: Timestamp) {
@@ -191,11 +163,11 @@ impl TimeCache {
             let mut text = [0u8; HEAD + 11];
             text[..HEAD].copy_from_slice(head);
             if nanos % 1000 == 0 {
-                fixed_digits(&mut text[HEAD..HEAD + 6], nanos / 1000);
+                fixed_digits(&mut text[HEAD..HEAD + 6], u64::from(nanos / 1000));
                 text[HEAD + 6..HEAD + 8].copy_from_slice(b"Z\"");
                 out.extend_from_slice(&text[..HEAD + 8]);
             } else {
-                fixed_digits(&mut text[HEAD..HEAD + 9], nanos);
+                fixed_digits(&mut text[HEAD..HEAD + 9], u64::from(nanos));
                 text[HEAD + 9..].copy_from_slice(b"Z\"");
                 out.extend_from_slice(&text);
             }
@@ -217,10 +189,6 @@ impl TimeCache {
     }
 }
 
-fn num(out: &mut Vec<u8>, n: impl itoa::Integer) {
-    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-}
-
 /// `,"key":"value"`, `key` needing no escaping: made on the stack when
 /// short.
 #[inline(always)]
@@ -237,6 +205,28 @@ fn entry_out_of_line(out: &mut Vec<u8>, key: &[u8], value: &str) {
     out.extend_from_slice(key);
     out.extend_from_slice(b"\":");
     json::write_str(out, value);
+}
+
+/// `,"key":` then an endpoint's JSON up to its byte count, then the count
+/// (and the brace after it), or without a count its JSON up to
+/// [`BYTES`] and the brace.
+#[inline(always)]
+fn endpoint(out: &mut Vec<u8>, key: &[u8], json: &[u8], bytes: Option<Decimal>) {
+    out.extend_from_slice(key);
+    match bytes {
+        Some(bytes) => {
+            out.extend_from_slice(json);
+            bytes.append(out);
+        }
+        None => {
+            out.extend_from_slice(&json[..json.len() - BYTES.len()]);
+            out.push(b'}');
+        }
+    }
+}
+
+fn num(out: &mut Vec<u8>, n: impl itoa::Integer) {
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 /// `"<name>.<method in lower case>"`, as `format!` and `to_lowercase` give
@@ -319,24 +309,14 @@ pub(crate) fn write_event<P: Protocol>(
         num(out, duration);
     }
     out.push(b'}');
-    let mut digits = [itoa::Buffer::new(), itoa::Buffer::new()];
-    let [req_text, resp_text] = &mut digits;
-    let req_text = req_bytes.map(|n| req_text.format(n));
-    let resp_text = resp_bytes.map(|n| resp_text.format(n));
-    for (endpoint, bytes) in flow
-        .endpoints
-        .iter()
-        .zip([req_text, resp_text, req_text, resp_text])
-    {
-        match bytes {
-            Some(bytes) => {
-                out.extend_from_slice(endpoint);
-                out.extend_from_slice(bytes.as_bytes());
-            }
-            None => out.extend_from_slice(&endpoint[..endpoint.len() - BYTES.len()]),
-        }
-        out.push(b'}');
-    }
+    // Each count is made once, with the brace that ends its endpoint.
+    let req_text = req_bytes.map(|n| Decimal::new(n, b'}'));
+    let resp_text = resp_bytes.map(|n| Decimal::new(n, b'}'));
+    let [client, server] = &flow.endpoints;
+    endpoint(out, b",\"source\":", client, req_text);
+    endpoint(out, b",\"destination\":", server, resp_text);
+    endpoint(out, b",\"client\":", client, req_text);
+    endpoint(out, b",\"server\":", server, resp_text);
     out.extend_from_slice(&flow.network);
     num(out, req_bytes.unwrap_or(0) + resp_bytes.unwrap_or(0));
     out.extend_from_slice(&flow.community_related);
