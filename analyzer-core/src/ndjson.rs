@@ -8,6 +8,8 @@
 //! formatted once per second; only the protocol's own fields and free text
 //! go through `serde_json`.
 
+use std::sync::{Mutex, PoisonError};
+
 use serde::ser::Serializer as _;
 
 use crate::event::Event;
@@ -32,8 +34,18 @@ pub(crate) struct FlowJson {
     /// `"type":"ipv4","bytes":` is not fixed; this is
     /// `,"community_id":"1:..."},"related":{"ip":["a","b"]}`.
     community_related: Vec<u8>,
-    /// `,"type":"echo","status":"`: the protocol's name (a flow belongs to
-    /// one protocol's engine).
+    /// What depends only on the protocol and the network type.
+    shared: &'static SharedJson,
+}
+
+/// The parts of an event that depend only on its protocol's name and its
+/// network type: made once per process for each pair (a few, and never
+/// freed), shared by the flows.
+#[derive(Debug)]
+pub(crate) struct SharedJson {
+    name: &'static str,
+    network_type: &'static str,
+    /// `,"type":"echo","status":"`.
     type_status: Vec<u8>,
     /// `"kind":"event",..,"dataset":"echo","start":`.
     dataset_start: Vec<u8>,
@@ -41,6 +53,44 @@ pub(crate) struct FlowJson {
     network: Vec<u8>,
     /// `"action":"echo.`: `event.action` up to the method in lower case.
     action: Vec<u8>,
+}
+
+impl SharedJson {
+    /// The parts for protocol `name` over `network_type`.
+    fn get(name: &'static str, network_type: &'static str) -> &'static SharedJson {
+        static MADE: Mutex<Vec<&'static SharedJson>> = Mutex::new(Vec::new());
+        let mut made = MADE.lock().unwrap_or_else(PoisonError::into_inner);
+        let known = made
+            .iter()
+            .find(|json| json.name == name && json.network_type == network_type);
+        if let Some(json) = known {
+            return json;
+        }
+        use Part::{Raw, Str};
+        let json = Box::leak(Box::new(SharedJson {
+            name,
+            network_type,
+            type_status: concat(&[Raw(",\"type\":"), Str(name), Raw(",\"status\":\"")]),
+            dataset_start: concat(&[
+                Raw("\"kind\":\"event\",\"category\":[\"network\"],\"type\":[\"connection\",\"protocol\"],\"dataset\":"),
+                Str(name),
+                Raw(",\"start\":"),
+            ]),
+            network: concat(&[
+                Raw(",\"network\":{\"transport\":\"tcp\",\"protocol\":"),
+                Str(name),
+                Raw(",\"type\":"),
+                Str(network_type),
+                Raw(BYTES),
+            ]),
+            action: concat(&[Raw("\"action\":"), Str(name)]),
+        }));
+        // `"action":"echo"` without its closing quote, then the dot.
+        json.action.pop();
+        json.action.push(b'.');
+        made.push(json);
+        json
+    }
 }
 
 /// What precedes an endpoint's byte count.
@@ -67,7 +117,7 @@ impl FlowJson {
     /// The flow's JSON, made on first use for protocol `name` (without
     /// `format!`, whose machinery costs more than the rest of a flow's
     /// first event).
-    pub(crate) fn get<'f>(flow: &'f Flow, name: &str) -> &'f FlowJson {
+    pub(crate) fn get<'f>(flow: &'f Flow, name: &'static str) -> &'f FlowJson {
         let cell = &flow.json;
         cell.get_or_init(|| {
             use Part::{Raw, Str};
@@ -98,26 +148,7 @@ impl FlowJson {
                     endpoint(&flow.server_ip, flow.server.1),
                 ],
                 community_related: tail,
-                type_status: concat(&[Raw(",\"type\":"), Str(name), Raw(",\"status\":\"")]),
-                dataset_start: concat(&[
-                    Raw("\"kind\":\"event\",\"category\":[\"network\"],\"type\":[\"connection\",\"protocol\"],\"dataset\":"),
-                    Str(name),
-                    Raw(",\"start\":"),
-                ]),
-                network: concat(&[
-                    Raw(",\"network\":{\"transport\":\"tcp\",\"protocol\":"),
-                    Str(name),
-                    Raw(",\"type\":\""),
-                    Raw(flow.network_type()),
-                    Raw("\""),
-                    Raw(BYTES),
-                ]),
-                action: {
-                    let mut action = b"\"action\":\"".to_vec();
-                    json::write_str_contents(&mut action, name);
-                    action.push(b'.');
-                    action
-                },
+                shared: SharedJson::get(name, flow.network_type()),
             }
         })
     }
@@ -265,7 +296,7 @@ pub(crate) fn write_event<P: Protocol>(
     let start_at = out.len();
     times.write(out, event.start());
     let start = start_at..out.len();
-    out.extend_from_slice(&flow.type_status);
+    out.extend_from_slice(&flow.shared.type_status);
     out.extend_from_slice(event.status().as_str().as_bytes());
     out.push(b'"');
     // Where the method's escaped text is in `out`: `event.action` copies it.
@@ -286,7 +317,7 @@ pub(crate) fn write_event<P: Protocol>(
         (None, Some(method)) if method.is_ascii() => {
             // The method as written above, in lower case: what `action`
             // gives for it (ASCII escapes are lowered there too).
-            out.extend_from_slice(&flow.action);
+            out.extend_from_slice(&flow.shared.action);
             let start = out.len();
             out.extend_from_within(method_at);
             out[start..].make_ascii_lowercase();
@@ -300,7 +331,7 @@ pub(crate) fn write_event<P: Protocol>(
             }
         }
     }
-    out.extend_from_slice(&flow.dataset_start);
+    out.extend_from_slice(&flow.shared.dataset_start);
     out.extend_from_within(start);
     out.extend_from_slice(b",\"end\":");
     times.write(out, event.end());
@@ -317,7 +348,7 @@ pub(crate) fn write_event<P: Protocol>(
     endpoint(out, b",\"destination\":", server, resp_text);
     endpoint(out, b",\"client\":", client, req_text);
     endpoint(out, b",\"server\":", server, resp_text);
-    out.extend_from_slice(&flow.network);
+    out.extend_from_slice(&flow.shared.network);
     num(out, req_bytes.unwrap_or(0) + resp_bytes.unwrap_or(0));
     out.extend_from_slice(&flow.community_related);
     if !t.notes.is_empty() {
