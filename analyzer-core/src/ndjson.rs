@@ -16,6 +16,7 @@ use crate::event::Event;
 use crate::flow::Flow;
 use crate::json;
 use crate::json::short::{self, Plain};
+use crate::message::Status;
 use crate::protocol::Protocol;
 use crate::time::Timestamp;
 
@@ -238,6 +239,16 @@ fn entry_out_of_line(out: &mut Vec<u8>, key: &[u8], value: &str) {
     json::write_str(out, value);
 }
 
+/// The status and its closing quote, `Status::as_str` as a copy of known
+/// length.
+#[inline(always)]
+fn status(out: &mut Vec<u8>, status: Status) {
+    match status {
+        Status::Ok => out.extend_from_slice(b"OK\""),
+        Status::Error => out.extend_from_slice(b"Error\""),
+    }
+}
+
 /// `,"key":` then an endpoint's JSON up to its byte count, then the count
 /// (and the brace after it), or without a count its JSON up to
 /// [`BYTES`] and the brace.
@@ -297,8 +308,7 @@ pub(crate) fn write_event<P: Protocol>(
     times.write(out, event.start());
     let start = start_at..out.len();
     out.extend_from_slice(&flow.shared.type_status);
-    out.extend_from_slice(event.status().as_str().as_bytes());
-    out.push(b'"');
+    status(out, event.status());
     // Where the method's escaped text is in `out`: `event.action` copies it.
     let mut method_at = 0..0;
     if let Some(method) = &description.method {
@@ -476,6 +486,15 @@ mod tests {
                 let expected = format!("\"{}\"", ts.to_rfc3339());
                 assert_eq!(String::from_utf8(out).unwrap(), expected);
             }
+        }
+    }
+
+    #[test]
+    fn status_is_what_as_str_gives() {
+        for s in [Status::Ok, Status::Error] {
+            let mut out = Vec::new();
+            status(&mut out, s);
+            assert_eq!(out, format!("{}\"", s.as_str()).into_bytes());
         }
     }
 
