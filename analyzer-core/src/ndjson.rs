@@ -287,6 +287,24 @@ fn action(out: &mut Vec<u8>, name: &str, method: &str) {
     out.push(b'"');
 }
 
+/// After `"action":"<name>.`, the rest of what [`action`] writes for
+/// `method`, whose escaped text is at `written` in `out`: a copy of it in
+/// lower case when ASCII (ASCII escapes are lowered by `action` too).
+#[inline(always)]
+fn method_action(out: &mut Vec<u8>, method: &str, written: std::ops::Range<usize>) {
+    if short::append_lower(out, short::Short::of(&out[written.clone()]), b"\"") {
+        return;
+    }
+    if method.is_ascii() {
+        let start = out.len();
+        out.extend_from_within(written);
+        out[start..].make_ascii_lowercase();
+    } else {
+        json::write_str_contents(out, &method.to_lowercase());
+    }
+    out.push(b'"');
+}
+
 /// Appends the event's JSON (no newline) to `out`. `scratch` is reused for
 /// the protocol's own fields.
 pub(crate) fn write_event<P: Protocol>(
@@ -324,14 +342,10 @@ pub(crate) fn write_event<P: Protocol>(
     }
     out.extend_from_slice(b",\"event\":{");
     match (&description.action, &description.method) {
-        (None, Some(method)) if method.is_ascii() => {
-            // The method as written above, in lower case: what `action`
-            // gives for it (ASCII escapes are lowered there too).
+        (None, Some(method)) => {
             out.extend_from_slice(&flow.shared.action);
-            let start = out.len();
-            out.extend_from_within(method_at);
-            out[start..].make_ascii_lowercase();
-            out.extend_from_slice(b"\",");
+            method_action(out, method, method_at);
+            out.push(b',');
         }
         _ => {
             if let Some(method) = description.action_word() {
@@ -505,6 +519,8 @@ mod tests {
             ("redis", "CONFIG GET"),
             ("Echo", "Mixed\"Case\\\n\u{1}X"),
             ("x", "ÉTÉ"),
+            ("x", "Mixed\"Case\\\n\u{1}Xé longer than sixteen bytes"),
+            ("x", "LONGER THAN SIXTEEN BYTES"),
             ("x", ""),
         ] {
             let mut out = Vec::new();
@@ -512,6 +528,16 @@ mod tests {
             let expected =
                 serde_json::to_string(&format!("{name}.{}", method.to_lowercase())).unwrap();
             assert_eq!(String::from_utf8(out).unwrap(), expected);
+            // After the method's own entry, from its escaped text.
+            let mut out = b"x".to_vec();
+            json::write_str_contents(&mut out, method);
+            let written = 1..out.len();
+            let start = out.len();
+            out.push(b'"');
+            json::write_str_contents(&mut out, name);
+            out.push(b'.');
+            method_action(&mut out, method, written);
+            assert_eq!(String::from_utf8(out[start..].to_vec()).unwrap(), expected);
         }
     }
 }

@@ -94,9 +94,65 @@ pub(crate) fn entry(
     at += k + 1;
     buf[at..at + 3].copy_from_slice(b"\":\"");
     at += 3;
-    // Each part whole, then the next over the bytes it shares with it,
-    // which are the same.
-    let [first, last] = words;
+    let at = put(&mut buf, at, n, words);
+    buf[at] = b'"';
+    let start = out.len();
+    out.extend_from_slice(&buf);
+    out.truncate(start + at + 1);
+    true
+}
+
+/// Appends `bytes` in ASCII lower case, then `end` (at most 8 bytes), and
+/// returns `true` when `bytes` is short and all ASCII; else writes nothing
+/// and returns `false`. `bytes` is given by its length and [`Short::of`]
+/// it, so that it may be a part of `out` itself.
+#[inline(always)]
+pub(crate) fn append_lower(out: &mut Vec<u8>, short: Short, end: &[u8]) -> bool {
+    let Short { words, len: n } = short;
+    if n > SHORT || (words[0] | words[1]) & HIGHS != 0 || end.len() > 8 {
+        return false;
+    }
+    // ASCII only: adding 0x3f (0x25) to a byte sets its high bit exactly
+    // from `A` (past `Z`) on, with no carry into the next byte.
+    let lower = |word: u64| {
+        let upper = word.wrapping_add(ONES * 0x3f) & !word.wrapping_add(ONES * 0x25) & HIGHS;
+        word | upper >> 2
+    };
+    let mut buf = [0u8; SHORT + 8];
+    let at = put(&mut buf, 0, n, [lower(words[0]), lower(words[1])]);
+    buf[at..at + end.len()].copy_from_slice(end);
+    let start = out.len();
+    out.extend_from_slice(&buf);
+    out.truncate(start + at + end.len());
+    true
+}
+
+/// A value's covering words ([`words`]) and length; nothing when longer
+/// than [`SHORT`].
+#[derive(Clone, Copy)]
+pub(crate) struct Short {
+    words: [u64; 2],
+    len: usize,
+}
+
+impl Short {
+    /// `bytes` as words, if short.
+    #[inline(always)]
+    pub(crate) fn of(bytes: &[u8]) -> Short {
+        let len = bytes.len();
+        let words = match len <= SHORT {
+            true => words(bytes),
+            false => [0; 2],
+        };
+        Short { words, len }
+    }
+}
+
+/// Writes the `n` bytes that `words` cover into `buf` at `at`: each part
+/// whole, then the next over the bytes it shares with it, which are the
+/// same. Returns where they end.
+#[inline(always)]
+fn put(buf: &mut [u8], at: usize, n: usize, [first, last]: [u64; 2]) -> usize {
     if n >= 8 {
         buf[at..at + 8].copy_from_slice(&first.to_le_bytes());
         buf[at + n - 8..at + n].copy_from_slice(&last.to_le_bytes());
@@ -106,12 +162,7 @@ pub(crate) fn entry(
     } else {
         buf[at..at + 3].copy_from_slice(&first.to_le_bytes()[..3]);
     }
-    at += n;
-    buf[at] = b'"';
-    let start = out.len();
-    out.extend_from_slice(&buf);
-    out.truncate(start + at + 1);
-    true
+    at + n
 }
 
 #[cfg(test)]
@@ -151,6 +202,30 @@ mod tests {
             written(true, &key, value.as_bytes(), Plain::Ascii),
             expected
         );
+    }
+
+    #[test]
+    fn short_ascii_is_lowered_as_make_ascii_lowercase_does() {
+        let every: Vec<u8> = (0..0x80).collect();
+        for text in every.chunks(SHORT).chain(every.windows(5)).chain([
+            &b""[..],
+            b"GeT",
+            b"CONFIG GET",
+            b"@[`{AZaz",
+        ]) {
+            for n in 0..=text.len() {
+                let mut out = b"x".to_vec();
+                assert!(append_lower(&mut out, Short::of(&text[..n]), b"\","));
+                let mut expected = b"x".to_vec();
+                expected.extend_from_slice(&text[..n].to_ascii_lowercase());
+                expected.extend_from_slice(b"\",");
+                assert_eq!(out, expected, "{:?}", &text[..n]);
+            }
+        }
+        let mut out = Vec::new();
+        assert!(!append_lower(&mut out, Short::of("É".as_bytes()), b""));
+        assert!(!append_lower(&mut out, Short::of(&[b'A'; SHORT + 1]), b""));
+        assert!(out.is_empty());
     }
 
     #[test]
