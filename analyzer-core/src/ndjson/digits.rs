@@ -34,33 +34,49 @@ pub(super) fn fixed_digits(digits: &mut [u8], mut value: u64) {
 /// made once and appended as often as needed.
 #[derive(Clone, Copy)]
 pub(super) struct Decimal {
-    text: [u8; Decimal::ROOM],
-    len: usize,
+    /// The digits end at [`Decimal::END`], the closing byte after them;
+    /// [`Decimal::ROOM`] bytes from the first digit are copied.
+    text: [u8; Decimal::END + Decimal::ROOM],
+    /// Where the first digit is.
+    start: usize,
 }
 
 impl Decimal {
     /// The digits of `u64::MAX` and the closing byte.
     const ROOM: usize = 24;
+    /// Where the digits end.
+    const END: usize = 20;
 
-    /// `value`'s digits followed by `close`.
+    /// `value`'s digits followed by `close`: written from the last, two at
+    /// a time, so that their number need not be known first.
     #[inline(always)]
-    pub(super) fn new(value: u64, close: u8) -> Decimal {
-        let digits = value.checked_ilog10().map_or(1, |log| log as usize + 1);
-        let mut text = [0u8; Decimal::ROOM];
-        fixed_digits(&mut text[..digits], value);
-        text[digits] = close;
-        Decimal {
-            text,
-            len: digits + 1,
+    pub(super) fn new(mut value: u64, close: u8) -> Decimal {
+        let mut text = [0u8; Decimal::END + Decimal::ROOM];
+        text[Decimal::END] = close;
+        let mut start = Decimal::END;
+        while value >= 100 {
+            let pair = (value % 100) as usize * 2;
+            text[start - 2..start].copy_from_slice(&PAIRS[pair..pair + 2]);
+            value /= 100;
+            start -= 2;
         }
+        if value >= 10 {
+            let pair = value as usize * 2;
+            text[start - 2..start].copy_from_slice(&PAIRS[pair..pair + 2]);
+            start -= 2;
+        } else {
+            text[start - 1] = b'0' + value as u8;
+            start -= 1;
+        }
+        Decimal { text, start }
     }
 
     /// Appends the digits and the closing byte.
     #[inline(always)]
     pub(super) fn append(&self, out: &mut Vec<u8>) {
-        let start = out.len();
-        out.extend_from_slice(&self.text);
-        out.truncate(start + self.len);
+        let at = out.len();
+        out.extend_from_slice(&self.text[self.start..self.start + Decimal::ROOM]);
+        out.truncate(at + Decimal::END + 1 - self.start);
     }
 }
 
