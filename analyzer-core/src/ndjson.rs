@@ -37,7 +37,8 @@ pub(crate) struct FlowJson {
     /// before [`BYTES`].
     endpoints: [Vec<u8>; 2],
     /// `"type":"ipv4","bytes":` is not fixed; this is
-    /// `,"community_id":"1:..."},"related":{"ip":["a","b"]}`.
+    /// `"community_id":"1:..."},"related":{"ip":["a","b"]}` (the comma
+    /// before it is written with the byte count).
     community_related: Vec<u8>,
     /// What depends only on the protocol and the network type.
     shared: &'static SharedJson,
@@ -137,7 +138,7 @@ impl FlowJson {
                 ])
             };
             let mut tail = concat(&[
-                Raw(",\"community_id\":"),
+                Raw("\"community_id\":"),
                 Str(&flow.community_id),
                 Raw("},\"related\":{\"ip\":["),
                 Str(&flow.client_ip),
@@ -203,10 +204,6 @@ fn endpoint(out: &mut Vec<u8>, key: &[u8], json: &[u8], bytes: Option<Decimal>) 
             out.push(b'}');
         }
     }
-}
-
-fn num(out: &mut Vec<u8>, n: impl itoa::Integer) {
-    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 /// `"<name>.<method in lower case>"`, as `format!` and `to_lowercase` give
@@ -297,11 +294,13 @@ pub(crate) fn write_event<P: Protocol>(
     out.extend_from_within(start);
     out.extend_from_slice(b",\"end\":");
     times.write(out, event.end());
-    if let Some(duration) = event.duration_nanos() {
-        out.extend_from_slice(b",\"duration\":");
-        num(out, duration);
+    match event.duration_nanos() {
+        Some(duration) => {
+            out.extend_from_slice(b",\"duration\":");
+            Decimal::new(duration, b'}').append(out);
+        }
+        None => out.push(b'}'),
     }
-    out.push(b'}');
     // Each count is made once, with the brace that ends its endpoint.
     let req_text = req_bytes.map(|n| Decimal::new(n, b'}'));
     let resp_text = resp_bytes.map(|n| Decimal::new(n, b'}'));
@@ -311,7 +310,7 @@ pub(crate) fn write_event<P: Protocol>(
     endpoint(out, b",\"client\":", client, req_text);
     endpoint(out, b",\"server\":", server, resp_text);
     out.extend_from_slice(&flow.shared.network);
-    num(out, req_bytes.unwrap_or(0) + resp_bytes.unwrap_or(0));
+    Decimal::new(req_bytes.unwrap_or(0) + resp_bytes.unwrap_or(0), b',').append(out);
     out.extend_from_slice(&flow.community_related);
     if !t.notes.is_empty() {
         // The notes joined with "; " (`Event::error_message`), unallocated.
