@@ -22,6 +22,7 @@ const HEAD: usize = 21;
 
 impl TimeCache {
     /// Writes `"<RFC 3339>"` exactly as [`Timestamp::to_rfc3339`] does.
+    #[inline]
     pub(super) fn write(&mut self, out: &mut Vec<u8>, ts: Timestamp) {
         let nanos_total = ts.as_nanos();
         let secs = nanos_total.div_euclid(1_000_000_000);
