@@ -469,6 +469,7 @@ impl ser::SerializeStructVariant for Compound<'_> {
 pub(crate) mod fast;
 pub(crate) mod fields;
 mod key;
+pub(crate) mod short;
 use key::KeyWriter;
 
 #[cfg(test)]

@@ -69,7 +69,7 @@ pub use counters::Counters;
 pub use engine::Engine;
 pub use event::Event;
 pub use framing::Framing;
-pub use json::fields::JsonFields;
+pub use json::fields::{JsonFields, JsonKey};
 pub use message::{Message, Status, Transaction};
 pub use netstring::NetString;
 pub use protocol::{Description, Direction, Kind, ParseError, Protocol};

@@ -4,36 +4,99 @@
 //! per-byte escaping of constant keys.
 //!
 //! What costs: the per-connection parts (addresses, ports, Community ID) are
-//! formatted once per connection and reused; the date part of timestamps is
-//! formatted once per second; only the protocol's own fields and free text
-//! go through `serde_json`.
+//! formatted once per connection and reused, those of the protocol's name
+//! once per process; the date part of timestamps is formatted once per
+//! second ([`TimeCache`]); short strings and numbers are made on the stack
+//! and appended as one copy of fixed size (`json::short`, `digits`); only
+//! the protocol's own fields and free text go through `serde_json`, unless
+//! the protocol writes them itself (`fast_json`, `#[fields_json_with]`).
+
+use std::sync::{Mutex, PoisonError};
 
 use serde::ser::Serializer as _;
 
 use crate::event::Event;
 use crate::flow::Flow;
 use crate::json;
+use crate::json::short::{self, Plain};
+use crate::message::Status;
 use crate::protocol::Protocol;
-use crate::time::Timestamp;
+
+mod digits;
+mod times;
+
+use digits::Decimal;
+pub(crate) use times::TimeCache;
 
 /// The JSON of a connection's fixed parts, made on its first event.
 #[derive(Debug)]
 pub(crate) struct FlowJson {
-    /// `,"source":{"ip":"10.0.0.1","port":40000,"bytes":`, then the same
-    /// for `destination`, `client` and `server`: each endpoint's entry up
-    /// to its byte count. Without the count, the entry ends before
-    /// [`BYTES`].
-    endpoints: [Vec<u8>; 4],
+    /// `{"ip":"10.0.0.1","port":40000,"bytes":`, the client's then the
+    /// server's: the value of `source` and `client`, then of `destination`
+    /// and `server`, up to its byte count. Without the count, it ends
+    /// before [`BYTES`].
+    endpoints: [Vec<u8>; 2],
     /// `"type":"ipv4","bytes":` is not fixed; this is
-    /// `,"community_id":"1:..."},"related":{"ip":["a","b"]}`.
+    /// `"community_id":"1:..."},"related":{"ip":["a","b"]}` (the comma
+    /// before it is written with the byte count).
     community_related: Vec<u8>,
-    /// `,"type":"echo","status":"`: the protocol's name (a flow belongs to
-    /// one protocol's engine).
+    /// What depends only on the protocol and the network type.
+    shared: &'static SharedJson,
+}
+
+/// The parts of an event that depend only on its protocol's name and its
+/// network type: made once per process for each pair (a few, and never
+/// freed), shared by the flows.
+#[derive(Debug)]
+pub(crate) struct SharedJson {
+    name: &'static str,
+    network_type: &'static str,
+    /// `,"type":"echo","status":"`.
     type_status: Vec<u8>,
     /// `"kind":"event",..,"dataset":"echo","start":`.
     dataset_start: Vec<u8>,
     /// `,"network":{"transport":"tcp","protocol":"echo","type":"ipv4","bytes":`.
     network: Vec<u8>,
+    /// `"action":"echo.`: `event.action` up to the method in lower case.
+    action: Vec<u8>,
+}
+
+impl SharedJson {
+    /// The parts for protocol `name` over `network_type`.
+    fn get(name: &'static str, network_type: &'static str) -> &'static SharedJson {
+        static MADE: Mutex<Vec<&'static SharedJson>> = Mutex::new(Vec::new());
+        let mut made = MADE.lock().unwrap_or_else(PoisonError::into_inner);
+        let known = made
+            .iter()
+            .find(|json| json.name == name && json.network_type == network_type);
+        if let Some(json) = known {
+            return json;
+        }
+        use Part::{Raw, Str};
+        let json = Box::leak(Box::new(SharedJson {
+            name,
+            network_type,
+            type_status: concat(&[Raw(",\"type\":"), Str(name), Raw(",\"status\":\"")]),
+            dataset_start: concat(&[
+                Raw("\"kind\":\"event\",\"category\":[\"network\"],\"type\":[\"connection\",\"protocol\"],\"dataset\":"),
+                Str(name),
+                Raw(",\"start\":"),
+            ]),
+            network: concat(&[
+                Raw(",\"network\":{\"transport\":\"tcp\",\"protocol\":"),
+                Str(name),
+                Raw(",\"type\":"),
+                Str(network_type),
+                Raw(BYTES),
+            ]),
+            action: concat(&[Raw("\"action\":"), Str(name)]),
+        }));
+        // `"action":"echo"` without its closing quote, then the dot.
+        json.action.pop();
+        json.action.push(b'.');
+        made.push(json);
+        json
+    }
 }
 
 /// What precedes an endpoint's byte count.
@@ -61,7 +124,7 @@ impl FlowJson {
     /// `format!`, whose machinery costs more than the rest of a flow's
     /// first event).
     #[inline]
-    pub(crate) fn get<'f>(flow: &'f Flow, name: &str) -> &'f FlowJson {
+    pub(crate) fn get<'f>(flow: &'f Flow, name: &'static str) -> &'f FlowJson {
         match flow.json.get() {
             Some(json) => json,
             None => Self::init(flow, name),
@@ -71,15 +134,13 @@ impl FlowJson {
     /// Once per flow: out of line, so the per-event path stays small.
     #[cold]
     #[inline(never)]
-    fn init<'f>(flow: &'f Flow, name: &str) -> &'f FlowJson {
+    fn init<'f>(flow: &'f Flow, name: &'static str) -> &'f FlowJson {
         flow.json.get_or_init(|| {
             use Part::{Raw, Str};
-            let endpoint = |key: &str, ip: &str, port: u16| {
+            let endpoint = |ip: &str, port: u16| {
                 let mut digits = itoa::Buffer::new();
                 concat(&[
-                    Raw(",\""),
-                    Raw(key),
-                    Raw("\":{\"ip\":"),
+                    Raw("{\"ip\":"),
                     Str(ip),
                     Raw(",\"port\":"),
                     Raw(digits.format(port)),
@@ -87,7 +148,7 @@ impl FlowJson {
                 ])
             };
             let mut tail = concat(&[
-                Raw(",\"community_id\":"),
+                Raw("\"community_id\":"),
                 Str(flow.community_id()),
                 Raw("},\"related\":{\"ip\":["),
                 Str(flow.client_ip()),
@@ -99,132 +160,60 @@ impl FlowJson {
             tail.extend_from_slice(b"]}");
             FlowJson {
                 endpoints: [
-                    endpoint("source", flow.client_ip(), flow.client.1),
-                    endpoint("destination", flow.server_ip(), flow.server.1),
-                    endpoint("client", flow.client_ip(), flow.client.1),
-                    endpoint("server", flow.server_ip(), flow.server.1),
+                    endpoint(flow.client_ip(), flow.client.1),
+                    endpoint(flow.server_ip(), flow.server.1),
                 ],
                 community_related: tail,
-                type_status: concat(&[Raw(",\"type\":"), Str(name), Raw(",\"status\":\"")]),
-                dataset_start: concat(&[
-                    Raw("\"kind\":\"event\",\"category\":[\"network\"],\"type\":[\"connection\",\"protocol\"],\"dataset\":"),
-                    Str(name),
-                    Raw(",\"start\":"),
-                ]),
-                network: concat(&[
-                    Raw(",\"network\":{\"transport\":\"tcp\",\"protocol\":"),
-                    Str(name),
-                    Raw(",\"type\":\""),
-                    Raw(flow.network_type()),
-                    Raw("\""),
-                    Raw(BYTES),
-                ]),
+                shared: SharedJson::get(name, flow.network_type()),
             }
         })
     }
 }
 
-/// The last second formatted, so events in the same second reuse it.
-#[derive(Debug, Default)]
-pub(crate) struct TimeCache {
-    secs: Option<i64>,
-    /// `2026-11-29T10:57:56`
-    prefix: String,
-    /// `"2026-11-29T10:57:56.`: the quote, the prefix and the dot, when the
-    /// prefix has the usual 19 bytes (always, for the years a `Timestamp`
-    /// holds), so that a timestamp is made in a fixed-size buffer and copied
-    /// at once.
-    head: Option<[u8; HEAD]>,
-}
-
-/// The bytes of [`TimeCache::head`].
-const HEAD: usize = 21;
-
-/// `"00"` to `"99"`.
-static PAIRS: [u8; 200] = {
-    let mut table = [0u8; 200];
-    let mut i = 0;
-    while i < 100 {
-        table[2 * i] = b'0' + (i / 10) as u8;
-        table[2 * i + 1] = b'0' + (i % 10) as u8;
-        i += 1;
-    }
-    table
-};
-
-/// Writes `value` in decimal into all of `digits`, zero-padded (`value`
-/// has no more digits than that).
+/// `,"key":"value"`, `key` needing no escaping: made on the stack when
+/// short.
 #[inline(always)]
-fn fixed_digits(digits: &mut [u8], mut value: u32) {
-    let mut end = digits.len();
-    while end >= 2 {
-        let pair = (value % 100) as usize * 2;
-        digits[end - 2..end].copy_from_slice(&PAIRS[pair..pair + 2]);
-        value /= 100;
-        end -= 2;
-    }
-    if end == 1 {
-        digits[0] = b'0' + value as u8;
+fn entry(out: &mut Vec<u8>, key: &[u8], value: &str) {
+    if !short::entry(out, true, key, value.as_bytes(), Plain::Unescaped) {
+        entry_out_of_line(out, key, value);
     }
 }
 
-impl TimeCache {
-    /// Writes `"<RFC 3339>"` exactly as [`Timestamp::to_rfc3339`] does.
-    fn write(&mut self, out: &mut Vec<u8>, ts: Timestamp) {
-        let nanos_total = ts.as_nanos();
-        let secs = nanos_total.div_euclid(1_000_000_000);
-        let nanos = nanos_total.rem_euclid(1_000_000_000) as u32;
-        if self.secs != Some(secs) {
-            let full = Timestamp::from_secs_nanos(secs, 0).to_rfc3339();
-            // "....T..:..:SS.000000Z": keep up to the seconds.
-            self.prefix = full[..full.len() - 8].to_string();
-            self.head = (self.prefix.len() == HEAD - 2).then(|| {
-                let mut head = [0; HEAD];
-                head[0] = b'"';
-                head[1..HEAD - 1].copy_from_slice(self.prefix.as_bytes());
-                head[HEAD - 1] = b'.';
-                head
-            });
-            self.secs = Some(secs);
+/// [`entry`] of a long value, or one that needs escaping.
+#[inline(never)]
+fn entry_out_of_line(out: &mut Vec<u8>, key: &[u8], value: &str) {
+    out.extend_from_slice(b",\"");
+    out.extend_from_slice(key);
+    out.extend_from_slice(b"\":");
+    json::write_str(out, value);
+}
+
+/// The status and its closing quote, `Status::as_str` as a copy of known
+/// length.
+#[inline(always)]
+fn status(out: &mut Vec<u8>, status: Status) {
+    match status {
+        Status::Ok => out.extend_from_slice(b"OK\""),
+        Status::Error => out.extend_from_slice(b"Error\""),
+    }
+}
+
+/// `,"key":` then an endpoint's JSON up to its byte count, then the count
+/// (and the brace after it), or without a count its JSON up to
+/// [`BYTES`] and the brace.
+#[inline(always)]
+fn endpoint(out: &mut Vec<u8>, key: &[u8], json: &[u8], bytes: Option<Decimal>) {
+    out.extend_from_slice(key);
+    match bytes {
+        Some(bytes) => {
+            out.extend_from_slice(json);
+            bytes.append(out);
         }
-        if let Some(head) = &self.head {
-            // Micro- or nanoseconds, then `Z"`: each a copy of known size.
-            let mut text = [0u8; HEAD + 11];
-            text[..HEAD].copy_from_slice(head);
-            if nanos % 1000 == 0 {
-                fixed_digits(&mut text[HEAD..HEAD + 6], nanos / 1000);
-                text[HEAD + 6..HEAD + 8].copy_from_slice(b"Z\"");
-                out.extend_from_slice(&text[..HEAD + 8]);
-            } else {
-                fixed_digits(&mut text[HEAD..HEAD + 9], nanos);
-                text[HEAD + 9..].copy_from_slice(b"Z\"");
-                out.extend_from_slice(&text);
-            }
-            return;
+        None => {
+            out.extend_from_slice(&json[..json.len() - BYTES.len()]);
+            out.push(b'}');
         }
-        out.push(b'"');
-        out.extend_from_slice(self.prefix.as_bytes());
-        out.push(b'.');
-        let mut digits = itoa::Buffer::new();
-        let (value, width) = if nanos % 1000 == 0 {
-            (nanos / 1000, 6)
-        } else {
-            (nanos, 9)
-        };
-        let text = digits.format(value);
-        out.extend(std::iter::repeat_n(b'0', width - text.len()));
-        out.extend_from_slice(text.as_bytes());
-        out.extend_from_slice(b"Z\"");
     }
-}
-
-fn num(out: &mut Vec<u8>, n: impl itoa::Integer) {
-    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-}
-
-fn text(out: &mut Vec<u8>, s: &str) -> serde_json::Result<()> {
-    json::write_str(out, s);
-    Ok(())
 }
 
 /// `"<name>.<method in lower case>"`, as `format!` and `to_lowercase` give
@@ -240,6 +229,24 @@ fn action(out: &mut Vec<u8>, name: &str, method: &str) {
     let start = out.len();
     json::write_str_contents(out, method);
     out[start..].make_ascii_lowercase();
+    out.push(b'"');
+}
+
+/// After `"action":"<name>.`, the rest of what [`action`] writes for
+/// `method`, whose escaped text is at `written` in `out`: a copy of it in
+/// lower case when ASCII (ASCII escapes are lowered by `action` too).
+#[inline(always)]
+fn method_action(out: &mut Vec<u8>, method: &str, written: std::ops::Range<usize>) {
+    if short::append_lower(out, short::Short::of(&out[written.clone()]), b"\"") {
+        return;
+    }
+    if method.is_ascii() {
+        let start = out.len();
+        out.extend_from_within(written);
+        out[start..].make_ascii_lowercase();
+    } else {
+        json::write_str_contents(out, &method.to_lowercase());
+    }
     out.push(b'"');
 }
 
@@ -263,54 +270,57 @@ pub(crate) fn write_event<P: Protocol>(
     let start_at = out.len();
     times.write(out, event.start());
     let start = start_at..out.len();
-    out.extend_from_slice(&flow.type_status);
-    out.extend_from_slice(event.status().as_str().as_bytes());
-    out.push(b'"');
-    for (key, value) in [
-        (&b",\"method\":"[..], &description.method),
-        (b",\"resource\":", &description.resource),
-        (b",\"query\":", &description.query),
-    ] {
-        if let Some(value) = value {
-            out.extend_from_slice(key);
-            text(out, value)?;
-        }
+    out.extend_from_slice(&flow.shared.type_status);
+    status(out, event.status());
+    // Where the method's escaped text is in `out`: `event.action` copies it.
+    let mut method_at = 0..0;
+    if let Some(method) = &description.method {
+        let start = out.len() + b",\"method\":\"".len();
+        entry(out, b"method", method);
+        method_at = start..out.len() - 1;
+    }
+    if let Some(resource) = &description.resource {
+        entry(out, b"resource", resource);
+    }
+    if let Some(query) = &description.query {
+        entry(out, b"query", query);
     }
     out.extend_from_slice(b",\"event\":{");
-    if let Some(method) = description.action_word() {
-        out.extend_from_slice(b"\"action\":");
-        action(out, P::NAME, method);
-        out.push(b',');
+    match (&description.action, &description.method) {
+        (None, Some(method)) => {
+            out.extend_from_slice(&flow.shared.action);
+            method_action(out, method, method_at);
+            out.push(b',');
+        }
+        _ => {
+            if let Some(method) = description.action_word() {
+                out.extend_from_slice(b"\"action\":");
+                action(out, P::NAME, method);
+                out.push(b',');
+            }
+        }
     }
-    out.extend_from_slice(&flow.dataset_start);
+    out.extend_from_slice(&flow.shared.dataset_start);
     out.extend_from_within(start);
     out.extend_from_slice(b",\"end\":");
     times.write(out, event.end());
-    if let Some(duration) = event.duration_nanos() {
-        out.extend_from_slice(b",\"duration\":");
-        num(out, duration);
-    }
-    out.push(b'}');
-    let mut digits = [itoa::Buffer::new(), itoa::Buffer::new()];
-    let [req_text, resp_text] = &mut digits;
-    let req_text = req_bytes.map(|n| req_text.format(n));
-    let resp_text = resp_bytes.map(|n| resp_text.format(n));
-    for (endpoint, bytes) in flow
-        .endpoints
-        .iter()
-        .zip([req_text, resp_text, req_text, resp_text])
-    {
-        match bytes {
-            Some(bytes) => {
-                out.extend_from_slice(endpoint);
-                out.extend_from_slice(bytes.as_bytes());
-            }
-            None => out.extend_from_slice(&endpoint[..endpoint.len() - BYTES.len()]),
+    match event.duration_nanos() {
+        Some(duration) => {
+            out.extend_from_slice(b",\"duration\":");
+            Decimal::new(duration, b'}').append(out);
         }
-        out.push(b'}');
+        None => out.push(b'}'),
     }
-    out.extend_from_slice(&flow.network);
-    num(out, req_bytes.unwrap_or(0) + resp_bytes.unwrap_or(0));
+    // Each count is made once, with the brace that ends its endpoint.
+    let req_text = req_bytes.map(|n| Decimal::new(n, b'}'));
+    let resp_text = resp_bytes.map(|n| Decimal::new(n, b'}'));
+    let [client, server] = &flow.endpoints;
+    endpoint(out, b",\"source\":", client, req_text);
+    endpoint(out, b",\"destination\":", server, resp_text);
+    endpoint(out, b",\"client\":", client, req_text);
+    endpoint(out, b",\"server\":", server, resp_text);
+    out.extend_from_slice(&flow.shared.network);
+    Decimal::new(req_bytes.unwrap_or(0) + resp_bytes.unwrap_or(0), b',').append(out);
     out.extend_from_slice(&flow.community_related);
     if !t.notes.is_empty() {
         // The notes joined with "; " (`Event::error_message`), unallocated.
@@ -402,41 +412,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn timestamps_are_what_to_rfc3339_gives() {
-        let mut times = TimeCache::default();
-        let nanos = [
-            0,
-            1,
-            999,
-            1_000,
-            10_000,
-            123_456_000,
-            123_456_789,
-            999_999_000,
-            999_999_999,
-            100_000_000,
-            7,
-        ];
-        // Seconds of the whole range a `Timestamp` holds, before and after
-        // the epoch, and several events in the same second.
-        for secs in [
-            0,
-            1,
-            59,
-            86_399,
-            1_700_000_000,
-            -1,
-            -86_401,
-            9_223_372_035,
-            -9_223_372_035,
-        ] {
-            for nanos in nanos {
-                let ts = Timestamp::from_secs_nanos(secs, nanos);
-                let mut out = Vec::new();
-                times.write(&mut out, ts);
-                let expected = format!("\"{}\"", ts.to_rfc3339());
-                assert_eq!(String::from_utf8(out).unwrap(), expected);
-            }
+    fn status_is_what_as_str_gives() {
+        for s in [Status::Ok, Status::Error] {
+            let mut out = Vec::new();
+            status(&mut out, s);
+            assert_eq!(out, format!("{}\"", s.as_str()).into_bytes());
         }
     }
 
@@ -447,6 +427,8 @@ mod tests {
             ("redis", "CONFIG GET"),
             ("Echo", "Mixed\"Case\\\n\u{1}X"),
             ("x", "ÉTÉ"),
+            ("x", "Mixed\"Case\\\n\u{1}Xé longer than sixteen bytes"),
+            ("x", "LONGER THAN SIXTEEN BYTES"),
             ("x", ""),
         ] {
             let mut out = Vec::new();
@@ -454,6 +436,16 @@ mod tests {
             let expected =
                 serde_json::to_string(&format!("{name}.{}", method.to_lowercase())).unwrap();
             assert_eq!(String::from_utf8(out).unwrap(), expected);
+            // After the method's own entry, from its escaped text.
+            let mut out = b"x".to_vec();
+            json::write_str_contents(&mut out, method);
+            let written = 1..out.len();
+            let start = out.len();
+            out.push(b'"');
+            json::write_str_contents(&mut out, name);
+            out.push(b'.');
+            method_action(&mut out, method, written);
+            assert_eq!(String::from_utf8(out[start..].to_vec()).unwrap(), expected);
         }
     }
 }

@@ -3,7 +3,9 @@
 //! `#[optional_response_if]`, `#[describe_with]`, `#[fields_with]` and
 //! `#[fields_json_with]`.
 
-use analyzer_core::{Description, Direction, JsonFields, Kind, NetString, ParseError, Protocol};
+use analyzer_core::{
+    Description, Direction, JsonFields, JsonKey, Kind, NetString, ParseError, Protocol,
+};
 use bytes::Bytes;
 use serde::ser::{SerializeMap, Serializer as _};
 use serde::Serialize;
@@ -76,9 +78,9 @@ fn fields_binary<M: SerializeMap>(
 /// `fields_binary` as JSON entries.
 fn fields_binary_json(request: Option<&Binary>, response: Option<&Binary>, json: &mut JsonFields) {
     if let Some(request) = request {
-        json.u64("opaque", request.opaque.into());
+        json.u64(const { JsonKey::new("opaque") }, request.opaque.into());
     }
-    json.bool("answered", response.is_some());
+    json.bool(const { JsonKey::new("answered") }, response.is_some());
 }
 
 /// A tuple struct parsed by an associated function, written as

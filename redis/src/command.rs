@@ -52,31 +52,137 @@ const LONGEST: usize = 24;
 /// Open addressing over [`COMMANDS`]: `index + 1` of each command, 0 empty.
 const SLOTS: usize = 1024;
 static TABLE: [u16; SLOTS] = table();
+/// Each command's [`Key`].
+static KEYS: [Key; COMMANDS.len()] = keys();
 /// Whether each of [`COMMANDS`] is one of [`CONTAINERS`].
 static CONTAINER: [bool; COMMANDS.len()] = containers();
 
-const FNV_OFFSET: u32 = 0x811c_9dc5;
-const FNV_PRIME: u32 = 0x0100_0193;
+/// A name in upper case as two little-endian words: its first eight bytes
+/// and its last eight (zero-padded up to eight bytes, the second then 0),
+/// with its length. For names of up to 16 bytes, equal keys are equal
+/// names; longer ones also compare the bytes between.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Key {
+    first: u64,
+    last: u64,
+    len: usize,
+}
 
-/// FNV-1a of the bytes.
-const fn hash(bytes: &[u8]) -> u32 {
-    let mut h = FNV_OFFSET;
-    let mut i = 0;
-    while i < bytes.len() {
-        h = (h ^ bytes[i] as u32).wrapping_mul(FNV_PRIME);
+impl Key {
+    /// The slot where looking for the key starts: the words mixed by a
+    /// multiplication, its top bits.
+    const fn slot(&self) -> usize {
+        let mixed = self.first ^ self.last.rotate_left(29) ^ self.len as u64;
+        (mixed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - SLOTS.trailing_zeros())) as usize
+    }
+}
+
+/// Up to eight bytes (already in upper case) as a zero-padded word.
+const fn word(bytes: &[u8], from: usize, to: usize) -> u64 {
+    let mut w = 0u64;
+    let mut i = from;
+    while i < to {
+        w |= (bytes[i] as u64) << (8 * (i - from));
         i += 1;
     }
-    h
+    w
+}
+
+/// The key of a name in upper case (at most [`LONGEST`] bytes).
+const fn key_of(name: &[u8]) -> Key {
+    let len = name.len();
+    match len <= 8 {
+        true => Key {
+            first: word(name, 0, len),
+            last: 0,
+            len,
+        },
+        false => Key {
+            first: word(name, 0, 8),
+            last: word(name, len - 8, len),
+            len,
+        },
+    }
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Up to eight bytes of a word off the wire, zero-padded and in ASCII upper
+/// case (`to_ascii_uppercase`); `None` if one is not ASCII (no command
+/// has such a byte). Read as at most two overlapping loads, no loop.
+#[inline(always)]
+fn upper_word(bytes: &[u8]) -> Option<u64> {
+    let n = bytes.len();
+    debug_assert!(n <= 8);
+    let load4 = |at: usize| {
+        let mut four = [0; 4];
+        four.copy_from_slice(&bytes[at..at + 4]);
+        u64::from(u32::from_le_bytes(four))
+    };
+    // The overlapping parts hold the same bytes at the same places.
+    let w = match n {
+        0 => 0,
+        1..=3 => {
+            u64::from(bytes[0])
+                | u64::from(bytes[n / 2]) << (8 * (n / 2))
+                | u64::from(bytes[n - 1]) << (8 * (n - 1))
+        }
+        _ => load4(0) | load4(n - 4) << (8 * (n - 4)),
+    };
+    if w & HIGHS != 0 {
+        return None;
+    }
+    // ASCII only: adding 0x1f (0x05) sets a byte's high bit exactly from
+    // `a` (past `z`) on, with no carry into the next byte; zero padding
+    // stays zero.
+    let lower = w.wrapping_add(ONES * 0x1f) & !w.wrapping_add(ONES * 0x05) & HIGHS;
+    Some(w ^ lower >> 2)
+}
+
+/// [`key_of`] a word off the wire in any case; `None` when it cannot be a
+/// command (too long, not ASCII).
+#[inline(always)]
+fn key(word: &[u8]) -> Option<Key> {
+    let len = word.len();
+    match len {
+        0..=8 => Some(Key {
+            first: upper_word(word)?,
+            last: 0,
+            len,
+        }),
+        9..=LONGEST => Some(Key {
+            first: upper_word(&word[..8])?,
+            last: upper_word(&word[len - 8..])?,
+            len,
+        }),
+        _ => None,
+    }
+}
+
+const fn keys() -> [Key; COMMANDS.len()] {
+    let mut keys = [Key {
+        first: 0,
+        last: 0,
+        len: 0,
+    }; COMMANDS.len()];
+    let mut i = 0;
+    while i < COMMANDS.len() {
+        assert!(COMMANDS[i].len() <= LONGEST);
+        keys[i] = key_of(COMMANDS[i].as_bytes());
+        i += 1;
+    }
+    keys
 }
 
 const fn table() -> [u16; SLOTS] {
     // Empty slots remain: a lookup always ends.
     assert!(COMMANDS.len() < SLOTS / 2);
+    let keys = keys();
     let mut table = [0u16; SLOTS];
     let mut i = 0;
     while i < COMMANDS.len() {
-        assert!(COMMANDS[i].len() <= LONGEST);
-        let mut slot = hash(COMMANDS[i].as_bytes()) as usize & (SLOTS - 1);
+        let mut slot = keys[i].slot();
         while table[slot] != 0 {
             slot = (slot + 1) & (SLOTS - 1);
         }
@@ -117,22 +223,15 @@ const fn containers() -> [bool; COMMANDS.len()] {
 /// The index in [`COMMANDS`] of a word in any case: of the command that
 /// is the word in upper case.
 fn known(word: &[u8]) -> Option<usize> {
-    if word.len() > LONGEST {
-        return None;
-    }
-    let mut h = FNV_OFFSET;
-    for &b in word {
-        h = (h ^ u32::from(b.to_ascii_uppercase())).wrapping_mul(FNV_PRIME);
-    }
-    let mut slot = h as usize & (SLOTS - 1);
+    let key = key(word)?;
+    let mut slot = key.slot();
     loop {
         let index = usize::from(TABLE[slot]).checked_sub(1)?;
-        let name = COMMANDS[index].as_bytes();
-        if name.len() == word.len()
-            && name
-                .iter()
-                .zip(word)
-                .all(|(&n, &w)| n == w.to_ascii_uppercase())
+        // The words cover up to 16 bytes; past that, the bytes between.
+        if KEYS[index] == key
+            && (key.len <= 16
+                || word[8..key.len - 8]
+                    .eq_ignore_ascii_case(&COMMANDS[index].as_bytes()[8..key.len - 8]))
         {
             return Some(index);
         }
@@ -193,6 +292,34 @@ mod tests {
             "", "G", "GE", "GETT", "XGET", "get ", "SET\0", "ÉCHO", "g\u{e9}t",
         ] {
             assert_eq!(known(other.as_bytes()), None, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn a_word_is_found_exactly_when_its_upper_case_is_a_command() {
+        // The table's answer against a plain search, for every command with
+        // each byte changed (a middle byte of the long ones included), and
+        // cut or extended by one byte.
+        let plain = |word: &[u8]| {
+            let upper = word.to_ascii_uppercase();
+            COMMANDS.iter().position(|name| name.as_bytes() == upper)
+        };
+        for name in COMMANDS {
+            let bytes = name.as_bytes();
+            for at in 0..bytes.len() {
+                for b in [b'Q', b'q', 0, b'_', 0xc3, bytes[at].to_ascii_lowercase()] {
+                    let mut word = bytes.to_vec();
+                    word[at] = b;
+                    assert_eq!(known(&word), plain(&word), "{word:?}");
+                }
+            }
+            for word in [
+                &bytes[..bytes.len() - 1],
+                &[bytes, b"S"].concat(),
+                &[b"X", bytes].concat(),
+            ] {
+                assert_eq!(known(word), plain(word), "{word:?}");
+            }
         }
     }
 

@@ -63,7 +63,7 @@
 
 use std::borrow::Cow;
 
-use analyzer_core::{Description, JsonFields, Kind, NetString, Protocol};
+use analyzer_core::{Description, JsonFields, JsonKey, Kind, NetString, Protocol};
 use serde::ser::SerializeMap;
 use serde::Serialize;
 
@@ -149,13 +149,16 @@ pub fn fields_json(
     response: Option<&RedisMessage>,
     json: &mut JsonFields<'_>,
 ) {
+    const REDIS: JsonKey = JsonKey::new("redis");
+    const ERROR: JsonKey = JsonKey::new("error");
+    const RETURN_VALUE: JsonKey = JsonKey::new("return_value");
     let Some(reply) = response else {
         return;
     };
-    json.object("redis");
+    json.object(REDIS);
     match reply.kind {
-        Kind::Error => json.text("error", &reply.text),
-        _ => json.text("return_value", &reply.text),
+        Kind::Error => json.text(ERROR, &reply.text),
+        _ => json.text(RETURN_VALUE, &reply.text),
     }
     json.end();
 }

@@ -1,8 +1,59 @@
 //! [`JsonFields`]: where a `#[fields_json_with]` function writes a
-//! protocol's own fields as JSON, without serde.
+//! protocol's own fields as JSON, without serde; [`JsonKey`], its keys,
+//! checked at compile time.
 
 use super::fast::{write_lossy_str, WriteJson};
-use super::{write_str, Unsupported};
+use super::short::{self, Plain};
+use super::Unsupported;
+
+/// A key of a [`JsonFields`] entry: a string that JSON writes as is
+/// (no `"`, `\\` or control character, which would need escaping), checked
+/// when the constant is made, so that writing it is a plain copy.
+///
+/// Make keys as constants, `const` items or `const { .. }` blocks: a key
+/// that would need escaping is then refused at compile time.
+///
+/// ```
+/// use analyzer_core::JsonKey;
+///
+/// const RETURN_VALUE: JsonKey = JsonKey::new("return_value");
+/// assert_eq!(RETURN_VALUE.as_str(), "return_value");
+/// // Anything JSON writes unescaped, non-ASCII text included.
+/// assert_eq!(const { JsonKey::new("clé") }.as_str(), "clé");
+/// ```
+///
+/// ```compile_fail
+/// use analyzer_core::JsonKey;
+///
+/// // A quote would need escaping: does not compile.
+/// const QUOTED: JsonKey = JsonKey::new("say \"hi\"");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct JsonKey(&'static str);
+
+impl JsonKey {
+    /// The key `key`; panics (at compile time, in a constant) if JSON
+    /// would escape any of its characters: `"`, `\\` and U+0000 to U+001F.
+    pub const fn new(key: &'static str) -> JsonKey {
+        let bytes = key.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b < 0x20 || b == b'"' || b == b'\\' {
+                panic!(
+                    "a JsonKey must not need escaping in JSON: no `\"`, `\\` or control character"
+                );
+            }
+            i += 1;
+        }
+        JsonKey(key)
+    }
+
+    /// The key, as written between the quotes.
+    pub const fn as_str(self) -> &'static str {
+        self.0
+    }
+}
 
 /// The protocol's own fields of one event, written as JSON entries by the
 /// function named in `#[fields_json_with(path)]`: the fast twin of the
@@ -10,20 +61,25 @@ use super::{write_str, Unsupported};
 ///
 /// It must write exactly what the `#[fields_with]` function gives through
 /// `serde_json` (debug builds compare the two on every event and panic on a
-/// difference). Entries are written in the order of the calls; separators,
-/// key escaping and string escaping are taken care of. A string value given
-/// as bytes ([`text`](Self::text)) is written as a [`NetString`] is
+/// difference). Entries are written in the order of the calls; separators
+/// and string escaping are taken care of. Keys are [`JsonKey`] constants,
+/// which need no escaping: each is copied as is. A string value given as
+/// bytes ([`text`](Self::text)) is written as a [`NetString`] is
 /// serialized: valid UTF-8 as is, U+FFFD for invalid sequences.
 ///
 /// ```
-/// use analyzer_core::{JsonFields, Kind, NetString};
+/// use analyzer_core::{JsonFields, JsonKey, Kind, NetString};
+///
+/// const REDIS: JsonKey = JsonKey::new("redis");
+/// const ERROR: JsonKey = JsonKey::new("error");
+/// const RETURN_VALUE: JsonKey = JsonKey::new("return_value");
 ///
 /// // What a Redis-like protocol publishes for a reply: `"redis":{"return_value":"OK"}`.
 /// fn reply_json(kind: Kind, text: &NetString, json: &mut JsonFields<'_>) {
-///     json.object("redis");
+///     json.object(REDIS);
 ///     match kind {
-///         Kind::Error => json.text("error", text),
-///         _ => json.text("return_value", text),
+///         Kind::Error => json.text(ERROR, text),
+///         _ => json.text(RETURN_VALUE, text),
 ///     }
 ///     json.end();
 /// }
@@ -67,21 +123,39 @@ impl<'a> JsonFields<'a> {
         }
     }
 
+    /// Whether the next entry follows another (in its object): it then
+    /// takes a comma.
     #[inline]
-    fn key(&mut self, key: &str) {
-        if !std::mem::replace(&mut self.first, false) {
-            self.out.push(b',');
+    fn comma(&mut self) -> bool {
+        !std::mem::replace(&mut self.first, false)
+    }
+
+    /// `,"key":` (`"key":` first in an object): copies only, the key
+    /// needing no escaping.
+    #[inline]
+    fn key(&mut self, key: JsonKey) {
+        let comma = self.comma();
+        self.key_after(comma, key, b"\":");
+    }
+
+    /// `,"key` when `comma`, else `"key`, then `end`.
+    #[inline]
+    fn key_after(&mut self, comma: bool, key: JsonKey, end: &[u8]) {
+        let out = &mut *self.out;
+        match comma {
+            true => out.extend_from_slice(b",\""),
+            false => out.push(b'"'),
         }
-        write_str(self.out, key);
-        self.out.push(b':');
+        out.extend_from_slice(key.0.as_bytes());
+        out.extend_from_slice(end);
     }
 
     /// Opens an object entry, `"key":{`; the entries up to the matching
     /// [`end`](Self::end) go in it.
     #[inline]
-    pub fn object(&mut self, key: &str) {
-        self.key(key);
-        self.out.push(b'{');
+    pub fn object(&mut self, key: JsonKey) {
+        let comma = self.comma();
+        self.key_after(comma, key, b"\":{");
         self.first = true;
         self.depth += 1;
     }
@@ -100,39 +174,42 @@ impl<'a> JsonFields<'a> {
 
     /// A string entry from bytes off the wire, written as a
     /// [`NetString`](crate::NetString) serializes.
-    #[inline]
-    pub fn text(&mut self, key: &str, value: &[u8]) {
-        self.key(key);
-        write_lossy_str(self.out, value);
+    #[inline(always)]
+    pub fn text(&mut self, key: JsonKey, value: &[u8]) {
+        let comma = self.comma();
+        if !short::entry(self.out, comma, key.0.as_bytes(), value, Plain::Ascii) {
+            self.key_after(comma, key, b"\":");
+            write_lossy_str(self.out, value);
+        }
     }
 
     /// A string entry.
     #[inline]
-    pub fn str(&mut self, key: &str, value: &str) {
+    pub fn str(&mut self, key: JsonKey, value: &str) {
         self.entry(key, value);
     }
 
     /// An unsigned integer entry.
     #[inline]
-    pub fn u64(&mut self, key: &str, value: u64) {
+    pub fn u64(&mut self, key: JsonKey, value: u64) {
         self.entry(key, &value);
     }
 
     /// A signed integer entry.
     #[inline]
-    pub fn i64(&mut self, key: &str, value: i64) {
+    pub fn i64(&mut self, key: JsonKey, value: i64) {
         self.entry(key, &value);
     }
 
     /// A boolean entry.
     #[inline]
-    pub fn bool(&mut self, key: &str, value: bool) {
+    pub fn bool(&mut self, key: JsonKey, value: bool) {
         self.entry(key, &value);
     }
 
     /// An entry whose value the `fast_json` writers know.
     #[inline]
-    fn entry<T: WriteJson + ?Sized>(&mut self, key: &str, value: &T) {
+    fn entry<T: WriteJson + ?Sized>(&mut self, key: JsonKey, value: &T) {
         self.key(key);
         value.write_json(self.out);
     }
@@ -154,23 +231,23 @@ mod tests {
     #[test]
     fn entries_are_what_serde_json_writes() {
         let (text, done) = written(|j| {
-            j.object("p\"q");
-            j.text("t", b"ok \xff\n\"x\"");
-            j.str("s", "\u{1}é");
-            j.u64("u", u64::MAX);
-            j.i64("i", i64::MIN);
-            j.bool("b", true);
-            j.object("inner");
+            j.object(const { JsonKey::new("p/q é") });
+            j.text(const { JsonKey::new("t") }, b"ok \xff\n\"x\"");
+            j.str(const { JsonKey::new("s") }, "\u{1}é");
+            j.u64(const { JsonKey::new("u") }, u64::MAX);
+            j.i64(const { JsonKey::new("i") }, i64::MIN);
+            j.bool(const { JsonKey::new("b") }, true);
+            j.object(const { JsonKey::new("inner") });
             j.end();
             j.end();
-            j.bool("last", false);
+            j.bool(const { JsonKey::new("last") }, false);
         });
         assert!(done.is_ok());
         let q = |s: &str| serde_json::to_string(s).expect("JSON");
         let lossy = String::from_utf8_lossy(b"ok \xff\n\"x\"");
         let expected = format!(
             "{{\"a\":1,{}:{{\"t\":{},\"s\":{},\"u\":{},\"i\":{},\"b\":true,\"inner\":{{}}}},\"last\":false}}",
-            q("p\"q"),
+            q("p/q é"),
             q(&lossy),
             q("\u{1}é"),
             u64::MAX,
@@ -182,8 +259,23 @@ mod tests {
     }
 
     #[test]
+    fn keys_are_refused_exactly_when_serde_json_escapes_them() {
+        let chars = (0u32..0x80).chain([0xe9, 0x2028, 0x1f600]);
+        for c in chars.filter_map(char::from_u32) {
+            let key: &'static str = Box::leak(format!("k{c}y").into_boxed_str());
+            let made = std::panic::catch_unwind(|| JsonKey::new(key));
+            let escaped = serde_json::to_string(key).expect("JSON") != format!("\"{key}\"");
+            assert_eq!(made.is_err(), escaped, "{key:?}");
+            if let Ok(made) = made {
+                assert_eq!(made.as_str(), key);
+            }
+        }
+    }
+
+    #[test]
     fn unbalanced_objects_are_refused() {
-        assert!(written(|j| j.object("x")).1.is_err());
+        const X: JsonKey = JsonKey::new("x");
+        assert!(written(|j| j.object(X)).1.is_err());
         assert!(written(|j| j.end()).1.is_err());
         assert!(written(|_| ()).1.is_ok());
     }
