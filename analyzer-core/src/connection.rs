@@ -281,6 +281,13 @@ impl<P: Protocol> Connection<P> {
                 // The usual case: the segment's bytes are the stream's next
                 // ones, framed and handled straight away (no frame is
                 // collected first).
+                let payload = match &P::FRAMING {
+                    Framing::Delimiter(delim) if side.stream.is_empty() => {
+                        self.whole_messages(dir, ts, payload, delim, ctx, out)
+                    }
+                    _ => payload,
+                };
+                let side = &mut self.sides[index(dir)];
                 side.stream.push(ts, payload);
                 while let Some(frame) = next_frame::<P>(&mut self.sides[index(dir)].stream, dir) {
                     self.handle_frame(dir, frame, ctx, out);
@@ -309,6 +316,40 @@ impl<P: Protocol> Connection<P> {
             self.handle_frame(dir, frame, ctx, out);
         }
         self.scratch = frames;
+    }
+
+    /// With nothing held in the stream: the messages `payload` holds whole
+    /// are handled straight from it, each copied once into an allocation of
+    /// its own (recently freed memory, still in cache) rather than into
+    /// the connection's buffer (cold by the time its next packet comes).
+    /// Returns what follows the last whole message, for the stream.
+    fn whole_messages<'p>(
+        &mut self,
+        dir: Direction,
+        ts: Timestamp,
+        mut payload: &'p [u8],
+        delim: &[u8],
+        ctx: &mut Ctx<'_>,
+        out: &mut impl FnMut(Transaction<P>),
+    ) -> &'p [u8] {
+        let max = ctx.config.max_message_size.max(1);
+        let raw = ctx.config.send_request || ctx.config.send_response;
+        while let Some(len) = crate::stream::find_end(payload, delim) {
+            if len > max {
+                // Too long: the stream drops it, with its note and counter.
+                break;
+            }
+            let body = len - delim.len();
+            let (parsed, wire) = if raw {
+                let wire = bytes::Bytes::copy_from_slice(&payload[..len]);
+                (wire.slice(..body), Some(wire))
+            } else {
+                (bytes::Bytes::copy_from_slice(&payload[..body]), None)
+            };
+            self.parse_and_route(dir, parsed, wire, len as u64, (ts, ts), false, ctx, out);
+            payload = &payload[len..];
+        }
+        payload
     }
 
     /// Adds the reassemblers' statistics to the counters (once, when the

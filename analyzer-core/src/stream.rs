@@ -454,7 +454,7 @@ impl StreamBuffer {
 /// short: search for their last byte with memchr and check the rest, which
 /// needs no searcher built per call.
 #[inline]
-fn find_end(hay: &[u8], pattern: &[u8]) -> Option<usize> {
+pub(crate) fn find_end(hay: &[u8], pattern: &[u8]) -> Option<usize> {
     let (&last, head) = pattern.split_last()?;
     if head.is_empty() {
         // One byte: nothing else to compare.

@@ -209,6 +209,35 @@ fn over_long_line_is_noted_and_the_next_messages_analyzed() {
 }
 
 #[test]
+fn over_long_line_whole_in_a_packet_with_the_next_message() {
+    // Messages wholly inside a packet are handled straight from it; one over
+    // the limit goes to the stream, which drops it and frames what follows.
+    let mut c = Conn::new(CLIENT, SERVER);
+    let long = [b">".as_slice(), &[b'x'; 100], b"\n"].concat();
+    c.handshake()
+        .client(&[b">a\n".as_slice(), &long, b">ok\n"].concat());
+    c.server(b"<a\n!too long\n<ok\n");
+    let mut config = Config::default();
+    config.max_message_size = 64;
+    let r = run(config, &c.packets);
+    assert_eq!(
+        summary(&r.events),
+        vec![
+            row("OK", "a", "a", "-"),
+            row(
+                "Error",
+                "-",
+                "too long",
+                "request of 102 bytes exceeds the maximum message size (64 bytes): not analyzed"
+            ),
+            row("OK", "ok", "ok", "-"),
+        ]
+    );
+    assert_eq!(r.events[1]["source"]["bytes"], 102);
+    assert_eq!(r.counters.messages_too_long, 1);
+}
+
+#[test]
 fn unparseable_frame_is_published_as_its_direction_s_role() {
     let mut c = Conn::new(CLIENT, SERVER);
     c.handshake().client(b"hello\n").server(b"!hello\n");

@@ -2,7 +2,16 @@
 
 use std::net::TcpListener;
 use std::process::{Command, Stdio};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
+
+/// Held by each test for its whole run: a port one test found free must not
+/// be handed to the other's server meanwhile (the refused-connection test
+/// once reached the other test's server that way).
+fn one_at_a_time() -> MutexGuard<'static, ()> {
+    static PORTS: Mutex<()> = Mutex::new(());
+    PORTS.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -14,6 +23,7 @@ fn free_port() -> u16 {
 
 #[test]
 fn client_gets_echoes_and_errors_from_the_server() {
+    let _ports = one_at_a_time();
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
     let mut server = Command::new(env!("CARGO_BIN_EXE_echo-server"))
@@ -47,6 +57,7 @@ fn client_gets_echoes_and_errors_from_the_server() {
 
 #[test]
 fn client_reports_a_refused_connection() {
+    let _ports = one_at_a_time();
     let port = free_port();
     let out = Command::new(env!("CARGO_BIN_EXE_echo-client"))
         .args(["--connect", &format!("127.0.0.1:{port}"), ">x"])

@@ -143,8 +143,28 @@ impl<P: Protocol> Connection<P> {
         // after parsing; `message` drops the clone if it is not for it.)
         let wire =
             (ctx.config.send_request || ctx.config.send_response).then(|| frame.wire.clone());
+        let payload = frame.into_payload();
+        self.parse_and_route(dir, payload, wire, wire_len, (start, end), cut, ctx, out);
+    }
+
+    /// A complete message's `payload` (the part the protocol parses) and,
+    /// when raw bytes are sent, its `wire` bytes: parsed, or published as
+    /// unparseable.
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn parse_and_route(
+        &mut self,
+        dir: Direction,
+        payload: bytes::Bytes,
+        wire: Option<bytes::Bytes>,
+        wire_len: u64,
+        (start, end): (Timestamp, Timestamp),
+        cut: bool,
+        ctx: &mut Ctx<'_>,
+        out: &mut impl FnMut(Transaction<P>),
+    ) {
         let mut notes = Vec::new();
-        let (kind, fields) = match P::parse(frame.into_payload(), dir) {
+        let (kind, fields) = match P::parse(payload, dir) {
             Ok(parsed) => (parsed.kind(), Some(parsed)),
             Err(err) => {
                 let kind = dir.default_kind();
