@@ -55,22 +55,52 @@ pub(crate) enum Answer {
 }
 
 /// A request waiting for its response, with the notes it already carries.
+///
+/// Kept small and cache-aligned (two lines for a small message): a request
+/// is written to the queue and read back from it once each, and with many
+/// connections open the queue's memory is cold every time.
+#[repr(align(64))]
 struct Pending<P> {
     request: Message<P>,
-    notes: Vec<String>,
-    key: Option<u64>,
+    /// Usually none: boxed, so an empty list takes one word.
+    notes: Option<Box<Vec<String>>>,
+    /// The correlation key, when `keyed`.
+    key: u64,
+    keyed: bool,
     answer: Answer,
 }
 
 impl<P> Pending<P> {
+    fn new(request: Message<P>, notes: Vec<String>, key: Option<u64>, answer: Answer) -> Self {
+        Pending {
+            request,
+            notes: (!notes.is_empty()).then(|| Box::new(notes)),
+            key: key.unwrap_or(0),
+            keyed: key.is_some(),
+            answer,
+        }
+    }
+
+    fn key(&self) -> Option<u64> {
+        self.keyed.then_some(self.key)
+    }
+
+    /// The request and its notes.
+    fn into_parts(self) -> (Message<P>, Vec<String>) {
+        (
+            self.request,
+            self.notes.map(|notes| *notes).unwrap_or_default(),
+        )
+    }
+
     /// The transaction of this request and its response.
     #[inline]
     fn answered_by(self, response: Message<P>, mut notes: Vec<String>) -> Transaction<P> {
-        let mut all = self.notes;
+        let (request, mut all) = self.into_parts();
         if !notes.is_empty() {
             all.append(&mut notes);
         }
-        Transaction::new(Some(self.request), Some(response), all)
+        Transaction::new(Some(request), Some(response), all)
     }
 }
 
@@ -130,23 +160,21 @@ impl<P> Correlator<P> {
             outcome.no_response += 1;
             return outcome;
         }
-        if self.pending.len() >= self.max_pending {
+        // `max_pending` is at least 1: an empty queue (the usual case) is
+        // not full, and the field (in another cache line) is not read.
+        if !self.pending.is_empty() && self.pending.len() >= self.max_pending {
             if let Some(oldest) = self.pending.pop_front() {
-                let mut notes = oldest.notes;
+                let (request, mut notes) = oldest.into_parts();
                 notes.push(format!(
                     "too many pending requests (limit {}): published without waiting for its response",
                     self.max_pending
                 ));
-                out(Transaction::new(Some(oldest.request), None, notes));
+                out(Transaction::new(Some(request), None, notes));
                 outcome.over_limit += 1;
             }
         }
-        self.pending.push_back(Pending {
-            request,
-            notes,
-            key,
-            answer,
-        });
+        self.pending
+            .push_back(Pending::new(request, notes, key, answer));
         outcome
     }
 
@@ -163,7 +191,7 @@ impl<P> Correlator<P> {
     ) -> Outcome {
         let mut outcome = Outcome::default();
         let index = match key {
-            Some(key) => self.pending.iter().position(|p| p.key == Some(key)),
+            Some(key) => self.pending.iter().position(|p| p.key() == Some(key)),
             None => match self.pending.pop_front() {
                 // The usual case: the oldest request, none older to settle.
                 Some(pending) => {
@@ -189,10 +217,8 @@ impl<P> Correlator<P> {
         while i < older {
             if self.pending[i].answer == Answer::Optional {
                 if let Some(quiet) = self.pending.remove(i) {
-                    out(Transaction::unanswered_by_design(
-                        quiet.request,
-                        quiet.notes,
-                    ));
+                    let (request, notes) = quiet.into_parts();
+                    out(Transaction::unanswered_by_design(request, notes));
                     outcome.no_response += 1;
                 }
                 older -= 1;
@@ -252,19 +278,17 @@ impl<P> Correlator<P> {
         out: &mut impl FnMut(Transaction<P>),
     ) -> Option<Outcome> {
         let pending = self.pending.pop_front()?;
-        if pending.answer == Answer::Optional {
-            out(Transaction::unanswered_by_design(
-                pending.request,
-                pending.notes,
-            ));
+        let optional = pending.answer == Answer::Optional;
+        let (request, mut notes) = pending.into_parts();
+        if optional {
+            out(Transaction::unanswered_by_design(request, notes));
             return Some(Outcome {
                 no_response: 1,
                 ..Outcome::default()
             });
         }
-        let mut notes = pending.notes;
         notes.push(why.note());
-        out(Transaction::new(Some(pending.request), None, notes));
+        out(Transaction::new(Some(request), None, notes));
         Some(Outcome {
             unanswered: 1,
             ..Outcome::default()
