@@ -63,7 +63,7 @@ pub(crate) enum Answer {
 struct Pending<P> {
     request: Message<P>,
     /// Usually none: boxed, so an empty list takes one word.
-    notes: Option<Box<Vec<String>>>,
+    notes: Option<Box<[String]>>,
     /// The correlation key, when `keyed`.
     key: u64,
     keyed: bool,
@@ -74,7 +74,7 @@ impl<P> Pending<P> {
     fn new(request: Message<P>, notes: Vec<String>, key: Option<u64>, answer: Answer) -> Self {
         Pending {
             request,
-            notes: (!notes.is_empty()).then(|| Box::new(notes)),
+            notes: (!notes.is_empty()).then(|| notes.into_boxed_slice()),
             key: key.unwrap_or(0),
             keyed: key.is_some(),
             answer,
@@ -87,10 +87,7 @@ impl<P> Pending<P> {
 
     /// The request and its notes.
     fn into_parts(self) -> (Message<P>, Vec<String>) {
-        (
-            self.request,
-            self.notes.map(|notes| *notes).unwrap_or_default(),
-        )
+        (self.request, self.notes.map(Vec::from).unwrap_or_default())
     }
 
     /// The transaction of this request and its response.
