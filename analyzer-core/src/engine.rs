@@ -247,54 +247,52 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
     #[inline]
     fn segment(&mut self, ts: Timestamp, seg: &TcpSegment<'_>) {
         let key = FlowKey::new(seg.src, seg.dst);
-        if !seg.flags.syn {
-            if let Some(tracked) = self.flows.get_mut(&key) {
-                let Tracked { flow, conn } = &mut **tracked;
-                let (mut ctx, mut out) =
-                    split(&self.config, &mut self.counters, &mut self.sink, flow);
-                if conn.segment(ts, seg, &mut ctx, &mut out) {
-                    ctx.counters.connections_closed += 1;
-                    drop(out);
-                    self.flows.remove(&key);
-                }
-                return;
-            }
+        if !seg.flags.syn && self.feed_tracked(&key, ts, seg) {
+            return;
         }
         self.segment_other(ts, seg, key);
     }
 
-    /// A SYN, or a segment of a connection not tracked yet.
+    /// Hands `seg` to the connection tracked under `key`, and stops
+    /// tracking it once it is over; `false` when none is tracked.
+    #[inline]
+    fn feed_tracked(&mut self, key: &FlowKey, ts: Timestamp, seg: &TcpSegment<'_>) -> bool {
+        let Some(tracked) = self.flows.get_mut(key) else {
+            return false;
+        };
+        let Tracked { flow, conn } = &mut **tracked;
+        let (mut ctx, mut out) = split(&self.config, &mut self.counters, &mut self.sink, flow);
+        if conn.segment(ts, seg, &mut ctx, &mut out) {
+            ctx.counters.connections_closed += 1;
+            drop(out);
+            self.flows.remove(key);
+        }
+        true
+    }
+
+    /// A SYN, or a segment of a connection not tracked (yet).
     #[inline(never)]
     fn segment_other(&mut self, ts: Timestamp, seg: &TcpSegment<'_>, key: FlowKey) {
-        let reused = seg.flags.syn
-            && !seg.flags.ack
-            && self
-                .flows
-                .get(&key)
-                .is_some_and(|t| t.conn.is_reused_by_syn());
-        if reused {
-            // A new SYN on a 4-tuple that already carried a connection starts
-            // a new one: the old one ends here.
-            if let Some(mut old) = self.flows.remove(&key) {
-                let Tracked { flow, conn } = &mut *old;
-                let (mut ctx, mut out) =
-                    split(&self.config, &mut self.counters, &mut self.sink, flow);
-                conn.close(Close::Reused, &mut ctx, &mut out);
-                ctx.counters.connections_closed += 1;
+        if seg.flags.syn {
+            let reused = !seg.flags.ack
+                && self
+                    .flows
+                    .get(&key)
+                    .is_some_and(|t| t.conn.is_reused_by_syn());
+            if reused {
+                // A new SYN on a 4-tuple that already carried a connection
+                // starts a new one: the old one ends here.
+                if let Some(mut old) = self.flows.remove(&key) {
+                    let Tracked { flow, conn } = &mut *old;
+                    let (mut ctx, mut out) =
+                        split(&self.config, &mut self.counters, &mut self.sink, flow);
+                    conn.close(Close::Reused, &mut ctx, &mut out);
+                    ctx.counters.connections_closed += 1;
+                }
             }
-        }
-        if let Some(tracked) = self.flows.get_mut(&key) {
-            let Tracked { flow, conn } = &mut **tracked;
-            let (mut ctx, mut out) = split(&self.config, &mut self.counters, &mut self.sink, flow);
-            let ended = conn.segment(ts, seg, &mut ctx, &mut out);
-            if ended {
-                ctx.counters.connections_closed += 1;
+            if self.feed_tracked(&key, ts, seg) {
+                return;
             }
-            drop(out);
-            if ended {
-                self.flows.remove(&key);
-            }
-            return;
         }
         let Some(server) = self.server_of(seg) else {
             self.counters.packets_other_ports += 1;
