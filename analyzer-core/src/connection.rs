@@ -332,13 +332,10 @@ impl<P: Protocol> Connection<P> {
         ctx: &mut Ctx<'_>,
         out: &mut impl FnMut(Transaction<P>),
     ) -> &'p [u8] {
-        let max = ctx.config.max_message_size.max(1);
+        // The stream's own limit (`StreamBuffer::new` takes the same).
+        let limit = ctx.config.max_message_size.max(1);
         let raw = ctx.config.send_request || ctx.config.send_response;
-        while let Some(len) = crate::stream::find_end(payload, delim) {
-            if len > max {
-                // Too long: the stream drops it, with its note and counter.
-                break;
-            }
+        while let Some(len) = crate::stream::whole_delimited(payload, delim, limit) {
             let body = len - delim.len();
             let (parsed, wire) = if raw {
                 let wire = bytes::Bytes::copy_from_slice(&payload[..len]);

@@ -450,11 +450,20 @@ impl StreamBuffer {
     }
 }
 
+/// For a delimiter framing, when a stream holds nothing: the length
+/// (delimiter included) of the first message `data` holds whole, if it is
+/// at most `limit` bytes, the stream's maximum. `None` otherwise: the bytes
+/// then go to the stream, which drops an over-long message with its note.
+#[inline]
+pub(crate) fn whole_delimited(data: &[u8], delim: &[u8], limit: usize) -> Option<usize> {
+    find_end(data, delim).filter(|&len| len <= limit)
+}
+
 /// The end of the first occurrence of `pattern` in `hay`. Delimiters are
 /// short: search for their last byte with memchr and check the rest, which
 /// needs no searcher built per call.
 #[inline]
-pub(crate) fn find_end(hay: &[u8], pattern: &[u8]) -> Option<usize> {
+fn find_end(hay: &[u8], pattern: &[u8]) -> Option<usize> {
     let (&last, head) = pattern.split_last()?;
     if head.is_empty() {
         // One byte: nothing else to compare.
