@@ -9,7 +9,9 @@
 //! Every measurement runs in a child process of this binary
 //! (`bench-pipeline --one MODE FILE`, which prints one JSON line) so that its
 //! peak RSS is its own. Modes are run round-robin `--runs` times; the fastest
-//! run of each is reported, with the largest peak RSS.
+//! run of each is reported, with the largest peak RSS. With the generator's
+//! summary beside the file (`FILE.json`), a transaction count of the engine
+//! or ndjson modes that differs from it fails the run, after the table.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -23,6 +25,9 @@ use echo::EchoMessage;
 use redis::RedisMessage;
 
 /// Measure the floor, the engine, ndjson output and the beat on one pcap.
+///
+/// Fails when the engine's or ndjson's transaction count differs from the
+/// generator's summary (FILE.json), if there is one.
 #[derive(Debug, Parser)]
 struct Args {
     /// The capture file (from gen-workload).
