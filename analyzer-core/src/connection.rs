@@ -1,15 +1,17 @@
 //! One TCP connection: its two byte streams in sequence order, cut into
-//! messages, and the requests waiting for responses.
+//! frames by each direction's framer, read with the connection's session,
+//! folded into messages and paired into transactions.
 
 use crate::config::Config;
 use crate::correlate::{Correlator, Outcome, Unanswered};
 use crate::counters::Counters;
 use crate::decode::Endpoint;
 use crate::decode::TcpSegment;
-use crate::framing::Framing;
+use crate::frame_len::FrameLen;
 use crate::message::Transaction;
-use crate::protocol::{Direction, Kind, Protocol};
+use crate::protocol::{Cx, Framer, Protocol};
 use crate::reassembly::{Chunk, Reassembler, ReassemblyLimits};
+use crate::role::Direction;
 use crate::stream::{Frame, StreamBuffer};
 use crate::time::Timestamp;
 
@@ -55,12 +57,13 @@ impl Close {
     }
 }
 
-/// One direction: its bytes put back in order, then cut into messages.
+/// One direction: its bytes put back in order, then cut into frames.
 ///
 /// In this order, a cache line each: the flags with the reassembler's
-/// in-order state, then (after its out-of-order state) the stream buffer.
+/// in-order state, then (after its out-of-order state) the stream buffer
+/// and the framer.
 #[repr(C, align(64))]
-struct Side {
+struct Side<F> {
     /// Payload was seen (a new SYN then means a new connection).
     data_seen: bool,
     /// A FIN was seen (its sequence number may lie past a hole).
@@ -71,8 +74,11 @@ struct Side {
     /// Every byte before this direction's FIN was delivered and its last
     /// message handled.
     ended: bool,
+    /// The latest acknowledgment number the peer sent for this direction.
+    peer_ack: Option<u32>,
     reasm: Reassembler,
     stream: StreamBuffer,
+    framer: F,
 }
 
 /// Pure acknowledgments from the peer, while a hole is open, before the bytes
@@ -92,7 +98,7 @@ enum Feed<'p> {
 /// what every packet touches first (one cache line: the server, the time,
 /// the pending requests), then what is rarely touched, then the sides.
 #[repr(C)]
-pub(crate) struct Connection<P> {
+pub(crate) struct Connection<P: Protocol> {
     /// The server's endpoint: which way a segment travels.
     pub server: Endpoint,
     pub last_seen: Timestamp,
@@ -104,31 +110,44 @@ pub(crate) struct Connection<P> {
     scratch: Vec<Frame>,
     /// The reassemblers' statistics were added to the counters.
     harvested: bool,
-    sides: [Side; 2],
+    /// The segment being handled came while nothing was in flight either
+    /// way (each side had acknowledged all the other sent): a request it
+    /// starts cannot be answered by anything sent before.
+    quiet: bool,
+    /// Why the analysis stopped, once it did ([`Follow::Stop`]).
+    ///
+    /// [`Follow::Stop`]: crate::Follow::Stop
+    stopped: Option<&'static str>,
+    session: P::Session,
+    sides: [Side<P::Framer>; 2],
 }
 
-fn index(dir: Direction) -> usize {
-    match dir {
-        Direction::FromClient => 0,
-        Direction::FromServer => 1,
-    }
-}
-
-/// The next frame of `P`'s framing: a delimiter framing's fast path is
-/// inlined (the framing is a constant, so the match folds away).
+/// The next frame `side`'s stream holds, cut by its framer, which sees the
+/// connection through a [`Cx`].
 #[inline(always)]
-fn next_frame<P: Protocol>(stream: &mut StreamBuffer, dir: Direction) -> Option<Frame> {
-    match &P::FRAMING {
-        framing @ Framing::Delimiter(delim) => stream.next_frame_delimited(delim, framing, dir),
-        framing => stream.next_frame(framing, dir),
-    }
+fn next_frame<P: Protocol>(
+    side: &mut Side<P::Framer>,
+    session: &P::Session,
+    correlator: &Correlator<P>,
+    dir: Direction,
+    limit: usize,
+) -> Option<Frame> {
+    let cx = cx(session, correlator, dir, limit);
+    side.stream.next_frame(&mut side.framer, &cx)
 }
 
-fn role(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Request => "request",
-        Kind::Response | Kind::Error => "response",
-    }
+/// What framing and parsing of `dir` see.
+#[inline(always)]
+fn cx<'a, P: Protocol>(
+    session: &'a P::Session,
+    correlator: &'a Correlator<P>,
+    dir: Direction,
+    limit: usize,
+) -> Cx<'a, P> {
+    Cx::new(dir, session)
+        .with_request(correlator.request_for(dir))
+        .with_partial(correlator.partial(dir))
+        .with_limit(limit)
 }
 
 impl<P: Protocol> Connection<P> {
@@ -137,29 +156,34 @@ impl<P: Protocol> Connection<P> {
             max_bytes: config.max_out_of_order_bytes,
             max_segments: config.max_out_of_order_segments,
         };
-        let side = || Side {
+        let side = |dir| Side {
             reasm: Reassembler::new(limits),
             stream: StreamBuffer::new(config.max_message_size),
+            framer: P::framer(dir),
             data_seen: false,
             fin_seen: false,
             acks_over_hole: 0,
             ended: false,
+            peer_ack: None,
         };
         Connection {
             id,
             server,
             last_seen: now,
-            sides: [side(), side()],
+            sides: [side(Direction::FromClient), side(Direction::FromServer)],
             correlator: Correlator::new(config.max_pending_requests),
+            session: P::Session::default(),
             scratch: Vec::new(),
             harvested: false,
+            quiet: false,
+            stopped: None,
         }
     }
 
     /// Whether a SYN from the client means a new connection on this
     /// 4-tuple: this one already carried data or ended a direction.
     pub(crate) fn is_reused_by_syn(&self) -> bool {
-        let client = &self.sides[index(Direction::FromClient)];
+        let client = &self.sides[Direction::FromClient.index()];
         client.data_seen || self.sides.iter().any(|s| s.ended)
     }
 
@@ -185,51 +209,28 @@ impl<P: Protocol> Connection<P> {
         self.last_seen = self.last_seen.max(ts);
         let mut seq = seg.seq;
         if seg.flags.syn {
-            self.sides[index(dir)].reasm.syn(seq);
+            self.sides[dir.index()].reasm.syn(seq);
             seq = seq.wrapping_add(1);
         }
         if seg.flags.ack {
-            // The sender got everything before `ack` (before it sent this
-            // payload): once it keeps saying so, a hole before it was lost in
-            // capture, not on the network.
-            let other = &mut self.sides[index(dir.reverse())];
-            let hole = other.reasm.buffered_bytes() > 0 || (other.fin_seen && !other.ended);
-            other.acks_over_hole = if hole {
-                other.acks_over_hole.saturating_add(1)
-            } else {
-                0
-            };
-            // A segment with data acknowledging the hole answers what was in
-            // it: declare the loss at once, so the answer pairs right.
-            // Data acknowledging bytes never seen at all (a lost tail) counts
-            // too.
-            let answer = !seg.payload.is_empty();
-            let declare = answer || other.acks_over_hole >= ACKS_TO_DECLARE_LOSS;
-            if declare && other.reasm.acknowledges_unseen(seg.ack) {
-                other.acks_over_hole = 0;
-                self.feed(dir.reverse(), ts, Feed::Ack(seg.ack), ctx, out);
-                // An answer sent after the lost bytes: the message they hit
-                // most likely ended with them.
-                let other = &mut self.sides[index(dir.reverse())];
-                if answer && other.reasm.buffered_bytes() == 0 {
-                    if let Some(frame) = other.stream.end_at_gap() {
-                        self.handle_frame(dir.reverse(), frame, ctx, out);
-                    }
-                }
-            }
+            self.acknowledged(dir, ts, seg, ctx, out);
         }
         if !seg.payload.is_empty() {
-            self.sides[index(dir)].data_seen = true;
+            self.sides[dir.index()].data_seen = true;
+            if self.correlator.out_of_step(dir) {
+                self.quiet = self.is_quiet(dir, seq, seg);
+            }
             self.feed(dir, ts, Feed::Segment(seq, seg.payload), ctx, out);
+            self.quiet = false;
         }
         if seg.flags.rst {
             self.close(Close::Rst, ctx, out);
             return true;
         }
         if seg.flags.fin {
-            self.sides[index(dir)].fin_seen = true;
+            self.sides[dir.index()].fin_seen = true;
             let fin_seq = seq.wrapping_add(seg.payload.len() as u32);
-            self.sides[index(dir)].reasm.fin(fin_seq);
+            self.sides[dir.index()].reasm.fin(fin_seq);
         }
         for d in [dir, dir.reverse()] {
             self.end_if_finished(d, ctx, out);
@@ -244,6 +245,57 @@ impl<P: Protocol> Connection<P> {
         over
     }
 
+    /// The segment from `dir` acknowledges the other direction's bytes up
+    /// to `seg.ack`: once the peer keeps saying so, a hole before it was
+    /// lost in capture, not on the network.
+    fn acknowledged(
+        &mut self,
+        dir: Direction,
+        ts: Timestamp,
+        seg: &TcpSegment<'_>,
+        ctx: &mut Ctx<'_>,
+        out: &mut impl FnMut(Transaction<P>),
+    ) {
+        let other = &mut self.sides[dir.reverse().index()];
+        other.peer_ack = Some(seg.ack);
+        let hole = other.reasm.buffered_bytes() > 0 || (other.fin_seen && !other.ended);
+        other.acks_over_hole = if hole {
+            other.acks_over_hole.saturating_add(1)
+        } else {
+            0
+        };
+        // A segment with data acknowledging the hole answers what was in
+        // it: declare the loss at once, so the answer pairs right. Data
+        // acknowledging bytes never seen at all (a lost tail) counts too.
+        let answer = !seg.payload.is_empty();
+        let declare = answer || other.acks_over_hole >= ACKS_TO_DECLARE_LOSS;
+        if declare && other.reasm.acknowledges_unseen(seg.ack) {
+            other.acks_over_hole = 0;
+            self.feed(dir.reverse(), ts, Feed::Ack(seg.ack), ctx, out);
+            // An answer sent after the lost bytes: the message they hit
+            // most likely ended with them.
+            let other = &mut self.sides[dir.reverse().index()];
+            if answer && other.reasm.buffered_bytes() == 0 {
+                if let Some(frame) = other.stream.end_at_gap() {
+                    self.handle_frame(dir.reverse(), frame, ctx, out);
+                }
+            }
+        }
+    }
+
+    /// Whether the data segment `seg` from `dir` (its payload at `seq`)
+    /// comes while nothing is in flight: the peer acknowledged every byte
+    /// `dir` sent before it, and it acknowledges every byte the peer sent.
+    fn is_quiet(&self, dir: Direction, seq: u32, seg: &TcpSegment<'_>) -> bool {
+        let own = &self.sides[dir.index()];
+        let peer = &self.sides[dir.reverse().index()];
+        let own_acked = own.peer_ack == Some(seq) && own.reasm.next_seq() == Some(seq);
+        let peer_acked = seg.flags.ack
+            && peer.reasm.buffered_bytes() == 0
+            && peer.reasm.next_seq().is_none_or(|next| next == seg.ack);
+        own_acked && peer_acked && own.stream.is_empty() && peer.stream.is_empty()
+    }
+
     /// Once every byte before a direction's FIN is in, ends that direction:
     /// its unfinished message is cut short; after the server's, no response
     /// can come, so pending requests are published.
@@ -253,7 +305,7 @@ impl<P: Protocol> Connection<P> {
         ctx: &mut Ctx<'_>,
         out: &mut impl FnMut(Transaction<P>),
     ) {
-        let side = &mut self.sides[index(dir)];
+        let side = &mut self.sides[dir.index()];
         if side.ended || !side.reasm.is_finished() {
             return;
         }
@@ -275,78 +327,149 @@ impl<P: Protocol> Connection<P> {
         ctx: &mut Ctx<'_>,
         out: &mut impl FnMut(Transaction<P>),
     ) {
+        let limit = ctx.config.max_message_size.max(1);
         if let Feed::Segment(seq, payload) = op {
-            let side = &mut self.sides[index(dir)];
+            let side = &mut self.sides[dir.index()];
             if side.reasm.take_in_order(seq, payload) {
+                if self.stopped.is_some() {
+                    ctx.counters.bytes_not_analyzed += payload.len() as u64;
+                    return;
+                }
                 // The usual case: the segment's bytes are the stream's next
                 // ones, framed and handled straight away (no frame is
                 // collected first).
-                let payload = match &P::FRAMING {
-                    Framing::Delimiter(delim) if side.stream.is_empty() => {
-                        self.whole_messages(dir, ts, payload, delim, ctx, out)
-                    }
-                    _ => payload,
-                };
-                let side = &mut self.sides[index(dir)];
-                side.stream.push(ts, payload);
-                while let Some(frame) = next_frame::<P>(&mut self.sides[index(dir)].stream, dir) {
-                    self.handle_frame(dir, frame, ctx, out);
+                if side.stream.is_idle() {
+                    self.whole_frames(dir, ts, payload, ctx, out);
+                } else {
+                    side.stream.push(ts, payload);
+                    self.drain(dir, limit, ctx, out);
                 }
                 return;
             }
         }
-        let mut frames = std::mem::take(&mut self.scratch);
-        let side = &mut self.sides[index(dir)];
-        let stream = &mut side.stream;
+        let mut delivered = std::mem::take(&mut self.scratch);
+        let (session, correlator) = (&self.session, &self.correlator);
+        let side = &mut self.sides[dir.index()];
+        let Side {
+            reasm,
+            stream,
+            framer,
+            ..
+        } = side;
         let mut deliver = |chunk: Chunk<'_>| match chunk {
             Chunk::Data(data, at) => {
                 stream.push(at, data);
-                while let Some(frame) = next_frame::<P>(stream, dir) {
-                    frames.push(frame);
+                loop {
+                    let cx = cx(session, correlator, dir, limit);
+                    match stream.next_frame(framer, &cx) {
+                        Some(frame) => delivered.push(frame),
+                        None => break,
+                    }
                 }
             }
-            Chunk::Gap(lost) => stream.lose(ts, lost, &P::FRAMING),
+            Chunk::Gap(lost) => stream.lose(ts, lost, framer),
         };
         match op {
-            Feed::Segment(seq, payload) => side.reasm.segment(seq, payload, ts, &mut deliver),
-            Feed::Ack(ack) => side.reasm.ack(ack, &mut deliver),
-            Feed::Flush => side.reasm.flush(&mut deliver),
+            Feed::Segment(seq, payload) => reasm.segment(seq, payload, ts, &mut deliver),
+            Feed::Ack(ack) => reasm.ack(ack, &mut deliver),
+            Feed::Flush => reasm.flush(&mut deliver),
         }
-        for frame in frames.drain(..) {
+        for frame in delivered.drain(..) {
+            if self.stopped.is_some() {
+                break;
+            }
             self.handle_frame(dir, frame, ctx, out);
         }
-        self.scratch = frames;
+        delivered.clear();
+        self.scratch = delivered;
     }
 
-    /// With nothing held in the stream: the messages `payload` holds whole
-    /// are handled straight from it, each copied once into an allocation of
-    /// its own (recently freed memory, still in cache) rather than into
-    /// the connection's buffer (cold by the time its next packet comes).
-    /// Returns what follows the last whole message, for the stream.
-    fn whole_messages<'p>(
+    /// Hands every frame `dir`'s stream holds to [`handle_frame`].
+    ///
+    /// [`handle_frame`]: Self::handle_frame
+    #[inline(always)]
+    fn drain(
+        &mut self,
+        dir: Direction,
+        limit: usize,
+        ctx: &mut Ctx<'_>,
+        out: &mut impl FnMut(Transaction<P>),
+    ) {
+        while self.stopped.is_none() {
+            let side = &mut self.sides[dir.index()];
+            let Some(frame) = next_frame(side, &self.session, &self.correlator, dir, limit) else {
+                break;
+            };
+            self.handle_frame(dir, frame, ctx, out);
+        }
+    }
+
+    /// With nothing held in the stream: the frames `payload` holds whole
+    /// are cut straight from it, each copied once into an allocation of its
+    /// own (recently freed memory, still in cache) rather than into the
+    /// connection's buffer (cold by the time its next packet comes). What
+    /// follows the last whole frame goes to the stream, with the framer's
+    /// answer for it (so it is not asked again before more bytes come).
+    #[inline]
+    fn whole_frames(
         &mut self,
         dir: Direction,
         ts: Timestamp,
-        mut payload: &'p [u8],
-        delim: &[u8],
+        mut payload: &[u8],
         ctx: &mut Ctx<'_>,
         out: &mut impl FnMut(Transaction<P>),
-    ) -> &'p [u8] {
+    ) {
         // The stream's own limit (`StreamBuffer::new` takes the same).
         let limit = ctx.config.max_message_size.max(1);
         let raw = ctx.config.send_request || ctx.config.send_response;
-        while let Some(len) = crate::stream::whole_delimited(payload, delim, limit) {
-            let body = len - delim.len();
-            let (parsed, wire) = if raw {
-                let wire = bytes::Bytes::copy_from_slice(&payload[..len]);
-                (wire.slice(..body), Some(wire))
-            } else {
-                (bytes::Bytes::copy_from_slice(&payload[..body]), None)
+        loop {
+            if payload.is_empty() {
+                return;
+            }
+            let side = &mut self.sides[dir.index()];
+            let max = side.framer.max_frame().map_or(limit, |m| m.min(limit));
+            let found = {
+                let cx = cx(&self.session, &self.correlator, dir, limit);
+                side.framer.frame(payload, &cx)
             };
-            self.parse_and_route(dir, parsed, wire, len as u64, (ts, ts), false, ctx, out);
-            payload = &payload[len..];
+            match found {
+                FrameLen::Complete(len) if len <= max && len <= payload.len() => {
+                    let body = side.framer.payload(&payload[..len]);
+                    side.framer.reset();
+                    let (parsed, wire) = if raw {
+                        let wire = bytes::Bytes::copy_from_slice(&payload[..len]);
+                        (wire.slice(body), Some(wire))
+                    } else {
+                        (bytes::Bytes::copy_from_slice(&payload[body]), None)
+                    };
+                    self.parse_and_route(dir, parsed, wire, len as u64, (ts, ts), false, ctx, out);
+                    payload = &payload[len..];
+                    if self.stopped.is_some() {
+                        ctx.counters.bytes_not_analyzed += payload.len() as u64;
+                        return;
+                    }
+                }
+                FrameLen::Incomplete(total) if total.is_none_or(|t| t <= max) => {
+                    self.sides[dir.index()]
+                        .stream
+                        .push_framed(ts, payload, &found);
+                    return self.drain(dir, limit, ctx, out);
+                }
+                FrameLen::AtLeast(_) => {
+                    self.sides[dir.index()]
+                        .stream
+                        .push_framed(ts, payload, &found);
+                    return self.drain(dir, limit, ctx, out);
+                }
+                // Too long, cut, rejected: the stream's way (asked again).
+                _ => {
+                    let side = &mut self.sides[dir.index()];
+                    side.framer.reset();
+                    side.stream.push(ts, payload);
+                    return self.drain(dir, limit, ctx, out);
+                }
+            }
         }
-        payload
     }
 
     /// Adds the reassemblers' statistics to the counters (once, when the
@@ -383,6 +506,24 @@ impl<P: Protocol> Connection<P> {
         self.correlator.has_expired(now, config.transaction_timeout)
     }
 
+    /// Stops analyzing the connection after a message that switched it to
+    /// something not analyzed: what waits is published with a note, the
+    /// rest of its bytes are counted.
+    fn stop(&mut self, why: &'static str, ctx: &mut Ctx<'_>, out: &mut impl FnMut(Transaction<P>)) {
+        if self.stopped.is_some() {
+            return;
+        }
+        self.stopped = Some(why);
+        ctx.counters.connections_not_followed += 1;
+        let outcome = self.correlator.flush(Unanswered::NotFollowed(why), out);
+        count(ctx.counters, outcome);
+        for side in &mut self.sides {
+            if let Some(partial) = side.stream.take_partial() {
+                ctx.counters.bytes_not_analyzed += partial.wire_len;
+            }
+        }
+    }
+
     /// Ends the connection: messages cut short, then pending requests, are
     /// published.
     pub(crate) fn close(
@@ -394,13 +535,13 @@ impl<P: Protocol> Connection<P> {
         // Holes that never filled are lost; what follows them is analyzed.
         let ts = self.last_seen;
         for dir in [Direction::FromClient, Direction::FromServer] {
-            if !self.sides[index(dir)].ended {
+            if !self.sides[dir.index()].ended {
                 self.feed(dir, ts, Feed::Flush, ctx, out);
             }
         }
         for dir in [Direction::FromClient, Direction::FromServer] {
             // A direction whose FIN was seen (past a hole) ended by it.
-            let side = &self.sides[index(dir)];
+            let side = &self.sides[dir.index()];
             let why = if side.fin_seen && side.reasm.is_finished() {
                 Close::Fin
             } else {
@@ -414,15 +555,18 @@ impl<P: Protocol> Connection<P> {
     }
 }
 
-fn count(counters: &mut Counters, outcome: Outcome) {
+pub(crate) fn count(counters: &mut Counters, outcome: Outcome) {
     counters.transactions += outcome.paired
         + outcome.unanswered
         + outcome.over_limit
         + outcome.unmatched
-        + outcome.no_response;
+        + outcome.no_response
+        + outcome.greetings;
     counters.requests_no_response_expected += outcome.no_response;
     counters.transactions_answered += outcome.paired;
     counters.requests_unanswered += outcome.unanswered + outcome.over_limit;
     counters.requests_over_pending_limit += outcome.over_limit;
     counters.responses_unmatched += outcome.unmatched;
+    counters.pairings_uncertain += outcome.uncertain;
+    counters.resynchronizations += outcome.resynchronized;
 }

@@ -38,6 +38,13 @@ pub struct Counters {
     pub connections_evicted: u64,
     /// Connections still open at the end of the input (flushed).
     pub connections_flushed: u64,
+    /// Connections whose analysis stopped because they switched to
+    /// something the analyzer cannot follow (TLS after `STARTTLS` or an
+    /// accepted `SSLRequest`, a protocol upgrade): what waited was
+    /// published with a note.
+    pub connections_not_followed: u64,
+    /// Payload bytes of those connections after the switch: not analyzed.
+    pub bytes_not_analyzed: u64,
     /// Payload bytes seen again (retransmissions, overlaps): delivered once,
     /// the first copy wins.
     pub bytes_retransmitted: u64,
@@ -84,6 +91,15 @@ pub struct Counters {
     pub requests_no_response_expected: u64,
     /// Responses published without a request.
     pub responses_unmatched: u64,
+    /// Greetings (and other messages that neither ask nor answer)
+    /// published alone.
+    pub greetings: u64,
+    /// Transactions published with status `Error` because packet loss left
+    /// their pairing uncertain ("pairing uncertain after packet loss", or
+    /// "response lost in a capture gap").
+    pub pairings_uncertain: u64,
+    /// Times pairing was proven back in step after packet loss.
+    pub resynchronizations: u64,
 }
 
 impl Counters {
@@ -104,6 +120,8 @@ impl Counters {
         self.connections_expired += other.connections_expired;
         self.connections_evicted += other.connections_evicted;
         self.connections_flushed += other.connections_flushed;
+        self.connections_not_followed += other.connections_not_followed;
+        self.bytes_not_analyzed += other.bytes_not_analyzed;
         self.bytes_retransmitted += other.bytes_retransmitted;
         self.segments_out_of_order += other.segments_out_of_order;
         self.out_of_order_overflows += other.out_of_order_overflows;
@@ -123,13 +141,16 @@ impl Counters {
         self.requests_over_pending_limit += other.requests_over_pending_limit;
         self.requests_no_response_expected += other.requests_no_response_expected;
         self.responses_unmatched += other.responses_unmatched;
+        self.greetings += other.greetings;
+        self.pairings_uncertain += other.pairings_uncertain;
+        self.resynchronizations += other.resynchronizations;
     }
 
     /// Checks the accounting invariant, which holds once the engine has
     /// finished: every request seen was published exactly once (answered,
     /// unanswered, alone by design, or cut short), every response seen was
     /// published exactly once (answered or unmatched), and the transactions
-    /// are exactly those. Returns what does not add up.
+    /// are exactly those and the greetings. Returns what does not add up.
     ///
     /// ```
     /// let counters = analyzer_core::Counters::default();
@@ -141,7 +162,7 @@ impl Counters {
             + self.requests_no_response_expected
             + self.requests_cut_short;
         let responses = self.transactions_answered + self.responses_unmatched;
-        let transactions = requests + self.responses_unmatched;
+        let transactions = requests + self.responses_unmatched + self.greetings;
         let mut problems = Vec::new();
         if requests != self.requests {
             problems.push(format!(

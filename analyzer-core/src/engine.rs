@@ -48,7 +48,7 @@ const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
 /// drop(engine);
 /// assert!(events.is_empty());
 /// ```
-pub struct Engine<P, S> {
+pub struct Engine<P: Protocol, S> {
     config: Config,
     ports: Vec<u16>,
     sink: S,
@@ -66,7 +66,7 @@ pub struct Engine<P, S> {
 /// share. Apart, so a packet borrows both without touching the `Arc`'s count.
 // The connection first: its hot fields start the allocation.
 #[repr(C)]
-struct Tracked<P> {
+struct Tracked<P: Protocol> {
     conn: Connection<P>,
     flow: Arc<Flow>,
 }
@@ -343,7 +343,7 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
 
 /// Borrows the engine's parts a connection needs, and wraps the sink so
 /// transactions become events of `flow`.
-fn split<'a, P, S: Sink<P>>(
+fn split<'a, P: Protocol, S: Sink<P>>(
     config: &'a Config,
     counters: &'a mut Counters,
     sink: &'a mut S,

@@ -69,7 +69,7 @@ pub struct Flow {
     /// The addresses as text and the Community ID, made on first use.
     text: OnceLock<FlowText>,
     /// The JSON of the parts above, made by the ndjson writer on first use.
-    pub(crate) json: OnceLock<crate::ndjson::FlowJson>,
+    pub(crate) json: OnceLock<crate::flow_json::FlowJson>,
 }
 
 /// What [`Flow`] formats once.

@@ -240,15 +240,6 @@ impl<'a> Writer<'a> {
         }
     }
 
-    /// Map entries spliced into an object already open with entries in it:
-    /// each entry is written as `,"key":value`, and nothing closes it.
-    pub(crate) fn splice(self) -> Compound<'a> {
-        Compound {
-            out: self.out,
-            first: false,
-            close: b"",
-        }
-    }
 }
 
 macro_rules! ints {

@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 
-use crate::protocol::{Direction, Kind};
+use crate::role::{Direction, Kind};
 use crate::time::Timestamp;
 
 /// One message of a transaction.
@@ -17,17 +17,20 @@ pub struct Message<P> {
     pub start: Timestamp,
     /// Capture time of its last byte.
     pub end: Timestamp,
-    /// Its length on the wire, delimiter included.
+    /// Its length on the wire, delimiter included (all its frames, for a
+    /// message folded from several).
     pub wire_len: u64,
     /// The parsed message; `None` when it could not be parsed, was too long,
     /// lost bytes, or was cut short (the event's notes say which).
     pub fields: Option<P>,
     /// The bytes as captured, kept only when the configuration asks to send
-    /// raw requests or responses (`send_request` / `send_response`).
+    /// raw requests or responses (`send_request` / `send_response`); of a
+    /// message folded from several frames, the first frame's.
     pub wire: Option<Bytes>,
-    /// Only the first parts of a message too long, or with too many parts,
-    /// to keep whole: `fields` are those parts' (the rest followed as
-    /// messages of their own).
+    /// Not all of it was read: only the first parts of a message too long,
+    /// or with too many parts, to keep whole (the rest followed as
+    /// messages of their own), or a message one of whose frames was lost
+    /// or unreadable.
     pub cut: bool,
 }
 
@@ -56,7 +59,8 @@ impl<P> Transaction<P> {
     /// A transaction; its status is `OK` when a complete request got a
     /// complete, non-error response, and `Error` otherwise: an error
     /// response, no response, no request, or a message that was cut short,
-    /// lost bytes, was too long or could not be parsed.
+    /// lost bytes, was too long or could not be parsed. (A greeting alone is
+    /// `OK`: [`Transaction::greeting`].)
     pub fn new(
         request: Option<Message<P>>,
         response: Option<Message<P>>,
@@ -94,9 +98,49 @@ impl<P> Transaction<P> {
         }
     }
 
+    /// A greeting (or other message that neither asks nor answers), alone:
+    /// status `OK` when it was read completely.
+    pub fn greeting(greeting: Message<P>, notes: Vec<String>) -> Self {
+        let status = if greeting.is_complete() {
+            Status::Ok
+        } else {
+            Status::Error
+        };
+        Transaction {
+            request: None,
+            response: Some(greeting),
+            notes,
+            status,
+        }
+    }
+
+    /// The same transaction with status `Error` (its pairing is uncertain,
+    /// the notes say why).
+    pub(crate) fn flagged(mut self) -> Self {
+        self.status = Status::Error;
+        self
+    }
+
     /// `OK` or `Error`.
     pub fn status(&self) -> Status {
         self.status
+    }
+
+    /// Whether this is a greeting alone.
+    pub fn is_greeting(&self) -> bool {
+        self.request.is_none() && self.response.as_ref().is_some_and(|m| m.kind == Kind::Greeting)
+    }
+
+    /// The side that started the transaction (sent its request, or its
+    /// message alone): the event's `source`.
+    pub fn initiator(&self) -> Direction {
+        match (&self.request, &self.response) {
+            (Some(request), _) => request.direction,
+            // An answer or greeting alone: its peer is the source, as for
+            // an answer whose request was not seen.
+            (None, Some(response)) => response.direction.reverse(),
+            (None, None) => Direction::FromClient,
+        }
     }
 }
 

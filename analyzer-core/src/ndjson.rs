@@ -1,174 +1,35 @@
-//! The fast path of [`NdjsonWriter`](crate::NdjsonWriter): an event's JSON
-//! written directly, byte for byte what its `Serialize` implementation gives
-//! (a test checks this on every capture), without the generic serializer's
-//! per-byte escaping of constant keys.
+//! The event writer: an event's JSON written directly into a buffer, the
+//! one implementation of the event document (the [`NdjsonWriter`] writes
+//! it; [`Event`]'s `Serialize` reads it back), without a generic
+//! serializer's per-byte escaping of constant keys.
 //!
 //! What costs: the per-connection parts (addresses, ports, Community ID) are
 //! formatted once per connection and reused, those of the protocol's name
-//! once per process; the date part of timestamps is formatted once per
-//! second ([`TimeCache`]); short strings and numbers are made on the stack
-//! and appended as one copy of fixed size (`json::short`, `digits`); only
-//! the protocol's own fields and free text go through `serde_json`, unless
-//! the protocol writes them itself (`fast_json`, `#[fields_json_with]`).
+//! once per process ([`flow_json`](crate::flow_json)); the date part of
+//! timestamps is formatted once per second ([`TimeCache`]); short strings
+//! and numbers are made on the stack and appended as one copy of fixed size
+//! (`json::short`, `digits`); the protocol writes its own fields itself
+//! ([`Conversation::fields`](crate::Conversation::fields)).
+//!
+//! [`NdjsonWriter`]: crate::NdjsonWriter
 
-use std::sync::{Mutex, PoisonError};
-
-use serde::ser::Serializer as _;
+use serde::ser::{Error as _, Serialize, Serializer};
 
 use crate::event::Event;
 use crate::flow::Flow;
+use crate::flow_json::{FlowJson, BYTES};
 use crate::json;
+use crate::json::fields::JsonFields;
 use crate::json::short::{self, Plain};
 use crate::message::Status;
 use crate::protocol::Protocol;
+use crate::role::Direction;
 
 mod digits;
 mod times;
 
 use digits::Decimal;
 pub(crate) use times::TimeCache;
-
-/// The JSON of a connection's fixed parts, made on its first event.
-#[derive(Debug)]
-pub(crate) struct FlowJson {
-    /// `{"ip":"10.0.0.1","port":40000,"bytes":`, the client's then the
-    /// server's: the value of `source` and `client`, then of `destination`
-    /// and `server`, up to its byte count. Without the count, it ends
-    /// before [`BYTES`].
-    endpoints: [Vec<u8>; 2],
-    /// `"type":"ipv4","bytes":` is not fixed; this is
-    /// `"community_id":"1:..."},"related":{"ip":["a","b"]}` (the comma
-    /// before it is written with the byte count).
-    community_related: Vec<u8>,
-    /// What depends only on the protocol and the network type.
-    shared: &'static SharedJson,
-}
-
-/// The parts of an event that depend only on its protocol's name and its
-/// network type: made once per process for each pair (a few, and never
-/// freed), shared by the flows.
-#[derive(Debug)]
-pub(crate) struct SharedJson {
-    name: &'static str,
-    network_type: &'static str,
-    /// `,"type":"echo","status":"`.
-    type_status: Vec<u8>,
-    /// `"kind":"event",..,"dataset":"echo","start":`.
-    dataset_start: Vec<u8>,
-    /// `,"network":{"transport":"tcp","protocol":"echo","type":"ipv4","bytes":`.
-    network: Vec<u8>,
-    /// `"action":"echo.`: `event.action` up to the method in lower case.
-    action: Vec<u8>,
-}
-
-impl SharedJson {
-    /// The parts for protocol `name` over `network_type`.
-    fn get(name: &'static str, network_type: &'static str) -> &'static SharedJson {
-        static MADE: Mutex<Vec<&'static SharedJson>> = Mutex::new(Vec::new());
-        let mut made = MADE.lock().unwrap_or_else(PoisonError::into_inner);
-        let known = made
-            .iter()
-            .find(|json| json.name == name && json.network_type == network_type);
-        if let Some(json) = known {
-            return json;
-        }
-        use Part::{Raw, Str};
-        let json = Box::leak(Box::new(SharedJson {
-            name,
-            network_type,
-            type_status: concat(&[Raw(",\"type\":"), Str(name), Raw(",\"status\":\"")]),
-            dataset_start: concat(&[
-                Raw("\"kind\":\"event\",\"category\":[\"network\"],\"type\":[\"connection\",\"protocol\"],\"dataset\":"),
-                Str(name),
-                Raw(",\"start\":"),
-            ]),
-            network: concat(&[
-                Raw(",\"network\":{\"transport\":\"tcp\",\"protocol\":"),
-                Str(name),
-                Raw(",\"type\":"),
-                Str(network_type),
-                Raw(BYTES),
-            ]),
-            action: concat(&[Raw("\"action\":"), Str(name)]),
-        }));
-        // `"action":"echo"` without its closing quote, then the dot.
-        json.action.pop();
-        json.action.push(b'.');
-        made.push(json);
-        json
-    }
-}
-
-/// What precedes an endpoint's byte count.
-const BYTES: &str = ",\"bytes\":";
-
-/// Concatenates JSON fragments: `Raw` as is, `Str` as a JSON string.
-enum Part<'a> {
-    Raw(&'a str),
-    Str(&'a str),
-}
-
-fn concat(parts: &[Part<'_>]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(96);
-    for part in parts {
-        match part {
-            Part::Raw(text) => out.extend_from_slice(text.as_bytes()),
-            Part::Str(text) => json::write_str(&mut out, text),
-        }
-    }
-    out
-}
-
-impl FlowJson {
-    /// The flow's JSON, made on first use for protocol `name` (without
-    /// `format!`, whose machinery costs more than the rest of a flow's
-    /// first event).
-    #[inline]
-    pub(crate) fn get<'f>(flow: &'f Flow, name: &'static str) -> &'f FlowJson {
-        match flow.json.get() {
-            Some(json) => json,
-            None => Self::init(flow, name),
-        }
-    }
-
-    /// Once per flow: out of line, so the per-event path stays small.
-    #[cold]
-    #[inline(never)]
-    fn init<'f>(flow: &'f Flow, name: &'static str) -> &'f FlowJson {
-        flow.json.get_or_init(|| {
-            use Part::{Raw, Str};
-            let endpoint = |ip: &str, port: u16| {
-                let mut digits = itoa::Buffer::new();
-                concat(&[
-                    Raw("{\"ip\":"),
-                    Str(ip),
-                    Raw(",\"port\":"),
-                    Raw(digits.format(port)),
-                    Raw(BYTES),
-                ])
-            };
-            let mut tail = concat(&[
-                Raw("\"community_id\":"),
-                Str(flow.community_id()),
-                Raw("},\"related\":{\"ip\":["),
-                Str(flow.client_ip()),
-            ]);
-            if flow.server_ip() != flow.client_ip() {
-                tail.push(b',');
-                json::write_str(&mut tail, flow.server_ip());
-            }
-            tail.extend_from_slice(b"]}");
-            FlowJson {
-                endpoints: [
-                    endpoint(flow.client_ip(), flow.client.1),
-                    endpoint(flow.server_ip(), flow.server.1),
-                ],
-                community_related: tail,
-                shared: SharedJson::get(name, flow.network_type()),
-            }
-        })
-    }
-}
 
 /// `,"key":"value"`, `key` needing no escaping: made on the stack when
 /// short.
@@ -250,21 +111,34 @@ fn method_action(out: &mut Vec<u8>, method: &str, written: std::ops::Range<usize
     out.push(b'"');
 }
 
-/// Appends the event's JSON (no newline) to `out`. `scratch` is reused for
-/// the protocol's own fields.
-pub(crate) fn write_event<P: Protocol>(
-    out: &mut Vec<u8>,
-    scratch: &mut Vec<u8>,
-    times: &mut TimeCache,
-    event: &Event<P>,
-) -> serde_json::Result<()> {
+/// The flow's JSON, made on its first event.
+#[inline]
+fn flow_json<'f>(flow: &'f Flow, name: &'static str) -> &'f FlowJson {
+    match flow.json.get() {
+        Some(json) => json,
+        None => flow.json.get_or_init(|| {
+            FlowJson::new(
+                (flow.client_ip(), flow.client.1),
+                (flow.server_ip(), flow.server.1),
+                flow.community_id(),
+                flow.network_type(),
+                name,
+            )
+        }),
+    }
+}
+
+/// Appends the event's JSON (no newline) to `out`.
+pub(crate) fn write_event<P: Protocol>(out: &mut Vec<u8>, times: &mut TimeCache, event: &Event<P>) {
     let t = &event.transaction;
-    let flow = FlowJson::get(&event.flow, P::NAME);
+    let flow = flow_json(&event.flow, P::NAME);
     let req_bytes = t.request.as_ref().map(|m| m.wire_len);
     let resp_bytes = t.response.as_ref().map(|m| m.wire_len);
     let request = t.request.as_ref().and_then(|m| m.fields.as_ref());
     let response = t.response.as_ref().and_then(|m| m.fields.as_ref());
-    let description = request.map(P::describe).unwrap_or_default();
+    // A request's description, or a greeting's.
+    let described = request.or(response.filter(|_| t.is_greeting()));
+    let description = described.map(P::describe).unwrap_or_default();
 
     out.extend_from_slice(b"{\"@timestamp\":");
     let start_at = out.len();
@@ -311,14 +185,20 @@ pub(crate) fn write_event<P: Protocol>(
         }
         None => out.push(b'}'),
     }
-    // Each count is made once, with the brace that ends its endpoint.
+    // Each count is made once, with the brace that ends its endpoint. The
+    // source is the side that started the transaction (the server, for a
+    // request it sent).
     let req_text = req_bytes.map(|n| Decimal::new(n, b'}'));
     let resp_text = resp_bytes.map(|n| Decimal::new(n, b'}'));
     let [client, server] = &flow.endpoints;
-    endpoint(out, b",\"source\":", client, req_text);
-    endpoint(out, b",\"destination\":", server, resp_text);
-    endpoint(out, b",\"client\":", client, req_text);
-    endpoint(out, b",\"server\":", server, resp_text);
+    let (source, destination) = match t.initiator() {
+        Direction::FromClient => (client, server),
+        Direction::FromServer => (server, client),
+    };
+    endpoint(out, b",\"source\":", source, req_text);
+    endpoint(out, b",\"destination\":", destination, resp_text);
+    endpoint(out, b",\"client\":", source, req_text);
+    endpoint(out, b",\"server\":", destination, resp_text);
     out.extend_from_slice(&flow.shared.network);
     Decimal::new(req_bytes.unwrap_or(0) + resp_bytes.unwrap_or(0), b',').append(out);
     out.extend_from_slice(&flow.community_related);
@@ -342,69 +222,45 @@ pub(crate) fn write_event<P: Protocol>(
             json::fast::write_lossy_str_out_of_line(out, wire);
         }
     }
-    // The protocol's own entries, spliced in as `,"key":value` each: by the
-    // writer the derive generates under `#[protocol(fast_json)]`, else
-    // through `own_fields` and `Serialize`.
+    // The protocol's own entries, as `,"key":value` each.
     let mark = out.len();
-    if P::__own_fields_json(request, response, out).is_ok() {
-        if cfg!(debug_assertions) {
-            let fast = out[mark..].to_vec();
-            out.truncate(mark);
-            own_fields(out, scratch, request, response)?;
-            check_fast_json::<P>(&fast, &out[mark..]);
-        }
-    } else {
+    let mut fields = JsonFields::new(out);
+    P::fields(request, response, &mut fields);
+    if !fields.done() {
+        // Objects left open (or closed twice) would break the document:
+        // said in words instead.
         out.truncate(mark);
-        own_fields(out, scratch, request, response)?;
+        out.extend_from_slice(
+            b",\"error_fields\":\"the protocol's fields left an object or array open, or closed one too many\"",
+        );
     }
     out.push(b'}');
-    Ok(())
 }
 
-/// Appends the protocol's own entries through `own_fields`. What the fast
-/// serializer leaves to serde_json is redone there: serialized as a map of
-/// its own, spliced in without its braces.
-fn own_fields<P: Protocol>(
-    out: &mut Vec<u8>,
-    scratch: &mut Vec<u8>,
-    request: Option<&P>,
-    response: Option<&P>,
-) -> serde_json::Result<()> {
-    let mark = out.len();
-    let mut entries = json::Writer { out: &mut *out }.splice();
-    let written = P::own_fields(request, response, &mut entries)
-        .and_then(|()| serde::ser::SerializeMap::end(entries));
-    if written.is_ok() {
-        return Ok(());
+/// An event serializes as the document the ndjson writer writes (read back
+/// as a JSON value, keys in order): one implementation of the event.
+///
+/// | field | value |
+/// |---|---|
+/// | `@timestamp` | request time (response time for a response alone), RFC 3339 |
+/// | `method`, `resource`, `query`, `event.action` | from [`Conversation::describe`](crate::Conversation::describe) of the request (or greeting), when it says |
+/// | `type`, `event.dataset`, `network.protocol` | the protocol's name |
+/// | `status` | `OK` or `Error` ([`Transaction::status`](crate::Transaction::status)) |
+/// | `event.{kind, category, type}` | `event`, `[network]`, `[connection, protocol]` |
+/// | `event.{start, end, duration}` | first byte, last byte, and their distance in ns (answered only) |
+/// | `source` = `client`, `destination` = `server` | `{ip, port, bytes}`: the side that sent the request (the server, for a request it sent) and its peer; bytes on the wire, delimiters included |
+/// | `network.{transport, type, bytes, community_id}` | `tcp`, `ipv4`/`ipv6`, request + response bytes, Community ID v1 |
+/// | `related.ip` | both addresses |
+/// | `error.message` | the notes, joined with `"; "` (only when there are notes) |
+/// | `request`, `response` | raw text, only with `send_request` / `send_response` |
+/// | `<name>.request`, `<name>.response` | the protocol's own fields ([`Conversation::fields`](crate::Conversation::fields)) |
+impl<P: Protocol> Serialize for Event<P> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut out = Vec::new();
+        write_event(&mut out, &mut TimeCache::default(), self);
+        let value: serde_json::Value = serde_json::from_slice(&out).map_err(S::Error::custom)?;
+        value.serialize(serializer)
     }
-    out.truncate(mark);
-    scratch.clear();
-    {
-        let mut ser = serde_json::Serializer::new(&mut *scratch);
-        let mut map = ser.serialize_map(None)?;
-        P::own_fields(request, response, &mut map)?;
-        serde::ser::SerializeMap::end(map)?;
-    }
-    if scratch.len() > 2 {
-        out.push(b',');
-        out.extend_from_slice(&scratch[1..scratch.len() - 1]);
-    }
-    Ok(())
-}
-
-/// In debug builds, the generated writer's output against `Serialize`'s:
-/// `#[protocol(fast_json)]` promises a plain `#[derive(Serialize)]`, which
-/// the derive cannot see.
-#[track_caller]
-fn check_fast_json<P: Protocol>(fast: &[u8], serialized: &[u8]) {
-    assert!(
-        fast == serialized,
-        "#[protocol(fast_json)] on {} wrote\n{}\nwhere its `Serialize` gives\n{}\n\
-         (fast_json needs a plain #[derive(Serialize)], without #[serde] attributes)",
-        std::any::type_name::<P>(),
-        String::from_utf8_lossy(fast),
-        String::from_utf8_lossy(serialized),
-    );
 }
 
 #[cfg(test)]

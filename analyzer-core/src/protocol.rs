@@ -1,125 +1,150 @@
-//! The contract between a protocol's message type and the engine.
+//! The contract between a protocol and the engine: [`Protocol`] (how
+//! messages are cut and read, usually derived), [`Conversation`] (how a
+//! connection's messages relate: state, pairing, folding, event fields;
+//! written by hand where a protocol needs it), [`Framer`] (cutting one
+//! direction's bytes into frames) and [`Cx`] (what framing and parsing see
+//! of the connection).
 //!
-//! `#[derive(Protocol)]` implements [`Protocol`] for a message type; the engine
-//! does the rest (framing with [`Framing`], correlation, events). The trait can
-//! also be implemented by hand.
+//! The data flows one way, per frame: the direction's [`Framer`] finds the
+//! frame; [`Protocol::parse`] reads it (seeing the connection's session, the
+//! request an answer answers and the message the frame continues);
+//! [`Conversation::update`] changes the session; the message is folded into
+//! the one it continues ([`Conversation::continues`], [`Conversation::fold`])
+//! or paired with its request; each transaction becomes one event, whose
+//! protocol fields [`Conversation::fields`] writes.
 
-use std::fmt;
-
-use std::borrow::Cow;
+use std::ops::Range;
 
 use bytes::Bytes;
-use serde::ser::SerializeMap;
-use serde::Serialize;
 
-use crate::framing::Framing;
+use crate::description::Description;
+use crate::error::ParseError;
+use crate::frame_len::FrameLen;
+use crate::json::fields::{JsonFields, JsonKey};
+use crate::role::{Direction, Kind};
 
-/// Which way a message travelled on its connection.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Direction {
-    /// From the client (the side that is not the server) to the server.
-    FromClient,
-    /// From the server (the side listening on one of the analyzer's ports) to the client.
-    FromServer,
-}
-
-impl Direction {
-    /// The other direction.
-    pub fn reverse(self) -> Self {
-        match self {
-            Direction::FromClient => Direction::FromServer,
-            Direction::FromServer => Direction::FromClient,
-        }
-    }
-
-    /// The role a message going this way has when nothing else classifies it:
-    /// a request from the client, a response from the server.
-    pub fn default_kind(self) -> Kind {
-        match self {
-            Direction::FromClient => Kind::Request,
-            Direction::FromServer => Kind::Response,
-        }
-    }
-}
-
-/// The role of one message in a transaction.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    /// Opens a transaction; waits for a response.
-    Request,
-    /// Answers the oldest pending request; the transaction's status is `OK`.
-    Response,
-    /// Answers the oldest pending request; the transaction's status is `Error`.
-    Error,
-}
-
-impl Kind {
-    /// Whether this message answers a request (a response or an error).
-    pub fn is_answer(self) -> bool {
-        !matches!(self, Kind::Request)
-    }
-}
-
-/// Why a complete frame could not be turned into a message.
+/// A message type of an application protocol: how its messages are cut
+/// from the byte stream and read. What `#[derive(Protocol)]` implements.
 ///
-/// The engine never drops such a frame: it is published as a message of the
-/// role its direction implies (request from the client, response from the
-/// server), with this error as a note on the event.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ParseError {
-    /// The frame was empty but the message type needs at least a tag byte.
-    #[error("empty message")]
-    Empty,
-    /// The leading byte is none of the declared tags.
-    #[error("unknown tag byte {}", ByteLiteral(*byte))]
-    UnknownTag {
-        /// The byte found.
-        byte: u8,
-    },
-    /// The leading word is none of the declared keywords.
-    #[error("unknown keyword {0:?}")]
-    UnknownKeyword(String),
-    /// Any other reason, in words.
-    #[error("{0}")]
-    Invalid(String),
-}
-
-/// Shows a byte as a Rust byte literal (`b'>'`, `b'\x00'`) in messages.
-struct ByteLiteral(u8);
-
-impl fmt::Display for ByteLiteral {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "b'{}'", std::ascii::escape_default(self.0))
-    }
-}
-
-/// A message type of an application protocol: what `#[derive(Protocol)]`
-/// implements.
-///
-/// The type's `Serialize` implementation gives the protocol's own event fields:
-/// a request is published under `<NAME>.request`, a response under
-/// `<NAME>.response`.
-pub trait Protocol: Serialize + Sized {
+/// A message is one frame, or several frames folded into one
+/// ([`Conversation::continues`]): a request with its streamed body, an
+/// answer made of many messages (a result set), an interim answer and the
+/// final one.
+pub trait Protocol: Conversation {
     /// The protocol's name: the event's `type`, `network.protocol`,
-    /// `event.dataset`, and the key its own fields are published under.
+    /// `event.dataset`, and the key its own fields are published under. A
+    /// lowercase ASCII letter, then lowercase letters, digits and `_`.
     const NAME: &'static str;
     /// The server ports analyzed when the configuration names none.
     const DEFAULT_PORTS: &'static [u16];
-    /// How the byte stream is cut into messages.
-    const FRAMING: Framing;
 
-    /// Parses one complete frame. `payload` is the frame without its
-    /// delimiter; slicing it is zero-copy. `direction` tells which side sent it.
-    fn parse(payload: Bytes, direction: Direction) -> Result<Self, ParseError>;
+    /// How one direction's bytes are cut into frames: a value with typed
+    /// fields (its progress on the frame being cut), one per direction.
+    type Framer: Framer<Self>;
 
-    /// The role of this message.
-    fn kind(&self) -> Kind;
+    /// The framer of a new connection's `direction`.
+    fn framer(direction: Direction) -> Self::Framer;
 
-    /// Whether this request waits for a response. `false` for requests that
-    /// never get one (Memcache `noreply`, `quit`): they are published at
-    /// once as request-only transactions with status `OK`.
+    /// Reads one complete frame: `frame` is the part [`Framer::payload`]
+    /// gives (without a delimiter, say); slicing it is zero-copy. `cx` tells
+    /// which side sent it and shows the connection's session, the request
+    /// an answer answers and the message the frame continues.
+    fn parse(frame: Bytes, cx: &Cx<'_, Self>) -> Result<Self, ParseError>;
+
+    /// The message's role; `None`: the role its direction implies (a
+    /// request from the client, a response from the server).
+    fn kind(&self) -> Option<Kind>;
+
+    /// Writes the message's own fields as JSON entries into the object
+    /// `out` has open (what the default [`Conversation::fields`] publishes
+    /// under `<name>.request` and `<name>.response`).
+    fn write_fields(&self, out: &mut JsonFields<'_>);
+
+    /// Parses `frame`, sent in `direction`, as the first message of a new
+    /// connection (with a fresh session): for tests and examples.
+    ///
+    /// ```
+    /// use analyzer_core::{Direction, Kind, NetString, Protocol};
+    ///
+    /// #[derive(Protocol, Debug)]
+    /// #[protocol(name = "echo", ports(3030), delimiter = b'\n')]
+    /// struct Echo {
+    ///     #[protocol(tag(request = b'>', response = b'<', error = b'!'))]
+    ///     kind: Kind,
+    ///     content: NetString,
+    /// }
+    ///
+    /// let echo = Echo::parse_one(">hi", Direction::FromClient)?;
+    /// assert_eq!((echo.kind, echo.content.as_bytes()), (Kind::Request, &b"hi"[..]));
+    /// # Ok::<(), analyzer_core::ParseError>(())
+    /// ```
+    fn parse_one(frame: impl Into<Bytes>, direction: Direction) -> Result<Self, ParseError> {
+        let session = Self::Session::default();
+        Self::parse(frame.into(), &Cx::new(direction, &session))
+    }
+}
+
+/// How a protocol's messages relate on one connection: its state, how
+/// requests pair with answers, which frames fold into one message, and
+/// what its events publish. Every item has a default, right for a protocol
+/// whose messages are independent requests and answers.
+///
+/// `#[derive(Protocol)]` writes an empty implementation (all defaults)
+/// unless the type says `#[protocol(conversation)]`: it then implements
+/// this trait by hand.
+pub trait Conversation: Sized + 'static {
+    /// The state of one connection, shared by both directions: a phase
+    /// (startup, authentication, queries), a negotiated version, a mode.
+    /// Framers and parsers see it ([`Cx::session`]); only
+    /// [`update`](Conversation::update) changes it. `()` for stateless
+    /// protocols.
+    type Session: Default + 'static;
+
+    /// The role of a message whose type does not declare one (no `tag`,
+    /// `keyword` or `kind` field); `None`: the role its direction implies.
+    fn role(&self) -> Option<Kind> {
+        None
+    }
+
+    /// Called with every message (each frame, parsed) in the order they
+    /// arrive on the connection, before it is paired: changes the session.
+    /// [`Follow::Stop`] ends the analysis of the connection after this
+    /// message (it switched to TLS, say): what is pending is published,
+    /// the rest of its bytes are counted, not analyzed.
+    fn update(&self, session: &mut Self::Session, direction: Direction) -> Follow {
+        let _ = (session, direction);
+        Follow::Continue
+    }
+
+    /// Whether more frames of this message follow from the same side: the
+    /// next frames are parsed with this message as [`Cx::partial`] and
+    /// folded into it ([`fold`](Conversation::fold)) up to one that does not
+    /// continue. A request's streamed body, the rows of a result set, an
+    /// interim answer (`100 Continue`) before the final one. The message
+    /// is an error if any of its frames is.
+    fn continues(&self) -> bool {
+        false
+    }
+
+    /// Folds `next`, a further frame of this message, into it (count a
+    /// row, keep the final status). Memory stays bounded by the largest
+    /// frame, not by the message. The default keeps the first frame's
+    /// fields.
+    fn fold(&mut self, next: Self) {
+        let _ = next;
+    }
+
+    /// Whether this message, still expecting further frames, is complete
+    /// when its direction ends (FIN): a body that runs to the end of the
+    /// connection (HTTP without a length). Otherwise a message cut by the
+    /// end of its direction is published as cut short.
+    fn ends_with_connection(&self) -> bool {
+        false
+    }
+
+    /// Whether this request waits for an answer. `false` for requests that
+    /// never get one (Memcache `noreply`, `quit`, a one-way notice): they
+    /// are published at once, alone, with status `OK`.
     fn expects_response(&self) -> bool {
         true
     }
@@ -131,228 +156,250 @@ pub trait Protocol: Serialize + Sized {
         false
     }
 
-    /// A key pairing responses with requests (Memcache binary `opaque`): a
-    /// response pairs with the pending request of the same key, in any
-    /// order. `None` (the default): responses pair with requests in order.
+    /// A key pairing answers with requests (Memcache binary `opaque`): an
+    /// answer with a key pairs with the waiting request of the same key, in
+    /// any order; one without a key with the oldest request without one.
     fn correlation_key(&self) -> Option<u64> {
         None
     }
 
-    /// What a request asks, in Packetbeat's top-level fields: `method`
-    /// (also giving `event.action` = `<name>.<method in lower case>`, unless
-    /// an `action` is given), `resource` and `query`. Default: none of them.
+    /// Whether this answer can answer `request`: asked only after packet
+    /// loss may have put pairing out of step, to find which waiting request
+    /// an answer belongs to. [`Fit::Certain`] proves it (echo: same text),
+    /// [`Fit::Impossible`] rules it out (a Redis `GET` is not answered by
+    /// `+OK`); the default, [`Fit::Possible`], tells nothing.
+    fn fits(&self, request: &Self) -> Fit {
+        let _ = request;
+        Fit::Possible
+    }
+
+    /// What a request (or a greeting) asks, in Packetbeat's top-level
+    /// fields: `method` (also giving `event.action` =
+    /// `<name>.<method in lower case>`, unless an `action` is given),
+    /// `resource` and `query`. Default: none of them.
     fn describe(&self) -> Description<'_> {
         Description::default()
     }
 
-    /// Writes the protocol's own fields of a transaction into the event, as
-    /// map entries (`map.serialize_entry(key, value)`). The default writes
-    /// `<NAME>: {"request": <request>, "response": <response>}` with each
-    /// message's `Serialize`; a protocol whose events Packetbeat shapes
-    /// differently (e.g. `redis.return_value`) overrides it.
-    fn own_fields<M: SerializeMap>(
-        request: Option<&Self>,
-        response: Option<&Self>,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        #[derive(Serialize)]
-        struct Both<'a, P> {
-            #[serde(skip_serializing_if = "Option::is_none")]
-            request: Option<&'a P>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            response: Option<&'a P>,
-        }
+    /// Writes the protocol's own fields of a transaction into the event.
+    /// The default writes `<name>: {"request": .., "response": ..}`, each
+    /// message by its [`Protocol::write_fields`]; a greeting is the
+    /// response of a transaction without request. The one place a protocol
+    /// says what its events carry: the ndjson writer and the event's
+    /// `Serialize` both call it.
+    fn fields(request: Option<&Self>, response: Option<&Self>, out: &mut JsonFields<'_>)
+    where
+        Self: Protocol,
+    {
         if request.is_none() && response.is_none() {
-            return Ok(());
+            return;
         }
-        map.serialize_entry(Self::NAME, &Both { request, response })
-    }
-
-    /// Writes what the default [`own_fields`](Protocol::own_fields) writes,
-    /// as `,"key":value` JSON entries, without serde: what
-    /// `#[derive(Protocol)]` generates under `#[protocol(fast_json)]`, for
-    /// the ndjson writer. `Err` (the default): not written, or not all of
-    /// it; the caller discards what was written and serializes the fields
-    /// through `own_fields`. Not a stable API.
-    #[doc(hidden)]
-    fn __own_fields_json(
-        request: Option<&Self>,
-        response: Option<&Self>,
-        out: &mut Vec<u8>,
-    ) -> Result<(), __private::Unsupported> {
-        let _ = (request, response, out);
-        Err(__private::Unsupported)
+        out.object(JsonKey::new(Self::NAME));
+        if let Some(request) = request {
+            out.object(const { JsonKey::new("request") });
+            request.write_fields(out);
+            out.end();
+        }
+        if let Some(response) = response {
+            out.object(const { JsonKey::new("response") });
+            response.write_fields(out);
+            out.end();
+        }
+        out.end();
     }
 }
 
-/// A request's `method`, `resource` and `query`, as Packetbeat publishes
-/// them at the top level of an event (e.g. Redis: `SET`, `key3`,
-/// `set key3 me`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Description<'a> {
-    /// The command or verb, e.g. `SET`.
-    pub method: Option<Cow<'a, str>>,
-    /// What it acts on, e.g. a key.
-    pub resource: Option<Cow<'a, str>>,
-    /// The request as text, e.g. `set key3 me`.
-    pub query: Option<Cow<'a, str>>,
-    /// What `event.action` names (`<name>.<action in lower case>`) when it
-    /// is not the method: Memcache publishes its command type
-    /// (`memcache.load`) and no method. `None`: the method.
-    pub action: Option<Cow<'a, str>>,
+/// Whether an answer can answer a request ([`Conversation::fits`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fit {
+    /// It answers this request: proven (the same text echoed, the same id).
+    Certain,
+    /// It may.
+    Possible,
+    /// It cannot (a reply of a type the request never gets).
+    Impossible,
 }
 
-impl<'a> Description<'a> {
-    /// A description with a method only.
-    pub fn method(method: impl Into<Cow<'a, str>>) -> Self {
-        Description {
-            method: Some(method.into()),
-            ..Description::default()
+/// Whether the analysis of a connection goes on after a message
+/// ([`Conversation::update`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Follow {
+    /// Go on.
+    Continue,
+    /// Stop analyzing this connection after this message: it switched to
+    /// something the analyzer cannot follow. The reason (`"TLS"`,
+    /// `"WebSocket"`) is noted on the requests still waiting, and the
+    /// connection counted (`connections_not_followed`).
+    Stop(&'static str),
+}
+
+/// How one direction's bytes are cut into frames: a value with typed
+/// fields, as tokio-util's `Decoder`. The stream buffer asks it for the
+/// frame at the start of what it holds; the framer keeps its progress on
+/// that frame in its own fields (where its search stopped, the parts seen)
+/// so that nothing is scanned twice, and forgets it on
+/// [`reset`](Framer::reset).
+///
+/// The library's framers are in [`framing`](crate::framing):
+/// [`Delimiter`](crate::framing::Delimiter),
+/// [`LengthPrefix`](crate::framing::LengthPrefix),
+/// [`Lines`](crate::framing::Lines) and [`Nom`](crate::framing::Nom).
+pub trait Framer<P: Conversation> {
+    /// The length of the frame at the start of `buf`. After
+    /// [`FrameLen::Incomplete`]`(Some(n))` or [`FrameLen::AtLeast`]`(n)` the
+    /// framer is not asked again before `buf` holds `n` bytes; after
+    /// `Incomplete(None)`, before more bytes arrived. Between two calls
+    /// `buf` only grows at its end, until a frame is cut or the stream
+    /// skips bytes, which [`reset`](Framer::reset) announces.
+    fn frame(&mut self, buf: &[u8], cx: &Cx<'_, P>) -> FrameLen;
+
+    /// Forgets the progress on the current frame: it was cut, skipped or
+    /// lost bytes, and the next call starts on a new one.
+    fn reset(&mut self) {}
+
+    /// The longest frame this framer accepts (a length prefix's
+    /// `max_frame`), below the engine's `max_message_size`; a longer one is
+    /// skipped and published with a note. Default: no bound of its own.
+    fn max_frame(&self) -> Option<usize> {
+        None
+    }
+
+    /// The part of a frame [`Protocol::parse`] reads (the frame without its
+    /// delimiter, say). Default: all of it.
+    fn payload(&self, frame: &[u8]) -> Range<usize> {
+        0..frame.len()
+    }
+
+    /// Where the stream picks up after bytes that cannot be framed (too
+    /// long, rejected, or lost in capture with their length unknown): after
+    /// the next occurrence of this sequence (`b"\r\n"`). `None`: at the
+    /// next offset where [`plausible`](Framer::plausible) says a frame
+    /// starts.
+    fn sync(&self) -> Option<&'static [u8]> {
+        None
+    }
+
+    /// After lost bytes (or rejected ones, without [`sync`](Framer::sync)):
+    /// whether a frame plausibly starts at the start of `buf` (a header
+    /// with a known type and a sane length). `None`: more bytes are needed
+    /// to tell. The default says yes: framing is tried there.
+    fn plausible(&self, buf: &[u8], cx: &Cx<'_, P>) -> Option<bool> {
+        let _ = (buf, cx);
+        Some(true)
+    }
+
+    /// The message of the frame just cut, when the framer read it while
+    /// finding its end ([`Nom`](crate::framing::Nom) parses and frames at
+    /// once): then [`Protocol::parse`] is not called.
+    fn take_parsed(&mut self) -> Option<Result<P, ParseError>> {
+        None
+    }
+}
+
+/// What framing and parsing see of a connection: the direction, the
+/// session, the request an answer answers and the message a frame
+/// continues.
+///
+/// ```
+/// use analyzer_core::{Cx, Direction};
+///
+/// let session = 5u8; // any `Conversation::Session`
+/// # #[derive(analyzer_core::Protocol)]
+/// # #[protocol(name = "x", delimiter = b'\n', conversation)]
+/// # struct X { #[protocol(tag(request = b'>'))] kind: analyzer_core::Kind, rest: analyzer_core::NetString }
+/// # impl analyzer_core::Conversation for X { type Session = u8; }
+/// let cx: Cx<'_, X> = Cx::new(Direction::FromServer, &session);
+/// assert_eq!(*cx.session(), 5);
+/// assert!(cx.request().is_none() && cx.partial().is_none());
+/// ```
+pub struct Cx<'a, P: Conversation> {
+    direction: Direction,
+    session: &'a P::Session,
+    request: Option<&'a P>,
+    partial: Option<&'a P>,
+    limit: usize,
+}
+
+impl<P: Conversation> Clone for Cx<'_, P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<P: Conversation> Copy for Cx<'_, P> {}
+
+impl<'a, P: Conversation> Cx<'a, P> {
+    /// A frame sent in `direction` on a connection in state `session`, with
+    /// no request waiting and no message being folded.
+    pub fn new(direction: Direction, session: &'a P::Session) -> Self {
+        Cx {
+            direction,
+            session,
+            request: None,
+            partial: None,
+            limit: usize::MAX,
         }
     }
 
-    /// Sets the resource.
-    pub fn with_resource(mut self, resource: impl Into<Cow<'a, str>>) -> Self {
-        self.resource = Some(resource.into());
+    /// The same, answering `request`.
+    pub fn with_request(mut self, request: Option<&'a P>) -> Self {
+        self.request = request;
         self
     }
 
-    /// Sets the query.
-    pub fn with_query(mut self, query: impl Into<Cow<'a, str>>) -> Self {
-        self.query = Some(query.into());
+    /// The same, continuing `partial`.
+    pub fn with_partial(mut self, partial: Option<&'a P>) -> Self {
+        self.partial = partial;
         self
     }
 
-    /// A description with an action only (`event.action`), no method.
-    pub fn action(action: impl Into<Cow<'a, str>>) -> Self {
-        Description {
-            action: Some(action.into()),
-            ..Description::default()
-        }
+    /// The same, with frames of at most `limit` bytes.
+    pub fn with_limit(mut self, limit: usize) -> Self {
+        self.limit = limit;
+        self
     }
 
-    /// The word `event.action` is made of: the action, else the method.
-    pub fn action_word(&self) -> Option<&str> {
-        self.action.as_deref().or(self.method.as_deref())
+    /// Which side sent the frame.
+    pub fn direction(&self) -> Direction {
+        self.direction
+    }
+
+    /// The connection's state.
+    pub fn session(&self) -> &'a P::Session {
+        self.session
+    }
+
+    /// The request an answer from this side would answer: the oldest one
+    /// of the other side still waiting for its answer (or the one being
+    /// answered, while an answer is folded). `None` when none waits (or the
+    /// protocol pairs by key).
+    pub fn request(&self) -> Option<&'a P> {
+        self.request
+    }
+
+    /// The message this frame continues, when the previous frame from this
+    /// side said more follow ([`Conversation::continues`]).
+    pub fn partial(&self) -> Option<&'a P> {
+        self.partial
+    }
+
+    /// The longest frame the stream keeps (the engine's `max_message_size`):
+    /// a framer of multi-part messages can cut a longer one at a part
+    /// boundary ([`FrameLen::Cut`]) instead of leaving the stream to skip it
+    /// blind.
+    pub fn limit(&self) -> usize {
+        self.limit
     }
 }
 
 /// Helpers the derive's expansion calls. Not a stable API.
 #[doc(hidden)]
 pub mod __private {
-    use super::*;
-
     pub use bytes::Bytes;
-    pub use serde::ser::SerializeMap;
 
-    pub use crate::json::fast::{
-        own_fields as own_fields_json, Field, ViaSerialize, ViaWriteJson, WriteJson,
-    };
-    pub use crate::json::Unsupported;
-
-    /// A [`JsonFields`](crate::JsonFields) appending entries to `out`, for
-    /// the writer `#[fields_json_with]` generates.
-    #[inline]
-    pub fn json_fields(out: &mut Vec<u8>) -> crate::JsonFields<'_> {
-        crate::JsonFields::new(out)
-    }
-
-    /// `Ok` when every object opened in `fields` was ended, and no more.
-    #[inline]
-    pub fn json_fields_done(fields: crate::JsonFields<'_>) -> Result<(), Unsupported> {
-        fields.done()
-    }
-
-    /// Splits a frame on its leading tag byte: returns the tag's kind and the
-    /// rest of the frame (zero-copy).
-    #[inline]
-    pub fn split_tag(payload: Bytes, tags: &[(u8, Kind)]) -> Result<(Kind, Bytes), ParseError> {
-        let first = *payload.first().ok_or(ParseError::Empty)?;
-        let kind = tags
-            .iter()
-            .find(|(tag, _)| *tag == first)
-            .map(|(_, kind)| *kind)
-            .ok_or(ParseError::UnknownTag { byte: first })?;
-        // Advancing the frame's own handle costs no reference count.
-        let mut rest = payload;
-        bytes::Buf::advance(&mut rest, 1);
-        Ok((kind, rest))
-    }
-
-    /// Finds which of `tags` the frame's first byte is: its index, and the
-    /// rest of the frame (zero-copy).
-    #[inline]
-    pub fn match_tag(payload: Bytes, tags: &[u8]) -> Result<(usize, Bytes), ParseError> {
-        let first = *payload.first().ok_or(ParseError::Empty)?;
-        let index = tags
-            .iter()
-            .position(|tag| *tag == first)
-            .ok_or(ParseError::UnknownTag { byte: first })?;
-        let mut rest = payload;
-        bytes::Buf::advance(&mut rest, 1);
-        Ok((index, rest))
-    }
-
-    /// Finds which of `keywords` the frame's first word (up to the first
-    /// space or line break, or the whole frame) is, comparing ASCII
-    /// case-insensitively: its index, and the rest of the frame after that
-    /// space (from the line break on, for a one-word first line of a
-    /// multi-line frame), zero-copy.
-    pub fn match_keyword(payload: Bytes, keywords: &[&[u8]]) -> Result<(usize, Bytes), ParseError> {
-        if payload.is_empty() {
-            return Err(ParseError::Empty);
-        }
-        let end = memchr::memchr3(b' ', b'\r', b'\n', &payload).unwrap_or(payload.len());
-        let word = &payload[..end];
-        let index = keywords
-            .iter()
-            .position(|k| k.eq_ignore_ascii_case(word))
-            .ok_or_else(|| {
-                ParseError::UnknownKeyword(String::from_utf8_lossy(word).into_owned())
-            })?;
-        let rest = match payload.get(end) {
-            Some(b' ') => end + 1,
-            _ => end,
-        };
-        Ok((index, payload.slice(rest..)))
-    }
+    pub use crate::framing::nom_complete;
+    pub use crate::json::fast::{Field, ViaSerialize, ViaWriteJson};
+    pub use crate::protocol::tags::{match_keyword, match_tag, split_tag};
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const TAGS: &[(u8, Kind)] = &[(b'>', Kind::Request), (b'<', Kind::Response)];
-
-    #[test]
-    fn split_tag_slices_after_the_tag() {
-        let (kind, rest) = __private::split_tag(Bytes::from_static(b"<hi"), TAGS).unwrap();
-        assert_eq!(kind, Kind::Response);
-        assert_eq!(&rest[..], b"hi");
-    }
-
-    #[test]
-    fn match_tag_and_keyword() {
-        let (i, rest) = __private::match_tag(Bytes::from_static(b"<x"), b"><!").unwrap();
-        assert_eq!((i, &rest[..]), (1, &b"x"[..]));
-        let kw: &[&[u8]] = &[b"get", b"set"];
-        let (i, rest) = __private::match_keyword(Bytes::from_static(b"SET k 0 0 1"), kw).unwrap();
-        assert_eq!((i, &rest[..]), (1, &b"k 0 0 1"[..]));
-        let (i, rest) = __private::match_keyword(Bytes::from_static(b"get"), kw).unwrap();
-        assert_eq!((i, rest.len()), (0, 0));
-        let (i, rest) = __private::match_keyword(Bytes::from_static(b"set\r\nx y"), kw).unwrap();
-        assert_eq!((i, &rest[..]), (1, &b"\r\nx y"[..]));
-        let err = __private::match_keyword(Bytes::from_static(b"quit now"), kw).unwrap_err();
-        assert_eq!(err.to_string(), "unknown keyword \"quit\"");
-    }
-
-    #[test]
-    fn split_tag_rejects_unknown_and_empty() {
-        let err = __private::split_tag(Bytes::from_static(b"hi"), TAGS).unwrap_err();
-        assert_eq!(err, ParseError::UnknownTag { byte: b'h' });
-        assert_eq!(err.to_string(), "unknown tag byte b'h'");
-        let err = __private::split_tag(Bytes::new(), TAGS).unwrap_err();
-        assert_eq!(err, ParseError::Empty);
-    }
-}
+mod tags;

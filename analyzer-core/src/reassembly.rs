@@ -257,6 +257,12 @@ impl Reassembler {
         self.started && self.rel(ack) > 0 && self.fin.is_none_or(|fin| self.next < fin)
     }
 
+    /// The sequence number of the next byte expected in order, once the
+    /// stream has started.
+    pub fn next_seq(&self) -> Option<u32> {
+        self.started.then_some(self.next_seq)
+    }
+
     /// Payload bytes currently held out of order.
     pub fn buffered_bytes(&self) -> usize {
         self.buffered

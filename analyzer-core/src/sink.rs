@@ -12,15 +12,10 @@ use crate::protocol::Protocol;
 ///
 /// ```
 /// use analyzer_core::{Event, Sink};
-/// # use analyzer_core::{Direction, Framing, Kind, ParseError, Protocol};
-/// # #[derive(serde::Serialize)] struct Line;
-/// # impl Protocol for Line {
-/// #     const NAME: &'static str = "line";
-/// #     const DEFAULT_PORTS: &'static [u16] = &[7];
-/// #     const FRAMING: Framing = Framing::Delimiter(b"\n");
-/// #     fn parse(_: bytes::Bytes, _: Direction) -> Result<Self, ParseError> { Ok(Line) }
-/// #     fn kind(&self) -> Kind { Kind::Request }
-/// # }
+/// # use analyzer_core::{Kind, NetString, Protocol};
+/// # #[derive(Protocol)]
+/// # #[protocol(name = "line", ports(7), delimiter = b'\n')]
+/// # struct Line { #[protocol(tag(request = b'>'))] kind: Kind, rest: NetString }
 /// let mut seen = 0;
 /// let mut sink = |_event: Event<Line>| seen += 1;
 /// # let _ = &mut sink;
@@ -52,7 +47,6 @@ pub struct NdjsonWriter<W: Write> {
     buf: Vec<u8>,
     error: Option<io::Error>,
     written: u64,
-    scratch: Vec<u8>,
     times: TimeCache,
 }
 
@@ -68,7 +62,6 @@ impl<W: Write> NdjsonWriter<W> {
             buf: Vec::with_capacity(BUFFER + 4096),
             error: None,
             written: 0,
-            scratch: Vec::new(),
             times: TimeCache::default(),
         }
     }
@@ -95,11 +88,7 @@ impl<W: Write> NdjsonWriter<W> {
     }
 
     fn write_event<P: Protocol>(&mut self, event: &Event<P>) -> io::Result<()> {
-        let mark = self.buf.len();
-        if let Err(err) = write_event(&mut self.buf, &mut self.scratch, &mut self.times, event) {
-            self.buf.truncate(mark);
-            return Err(err.into());
-        }
+        write_event(&mut self.buf, &mut self.times, event);
         self.buf.push(b'\n');
         if self.buf.len() >= BUFFER {
             let written = match &mut self.out {

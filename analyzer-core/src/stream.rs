@@ -1,18 +1,27 @@
 //! Per-direction stream buffer: bytes in, frames out.
 //!
-//! The buffer remembers how far it has searched for a delimiter (and how many
-//! bytes a custom framer asked for), so no byte is rescanned however a
-//! message is split into segments (Packetbeat's `CollectUntil` rescans from
-//! the message start on every call: quadratic on long lines that arrive in
-//! many pieces). A message longer than the maximum, one that lost bytes in
-//! capture, and bytes the framer rejects are not kept: they are counted and
-//! skipped (exactly, when the message's length is known; else up to the
-//! framing's synchronization point) and come out as one [`Frame::Dropped`].
+//! The buffer asks the direction's [`Framer`] for the frame at its start;
+//! the framer keeps its own place in that frame, and the buffer does not
+//! ask again before the bytes the framer said it needs are there, so no byte
+//! is rescanned however a message is split into segments (Packetbeat's
+//! `CollectUntil` rescans from the message start on every call: quadratic
+//! on long lines that arrive in many pieces). A message longer than the
+//! maximum, one that lost bytes in capture, and bytes the framer rejects are
+//! not kept: they are counted and skipped (exactly, when the message's
+//! length is known; else up to the framer's synchronization sequence, or to
+//! the next plausible frame start) and come out as one [`Frame::Dropped`].
+//!
+//! Each frame carries the capture times of the packets that held its first
+//! and its last byte (the buffer remembers where each packet's bytes start
+//! while it holds bytes of several), also when the framer needed bytes of a
+//! later packet to see where the frame ends.
+
+use std::collections::VecDeque;
 
 use bytes::{Buf, Bytes, BytesMut};
 
-use crate::framing::{FrameLen, FrameProgress, Framing, LengthPrefix};
-use crate::protocol::Direction;
+use crate::frame_len::FrameLen;
+use crate::protocol::{Conversation, Cx, Framer};
 use crate::time::Timestamp;
 
 pub use frame::{Complete, DropReason, Dropped, Frame, Partial};
@@ -26,33 +35,38 @@ const SMALL_FRAME: usize = 4096;
 /// messages then share one allocation (and one reference-count header)
 /// instead of one each, while what one waiting message can pin stays small.
 const MIN_GROWTH: usize = 512;
+/// Packet boundaries remembered while the buffer holds bytes of several
+/// packets; past it the oldest is forgotten (its bytes are then dated by
+/// the packet before: only a frame boundary inside a message of more than
+/// this many packets can be dated early).
+const MAX_MARKS: usize = 64;
 
 /// Bytes of one direction of a connection, cut into frames.
 #[derive(Debug)]
-// In this order: the fields a delimited message touches come first, in two
-// cache lines; the rare states (boxed) last.
+// In this order: the fields a message touches come first; the rare states
+// (boxed) last.
 #[repr(C)]
 pub struct StreamBuffer {
     buf: BytesMut,
-    /// Leading bytes of `buf` already searched for a delimiter or sync
-    /// sequence without finding it.
-    searched: usize,
-    /// Capture time of the first byte in `buf` (or of the skipped message).
+    /// A framer is not asked again before `buf` holds this many.
+    needed: usize,
+    /// Capture time of the packet that held the first byte in `buf`.
     head_ts: Timestamp,
     /// Capture time of the last byte pushed.
     last_ts: Timestamp,
     /// `Some` while the current message is being skipped. Boxed, as the
     /// other rare states: the usual fields stay in few cache lines.
     skip: Option<Box<Skip>>,
+    /// Where the bytes of each packet after the first start in `buf`, with
+    /// its capture time, while `buf` holds bytes of several packets.
+    marks: Option<Box<VecDeque<(usize, Timestamp)>>>,
     max_message: usize,
+    /// Leading bytes of `buf` already searched for a sync sequence.
+    searched: usize,
     scanned_total: u64,
-    /// A custom framer is not called again before `buf` holds this many.
-    needed: usize,
-    /// A resuming custom framer's place in the current message.
-    progress: FrameProgress,
-    /// `needed` is the message's announced total, not just "one more byte".
+    /// `needed` is the message's announced total, not just a lower bound.
     needed_known: bool,
-    /// Rejected bytes being merged (custom framings).
+    /// Rejected bytes being merged.
     rejected: Option<Box<Rejected>>,
     /// The frame that ended a run of rejected bytes, handed out next.
     lookahead: Option<Box<Frame>>,
@@ -67,10 +81,10 @@ impl StreamBuffer {
             searched: 0,
             needed: 0,
             needed_known: false,
-            progress: FrameProgress::default(),
             head_ts: Timestamp::default(),
             last_ts: Timestamp::default(),
             skip: None,
+            marks: None,
             max_message: max_message.max(1),
             scanned_total: 0,
             rejected: None,
@@ -84,14 +98,37 @@ impl StreamBuffer {
         if data.is_empty() {
             return;
         }
-        if self.is_empty() {
+        if self.buf.is_empty() {
             self.head_ts = ts;
+        } else if ts != self.last_ts {
+            self.mark(self.buf.len(), ts);
         }
         self.last_ts = ts;
         if self.buf.capacity() - self.buf.len() < data.len() {
             self.buf.reserve(data.len().max(MIN_GROWTH));
         }
         self.buf.extend_from_slice(data);
+    }
+
+    /// Pushes `data`, captured at `ts`, into an empty buffer, where the
+    /// framer already answered `found` for exactly these bytes (the
+    /// connection frames a packet's messages straight from it while the
+    /// buffer is empty, and hands over what is left): the buffer then does
+    /// not ask it again before the bytes it asked for are there.
+    pub(crate) fn push_framed(&mut self, ts: Timestamp, data: &[u8], found: &FrameLen) {
+        debug_assert!(self.is_empty());
+        self.push(ts, data);
+        self.wait(found, self.max_message);
+    }
+
+    /// Remembers that the bytes from `at` on came at `ts`.
+    #[cold]
+    fn mark(&mut self, at: usize, ts: Timestamp) {
+        let marks = self.marks.get_or_insert_with(Default::default);
+        if marks.len() >= MAX_MARKS {
+            marks.pop_front();
+        }
+        marks.push_back((at, ts));
     }
 
     /// Bytes held.
@@ -104,113 +141,90 @@ impl StreamBuffer {
         self.buf.is_empty() && self.skip.is_none()
     }
 
-    /// Total bytes examined by delimiter and sync searches over the buffer's
-    /// life: with no rescanning, never much more than the bytes pushed.
+    /// Whether the buffer holds nothing at all: no bytes, no skip, no
+    /// rejected bytes or frame still to hand out. A packet's frames may
+    /// then be cut straight from it.
+    #[inline]
+    pub(crate) fn is_idle(&self) -> bool {
+        self.is_empty() && self.rejected.is_none() && self.lookahead.is_none()
+    }
+
+    /// Total bytes examined by sync searches and plausibility scans over
+    /// the buffer's life (the framer's own searches are the framer's).
     pub fn bytes_scanned(&self) -> u64 {
         self.scanned_total
     }
 
     /// The next frame, if the bytes held complete one.
     ///
-    /// Consecutive runs of bytes a custom framer rejects come out as one
+    /// Consecutive runs of bytes the framer rejects come out as one
     /// [`Frame::Dropped`]: after rejected bytes the stream resynchronizes at
     /// the next sync sequence, which may still be inside the same garbage
     /// (e.g. binary data holding many CRLFs), and one bad value must not
     /// become thousands of messages.
     #[inline]
-    pub fn next_frame(&mut self, framing: &Framing, direction: Direction) -> Option<Frame> {
-        match framing {
-            // The hot path of line protocols, small enough to inline.
-            Framing::Delimiter(delim) if self.skip.is_none() => self.next_delimited(delim, framing),
-            _ if self.skip.is_none() && self.rejected.is_none() && self.lookahead.is_none() => {
-                self.next_asked(framing, direction)
-            }
-            _ => self.next_frame_general(framing, direction),
-        }
-    }
-
-    /// [`next_frame`](Self::next_frame) for a delimiter framing (`framing`
-    /// is `Framing::Delimiter(delim)`): small enough to inline in a
-    /// caller whose framing is a constant, where the whole `next_frame`
-    /// is not.
-    #[inline(always)]
-    pub(crate) fn next_frame_delimited(
+    pub fn next_frame<P: Conversation, F: Framer<P>>(
         &mut self,
-        delim: &[u8],
-        framing: &Framing,
-        direction: Direction,
+        framer: &mut F,
+        cx: &Cx<'_, P>,
     ) -> Option<Frame> {
-        if self.skip.is_none() {
-            self.next_delimited(delim, framing)
-        } else {
-            self.next_frame_general(framing, direction)
+        if self.skip.is_none() && self.rejected.is_none() && self.lookahead.is_none() {
+            // The usual case: no skip, nothing merged.
+            let found = self.ask(framer, cx)?;
+            return match self.handle_found(found, framer, cx) {
+                dropped @ Some(Frame::Dropped(_)) => self.merged(dropped, framer, cx),
+                other => other,
+            };
         }
+        self.next_frame_general(framer, cx)
     }
 
-    /// The next frame of any other framing, when nothing is being skipped
-    /// or merged: the framer is asked and its answer handled; only rejected
-    /// bytes go the general way (they may start a run to merge).
-    #[inline]
-    fn next_asked(&mut self, framing: &Framing, direction: Direction) -> Option<Frame> {
-        let limit = self.limit(framing);
-        let found = self.ask(framing, direction, limit)?;
-        match self.handle_found(found, framing, limit) {
-            dropped @ Some(Frame::Dropped(_)) => self.merged(dropped, framing, direction),
-            other => other,
-        }
-    }
-
-    /// [`next_frame`](Self::next_frame) for every case but a delimiter
-    /// framing's usual one.
+    /// [`next_frame`](Self::next_frame) while skipping or merging.
     #[inline(never)]
-    fn next_frame_general(&mut self, framing: &Framing, direction: Direction) -> Option<Frame> {
-        if let Framing::Delimiter(_) = framing {
-            // Rejected bytes are a custom framing's: nothing to merge.
-            return self.continue_skip(framing);
-        }
+    fn next_frame_general<P: Conversation, F: Framer<P>>(
+        &mut self,
+        framer: &mut F,
+        cx: &Cx<'_, P>,
+    ) -> Option<Frame> {
         if let Some(frame) = self.lookahead.take() {
             return Some(*frame);
         }
-        let first = self.next_frame_once(framing, direction);
-        self.merged(first, framing, direction)
+        let first = self.next_frame_once(framer, cx);
+        self.merged(first, framer, cx)
     }
 
     /// Hands out `next`, merging it into the run of rejected bytes when it
     /// is rejected bytes too (and then framing on), or handing out the run
     /// first when one ends with it.
     #[inline(never)]
-    fn merged(
+    fn merged<P: Conversation, F: Framer<P>>(
         &mut self,
         mut next: Option<Frame>,
-        framing: &Framing,
-        direction: Direction,
+        framer: &mut F,
+        cx: &Cx<'_, P>,
     ) -> Option<Frame> {
         loop {
             match next {
-                Some(Frame::Dropped(dropped))
-                    if matches!(framing, Framing::Custom(_) | Framing::Lines(_)) =>
-                {
-                    match (&mut self.rejected, &dropped.reason) {
-                        (Some(run), DropReason::Invalid(_)) => {
-                            run.wire_len += dropped.wire_len;
-                            run.end = dropped.end;
-                        }
-                        (None, DropReason::Invalid(why)) => {
-                            self.rejected = Some(Box::new(Rejected {
-                                wire_len: dropped.wire_len,
-                                why: why.clone(),
-                                start: dropped.start,
-                                end: dropped.end,
-                            }))
-                        }
-                        // Too long or lost bytes: handed out as they are.
-                        _ => return self.hand_out(Frame::Dropped(dropped)),
+                Some(Frame::Dropped(dropped)) => match (&mut self.rejected, &dropped.reason) {
+                    (Some(run), DropReason::Invalid(_)) => {
+                        run.wire_len += dropped.wire_len;
+                        run.end = dropped.end;
                     }
-                }
+                    (None, DropReason::Invalid(why)) => {
+                        self.rejected = Some(Box::new(Rejected {
+                            wire_len: dropped.wire_len,
+                            why: why.clone(),
+                            start: dropped.start,
+                            end: dropped.end,
+                        }))
+                    }
+                    // Too long or lost bytes: handed out as they are.
+                    _ => return self.hand_out(Frame::Dropped(dropped)),
+                },
                 Some(frame) => return self.hand_out(frame),
                 None => return None,
             }
-            next = self.next_frame_once(framing, direction);
+            next = self.next_frame_once(framer, cx);
         }
     }
 
@@ -225,166 +239,171 @@ impl StreamBuffer {
         }
     }
 
-    /// The next frame of a delimiter framing, when no message is being
-    /// skipped: the hot path of line protocols, kept apart from the general
-    /// one.
-    #[inline(always)]
-    fn next_delimited(&mut self, delim: &[u8], framing: &Framing) -> Option<Frame> {
-        if self.buf.is_empty() {
-            // The packet ended with a message: the usual case, no search.
-            return None;
-        }
-        match self.find(delim) {
-            Some(len) if len <= self.max_message => {
-                Some(self.split_frame(len, 0..len - delim.len(), false))
-            }
-            None if self.buf.len() < self.max_message => None,
-            found => self.delimited_too_long(found, framing),
-        }
-    }
-
-    /// A delimited message over the limit: skipped exactly when its end was
-    /// found, else up to the next delimiter.
-    #[cold]
-    fn delimited_too_long(&mut self, found: Option<usize>, framing: &Framing) -> Option<Frame> {
-        let to = match found {
-            Some(len) => SkipTo::Exact(len as u64),
-            None => SkipTo::Sync,
-        };
-        self.start_skip(to, None);
-        self.continue_skip(framing)
-    }
-
     /// A run of rejected bytes not handed out yet, at the end of the stream.
     pub fn take_rejected(&mut self) -> Option<Frame> {
         self.rejected.take().map(|r| r.into_frame())
     }
 
-    fn next_frame_once(&mut self, framing: &Framing, direction: Direction) -> Option<Frame> {
+    fn next_frame_once<P: Conversation, F: Framer<P>>(
+        &mut self,
+        framer: &mut F,
+        cx: &Cx<'_, P>,
+    ) -> Option<Frame> {
         if self.skip.is_some() {
-            return self.continue_skip(framing);
+            return self.continue_skip(framer, cx);
         }
-        let limit = self.limit(framing);
-        let found = self.ask(framing, direction, limit)?;
-        self.handle_found(found, framing, limit)
+        let found = self.ask(framer, cx)?;
+        self.handle_found(found, framer, cx)
     }
 
-    /// The longest message this framing lets the stream keep.
+    /// The longest message this framer lets the stream keep.
     #[inline]
-    fn limit(&self, framing: &Framing) -> usize {
-        match framing {
-            Framing::LengthPrefixed(LengthPrefix {
-                max_frame: Some(max),
-                ..
-            }) => self.max_message.min(*max),
-            _ => self.max_message,
+    fn limit<P: Conversation, F: Framer<P>>(&self, framer: &F) -> usize {
+        match framer.max_frame() {
+            Some(max) => self.max_message.min(max),
+            None => self.max_message,
         }
     }
 
-    /// Where the message at the front ends, by the framing; `None` when a
+    /// Where the message at the front ends, by the framer; `None` when the
     /// framer is not to be asked before more bytes arrive.
-    #[inline]
-    fn ask(&mut self, framing: &Framing, direction: Direction, limit: usize) -> Option<FrameLen> {
-        Some(match framing {
-            Framing::Delimiter(delim) => match self.find(delim) {
-                Some(len) => FrameLen::Complete(len),
-                None => FrameLen::Incomplete(None),
-            },
-            Framing::LengthPrefixed(prefix) => prefix.frame_len(&self.buf),
-            Framing::Lines(lines) => {
-                if self.buf.len() < self.needed.max(1) {
-                    return None;
-                }
-                self.progress.set_limit(limit);
-                lines.frame_resume(&self.buf, direction, &mut self.progress)
-            }
-            Framing::Custom(custom) => {
-                if self.buf.len() < self.needed.max(1) {
-                    return None;
-                }
-                self.progress.set_limit(limit);
-                match custom.resume {
-                    Some(resume) => resume(&self.buf, direction, &mut self.progress),
-                    None => (custom.frame)(&self.buf, direction),
-                }
-            }
-        })
+    #[inline(always)]
+    fn ask<P: Conversation, F: Framer<P>>(
+        &mut self,
+        framer: &mut F,
+        cx: &Cx<'_, P>,
+    ) -> Option<FrameLen> {
+        if self.buf.len() < self.needed.max(1) {
+            return None;
+        }
+        Some(framer.frame(&self.buf, cx))
     }
 
-    /// The part of the first `len` bytes the protocol parses.
+    /// Records that the framer waits for more bytes (`found` is
+    /// `Incomplete` or `AtLeast`), never past `limit`.
     #[inline]
-    fn payload(&self, framing: &Framing, len: usize) -> std::ops::Range<usize> {
-        match framing {
-            Framing::Delimiter(delim) => 0..len - delim.len(),
-            Framing::LengthPrefixed(prefix) => prefix.skip.min(len)..len,
-            Framing::Lines(lines) => 0..len - lines.end_len(&self.buf[..len]),
-            Framing::Custom(_) => 0..len,
-        }
+    fn wait(&mut self, found: &FrameLen, limit: usize) {
+        let (total, known) = match *found {
+            FrameLen::Incomplete(total) => (total, true),
+            FrameLen::AtLeast(at_least) => (Some(at_least), false),
+            _ => return,
+        };
+        // Wait for more bytes, but never past the limit: a lower bound
+        // beyond it must not make the buffer grow with it.
+        self.needed = total.unwrap_or(0).min(limit).max(self.buf.len() + 1);
+        self.needed_known = known && total.is_some_and(|t| t > self.buf.len());
     }
 
     /// What the framer's answer means: a frame cut, a message skipped, or
     /// waiting for more bytes.
-    #[inline]
-    fn handle_found(&mut self, found: FrameLen, framing: &Framing, limit: usize) -> Option<Frame> {
+    #[inline(always)]
+    fn handle_found<P: Conversation, F: Framer<P>>(
+        &mut self,
+        found: FrameLen,
+        framer: &mut F,
+        cx: &Cx<'_, P>,
+    ) -> Option<Frame> {
+        let limit = self.limit(framer);
         match found {
-            FrameLen::Complete(len) | FrameLen::Cut(len) if len > limit => {
-                self.start_skip(SkipTo::Exact(len as u64), None);
-                self.continue_skip(framing)
-            }
-            FrameLen::Complete(len) | FrameLen::Cut(len) if len > 0 && len <= self.buf.len() => {
-                let payload = self.payload(framing, len);
+            FrameLen::Complete(len) | FrameLen::Cut(len)
+                if len > 0 && len <= limit && len <= self.buf.len() =>
+            {
+                let payload = framer.payload(&self.buf[..len]);
                 let cut = matches!(found, FrameLen::Cut(_));
-                Some(self.split_frame(len, payload, cut))
-            }
-            FrameLen::Complete(len) | FrameLen::Cut(len) => {
-                let reason = format!("framer claimed {len} of {} bytes", self.buf.len());
-                self.start_skip(skip_to(framing), Some(reason));
-                self.continue_skip(framing)
-            }
-            FrameLen::Invalid(reason) => {
-                self.start_skip(skip_to(framing), Some(reason));
-                self.continue_skip(framing)
-            }
-            FrameLen::Incomplete(Some(total)) if total > limit => {
-                self.start_skip(SkipTo::Exact(total as u64), None);
-                self.continue_skip(framing)
+                let frame = self.split_frame(len, payload, cut);
+                framer.reset();
+                Some(frame)
             }
             FrameLen::Incomplete(_) | FrameLen::AtLeast(_) => {
-                let (total, known) = match found {
-                    FrameLen::Incomplete(total) => (total, true),
-                    FrameLen::AtLeast(at_least) => (Some(at_least), false),
-                    _ => (None, false),
-                };
-                // Wait for more bytes, but never past the limit: a lower
-                // bound beyond it must not make the buffer grow with it.
-                self.needed = total.unwrap_or(0).min(limit).max(self.buf.len() + 1);
-                self.needed_known = known && total.is_some_and(|t| t > self.buf.len());
+                if let FrameLen::Incomplete(Some(total)) = found {
+                    if total > limit {
+                        return self.too_long(SkipTo::Exact(total as u64), framer, cx);
+                    }
+                }
+                self.wait(&found, limit);
                 if self.buf.len() >= limit {
                     // Already too long and its end unknown: skip to the next
                     // synchronization point.
-                    self.start_skip(skip_to(framing), None);
-                    return self.continue_skip(framing);
+                    return self.too_long(skip_to(framer), framer, cx);
                 }
                 None
             }
+            other => self.rejected_or_long(other, framer, cx),
         }
     }
 
-    /// Searches for `pattern` past what was already searched; returns the
-    /// length up to and including it.
-    #[inline]
-    fn find(&mut self, pattern: &[u8]) -> Option<usize> {
-        let from = self
-            .searched
-            .saturating_sub(pattern.len().saturating_sub(1));
-        let hay = &self.buf[from..];
-        self.scanned_total += hay.len() as u64;
-        match find_end(hay, pattern) {
-            Some(end) => Some(from + end),
-            None => {
-                self.searched = self.buf.len();
-                None
+    /// A frame over the limit, claimed beyond the bytes held, or rejected:
+    /// skipped.
+    #[cold]
+    #[inline(never)]
+    fn rejected_or_long<P: Conversation, F: Framer<P>>(
+        &mut self,
+        found: FrameLen,
+        framer: &mut F,
+        cx: &Cx<'_, P>,
+    ) -> Option<Frame> {
+        match found {
+            FrameLen::Complete(len) | FrameLen::Cut(len) if len > self.limit(framer) => {
+                self.too_long(SkipTo::Exact(len as u64), framer, cx)
             }
+            FrameLen::Complete(len) | FrameLen::Cut(len) => {
+                let reason = format!("framer claimed {len} of {} bytes", self.buf.len());
+                self.start_skip(skip_to(framer), Some(reason), framer);
+                self.continue_skip(framer, cx)
+            }
+            FrameLen::Invalid(reason) => {
+                self.start_skip(skip_to(framer), Some(reason), framer);
+                self.continue_skip(framer, cx)
+            }
+            FrameLen::Incomplete(_) | FrameLen::AtLeast(_) => None,
+        }
+    }
+
+    /// Starts skipping a message too long to keep.
+    #[cold]
+    fn too_long<P: Conversation, F: Framer<P>>(
+        &mut self,
+        to: SkipTo,
+        framer: &mut F,
+        cx: &Cx<'_, P>,
+    ) -> Option<Frame> {
+        self.start_skip(to, None, framer);
+        self.continue_skip(framer, cx)
+    }
+
+    /// The capture time of the packet that held byte `at` of `buf`.
+    #[inline]
+    fn time_at(&self, at: usize) -> Timestamp {
+        match &self.marks {
+            None => self.head_ts,
+            Some(marks) => marks
+                .iter()
+                .rev()
+                .find(|(from, _)| *from <= at)
+                .map_or(self.head_ts, |(_, ts)| *ts),
+        }
+    }
+
+    /// Drops the first `len` bytes' packet boundaries: the bytes left start
+    /// at the time of the packet that held byte `len`.
+    #[inline]
+    fn advance_marks(&mut self, len: usize) {
+        // Without marks, every byte held came at `head_ts`.
+        let Some(marks) = &mut self.marks else {
+            return;
+        };
+        while let Some(&(from, ts)) = marks.front() {
+            if from > len {
+                break;
+            }
+            self.head_ts = ts;
+            marks.pop_front();
+        }
+        for mark in marks.iter_mut() {
+            mark.0 -= len;
+        }
+        if marks.is_empty() {
+            self.marks = None;
         }
     }
 
@@ -398,6 +417,8 @@ impl StreamBuffer {
         // for its response. A small frame cut from a large allocation (one
         // grown by a long message) is copied instead, and an emptied large
         // buffer is let go, so waiting messages pin little memory.
+        let start = self.head_ts;
+        let end = self.time_at(len - 1);
         let large = self.buf.capacity() > LARGE_ALLOCATION;
         let wire = if large && len <= SMALL_FRAME {
             let copy = Bytes::copy_from_slice(&self.buf[..len]);
@@ -409,24 +430,22 @@ impl StreamBuffer {
         if large && self.buf.is_empty() {
             self.buf = BytesMut::new();
         }
-        let frame = Frame::Complete(Complete {
+        self.advance_marks(len);
+        self.reset_search();
+        Frame::Complete(Complete {
             wire,
             payload,
-            start: self.head_ts,
-            end: self.last_ts,
+            start,
+            end,
             cut,
-        });
-        self.reset_search();
-        frame
+        })
     }
 
-    /// After a message ends: what is left came in the packet that completed it.
+    /// After a message ends.
     fn reset_search(&mut self) {
         self.searched = 0;
         self.needed = 0;
         self.needed_known = false;
-        self.progress.0.clear();
-        self.head_ts = self.last_ts;
     }
 
     /// Takes what is left of an unfinished message, leaving the buffer empty.
@@ -435,49 +454,19 @@ impl StreamBuffer {
             return None;
         }
         let skip = self.skip.take();
+        let start = skip.as_ref().map_or(self.head_ts, |s| s.start);
         let (dropped, lost) = skip.map_or((0, 0), |s| (s.dropped, s.lost));
         let wire = self.buf.split().freeze();
-        self.searched = 0;
-        self.needed = 0;
-        self.progress.0.clear();
+        self.reset_search();
+        self.marks = None;
         Some(Partial {
             wire_len: dropped + lost + wire.len() as u64,
             lost,
             wire,
-            start: self.head_ts,
+            start,
             end: self.last_ts,
         })
     }
-}
-
-/// For a delimiter framing, when a stream holds nothing: the length
-/// (delimiter included) of the first message `data` holds whole, if it is
-/// at most `limit` bytes, the stream's maximum. `None` otherwise: the bytes
-/// then go to the stream, which drops an over-long message with its note.
-#[inline]
-pub(crate) fn whole_delimited(data: &[u8], delim: &[u8], limit: usize) -> Option<usize> {
-    find_end(data, delim).filter(|&len| len <= limit)
-}
-
-/// The end of the first occurrence of `pattern` in `hay`. Delimiters are
-/// short: search for their last byte with memchr and check the rest, which
-/// needs no searcher built per call.
-#[inline]
-fn find_end(hay: &[u8], pattern: &[u8]) -> Option<usize> {
-    let (&last, head) = pattern.split_last()?;
-    if head.is_empty() {
-        // One byte: nothing else to compare.
-        return memchr::memchr(last, hay).map(|i| i + 1);
-    }
-    let mut at = 0;
-    while let Some(i) = memchr::memchr(last, &hay[at..]) {
-        let end = at + i + 1;
-        if end > head.len() && hay[end - 1 - head.len()..end - 1] == *head {
-            return Some(end);
-        }
-        at = end;
-    }
-    None
 }
 
 mod frame;

@@ -1,18 +1,22 @@
-//! From frames to messages: each frame (or unfinished message) cut from a
-//! direction's stream becomes a message with its notes and counters, handed
-//! to the correlator.
+//! From frames to messages: each frame (or unfinished frame) cut from a
+//! direction's stream is read, changes the session, and goes to the
+//! correlator with its notes and counters.
 
-use super::{count, index, role, Close, Connection, Ctx};
+use bytes::Bytes;
+
+use super::{count, Close, Connection, Ctx};
 use crate::config::Config;
-use crate::correlate::Answer;
-use crate::framing::{FrameLen, Framing};
+use crate::correlate::{Answer, Shape};
+use crate::frame_len::FrameLen;
 use crate::message::{Message, Transaction};
-use crate::protocol::{Direction, Kind, Protocol};
+use crate::protocol::{Cx, Follow, Framer, Protocol};
+use crate::role::{Direction, Kind};
 use crate::stream::{Complete, DropReason, Dropped, Frame, Partial};
 use crate::time::Timestamp;
 
 impl<P: Protocol> Connection<P> {
-    /// Publishes the unfinished message of one direction, if any.
+    /// Publishes the unfinished frame of one direction, if any, and ends
+    /// the message it was folding.
     pub(super) fn end_stream(
         &mut self,
         dir: Direction,
@@ -20,12 +24,29 @@ impl<P: Protocol> Connection<P> {
         ctx: &mut Ctx<'_>,
         out: &mut impl FnMut(Transaction<P>),
     ) {
-        if let Some(rejected) = self.sides[index(dir)].stream.take_rejected() {
+        if self.stopped.is_some() {
+            return;
+        }
+        if let Some(rejected) = self.sides[dir.index()].stream.take_rejected() {
             self.handle_frame(dir, rejected, ctx, out);
         }
-        let Some(partial) = self.sides[index(dir)].stream.take_partial() else {
-            return;
-        };
+        if let Some(partial) = self.sides[dir.index()].stream.take_partial() {
+            self.partial(dir, partial, why, ctx, out);
+        }
+        let note = format!("message cut short by {}", why.cut_by());
+        let outcome = self.correlator.end_folding(dir, Some(note), out);
+        count(ctx.counters, outcome);
+    }
+
+    /// The bytes of a frame its direction's end cut short.
+    fn partial(
+        &mut self,
+        dir: Direction,
+        partial: Partial,
+        why: Close,
+        ctx: &mut Ctx<'_>,
+        out: &mut impl FnMut(Transaction<P>),
+    ) {
         let Partial {
             wire,
             wire_len,
@@ -39,25 +60,26 @@ impl<P: Protocol> Connection<P> {
             ctx.counters.messages_with_loss += 1;
             notes.push(format!(
                 "packet loss while capturing the {} ({lost} bytes lost)",
-                role(kind)
+                kind.role()
             ));
         }
         ctx.counters.messages_cut_short += 1;
         notes.push(format!(
             "{} cut short by {}: {wire_len} bytes without a delimiter",
-            role(kind),
+            kind.role(),
             why.cut_by()
         ));
         let wire = (!wire.is_empty()).then_some(wire);
-        let message = self.message(kind, dir, start, end, wire_len, None, wire, ctx.config);
-        if kind == Kind::Request {
+        let mut message = message(kind, dir, (start, end), wire_len, None, wire, ctx.config);
+        message.cut = true;
+        if kind == Kind::Request && !self.correlator.is_folding(dir) {
             // The server never saw the end of it: no response will come.
             ctx.counters.requests += 1;
             ctx.counters.requests_cut_short += 1;
             ctx.counters.transactions += 1;
             out(Transaction::new(Some(message), None, notes));
         } else {
-            self.route(message, notes, ctx, out);
+            self.route(dir, message, notes, false, ctx, out);
         }
     }
 
@@ -90,40 +112,41 @@ impl<P: Protocol> Connection<P> {
             reason,
             start,
             end,
+            blind,
             after_gap,
         } = dropped;
-        // The gap may have ended on a message boundary: if what
-        // follows it parses, it is a message of its own and only the
-        // bytes before it are damaged.
-        let body = match (&reason, &after_gap, P::FRAMING) {
-            (DropReason::Lost(_), Some(tail), Framing::Delimiter(delim)) => {
-                Some(tail.slice(..tail.len().saturating_sub(delim.len())))
-            }
-            // A line alone (no data block, no further parts).
-            (DropReason::Lost(_), Some(tail), Framing::Lines(lines))
-                if lines.frame_len(tail, dir) == FrameLen::Complete(tail.len()) =>
-            {
-                Some(tail.slice(..tail.len() - lines.end_len(tail)))
-            }
-            _ => None,
-        };
-        if let (Some(tail), Some(body)) = (&after_gap, body) {
-            if tail.len() as u64 <= wire_len && P::parse(body.clone(), dir).is_ok() {
-                let damaged = wire_len - tail.len() as u64;
-                self.dropped(dir, damaged, reason, start, end, ctx, out);
-                let payload = 0..body.len();
-                let frame = Complete {
-                    wire: tail.clone(),
-                    payload,
-                    start: end,
-                    end,
-                    cut: false,
+        if blind && matches!(reason, DropReason::Lost(_)) {
+            // Whole messages may have gone with the lost bytes.
+            self.correlator.lost(dir);
+        }
+        // The gap may have ended on a frame boundary: if what follows it,
+        // up to the sync sequence, is a frame and reads as a message, it is
+        // one and only the bytes before it are damaged.
+        if let Some(tail) = after_gap.filter(|t| t.len() as u64 <= wire_len) {
+            let mut framer = P::framer(dir);
+            let cx = Cx::new(dir, &self.session).with_limit(ctx.config.max_message_size);
+            if framer.frame(&tail, &cx) == FrameLen::Complete(tail.len()) {
+                let payload = framer.payload(&tail);
+                let reads = match framer.take_parsed() {
+                    Some(parsed) => parsed.is_ok(),
+                    None => P::parse(tail.slice(payload.clone()), &cx).is_ok(),
                 };
-                self.complete(dir, frame, ctx, out);
-                return;
+                if reads {
+                    let damaged = wire_len - tail.len() as u64;
+                    self.dropped(dir, damaged, reason, (start, end), blind, ctx, out);
+                    let frame = Complete {
+                        wire: tail,
+                        payload,
+                        start: end,
+                        end,
+                        cut: false,
+                    };
+                    self.complete(dir, frame, ctx, out);
+                    return;
+                }
             }
         }
-        self.dropped(dir, wire_len, reason, start, end, ctx, out);
+        self.dropped(dir, wire_len, reason, (start, end), blind, ctx, out);
     }
 
     /// A complete frame: parsed, or published as unparseable.
@@ -147,54 +170,69 @@ impl<P: Protocol> Connection<P> {
         self.parse_and_route(dir, payload, wire, wire_len, (start, end), cut, ctx, out);
     }
 
-    /// A complete message's `payload` (the part the protocol parses) and,
-    /// when raw bytes are sent, its `wire` bytes: parsed, or published as
-    /// unparseable.
+    /// A complete frame's `payload` (the part the protocol parses) and,
+    /// when raw bytes are sent, its `wire` bytes: read (by the framer
+    /// already, or by `P::parse`), then the session updated, then routed.
     #[inline]
     #[allow(clippy::too_many_arguments)]
     pub(super) fn parse_and_route(
         &mut self,
         dir: Direction,
-        payload: bytes::Bytes,
-        wire: Option<bytes::Bytes>,
+        payload: Bytes,
+        wire: Option<Bytes>,
         wire_len: u64,
-        (start, end): (Timestamp, Timestamp),
+        times: (Timestamp, Timestamp),
         cut: bool,
         ctx: &mut Ctx<'_>,
         out: &mut impl FnMut(Transaction<P>),
     ) {
+        let parsed = match self.sides[dir.index()].framer.take_parsed() {
+            Some(parsed) => parsed,
+            None => {
+                let limit = ctx.config.max_message_size;
+                P::parse(payload, &super::cx(&self.session, &self.correlator, dir, limit))
+            }
+        };
         let mut notes = Vec::new();
-        let (kind, fields) = match P::parse(payload, dir) {
-            Ok(parsed) => (parsed.kind(), Some(parsed)),
+        let (kind, fields, follow) = match parsed {
+            Ok(parsed) => {
+                let kind = parsed.kind().unwrap_or(dir.default_kind());
+                let follow = parsed.update(&mut self.session, dir);
+                (kind, Some(parsed), follow)
+            }
             Err(err) => {
                 let kind = dir.default_kind();
                 ctx.counters.messages_unparsed += 1;
-                notes.push(format!("unparseable {}: {err}", role(kind)));
-                (kind, None)
+                notes.push(format!("unparseable {}: {err}", kind.role()));
+                (kind, None, Follow::Continue)
             }
         };
-        let mut message = self.message(kind, dir, start, end, wire_len, fields, wire, ctx.config);
+        let mut message = message(kind, dir, times, wire_len, fields, wire, ctx.config);
         if cut {
             ctx.counters.messages_split += 1;
             message.cut = true;
             notes.push(format!(
                 "{} cut after {wire_len} bytes, at a part boundary: longer than the maximum message size ({} bytes) or more parts than allowed; the rest follows as a message of its own",
-                role(kind),
+                kind.role(),
                 ctx.config.max_message_size
             ));
         }
-        self.route(message, notes, ctx, out);
+        let continues = message.fields.as_ref().is_some_and(P::continues);
+        self.route(dir, message, notes, continues, ctx, out);
+        if let Follow::Stop(why) = follow {
+            self.stop(why, ctx, out);
+        }
     }
 
-    /// A message whose bytes were not kept, with a note saying why.
+    /// A frame whose bytes were not kept, with a note saying why.
     #[allow(clippy::too_many_arguments)]
     fn dropped(
         &mut self,
         dir: Direction,
         wire_len: u64,
         reason: DropReason,
-        start: Timestamp,
-        end: Timestamp,
+        times: (Timestamp, Timestamp),
+        blind: bool,
         ctx: &mut Ctx<'_>,
         out: &mut impl FnMut(Transaction<P>),
     ) {
@@ -204,7 +242,7 @@ impl<P: Protocol> Connection<P> {
                 ctx.counters.messages_too_long += 1;
                 format!(
                     "{} of {wire_len} bytes exceeds the maximum message size ({} bytes): not analyzed",
-                    role(kind),
+                    kind.role(),
                     ctx.config.max_message_size
                 )
             }
@@ -212,45 +250,21 @@ impl<P: Protocol> Connection<P> {
                 ctx.counters.messages_with_loss += 1;
                 format!(
                     "packet loss while capturing the {} ({lost} bytes lost)",
-                    role(kind)
+                    kind.role()
                 )
             }
             DropReason::Invalid(why) => {
                 ctx.counters.messages_unparsed += 1;
-                format!("unparseable {}: {why}", role(kind))
+                format!("unparseable {}: {why}", kind.role())
             }
         };
-        let message = self.message(kind, dir, start, end, wire_len, None, None, ctx.config);
-        self.route(message, vec![note], ctx, out);
-    }
-
-    /// Builds a message, keeping its raw bytes only when they will be sent.
-    #[allow(clippy::too_many_arguments)]
-    fn message(
-        &self,
-        kind: Kind,
-        direction: Direction,
-        start: Timestamp,
-        end: Timestamp,
-        wire_len: u64,
-        fields: Option<P>,
-        wire: Option<bytes::Bytes>,
-        config: &Config,
-    ) -> Message<P> {
-        let keep = match kind {
-            Kind::Request => config.send_request,
-            Kind::Response | Kind::Error => config.send_response,
-        };
-        Message {
-            kind,
-            direction,
-            start,
-            end,
-            wire_len,
-            fields,
-            wire: wire.filter(|_| keep),
-            cut: false,
-        }
+        let mut message = message(kind, dir, times, wire_len, None, None, ctx.config);
+        message.cut = true;
+        // A frame skipped by its known length inside a folded message (a
+        // lost row of a result set) leaves the message going on; one after
+        // which the stream lost its place ends it.
+        let continues = !blind && self.correlator.is_folding(dir);
+        self.route(dir, message, vec![note], continues, ctx, out);
     }
 
     /// Hands a message to the correlator, with what the protocol says about
@@ -258,24 +272,65 @@ impl<P: Protocol> Connection<P> {
     #[inline]
     fn route(
         &mut self,
+        dir: Direction,
         message: Message<P>,
         notes: Vec<String>,
+        continues: bool,
         ctx: &mut Ctx<'_>,
         out: &mut impl FnMut(Transaction<P>),
     ) {
-        let key = message.fields.as_ref().and_then(P::correlation_key);
-        let outcome = if message.kind == Kind::Request {
-            ctx.counters.requests += 1;
-            let answer = match &message.fields {
-                Some(fields) if !fields.expects_response() => Answer::Never,
-                Some(fields) if fields.response_optional() => Answer::Optional,
-                _ => Answer::Required,
-            };
-            self.correlator.request(message, notes, key, answer, out)
-        } else {
-            ctx.counters.responses += 1;
-            self.correlator.response(message, notes, key, out)
+        let fields = message.fields.as_ref();
+        let answer = match fields {
+            Some(fields) if !fields.expects_response() => Answer::Never,
+            Some(fields) if fields.response_optional() => Answer::Optional,
+            _ => Answer::Required,
         };
+        let shape = Shape {
+            kind: message.kind,
+            key: fields.and_then(P::correlation_key),
+            answer,
+            continues,
+        };
+        if !self.correlator.is_folding(dir) {
+            match message.kind {
+                Kind::Request => {
+                    ctx.counters.requests += 1;
+                    if self.quiet && self.correlator.out_of_step(dir) {
+                        let outcome = self.correlator.quiet(dir, out);
+                        count(ctx.counters, outcome);
+                    }
+                }
+                Kind::Response | Kind::Error => ctx.counters.responses += 1,
+                Kind::Greeting => {}
+            }
+        }
+        let outcome = self.correlator.message(dir, message, notes, shape, out);
         count(ctx.counters, outcome);
+    }
+}
+
+/// Builds a message, keeping its raw bytes only when they will be sent.
+fn message<P>(
+    kind: Kind,
+    direction: Direction,
+    (start, end): (Timestamp, Timestamp),
+    wire_len: u64,
+    fields: Option<P>,
+    wire: Option<Bytes>,
+    config: &Config,
+) -> Message<P> {
+    let keep = match kind {
+        Kind::Request => config.send_request,
+        Kind::Response | Kind::Error | Kind::Greeting => config.send_response,
+    };
+    Message {
+        kind,
+        direction,
+        start,
+        end,
+        wire_len,
+        fields,
+        wire: wire.filter(|_| keep),
+        cut: false,
     }
 }

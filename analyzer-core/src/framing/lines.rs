@@ -4,8 +4,11 @@
 //! line, some lines announce a data block by a byte count written on the
 //! line, and some answers run over many lines up to a terminator.
 
-use super::{FrameLen, FrameProgress};
-use crate::protocol::Direction;
+use std::ops::Range;
+
+use crate::frame_len::FrameLen;
+use crate::protocol::{Conversation, Cx, Framer};
+use crate::role::Direction;
 
 /// Text lines, some followed by a data block, some opening a multi-part
 /// message.
@@ -32,14 +35,18 @@ use crate::protocol::Direction;
 /// Work and memory stay linear and bounded: a line arriving in many
 /// segments is searched once (the search resumes where it stopped), and a
 /// multi-part message with more than `max_parts` parts, or longer than the
-/// stream's message size limit ([`FrameProgress::limit`]), is cut at a part
+/// stream's message size limit ([`Cx::limit`]), is cut at a part
 /// boundary ([`FrameLen::Cut`]: the piece is published with a note saying
 /// so): the next part starts a message of its own (published as a response
 /// without request). One part longer than the limit is skipped
 /// exactly when its length is known (a data block).
 ///
+/// A `Lines` value is also the framer's progress on the message being cut
+/// (where its search stopped, the parts seen): each direction has its own.
+///
 /// ```
-/// use analyzer_core::framing::{Block, FrameLen, Lines, Parts};
+/// use analyzer_core::framing::{Block, Lines, Parts};
+/// use analyzer_core::FrameLen;
 /// use analyzer_core::Direction::{FromClient, FromServer};
 ///
 /// const MEMCACHE: Lines = Lines::new(b"\r\n")
@@ -60,6 +67,8 @@ use crate::protocol::Direction;
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Lines {
+    /// The progress on the message being cut.
+    progress: Progress,
     /// What ends a line (not empty), e.g. `b"\r\n"`.
     pub delimiter: &'static [u8],
     /// Whether a line may also end with the delimiter's last byte alone (a
@@ -97,8 +106,13 @@ pub struct Block {
 /// A multi-part message opened by a line starting with `keyword`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Parts {
-    /// The first word of its opening line (e.g. `VALUE`).
+    /// The first word of its opening line (e.g. `VALUE`); unused by
+    /// [`Parts::reply_code`].
     pub keyword: &'static [u8],
+    /// A reply whose lines start with a three-digit code: opened by
+    /// `NNN-`, ended by the first line starting with the same code and a
+    /// space (FTP, SMTP: `211-Features` ... `211 End`).
+    pub reply_code: bool,
     /// `None`: the message goes on over the lines starting with `keyword`
     /// and ends with the first other line, which belongs to it (`END`, or
     /// an error line cutting the answer short). `Some(terminator)`: it goes
@@ -146,10 +160,31 @@ impl Parts {
     pub const fn new(keyword: &'static [u8]) -> Self {
         Parts {
             keyword,
+            reply_code: false,
             until: None,
             max_parts: Parts::DEFAULT_MAX,
             from: None,
         }
+    }
+
+    /// A multi-line reply of three-digit codes (FTP, SMTP): a line
+    /// starting with a code and `-` (`211-Features`) opens it; it goes on
+    /// over any lines up to the first one starting with the same code and
+    /// a space, or that code alone (`211 End`), which ends it.
+    ///
+    /// ```
+    /// use analyzer_core::framing::{Lines, Parts};
+    /// use analyzer_core::{Direction::FromServer, FrameLen};
+    ///
+    /// const FTP: Lines = Lines::new(b"\r\n").parts(&[Parts::reply_code()]);
+    /// let reply = b"211-Features:\r\n MDTM\r\n 211 inside\r\n211 End\r\n230 next\r\n";
+    /// assert_eq!(FTP.frame_len(reply, FromServer), FrameLen::Complete(46));
+    /// assert_eq!(FTP.frame_len(b"230 Logged in\r\n", FromServer), FrameLen::Complete(15));
+    /// ```
+    pub const fn reply_code() -> Self {
+        let mut parts = Parts::new(b"");
+        parts.reply_code = true;
+        parts
     }
 
     /// The message goes on over any lines up to the first one starting with
@@ -174,12 +209,32 @@ impl Parts {
     }
 }
 
-/// What `FrameProgress` holds while the first line is not complete:
-/// `[LINE, searched up to]`.
-const LINE: u64 = 1;
-/// ... and inside a multi-part message: `[PARTS, rule, next part's start,
-/// parts seen, searched up to]`.
-const PARTS: u64 = 2;
+/// Where the framer stopped on the message being cut.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Progress {
+    /// Nothing searched yet.
+    #[default]
+    Start,
+    /// The first line has no end yet; searched up to here.
+    Line { searched: usize },
+    /// Inside a multi-part message.
+    Parts(PartsProgress),
+}
+
+/// The place in a multi-part message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct PartsProgress {
+    /// Which of [`Lines::parts`].
+    rule: usize,
+    /// The next part's start.
+    pos: usize,
+    /// Parts seen.
+    count: usize,
+    /// The line at `pos` searched up to here.
+    searched: usize,
+    /// The reply code of a [`Parts::reply_code`] message.
+    code: [u8; 3],
+}
 
 /// Why a line has no end yet.
 enum NoEnd {
@@ -194,6 +249,7 @@ impl Lines {
     /// messages yet.
     pub const fn new(delimiter: &'static [u8]) -> Self {
         Lines {
+            progress: Progress::Start,
             delimiter,
             bare_end: false,
             exact_case: false,
@@ -235,7 +291,7 @@ impl Lines {
 
     /// What resynchronizes the stream after bytes that cannot be framed:
     /// the delimiter, or its last byte alone with `bare_end`.
-    pub(crate) fn sync(&self) -> &'static [u8] {
+    pub fn sync(&self) -> &'static [u8] {
         match self.delimiter.split_last() {
             Some((_, head)) if self.bare_end => &self.delimiter[head.len()..],
             _ => self.delimiter,
@@ -245,40 +301,33 @@ impl Lines {
     /// The length of the message sent in `direction` at the start of
     /// `buf`: `Complete`, or `Incomplete` with the exact total once a data
     /// block's count is read, `AtLeast` inside a data block of a multi-part
-    /// message,
-    /// `Invalid` for a line longer than `max_line`.
+    /// message, `Invalid` for a line longer than `max_line`. Starts afresh
+    /// (the framer resumes where it stopped: [`Lines::frame_from`]).
     pub fn frame_len(&self, buf: &[u8], direction: Direction) -> FrameLen {
-        self.frame_resume(buf, direction, &mut FrameProgress::default())
+        let mut fresh = *self;
+        fresh.progress = Progress::Start;
+        fresh.frame_from(buf, direction, usize::MAX)
     }
 
     /// [`Lines::frame_len`], resuming where the previous call on the same
-    /// message stopped (`progress` is empty at its start), and cutting
-    /// multi-part messages longer than `progress.limit()`.
-    pub fn frame_resume(
-        &self,
-        buf: &[u8],
-        direction: Direction,
-        progress: &mut FrameProgress,
-    ) -> FrameLen {
-        let limit = progress.limit();
-        let saved = match progress.0[..] {
-            [LINE, searched] => (None, searched),
-            [PARTS, rule, pos, count, searched] => (Some((rule, pos, count)), searched),
-            _ => (None, 0),
+    /// message stopped, and cutting multi-part messages longer than
+    /// `limit`.
+    pub fn frame_from(&mut self, buf: &[u8], direction: Direction, limit: usize) -> FrameLen {
+        let (parts, searched) = match std::mem::take(&mut self.progress) {
+            Progress::Start => (None, 0),
+            Progress::Line { searched } => (None, searched),
+            Progress::Parts(parts) => (Some(parts), parts.searched),
         };
-        progress.0.clear();
-        let searched = usize::try_from(saved.1).unwrap_or(usize::MAX);
-        if let Some((rule, pos, count)) = saved.0 {
-            let at = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
-            if let Some(parts) = self.parts.get(at(rule)) {
-                let state = (at(rule), at(pos), at(count), searched);
-                return self.multi_part(buf, direction, parts, state, limit, progress);
+        if let Some(state) = parts {
+            let rules: &'static [Parts] = self.parts;
+            if let Some(rule) = rules.get(state.rule) {
+                return self.multi_part(buf, direction, rule, state, limit);
             }
         }
         let end = match self.line_end(buf, 0, searched) {
             Ok(end) => end,
             Err(NoEnd::Yet(searched)) => {
-                progress.0.extend([LINE, searched as u64]);
+                self.progress = Progress::Line { searched };
                 return FrameLen::Incomplete(None);
             }
             Err(NoEnd::TooLong(max)) => return too_long(max),
@@ -288,10 +337,21 @@ impl Lines {
         if let Some(rule) = self
             .parts
             .iter()
-            .position(|p| applies(p.from, direction) && self.same(p.keyword, first))
+            .position(|p| applies(p.from, direction) && self.opens(p, line, first))
         {
-            let state = (rule, 0, 0, 0);
-            return self.multi_part(buf, direction, &self.parts[rule], state, limit, progress);
+            let mut code = [0; 3];
+            if self.parts[rule].reply_code {
+                code.copy_from_slice(&line[..3]);
+            }
+            let state = PartsProgress {
+                rule,
+                pos: 0,
+                count: 0,
+                searched: 0,
+                code,
+            };
+            let rules: &'static [Parts] = self.parts;
+            return self.multi_part(buf, direction, &rules[rule], state, limit);
         }
         match self.block_end(line, end, direction) {
             Ok(Some(total)) if buf.len() >= total => FrameLen::Complete(total),
@@ -301,17 +361,43 @@ impl Lines {
         }
     }
 
+    /// Whether `line` (first word `first`) opens a message of `parts`.
+    fn opens(&self, parts: &Parts, line: &[u8], first: &[u8]) -> bool {
+        if parts.reply_code {
+            return line.len() >= 4 && line[..3].iter().all(u8::is_ascii_digit) && line[3] == b'-';
+        }
+        self.same(parts.keyword, first)
+    }
+
+    /// Whether `line` (first word `word`), a later line of a message of
+    /// `parts`, ends it.
+    fn ends(&self, parts: &Parts, line: &[u8], word: &[u8], code: &[u8; 3]) -> bool {
+        if parts.reply_code {
+            return line.starts_with(code) && matches!(line.get(3), None | Some(b' '));
+        }
+        match parts.until {
+            None => !self.same(parts.keyword, word),
+            Some(terminator) => self.same(terminator, word),
+        }
+    }
+
     /// The lines of a multi-part message from `pos` on, `count` parts
     /// before it, the line at `pos` searched up to `searched`.
     fn multi_part(
-        &self,
+        &mut self,
         buf: &[u8],
         direction: Direction,
         parts: &Parts,
-        (rule, mut pos, mut count, mut searched): (usize, usize, usize, usize),
+        state: PartsProgress,
         limit: usize,
-        progress: &mut FrameProgress,
     ) -> FrameLen {
+        let PartsProgress {
+            rule,
+            mut pos,
+            mut count,
+            mut searched,
+            code,
+        } = state;
         while pos <= buf.len() {
             let end = match self.line_end(buf, pos, searched) {
                 Ok(end) => end,
@@ -329,11 +415,7 @@ impl Lines {
             let line = self.trim(&buf[pos..end]);
             let word = first_word(line);
             if pos > 0 {
-                let ends = match parts.until {
-                    None => !self.same(parts.keyword, word),
-                    Some(terminator) => self.same(terminator, word),
-                };
-                if ends {
+                if self.ends(parts, line, word, &code) {
                     return FrameLen::Complete(end);
                 }
             }
@@ -366,13 +448,13 @@ impl Lines {
         // the block being read. Inside a line no bound is claimed: the
         // message may still be cut before it (a line too long, the size
         // limit, one part too many). Resume from `pos`.
-        progress.0.extend([
-            PARTS,
-            rule as u64,
-            pos as u64,
-            count as u64,
-            searched as u64,
-        ]);
+        self.progress = Progress::Parts(PartsProgress {
+            rule,
+            pos,
+            count,
+            searched,
+            code,
+        });
         if pos > buf.len() {
             FrameLen::AtLeast(pos)
         } else {
@@ -415,7 +497,7 @@ impl Lines {
     }
 
     /// The length of the delimiter (or bare end) that ends `frame`, if any.
-    pub(crate) fn end_len(&self, frame: &[u8]) -> usize {
+    pub fn end_len(&self, frame: &[u8]) -> usize {
         if frame.ends_with(self.delimiter) {
             self.delimiter.len()
         } else if self.bare_end
@@ -468,6 +550,25 @@ impl Lines {
                 "data block of {count} bytes is too long"
             ))),
         }
+    }
+}
+
+impl<P: Conversation> Framer<P> for Lines {
+    #[inline]
+    fn frame(&mut self, buf: &[u8], cx: &Cx<'_, P>) -> FrameLen {
+        self.frame_from(buf, cx.direction(), cx.limit())
+    }
+
+    fn reset(&mut self) {
+        self.progress = Progress::Start;
+    }
+
+    fn payload(&self, frame: &[u8]) -> Range<usize> {
+        0..frame.len() - self.end_len(frame)
+    }
+
+    fn sync(&self) -> Option<&'static [u8]> {
+        Some(Lines::sync(self))
     }
 }
 

@@ -1,26 +1,28 @@
-//! What the writer `#[derive(Protocol)]` generates under
-//! `#[protocol(fast_json)]` calls into: a message's own fields written
-//! without serde's generic path, byte for byte what its derived `Serialize`
-//! gives through `serde_json` (the unit tests below check each type, and
-//! `ndjson::write_event` checks every event against `Serialize` in debug
-//! builds).
-//!
-//! The generated code writes the constant parts (braces, pre-escaped keys)
-//! itself and each field through [`Field`]: a field whose type implements
-//! [`WriteJson`] (the `analyzer_core` types, integers, strings, options of
-//! them) is written directly; any other through its `Serialize`
-//! implementation into [`Writer`], which may leave it to `serde_json`
-//! ([`Unsupported`]: the whole event is then redone on the serde path).
+//! [`WriteJson`]: values written as JSON directly, without serde's
+//! generic path; [`Field`], which writes a field of a message through
+//! `WriteJson` when its type has it and through its `Serialize` otherwise
+//! (what the writer `#[derive(Protocol)]` generates calls). What the
+//! values write is what `serde_json` writes for them (the unit tests below
+//! check each type).
 
 use serde::Serialize;
 
-use super::{needs_escape, word_at, write_str, write_str_contents, Unsupported, Writer, CHUNK};
+use super::{needs_escape, word_at, write_str, write_str_contents, Writer, CHUNK};
 use crate::netstring::NetString;
-use crate::protocol::Kind;
+use crate::role::Kind;
 
-/// A value written as JSON directly, exactly as its `Serialize`
-/// implementation is written by `serde_json`. Implemented here only, for
-/// types whose `Serialize` this crate knows.
+/// A value written as JSON directly (a protocol's event fields): strings,
+/// integers, booleans, [`NetString`], `Bytes` (as text), [`Kind`],
+/// options, sequences. A protocol may implement it for its own types to
+/// have them written without serde.
+///
+/// ```
+/// use analyzer_core::WriteJson;
+///
+/// let mut out = Vec::new();
+/// vec![Some("a"), None].write_json(&mut out);
+/// assert_eq!(out, br#"["a",null]"#);
+/// ```
 pub trait WriteJson {
     /// Appends the value's JSON to `out`.
     fn write_json(&self, out: &mut Vec<u8>);
@@ -44,7 +46,44 @@ impl WriteJson for Kind {
             Kind::Request => out.extend_from_slice(b"\"request\""),
             Kind::Response => out.extend_from_slice(b"\"response\""),
             Kind::Error => out.extend_from_slice(b"\"error\""),
+            Kind::Greeting => out.extend_from_slice(b"\"greeting\""),
         }
+    }
+}
+
+impl WriteJson for bytes::Bytes {
+    /// As text: valid UTF-8 as is, U+FFFD for invalid sequences (as a
+    /// [`NetString`] is written).
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        write_lossy_str(out, self);
+    }
+}
+
+impl WriteJson for std::borrow::Cow<'_, str> {
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        write_str(out, self);
+    }
+}
+
+impl<T: WriteJson> WriteJson for [T] {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        out.push(b'[');
+        for (i, item) in self.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            item.write_json(out);
+        }
+        out.push(b']');
+    }
+}
+
+impl<T: WriteJson> WriteJson for Vec<T> {
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        self.as_slice().write_json(out);
     }
 }
 
@@ -122,59 +161,43 @@ impl<T: ?Sized> Copy for Field<'_, T> {}
 /// [`Field`] of a type written directly.
 pub trait ViaWriteJson {
     /// Appends the field's JSON.
-    fn write_field(self, out: &mut Vec<u8>) -> Result<(), Unsupported>;
+    fn write_field(self, out: &mut Vec<u8>);
 }
 
 impl<T: WriteJson + ?Sized> ViaWriteJson for &Field<'_, T> {
     #[inline]
-    fn write_field(self, out: &mut Vec<u8>) -> Result<(), Unsupported> {
+    fn write_field(self, out: &mut Vec<u8>) {
         self.0.write_json(out);
-        Ok(())
     }
 }
 
-/// [`Field`] of any other type: through its `Serialize`, as the derived
-/// `Serialize` of the message does.
+/// [`Field`] of any other type: through its `Serialize`.
 pub trait ViaSerialize {
-    /// Appends the field's JSON, or leaves it to `serde_json`.
-    fn write_field(self, out: &mut Vec<u8>) -> Result<(), Unsupported>;
+    /// Appends the field's JSON.
+    fn write_field(self, out: &mut Vec<u8>);
 }
 
 impl<T: Serialize + ?Sized> ViaSerialize for Field<'_, T> {
     #[inline]
-    fn write_field(self, out: &mut Vec<u8>) -> Result<(), Unsupported> {
-        self.0.serialize(Writer { out })
+    fn write_field(self, out: &mut Vec<u8>) {
+        write_serialized(out, self.0);
     }
 }
 
-/// The default `Protocol::own_fields` as JSON: `,"<name>":{"request":..,
-/// "response":..}` (nothing without messages), each message written by
-/// `write`. `open` is `,"<name>":{`, the name escaped.
-#[inline]
-pub fn own_fields<P>(
-    open: &[u8],
-    request: Option<&P>,
-    response: Option<&P>,
-    out: &mut Vec<u8>,
-    write: impl Fn(&P, &mut Vec<u8>) -> Result<(), Unsupported>,
-) -> Result<(), Unsupported> {
-    if request.is_none() && response.is_none() {
-        return Ok(());
+/// Appends `value`'s JSON through its `Serialize`: by this crate's writer,
+/// or, for what it leaves to serde_json (floats, bytes, maps with other
+/// keys), by serde_json; a value whose `Serialize` fails is written as its
+/// error, in a string.
+pub(crate) fn write_serialized<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    let mark = out.len();
+    if value.serialize(Writer { out: &mut *out }).is_ok() {
+        return;
     }
-    out.extend_from_slice(open);
-    if let Some(request) = request {
-        out.extend_from_slice(b"\"request\":");
-        write(request, out)?;
-        if response.is_some() {
-            out.push(b',');
-        }
+    out.truncate(mark);
+    if let Err(err) = serde_json::to_writer(&mut *out, value) {
+        out.truncate(mark);
+        write_str(out, &format!("(not serializable: {err})"));
     }
-    if let Some(response) = response {
-        out.extend_from_slice(b"\"response\":");
-        write(response, out)?;
-    }
-    out.push(b'}');
-    Ok(())
 }
 
 /// Whether any of sixteen bytes needs escaping or is not ASCII: written

@@ -1,10 +1,11 @@
-//! [`JsonFields`]: where a `#[fields_json_with]` function writes a
-//! protocol's own fields as JSON, without serde; [`JsonKey`], its keys,
-//! checked at compile time.
+//! [`JsonFields`]: where a protocol writes its own fields of an event, as
+//! JSON, without serde's generic path; [`JsonKey`], its keys, checked at
+//! compile time.
 
-use super::fast::{write_lossy_str, WriteJson};
+use serde::Serialize;
+
+use super::fast::{write_lossy_str, write_serialized, WriteJson};
 use super::short::{self, Plain};
-use super::Unsupported;
 
 /// A key of a [`JsonFields`] entry: a string that JSON writes as is
 /// (no `"`, `\\` or control character, which would need escaping), checked
@@ -55,17 +56,20 @@ impl JsonKey {
     }
 }
 
-/// The protocol's own fields of one event, written as JSON entries by the
-/// function named in `#[fields_json_with(path)]`: the fast twin of the
-/// `#[fields_with]` function, for the ndjson writer.
+/// The protocol's own fields of one event, written as JSON entries:
+/// where [`Conversation::fields`](crate::Conversation::fields) and the
+/// derived [`Protocol::write_fields`](crate::Protocol::write_fields)
+/// write. The ndjson writer and the event's `Serialize` both read what is
+/// written here: a protocol says what its events carry once.
 ///
-/// It must write exactly what the `#[fields_with]` function gives through
-/// `serde_json` (debug builds compare the two on every event and panic on a
-/// difference). Entries are written in the order of the calls; separators
-/// and string escaping are taken care of. Keys are [`JsonKey`] constants,
-/// which need no escaping: each is copied as is. A string value given as
-/// bytes ([`text`](Self::text)) is written as a [`NetString`] is
-/// serialized: valid UTF-8 as is, U+FFFD for invalid sequences.
+/// Entries are written in the order of the calls; separators and string
+/// escaping are taken care of. Keys are [`JsonKey`] constants, which need
+/// no escaping: each is copied as is (keys made at run time, such as header
+/// names, go through [`field_named`](Self::field_named)). A string value
+/// given as bytes ([`text`](Self::text)) is written as a [`NetString`] is:
+/// valid UTF-8 as is, U+FFFD for invalid sequences. Values of any
+/// [`WriteJson`] type are written directly ([`field`](Self::field)), others
+/// through their `Serialize` ([`serialize`](Self::serialize)).
 ///
 /// ```
 /// use analyzer_core::{JsonFields, JsonKey, Kind, NetString};
@@ -84,10 +88,16 @@ impl JsonKey {
 ///     json.end();
 /// }
 /// # let mut out = Vec::new();
-/// # let mut json = analyzer_core::__private::json_fields(&mut out);
+/// # let mut json = JsonFields::new(&mut out);
 /// # reply_json(Kind::Response, &NetString::from("OK"), &mut json);
-/// # analyzer_core::__private::json_fields_done(json).unwrap();
-/// # assert_eq!(out, br#","redis":{"return_value":"OK"}"#);
+/// # json.array(const { JsonKey::new("keys") });
+/// # json.item(&"a");
+/// # json.item_object();
+/// # json.field(const { JsonKey::new("n") }, &1u8);
+/// # json.end();
+/// # json.end();
+/// # assert!(json.done());
+/// # assert_eq!(out, br#","redis":{"return_value":"OK"},"keys":["a",{"n":1}]"#);
 /// ```
 ///
 /// [`NetString`]: crate::NetString
@@ -96,31 +106,41 @@ pub struct JsonFields<'a> {
     /// No entry written yet in the object being written (at the top level
     /// the entries follow the event's own, so this starts `false`).
     first: bool,
-    /// Objects opened and not ended.
+    /// Objects and arrays opened and not ended.
     depth: usize,
-    /// More objects ended than opened.
+    /// Which of the first 64 open levels are arrays (bit `depth - 1`).
+    arrays: u64,
+    /// More ended than opened.
     unbalanced: bool,
 }
 
 impl<'a> JsonFields<'a> {
-    /// Entries appended to `out`, each after a comma.
+    /// Entries appended to `out`, each after a comma (they follow an
+    /// object's first entries).
     #[inline]
-    pub(crate) fn new(out: &'a mut Vec<u8>) -> Self {
+    pub fn new(out: &'a mut Vec<u8>) -> Self {
         JsonFields {
             out,
             first: false,
             depth: 0,
+            arrays: 0,
             unbalanced: false,
         }
     }
 
-    /// Whether every object opened was ended, and no more.
+    /// Entries appended to `out`, the first without a comma (a new
+    /// object's).
     #[inline]
-    pub(crate) fn done(self) -> Result<(), Unsupported> {
-        match (self.depth, self.unbalanced) {
-            (0, false) => Ok(()),
-            _ => Err(Unsupported),
-        }
+    pub fn first(out: &'a mut Vec<u8>) -> Self {
+        let mut fields = JsonFields::new(out);
+        fields.first = true;
+        fields
+    }
+
+    /// Whether every object and array opened was ended, and no more.
+    #[inline]
+    pub fn done(self) -> bool {
+        self.depth == 0 && !self.unbalanced
     }
 
     /// Whether the next entry follows another (in its object): it then
@@ -156,20 +176,109 @@ impl<'a> JsonFields<'a> {
     pub fn object(&mut self, key: JsonKey) {
         let comma = self.comma();
         self.key_after(comma, key, b"\":{");
+        self.open(false);
+    }
+
+    /// Opens an array entry, `"key":[`; the [`item`](Self::item)s up to
+    /// the matching [`end`](Self::end) go in it.
+    #[inline]
+    pub fn array(&mut self, key: JsonKey) {
+        let comma = self.comma();
+        self.key_after(comma, key, b"\":[");
+        self.open(true);
+    }
+
+    /// An element of the array open last.
+    #[inline]
+    pub fn item<T: WriteJson + ?Sized>(&mut self, value: &T) {
+        if self.comma() {
+            self.out.push(b',');
+        }
+        value.write_json(self.out);
+    }
+
+    /// Opens an object element of the array open last; its entries up to
+    /// the matching [`end`](Self::end) go in it.
+    #[inline]
+    pub fn item_object(&mut self) {
+        if self.comma() {
+            self.out.push(b',');
+        }
+        self.out.push(b'{');
+        self.open(false);
+    }
+
+    fn open(&mut self, array: bool) {
+        if self.depth < 64 {
+            let bit = 1u64 << self.depth;
+            self.arrays = if array { self.arrays | bit } else { self.arrays & !bit };
+        }
         self.first = true;
         self.depth += 1;
     }
 
-    /// Ends the object opened last.
+    /// Ends the object or array opened last.
     #[inline]
     pub fn end(&mut self) {
         if self.depth == 0 {
             self.unbalanced = true;
             return;
         }
-        self.out.push(b'}');
-        self.first = false;
         self.depth -= 1;
+        let array = self.depth < 64 && self.arrays & (1u64 << self.depth) != 0;
+        self.out.push(if array { b']' } else { b'}' });
+        self.first = false;
+    }
+
+    /// An entry of any [`WriteJson`] value.
+    #[inline]
+    pub fn field<T: WriteJson + ?Sized>(&mut self, key: JsonKey, value: &T) {
+        self.entry(key, value);
+    }
+
+    /// An entry whose value is written through its `Serialize` (by this
+    /// crate's writer where it can, else by serde_json).
+    pub fn serialize<T: Serialize + ?Sized>(&mut self, key: JsonKey, value: &T) {
+        self.key(key);
+        write_serialized(self.out, value);
+    }
+
+    /// An entry whose key is made at run time (a header's name): escaped
+    /// as needed.
+    pub fn field_named<T: WriteJson + ?Sized>(&mut self, key: &str, value: &T) {
+        if self.comma() {
+            self.out.push(b',');
+        }
+        super::write_str(self.out, key);
+        self.out.push(b':');
+        value.write_json(self.out);
+    }
+
+    /// The entries of `value`, a struct or map serialized through serde,
+    /// written here one by one (what `#[serde(flatten)]` does).
+    pub fn flatten<T: Serialize + ?Sized>(&mut self, value: &T) {
+        let mut object = Vec::new();
+        write_serialized(&mut object, value);
+        let inner = match (object.first(), object.last()) {
+            (Some(b'{'), Some(b'}')) => &object[1..object.len() - 1],
+            _ => return,
+        };
+        if inner.is_empty() {
+            return;
+        }
+        if self.comma() {
+            self.out.push(b',');
+        }
+        self.out.extend_from_slice(inner);
+    }
+
+    /// The key of an entry whose value the caller appends to the returned
+    /// buffer itself (the derive's expansion). Not a stable API.
+    #[doc(hidden)]
+    #[inline]
+    pub fn __key(&mut self, key: JsonKey) -> &mut Vec<u8> {
+        self.key(key);
+        self.out
     }
 
     /// A string entry from bytes off the wire, written as a
@@ -207,7 +316,7 @@ impl<'a> JsonFields<'a> {
         self.entry(key, &value);
     }
 
-    /// An entry whose value the `fast_json` writers know.
+    /// An entry whose value is written directly.
     #[inline]
     fn entry<T: WriteJson + ?Sized>(&mut self, key: JsonKey, value: &T) {
         self.key(key);
@@ -219,7 +328,7 @@ impl<'a> JsonFields<'a> {
 mod tests {
     use super::*;
 
-    fn written(write: impl FnOnce(&mut JsonFields<'_>)) -> (String, Result<(), Unsupported>) {
+    fn written(write: impl FnOnce(&mut JsonFields<'_>)) -> (String, bool) {
         let mut out = b"{\"a\":1".to_vec();
         let mut fields = JsonFields::new(&mut out);
         write(&mut fields);
@@ -242,7 +351,7 @@ mod tests {
             j.end();
             j.bool(const { JsonKey::new("last") }, false);
         });
-        assert!(done.is_ok());
+        assert!(done);
         let q = |s: &str| serde_json::to_string(s).expect("JSON");
         let lossy = String::from_utf8_lossy(b"ok \xff\n\"x\"");
         let expected = format!(
@@ -275,8 +384,8 @@ mod tests {
     #[test]
     fn unbalanced_objects_are_refused() {
         const X: JsonKey = JsonKey::new("x");
-        assert!(written(|j| j.object(X)).1.is_err());
-        assert!(written(|j| j.end()).1.is_err());
-        assert!(written(|_| ()).1.is_ok());
+        assert!(!written(|j| j.object(X)).1);
+        assert!(!written(|j| j.end()).1);
+        assert!(written(|_| ()).1);
     }
 }

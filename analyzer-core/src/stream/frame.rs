@@ -85,6 +85,10 @@ pub struct Dropped {
     pub start: Timestamp,
     /// Capture time of the last byte.
     pub end: Timestamp,
+    /// The stream lost its place with these bytes (it picked up at a sync
+    /// sequence or a plausible frame start, not after a known length):
+    /// whole messages may have gone with them.
+    pub blind: bool,
     /// After lost bytes, with a delimiter framing: the bytes from the end of
     /// the gap up to and including the delimiter (part of `wire_len`). The
     /// gap may have ended on a message boundary: if these parse as a

@@ -1,5 +1,5 @@
 use super::*;
-use crate::protocol::Direction::{FromClient as C, FromServer as S};
+use crate::role::Direction::{FromClient as C, FromServer as S};
 
 const KV: Lines = Lines::new(b"\r\n")
     .max_line(64)
@@ -57,19 +57,19 @@ fn a_long_line_is_searched_once() {
     let lines = Lines::new(b"\r\n");
     let mut line = vec![b'x'; 100_000];
     line.extend_from_slice(b"\r\n");
-    let mut progress = FrameProgress::default();
+    let mut framer = lines;
     for len in (1000..line.len()).step_by(1000).chain([100_001]) {
         assert_eq!(
-            lines.frame_resume(&line[..len], C, &mut progress),
+            framer.frame_from(&line[..len], C, usize::MAX),
             Incomplete(None)
         );
-        assert_eq!(progress.0, [LINE, len as u64], "{len}");
+        assert_eq!(framer.progress, Progress::Line { searched: len }, "{len}");
     }
     assert_eq!(
-        lines.frame_resume(&line, C, &mut progress),
+        framer.frame_from(&line, C, usize::MAX),
         Complete(100_002)
     );
-    assert!(progress.0.is_empty());
+    assert_eq!(framer.progress, Progress::Start);
 }
 
 #[test]
@@ -193,7 +193,7 @@ fn too_many_parts_are_cut_at_a_part_boundary() {
 fn the_message_size_limit_cuts_at_a_part_boundary() {
     let answer = b"VALUE a 0 10\r\n0123456789\r\nVALUE b 0 10\r\n0123456789\r\nEND\r\n";
     let limited =
-        |buf: &[u8], limit| KV.frame_resume(buf, S, &mut FrameProgress::with_limit(limit));
+        |buf: &[u8], limit| KV.clone().frame_from(buf, S, limit);
     assert_eq!(limited(answer, 1000), Complete(answer.len()));
     // The second block would end past 40: cut after the first part.
     assert_eq!(limited(answer, 40), Cut(26));
@@ -221,14 +221,14 @@ fn resuming_gives_the_same_answers() {
     ];
     for message in messages {
         let whole = KV.frame_len(message, S);
-        let mut progress = FrameProgress::default();
+        let mut framer = KV;
         let mut needed = 1;
         let mut last = None;
         for len in 1..=message.len() {
             if len < needed {
                 continue;
             }
-            let found = KV.frame_resume(&message[..len], S, &mut progress);
+            let found = framer.frame_from(&message[..len], S, usize::MAX);
             assert_eq!(found, KV.frame_len(&message[..len], S), "{len} bytes");
             needed = match found {
                 AtLeast(n) | Incomplete(Some(n)) => n,
@@ -248,18 +248,18 @@ fn resuming_gives_the_same_answers() {
 /// instead of reading past the buffer.
 #[test]
 fn resuming_short_of_the_bound_repeats_it() {
-    let mut progress = FrameProgress::default();
+    let mut framer = KV;
     let head = b"VALUE k 0 1000000000\r\nabc";
     assert_eq!(
-        KV.frame_resume(head, S, &mut progress),
+        framer.frame_from(head, S, usize::MAX),
         AtLeast(1_000_000_024)
     );
     assert_eq!(
-        KV.frame_resume(head, S, &mut progress),
+        framer.frame_from(head, S, usize::MAX),
         AtLeast(1_000_000_024)
     );
     assert_eq!(
-        KV.frame_resume(&head[..3], S, &mut progress),
+        framer.frame_from(&head[..3], S, usize::MAX),
         AtLeast(1_000_000_024)
     );
 }
@@ -270,4 +270,26 @@ fn an_empty_delimiter_says_so() {
         Lines::new(b"").frame_len(b"abc", C),
         Invalid("empty line delimiter".into())
     );
+}
+
+#[test]
+fn reply_code_messages_end_on_their_code_and_a_space() {
+    const FTP: Lines = Lines::new(b"\r\n").parts(&[Parts::reply_code().from(S)]);
+    let reply = b"211-Features:\r\n 211-not the end\r\n211-still not\r\n212 other code\r\n211 End\r\n";
+    assert_eq!(FTP.frame_len(reply, S), Complete(reply.len()));
+    assert_eq!(FTP.frame_len(b"211-a\r\n211\r\n", S), Complete(13));
+    assert_eq!(FTP.frame_len(b"211-a\r\n211", S), Incomplete(None));
+    // One line: an ordinary reply; a client line is never a reply.
+    assert_eq!(FTP.frame_len(b"230 ok\r\n", S), Complete(8));
+    assert_eq!(FTP.frame_len(b"211-x\r\n", C), Complete(7));
+    // Resumed byte by byte, the same end.
+    let mut framer = FTP;
+    let mut last = Incomplete(None);
+    for len in 1..=reply.len() {
+        last = framer.frame_from(&reply[..len], S, usize::MAX);
+        if matches!(last, Complete(_)) {
+            break;
+        }
+    }
+    assert_eq!(last, Complete(reply.len()));
 }

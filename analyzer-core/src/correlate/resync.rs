@@ -1,0 +1,163 @@
+//! Pairing after packet loss.
+//!
+//! When a gap swallows answers, or the skip to the next delimiter merges
+//! two, FIFO pairing would be off by one for the rest of the connection;
+//! when it swallows requests, their answers would pair with later requests.
+//! After such a gap (one where the stream lost its place), the queue it
+//! concerns is *out of step* from the first request that may be affected:
+//!
+//! - an answer without a key pairs with the oldest waiting request that it
+//!   can answer: one captured before the answer started (an answer cannot
+//!   answer a later request), and that the protocol does not rule out
+//!   ([`Conversation::fits`]). The older requests it passes over are
+//!   published as answered in the gap;
+//! - such a pairing is published with status `Error` and the note
+//!   "pairing uncertain after packet loss", unless the protocol proves it
+//!   ([`Fit::Certain`]: echo's same text), which puts the queue back in
+//!   step;
+//! - the queue is also back in step when a new request starts while the
+//!   connection is quiet (every byte each side sent acknowledged by the
+//!   other, so no answer is in flight): the requests still waiting from
+//!   before are published as answered in the gap, uncertain.
+//!
+//! Requests queued before the gap pair as usual: their answers come first.
+
+use super::{publish_unanswered, Correlator, Outcome};
+use crate::message::{Message, Transaction};
+use crate::protocol::{Conversation, Fit};
+use crate::role::Direction;
+
+const UNCERTAIN: &str = "pairing uncertain after packet loss";
+const LOST: &str =
+    "response lost in a capture gap (pairing uncertain after packet loss)";
+
+impl<P: Conversation> Correlator<P> {
+    /// A gap in `dir`'s stream where the stream lost its place: the answers
+    /// to `dir`'s requests may now shift (requests were lost), and so may
+    /// the pairing of the other side's requests (answers were lost).
+    pub(crate) fn lost(&mut self, dir: Direction) {
+        let own = dir.index();
+        if self.out_of_step[own].is_none() {
+            self.out_of_step[own] = Some(self.next_id);
+        }
+        let other = dir.reverse().index();
+        if self.out_of_step[other].is_none() {
+            let first = self.queues[other].iter().find(|p| p.awaits_unkeyed());
+            if let Some(first) = first {
+                self.out_of_step[other] = Some(first.id);
+            }
+        }
+    }
+
+    /// Whether the pairing of `requester`'s requests is out of step.
+    pub(crate) fn out_of_step(&self, requester: Direction) -> bool {
+        self.out_of_step[requester.index()].is_some()
+    }
+
+    /// A new request from `requester` while the connection is quiet: the
+    /// requests waiting from before are taken as answered in the gap, and
+    /// pairing is back in step.
+    pub(crate) fn quiet(
+        &mut self,
+        requester: Direction,
+        out: &mut impl FnMut(Transaction<P>),
+    ) -> Outcome {
+        let Some(from) = self.out_of_step[requester.index()].take() else {
+            return Outcome::default();
+        };
+        let mut outcome = Outcome {
+            resynchronized: 1,
+            ..Outcome::default()
+        };
+        let queue = &mut self.queues[requester.index()];
+        let mut i = 0;
+        while i < queue.len() {
+            let p = &queue[i];
+            if after(p.id, from) && p.awaits_unkeyed() && p.request_done {
+                let mut pending = queue.remove(i).expect("in range");
+                pending.uncertain = true;
+                outcome = outcome.plus(publish_unanswered(
+                    pending,
+                    |notes| notes.push(LOST.into()),
+                    out,
+                ));
+            } else {
+                i += 1;
+            }
+        }
+        outcome
+    }
+
+    /// Which waiting request of `requester` an answer without a key pairs
+    /// with while out of step: its index, after publishing the requests it
+    /// passes over; `None` when none can be its request.
+    pub(super) fn resync_pick(
+        &mut self,
+        requester: Direction,
+        answer: &Message<P>,
+        out: &mut impl FnMut(Transaction<P>),
+    ) -> (Option<usize>, Outcome) {
+        let mut outcome = Outcome::default();
+        let Some(from) = self.out_of_step[requester.index()] else {
+            return (None, outcome);
+        };
+        let queue = &mut self.queues[requester.index()];
+        let mut chosen = None;
+        for (i, pending) in queue.iter().enumerate() {
+            if !pending.awaits_unkeyed() {
+                continue;
+            }
+            if !after(pending.id, from) {
+                // Queued before the gap: its answer comes first, in order.
+                return (Some(i), outcome);
+            }
+            if pending.request.start > answer.start {
+                // Sent after the answer began: no later one can be it.
+                break;
+            }
+            let fit = match (&answer.fields, &pending.request.fields) {
+                (Some(answer), Some(request)) => answer.fits(request),
+                _ => Fit::Possible,
+            };
+            if fit != Fit::Impossible {
+                chosen = Some((i, fit));
+                break;
+            }
+        }
+        let Some((index, fit)) = chosen else {
+            return (None, outcome);
+        };
+        // The requests passed over were answered in the gap.
+        let mut index = index;
+        let mut i = 0;
+        while i < index {
+            let p = &queue[i];
+            if p.awaits_unkeyed() && after(p.id, from) && p.request_done {
+                let mut pending = queue.remove(i).expect("in range");
+                pending.uncertain = true;
+                outcome = outcome.plus(publish_unanswered(
+                    pending,
+                    |notes| notes.push(LOST.into()),
+                    out,
+                ));
+                index -= 1;
+            } else {
+                i += 1;
+            }
+        }
+        if fit == Fit::Certain {
+            self.out_of_step[requester.index()] = None;
+            outcome.resynchronized += 1;
+        } else {
+            let pending = &mut queue[index];
+            pending.uncertain = true;
+            pending.note(UNCERTAIN.into());
+        }
+        (Some(index), outcome)
+    }
+}
+
+/// Whether entry `id` was queued at or after entry `from` (ids wrap).
+fn after(id: u32, from: u32) -> bool {
+    id.wrapping_sub(from) < u32::MAX / 2
+}
