@@ -1,27 +1,25 @@
 //! The derive input as a small typed AST: the struct's fields or the enum's
-//! variants, and the attributes on each, parsed.
+//! variants, with the attributes on each, parsed.
 
 use quote::quote;
-use syn::{Attribute, Data as SynData, DeriveInput, Fields, Generics, Ident, Index, Member, Type};
+use syn::{Data as SynData, DeriveInput, Fields, Generics, Ident, Type};
 
-use crate::attr::{self, ContainerAttrs, FieldAttrs, VariantAttrs};
+use crate::attr::{self, Container, FieldAttrs, SerdeAttrs, VariantAttrs};
 use crate::ctxt::Ctxt;
 
 /// A `#[derive(Protocol)]` input.
 pub struct Input<'a> {
     pub ident: &'a Ident,
     pub generics: &'a Generics,
-    pub attrs: ContainerAttrs<'a>,
+    pub attrs: Container<'a>,
+    /// `#[serde(rename_all = "..")]` on the type.
+    pub rename_all: Option<String>,
     pub data: Data<'a>,
-    /// Every `#[serde(...)]` attribute, on the type, its fields, its
-    /// variants or their fields: what makes `Serialize` differ from the
-    /// plain derive's.
-    pub serde_attrs: Vec<&'a Attribute>,
 }
 
 pub enum Data<'a> {
     Struct(Struct<'a>),
-    Enum(Enum<'a>),
+    Enum(Vec<Variant<'a>>),
     /// A union: not supported (that error is already reported).
     Union,
 }
@@ -32,25 +30,22 @@ pub struct Struct<'a> {
     pub fields: Vec<Field<'a>>,
 }
 
-/// A field of the struct.
+/// A named field (of the struct, or of a struct variant).
 pub struct Field<'a> {
-    /// Its name, or its index in a tuple struct.
-    pub member: Member,
+    /// `None` in a tuple struct or variant.
+    pub ident: Option<&'a Ident>,
     pub ty: &'a Type,
-    pub attrs: FieldAttrs<'a>,
-}
-
-pub struct Enum<'a> {
-    /// The `enum` keyword, for spans.
-    pub enum_token: syn::token::Enum,
-    pub variants: Vec<Variant<'a>>,
+    pub attrs: FieldAttrs,
+    pub serde: SerdeAttrs,
 }
 
 /// A variant of the enum.
 pub struct Variant<'a> {
     pub ident: &'a Ident,
-    pub fields: &'a Fields,
-    pub attrs: VariantAttrs<'a>,
+    pub original: &'a Fields,
+    pub fields: Vec<Field<'a>>,
+    pub attrs: VariantAttrs,
+    pub serde: SerdeAttrs,
 }
 
 impl<'a> Input<'a> {
@@ -58,31 +53,26 @@ impl<'a> Input<'a> {
     /// `cx` every error found and keeping what could be parsed, so later
     /// stages can report theirs too.
     pub fn from_syn(cx: &mut Ctxt, node: &'a DeriveInput) -> Self {
-        let is_enum = matches!(node.data, SynData::Enum(_));
-        let attrs = attr::container(cx, &node.attrs, is_enum);
+        let attrs = attr::container(cx, &node.attrs);
+        let rename_all = attr::serde_container(cx, &node.attrs);
         let ident = &node.ident;
         let data = match &node.data {
             SynData::Struct(data) => Data::Struct(Struct {
                 original: &data.fields,
-                fields: fields(cx, &data.fields),
+                fields: fields(cx, &data.fields, true),
             }),
-            SynData::Enum(data) => {
-                let token = data.enum_token;
-                let variants = data.variants.iter().map(|variant| {
-                    for field in &variant.fields {
-                        attr::variant_field(cx, &field.attrs);
-                    }
-                    Variant {
+            SynData::Enum(data) => Data::Enum(
+                data.variants
+                    .iter()
+                    .map(|variant| Variant {
                         ident: &variant.ident,
-                        fields: &variant.fields,
+                        original: &variant.fields,
+                        fields: fields(cx, &variant.fields, false),
                         attrs: attr::variant(cx, &variant.attrs),
-                    }
-                });
-                Data::Enum(Enum {
-                    enum_token: token,
-                    variants: variants.collect(),
-                })
-            }
+                        serde: attr::serde_member(cx, &variant.attrs),
+                    })
+                    .collect(),
+            ),
             SynData::Union(data) => {
                 let token = data.union_token;
                 cx.error_spanned(
@@ -96,46 +86,30 @@ impl<'a> Input<'a> {
             ident,
             generics: &node.generics,
             attrs,
+            rename_all,
             data,
-            serde_attrs: serde_attrs(node),
         }
     }
 }
 
-fn field_attrs(fields: &Fields) -> impl Iterator<Item = &Attribute> {
-    fields.iter().flat_map(|field| &field.attrs)
-}
-
-fn serde_attrs(node: &DeriveInput) -> Vec<&Attribute> {
-    let mut all: Vec<&Attribute> = node.attrs.iter().collect();
-    match &node.data {
-        SynData::Struct(data) => all.extend(field_attrs(&data.fields)),
-        SynData::Enum(data) => {
-            for variant in &data.variants {
-                all.extend(&variant.attrs);
-                all.extend(field_attrs(&variant.fields));
-            }
-        }
-        SynData::Union(_) => {}
-    }
-    all.retain(|attr| attr.path().is_ident("serde"));
-    all
-}
-
-fn fields<'a>(cx: &mut Ctxt, fields: &'a Fields) -> Vec<Field<'a>> {
+/// The fields, with their attributes (`own`: a struct's, where
+/// `#[protocol]` may go; else a variant's, where it may not).
+fn fields<'a>(cx: &mut Ctxt, fields: &'a Fields, own: bool) -> Vec<Field<'a>> {
     fields
         .iter()
-        .enumerate()
-        .map(|(i, field)| Field {
-            member: match &field.ident {
-                Some(ident) => Member::Named(ident.clone()),
-                None => Member::Unnamed(Index {
-                    index: i as u32,
-                    span: syn::spanned::Spanned::span(&field.ty),
-                }),
-            },
-            ty: &field.ty,
-            attrs: attr::field(cx, &field.attrs),
+        .map(|field| {
+            let attrs = if own {
+                attr::field(cx, &field.attrs)
+            } else {
+                attr::variant_field(cx, &field.attrs);
+                FieldAttrs::default()
+            };
+            Field {
+                ident: field.ident.as_ref(),
+                ty: &field.ty,
+                attrs,
+                serde: attr::serde_member(cx, &field.attrs),
+            }
         })
         .collect()
 }

@@ -1,321 +1,282 @@
-//! The framing attributes: `#[delimiter(...)]`, `#[length_prefix(...)]` and
-//! `#[frame_with(...)]`. A type has one of them.
+//! The framing keys of `#[protocol(...)]` on the type: `delimiter = ..`
+//! (with the line keys `max_line`, `bare_end`, `exact_case`, `block(..)`,
+//! `parts(..)`), `length(..)`, `framer = Type`.
 
-use syn::parse::ParseStream;
-use syn::{Attribute, Expr, ExprPath, Ident, Lit, LitInt, Meta, Token, UnOp};
+use proc_macro2::Span;
+use syn::meta::ParseNestedMeta;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{parenthesized, Expr, Ident, Lit, LitInt, LitStr, Token};
 
-use super::{skip_value, unknown_key, value, Parsed};
+use super::{flag, key_of, skip_value, value};
 use crate::ctxt::Ctxt;
 
-/// One framing attribute, as written.
-pub struct FramingAttr<'a> {
-    pub original: &'a Attribute,
-    /// `delimiter`, `length_prefix` or `frame_with`.
-    pub name: String,
-    pub spec: Parsed<FramingSpec>,
+/// How the stream is cut, as declared.
+pub enum Framing {
+    /// `delimiter = b"\r\n"`: the bytes, and the literal for spans.
+    Delimiter(Vec<u8>, Lit),
+    /// `length(..)`.
+    Length(Length),
+    /// `framer = Type`.
+    Framer(syn::Type),
 }
 
-pub enum FramingSpec {
-    /// `#[delimiter(b'\n')]` or `#[delimiter(b"\r\n", max_line = 8192, bare_end)]`.
-    Delimiter(DelimiterAttr),
-    /// `#[length_prefix(width = 4, ...)]`.
-    LengthPrefix(LengthPrefixAttr),
-    /// `#[frame_with(path, sync = b"...")]`.
-    Custom(FrameWith),
-}
-
-/// `#[delimiter(b"\r\n", max_line = 8192, bare_end, exact_case)]`.
-pub struct DelimiterAttr {
-    pub lit: ByteLit,
-    pub max_line: Option<LitInt>,
-    /// The `bare_end` flag, as written.
-    pub bare_end: Option<Ident>,
-    /// The `exact_case` flag, as written.
-    pub exact_case: Option<Ident>,
-}
-
-/// A byte literal or byte string literal, and its bytes.
-pub struct ByteLit {
-    /// The literal as written, for spans.
-    pub lit: Lit,
-    pub bytes: Vec<u8>,
-}
-
-/// `#[length_prefix(width = 4, offset = 8, adjust = -4, skip = 0, max_frame = 65536, little_endian)]`.
+/// `length(width = 4, offset = 1, adjust = -4, skip = 2, max_frame = N,
+/// little_endian, counts_itself, plausible = path)` or `length(varint = 4,
+/// ..)`.
 #[derive(Default)]
-pub struct LengthPrefixAttr {
-    pub width: Option<Parsed<LitInt>>,
-    pub offset: Option<Parsed<LitInt>>,
-    pub skip: Option<Parsed<LitInt>>,
-    pub max_frame: Option<Parsed<LitInt>>,
-    pub adjust: Option<Parsed<Adjust>>,
-    /// The `little_endian` or `big_endian` flag, as written.
-    pub endian: Option<Ident>,
+pub struct Length {
+    pub span: Option<Span>,
+    pub width: Option<LitInt>,
+    pub varint: Option<LitInt>,
+    pub offset: Option<LitInt>,
+    /// The adjustment, and its expression for spans.
+    pub adjust: Option<(i128, Expr)>,
+    pub skip: Option<LitInt>,
+    pub max_frame: Option<LitInt>,
+    pub little_endian: Option<Ident>,
+    pub counts_itself: Option<Ident>,
+    pub plausible: Option<syn::Path>,
 }
 
-/// The value of `adjust = ...`: an integer literal, possibly negated.
-pub struct Adjust {
-    /// The whole expression, for spans.
-    pub expr: Expr,
-    pub negative: bool,
-    pub lit: LitInt,
+/// `block(after("set", "add"), length_word = 4, max_len = N, from = client)`.
+pub struct Block {
+    pub span: Span,
+    pub after: Vec<LitStr>,
+    pub length_word: Option<LitInt>,
+    pub max_len: Option<LitInt>,
+    pub from: Option<Side>,
 }
 
-/// `#[frame_with(path, sync = b"...", resume = path)]`.
-pub struct FrameWith {
-    pub path: ExprPath,
-    pub sync: Option<ByteLit>,
-    pub resume: Option<ExprPath>,
+/// `parts("VALUE", until = "END", max = 1000, from = server)` or
+/// `parts(reply_code, ..)`.
+pub struct Parts {
+    pub span: Span,
+    pub keyword: Option<LitStr>,
+    pub reply_code: Option<Ident>,
+    pub until: Option<LitStr>,
+    pub max: Option<LitInt>,
+    pub from: Option<Side>,
 }
 
-pub fn framing<'a>(cx: &mut Ctxt, attr: &'a Attribute, name: &str) -> FramingAttr<'a> {
-    let spec = match name {
-        "delimiter" => delimiter(cx, attr),
-        "length_prefix" => length_prefix(cx, attr),
-        _ => frame_with(cx, attr),
+/// `from = client` or `from = server`: which side sends the lines.
+#[derive(Clone, Copy)]
+pub enum Side {
+    Client,
+    Server,
+}
+
+/// `= b'\n'` or `= b"\r\n"`.
+pub fn delimiter(cx: &mut Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Framing>> {
+    let expected = "expected a byte literal like `b'\\n'` or a byte string like `b\"\\r\\n\"`";
+    let Some(lit) = value::<Lit>(cx, meta, expected)? else {
+        return Ok(None);
     };
-    FramingAttr {
-        original: attr,
-        name: name.to_owned(),
-        spec,
-    }
-}
-
-/// Keeps the first framing attribute; reports the others.
-pub fn once<'a>(cx: &mut Ctxt, slot: &mut Option<FramingAttr<'a>>, parsed: FramingAttr<'a>) {
-    match slot {
-        Some(first) if first.name == parsed.name => {
-            cx.error_spanned(
-                parsed.original,
-                format!("duplicate #[{}] attribute", parsed.name),
-            );
-        }
-        Some(first) => cx.error_spanned(
-            parsed.original,
-            format!(
-                "conflicting framing: the type is already framed by #[{}]; use one of \
-                 #[delimiter], #[length_prefix] or #[frame_with]",
-                first.name
-            ),
-        ),
-        None => *slot = Some(parsed),
-    }
-}
-
-fn delimiter(cx: &mut Ctxt, attr: &Attribute) -> Parsed<FramingSpec> {
-    let result = attr.parse_args_with(|input: ParseStream| {
-        let lit: Lit = input.parse()?;
-        let (mut max_line, mut bare_end, mut exact_case) =
-            (None::<LitInt>, None::<Ident>, None::<Ident>);
-        while !input.is_empty() {
-            input.parse::<Token![,]>()?;
-            if input.is_empty() {
-                break;
-            }
-            let key: Ident = input.parse()?;
-            let duplicate = match key.to_string().as_str() {
-                "max_line" => {
-                    input.parse::<Token![=]>()?;
-                    max_line.replace(input.parse()?).is_some()
-                }
-                "bare_end" => bare_end.replace(key.clone()).is_some(),
-                "exact_case" => exact_case.replace(key.clone()).is_some(),
-                _ => {
-                    let message = format!(
-                        "unknown key `{key}` in #[delimiter]; expected `max_line`, `bare_end` \
-                         or `exact_case`"
-                    );
-                    return Err(syn::Error::new(key.span(), message));
-                }
-            };
-            if duplicate {
-                let message = format!("duplicate `{key}` in #[delimiter]");
-                return Err(syn::Error::new(key.span(), message));
-            }
-        }
-        Ok((lit, max_line, bare_end, exact_case))
-    });
-    let (lit, max_line, bare_end, exact_case) = match result {
-        Ok(parsed) => parsed,
-        Err(error) => {
-            cx.push(error);
-            return Parsed::Invalid;
-        }
-    };
-    match byte_lit(cx, lit) {
-        Some(lit) => Parsed::Valid(FramingSpec::Delimiter(DelimiterAttr {
-            lit,
-            max_line,
-            bare_end,
-            exact_case,
-        })),
-        None => Parsed::Invalid,
-    }
-}
-
-/// Checks that `lit` is a byte or byte string literal.
-fn byte_lit(cx: &mut Ctxt, lit: Lit) -> Option<ByteLit> {
     let bytes = match &lit {
         Lit::Byte(byte) => vec![byte.value()],
         Lit::ByteStr(bytes) => bytes.value(),
-        Lit::Str(_) => {
-            cx.error_spanned(&lit, "expected a byte string literal like `b\"\\r\\n\"`");
-            return None;
-        }
-        _ => {
-            cx.error_spanned(
-                &lit,
-                "expected a byte literal like `b'\\n'` or a byte string literal like `b\"\\r\\n\"`",
-            );
-            return None;
+        other => {
+            cx.error_spanned(other, expected);
+            return Ok(None);
         }
     };
-    Some(ByteLit { lit, bytes })
+    if bytes.is_empty() {
+        cx.error_spanned(&lit, "a delimiter cannot be empty");
+        return Ok(None);
+    }
+    Ok(Some(Framing::Delimiter(bytes, lit)))
 }
 
-fn length_prefix(cx: &mut Ctxt, attr: &Attribute) -> Parsed<FramingSpec> {
-    let mut out = LengthPrefixAttr::default();
-    let result = attr.parse_nested_meta(|meta| {
-        let key = meta.path.get_ident().map(ToString::to_string);
-        let (slot, expected) = match key.as_deref() {
-            Some("width") => (&mut out.width, "expected the width in bytes: 1, 2, 4 or 8"),
-            Some("offset") => (&mut out.offset, "expected a byte count like `8`"),
-            Some("skip") => (&mut out.skip, "expected a byte count like `4`"),
-            Some("max_frame") => (&mut out.max_frame, "expected a byte count like `1048576`"),
-            Some("adjust") => {
-                let parsed = adjust(cx, meta.value()?.parse()?);
-                if out.adjust.is_some() {
-                    cx.push(meta.error("duplicate `adjust` in #[length_prefix]"));
-                } else {
-                    out.adjust = Some(parsed);
+/// `= Type`.
+pub fn framer(cx: &mut Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Framing>> {
+    let expected = "expected a type implementing `analyzer_core::Framer<Self>` and `Default`";
+    Ok(value::<syn::Type>(cx, meta, expected)?.map(Framing::Framer))
+}
+
+fn int(cx: &mut Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<LitInt>> {
+    value(cx, meta, "expected an integer literal")
+}
+
+fn set<T>(cx: &mut Ctxt, meta: &ParseNestedMeta, slot: &mut Option<T>, parsed: Option<T>) {
+    let Some(parsed) = parsed else { return };
+    if slot.is_some() {
+        cx.push(meta.error(format_args!("duplicate `{}`", key_of(meta))));
+    } else {
+        *slot = Some(parsed);
+    }
+}
+
+/// `(..)` of `length`.
+pub fn length(cx: &mut Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Framing>> {
+    let mut out = Length {
+        span: Some(meta.path.span()),
+        ..Length::default()
+    };
+    meta.parse_nested_meta(|inner| {
+        let key = key_of(&inner);
+        match key.as_str() {
+            "width" => { let v = int(cx, &inner)?; set(cx, &inner, &mut out.width, v) },
+            "varint" => { let v = int(cx, &inner)?; set(cx, &inner, &mut out.varint, v) },
+            "offset" => { let v = int(cx, &inner)?; set(cx, &inner, &mut out.offset, v) },
+            "skip" => { let v = int(cx, &inner)?; set(cx, &inner, &mut out.skip, v) },
+            "max_frame" => { let v = int(cx, &inner)?; set(cx, &inner, &mut out.max_frame, v) },
+            "adjust" => {
+                let expr: Expr = inner.value()?.parse()?;
+                let parsed = signed(&expr);
+                if parsed.is_none() {
+                    cx.error_spanned(&expr, "expected an integer literal like `12` or `-4`");
                 }
-                return Ok(());
+                set(cx, &inner, &mut out.adjust, parsed.map(|n| (n, expr)));
             }
-            Some("little_endian" | "big_endian") => {
-                let flag = meta.path.get_ident().cloned();
-                if !meta.input.is_empty() && !meta.input.peek(Token![,]) {
-                    cx.push(meta.error(format_args!(
-                        "`{}` is a flag: write it alone, without a value",
-                        key.unwrap_or_default()
-                    )));
-                    return skip_value(&meta);
-                }
-                if let Some(first) = &out.endian {
-                    cx.push(meta.error(format_args!(
-                        "the byte order is given once, and `{first}` already did"
-                    )));
-                } else {
-                    out.endian = flag;
-                }
-                return Ok(());
+            "little_endian" | "counts_itself" => {
+                flag(cx, &inner)?;
+                let ident = inner.path.get_ident().cloned();
+                let slot = match key.as_str() {
+                    "little_endian" => &mut out.little_endian,
+                    _ => &mut out.counts_itself,
+                };
+                set(cx, &inner, slot, ident);
+            }
+            "big_endian" => flag(cx, &inner)?,
+            "plausible" => {
+                let path = value(cx, &inner, "expected the path of a `fn(&[u8]) -> bool`")?;
+                set(cx, &inner, &mut out.plausible, path);
             }
             _ => {
-                cx.push(unknown_key(
-                    &meta,
-                    "length_prefix",
-                    "`width`, `offset`, `adjust`, `skip`, `max_frame` or `little_endian`",
-                ));
-                return skip_value(&meta);
+                cx.push(inner.error(format_args!(
+                    "unknown key `{key}` in `length(..)`; expected `width`, `varint`, `offset`, \
+                     `adjust`, `skip`, `max_frame`, `little_endian`, `big_endian`, \
+                     `counts_itself` or `plausible`"
+                )));
+                skip_value(&inner)?;
             }
-        };
-        let parsed = value::<LitInt>(cx, &meta, expected)?;
-        if slot.is_some() {
-            let key = key.unwrap_or_default();
-            cx.push(meta.error(format_args!("duplicate `{key}` in #[length_prefix]")));
-        } else {
-            *slot = Some(parsed);
+        }
+        Ok(())
+    })?;
+    Ok(Some(Framing::Length(out)))
+}
+
+/// An integer literal, possibly negated.
+fn signed(expr: &Expr) -> Option<i128> {
+    match expr {
+        Expr::Lit(lit) => match &lit.lit {
+            Lit::Int(int) => int.base10_parse::<i128>().ok(),
+            _ => None,
+        },
+        Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Neg(_)) => {
+            signed(&unary.expr).map(|n| -n)
+        }
+        Expr::Group(group) => signed(&group.expr),
+        _ => None,
+    }
+}
+
+/// `= client` or `= server`.
+fn side(cx: &mut Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Side>> {
+    let Some(ident) = value::<Ident>(cx, meta, "expected `client` or `server`")? else {
+        return Ok(None);
+    };
+    match ident.to_string().as_str() {
+        "client" => Ok(Some(Side::Client)),
+        "server" => Ok(Some(Side::Server)),
+        _ => {
+            cx.error_spanned(&ident, "expected `client` or `server`");
+            Ok(None)
+        }
+    }
+}
+
+/// `("word", "word")`.
+fn words(cx: &mut Ctxt, meta: &ParseNestedMeta) -> syn::Result<Vec<LitStr>> {
+    let content;
+    parenthesized!(content in meta.input);
+    match Punctuated::<LitStr, Token![,]>::parse_terminated(&content) {
+        Ok(words) => Ok(words.into_iter().collect()),
+        Err(error) => {
+            cx.push(syn::Error::new(error.span(), "expected string literals like `\"set\"`"));
+            content.parse::<proc_macro2::TokenStream>()?;
+            Ok(Vec::new())
+        }
+    }
+}
+
+/// `(..)` of `block`.
+pub fn block(cx: &mut Ctxt, meta: &ParseNestedMeta) -> syn::Result<Block> {
+    let mut out = Block {
+        span: meta.path.span(),
+        after: Vec::new(),
+        length_word: None,
+        max_len: None,
+        from: None,
+    };
+    let mut after_seen = false;
+    meta.parse_nested_meta(|inner| {
+        let key = key_of(&inner);
+        match key.as_str() {
+            "after" => {
+                if std::mem::replace(&mut after_seen, true) {
+                    cx.push(inner.error("duplicate `after`"));
+                }
+                out.after.extend(words(cx, &inner)?);
+            }
+            "length_word" => { let v = int(cx, &inner)?; set(cx, &inner, &mut out.length_word, v) },
+            "max_len" => { let v = int(cx, &inner)?; set(cx, &inner, &mut out.max_len, v) },
+            "from" => { let v = side(cx, &inner)?; set(cx, &inner, &mut out.from, v) },
+            _ => {
+                cx.push(inner.error(format_args!(
+                    "unknown key `{key}` in `block(..)`; expected `after`, `length_word`, \
+                     `max_len` or `from`"
+                )));
+                skip_value(&inner)?;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// `(..)` of `parts`.
+pub fn parts(cx: &mut Ctxt, meta: &ParseNestedMeta) -> syn::Result<Parts> {
+    let mut out = Parts {
+        span: meta.path.span(),
+        keyword: None,
+        reply_code: None,
+        until: None,
+        max: None,
+        from: None,
+    };
+    let content;
+    parenthesized!(content in meta.input);
+    if content.peek(LitStr) {
+        out.keyword = Some(content.parse()?);
+        if !content.is_empty() {
+            content.parse::<Token![,]>()?;
+        }
+    }
+    let rest = content.parse::<proc_macro2::TokenStream>()?;
+    let parser = syn::meta::parser(|inner| {
+        let key = key_of(&inner);
+        match key.as_str() {
+            "reply_code" => {
+                flag(cx, &inner)?;
+                set(cx, &inner, &mut out.reply_code, inner.path.get_ident().cloned());
+            }
+            "until" => {
+                let word = value(cx, &inner, "expected a string literal like `\"END\"`")?;
+                set(cx, &inner, &mut out.until, word);
+            }
+            "max" => { let v = int(cx, &inner)?; set(cx, &inner, &mut out.max, v) },
+            "from" => { let v = side(cx, &inner)?; set(cx, &inner, &mut out.from, v) },
+            _ => {
+                cx.push(inner.error(format_args!(
+                    "unknown key `{key}` in `parts(..)`; expected an opening word \
+                     (`\"VALUE\"`) first, then `until`, `max`, `from`, or `reply_code`"
+                )));
+                skip_value(&inner)?;
+            }
         }
         Ok(())
     });
-    match result {
-        Ok(()) => Parsed::Valid(FramingSpec::LengthPrefix(out)),
-        Err(error) => {
-            cx.push(error);
-            Parsed::Invalid
-        }
-    }
-}
-
-fn adjust(cx: &mut Ctxt, expr: Expr) -> Parsed<Adjust> {
-    let int = |expr: &Expr| match expr {
-        Expr::Lit(syn::ExprLit {
-            lit: Lit::Int(lit), ..
-        }) => Some(lit.clone()),
-        _ => None,
-    };
-    let parsed = match &expr {
-        Expr::Unary(syn::ExprUnary {
-            op: UnOp::Neg(_),
-            expr: inner,
-            ..
-        }) => int(inner).map(|lit| (true, lit)),
-        other => int(other).map(|lit| (false, lit)),
-    };
-    match parsed {
-        Some((negative, lit)) => Parsed::Valid(Adjust {
-            expr,
-            negative,
-            lit,
-        }),
-        None => {
-            cx.error_spanned(expr, "expected an integer literal like `12` or `-4`");
-            Parsed::Invalid
-        }
-    }
-}
-
-fn frame_with(cx: &mut Ctxt, attr: &Attribute) -> Parsed<FramingSpec> {
-    const EXPECTED: &str = "expected the path of a framing function, a \
-                            `fn(&[u8], Direction) -> FrameLen`, like #[frame_with(frame_message)]";
-    if matches!(&attr.meta, Meta::List(list) if list.tokens.is_empty()) {
-        cx.error_spanned(attr, EXPECTED);
-        return Parsed::Invalid;
-    }
-    let result = attr.parse_args_with(|input: ParseStream| {
-        let path: ExprPath = input
-            .parse()
-            .map_err(|error| syn::Error::new(error.span(), EXPECTED))?;
-        let mut sync: Option<Lit> = None;
-        let mut resume: Option<ExprPath> = None;
-        while !input.is_empty() {
-            input.parse::<Token![,]>()?;
-            if input.is_empty() {
-                break;
-            }
-            let key: Ident = input.parse()?;
-            if key != "sync" && key != "resume" {
-                let message =
-                    format!("unknown key `{key}` in #[frame_with]; expected `sync` or `resume`");
-                return Err(syn::Error::new(key.span(), message));
-            }
-            input.parse::<Token![=]>()?;
-            let duplicate = if key == "sync" {
-                let lit: Lit = input.parse()?;
-                sync.replace(lit).is_some()
-            } else {
-                let path: ExprPath = input.parse()?;
-                resume.replace(path).is_some()
-            };
-            if duplicate {
-                let message = format!("duplicate `{key}` in #[frame_with]");
-                return Err(syn::Error::new(key.span(), message));
-            }
-        }
-        Ok((path, sync, resume))
-    });
-    let (path, sync, resume) = match result {
-        Ok(parsed) => parsed,
-        Err(error) => {
-            cx.push(error);
-            return Parsed::Invalid;
-        }
-    };
-    let sync = match sync {
-        Some(lit) => match byte_lit(cx, lit) {
-            Some(lit) => Some(lit),
-            None => return Parsed::Invalid,
-        },
-        None => None,
-    };
-    Parsed::Valid(FramingSpec::Custom(FrameWith { path, sync, resume }))
+    syn::parse::Parser::parse2(parser, rest)?;
+    Ok(out)
 }

@@ -1,13 +1,13 @@
 //! The expansion: an `impl ::analyzer_core::Protocol` that declares the
-//! protocol's constants and calls into `analyzer_core` (framing, tag and
-//! keyword matching) and into the protocol's own functions for the rest.
-//! `framing.rs` writes `FRAMING`, `parse.rs` `parse` and `kind`, `hooks.rs`
-//! the optional methods, `json.rs` the JSON writer of `fast_json`.
+//! protocol's constants and calls into `analyzer_core` (framers, tag and
+//! keyword matching, the JSON writer) and into the protocol's own functions
+//! for the rest, and an empty `impl ::analyzer_core::Conversation` unless
+//! the type writes its own. `framing.rs` writes the framer, `read.rs`
+//! `parse` and `kind`, `write.rs` `write_fields`.
 
 mod framing;
-mod hooks;
-mod json;
-mod parse;
+mod read;
+mod write;
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
@@ -28,7 +28,7 @@ pub fn derive(node: &DeriveInput) -> TokenStream {
         (Ok(()), Some(checked)) => impl_protocol(&checked),
         (Err(errors), _) => {
             let errors = errors.to_compile_error();
-            let fallback = fallback(node);
+            let fallback = fallback(node, input.attrs.conversation.is_none());
             quote!(#errors #fallback)
         }
         (Ok(()), None) => unreachable!("validation failed without reporting an error"),
@@ -46,50 +46,78 @@ fn impl_protocol(checked: &Checked) -> TokenStream {
     let Checked {
         ident, name, ports, ..
     } = checked;
-    let framing = framing::framing(&checked.framing);
-    let parse = parse::parse(&checked.parse);
-    let kind = parse::kind(&checked.kind);
-    let hooks = hooks::hooks(&checked.hooks);
-    let fast_json = json::fast_json(name, checked.fast_json.as_ref());
+    let (framer_type, framer) = framing::framer(&checked.framing);
+    let parse = read::parse(&checked.read);
+    let kind = read::kind(&checked.kind);
+    let write = write::write_fields(&checked.write);
+    let conversation = (!checked.conversation).then(|| {
+        quote! {
+            #[automatically_derived]
+            impl ::analyzer_core::Conversation for #ident {
+                type Session = ();
+            }
+        }
+    });
     quote! {
         #[automatically_derived]
         impl ::analyzer_core::Protocol for #ident {
             const NAME: &'static ::core::primitive::str = #name;
             const DEFAULT_PORTS: &'static [::core::primitive::u16] = &[#(#ports),*];
-            const FRAMING: ::analyzer_core::Framing = #framing;
+            type Framer = #framer_type;
+
+            #[inline]
+            fn framer(_direction: ::analyzer_core::Direction) -> Self::Framer {
+                #framer
+            }
+
             #parse
             #kind
-            #hooks
-            #fast_json
+            #write
         }
+        #conversation
     }
 }
 
 /// An impl that type-checks but is never run (the crate does not compile),
 /// emitted next to the errors. None for generic inputs, which would need
-/// bounds we cannot know, nor for unions, which cannot be `Serialize`.
-fn fallback(node: &DeriveInput) -> TokenStream {
+/// bounds we cannot know, nor for unions.
+fn fallback(node: &DeriveInput, conversation: bool) -> TokenStream {
     if !node.generics.params.is_empty() || matches!(node.data, Data::Union(_)) {
         return TokenStream::new();
     }
     let ident = &node.ident;
+    let conversation = conversation.then(|| {
+        quote! {
+            #[automatically_derived]
+            impl ::analyzer_core::Conversation for #ident {
+                type Session = ();
+            }
+        }
+    });
     quote! {
+        #conversation
         #[automatically_derived]
         impl ::analyzer_core::Protocol for #ident {
             const NAME: &'static ::core::primitive::str = "";
             const DEFAULT_PORTS: &'static [::core::primitive::u16] = &[];
-            const FRAMING: ::analyzer_core::Framing = ::analyzer_core::Framing::Delimiter(b"\n");
+            type Framer = ::analyzer_core::framing::Delimiter;
+
+            fn framer(_direction: ::analyzer_core::Direction) -> Self::Framer {
+                ::core::unreachable!()
+            }
 
             fn parse(
-                _payload: ::analyzer_core::__private::Bytes,
-                _direction: ::analyzer_core::Direction,
+                _frame: ::analyzer_core::__private::Bytes,
+                _cx: &::analyzer_core::Cx<'_, Self>,
             ) -> ::core::result::Result<Self, ::analyzer_core::ParseError> {
                 ::core::unreachable!()
             }
 
-            fn kind(&self) -> ::analyzer_core::Kind {
+            fn kind(&self) -> ::core::option::Option<::analyzer_core::Kind> {
                 ::core::unreachable!()
             }
+
+            fn write_fields(&self, _out: &mut ::analyzer_core::JsonFields<'_>) {}
         }
     }
 }

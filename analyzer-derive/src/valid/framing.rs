@@ -1,164 +1,315 @@
-//! The framing: exactly one of `#[delimiter]`, `#[length_prefix]` and
-//! `#[frame_with]` (more than one is reported while parsing).
+//! The framing, checked: exactly one of `delimiter`, `length(..)`,
+//! `framer`, or `nom` alone; the line keys only with a delimiter.
 
-use syn::{ExprPath, LitInt};
+use syn::{Ident, LitInt, LitStr};
 
-use super::lines::{self, Lines};
-use super::what;
+use super::type_span;
 use crate::ast::Input;
-use crate::attr::{Adjust, FramingSpec, LengthPrefixAttr, Parsed};
+use crate::attr::{Block, Framing, Length, Parts, Side};
 use crate::ctxt::Ctxt;
 
-pub enum Framing<'a> {
-    Delimiter(&'a [u8]),
-    Lines(Lines<'a>),
-    LengthPrefix(LengthPrefix),
-    Custom {
-        frame: &'a ExprPath,
-        sync: &'a [u8],
-        resume: Option<&'a ExprPath>,
+/// The framer the derive writes.
+pub enum CheckedFraming {
+    Delimiter(Vec<u8>),
+    Lines {
+        delimiter: Vec<u8>,
+        max_line: Option<LitInt>,
+        bare_end: bool,
+        exact_case: bool,
+        blocks: Vec<CheckedBlock>,
+        parts: Vec<CheckedParts>,
     },
+    Length(CheckedLength),
+    Framer(syn::Type),
+    /// The `nom` parser frames too.
+    Nom(syn::Path),
 }
 
-/// A checked `#[length_prefix(...)]`: the keys not written are `None`.
-pub struct LengthPrefix {
-    pub width: usize,
-    pub offset: Option<usize>,
-    /// Whether negative, and the absolute value.
-    pub adjust: Option<(bool, u64)>,
-    pub skip: Option<usize>,
-    pub max_frame: Option<usize>,
+pub struct CheckedBlock {
+    pub after: Vec<String>,
+    pub length_word: LitInt,
+    pub max_len: Option<LitInt>,
+    pub from: Option<Side>,
+}
+
+pub struct CheckedParts {
+    /// `None`: a reply-code message.
+    pub keyword: Option<String>,
+    pub until: Option<String>,
+    pub max: Option<LitInt>,
+    pub from: Option<Side>,
+}
+
+pub struct CheckedLength {
+    /// A fixed width, or `None` for a varint of `varint` bytes.
+    pub width: Option<LitInt>,
+    pub varint: Option<LitInt>,
+    pub offset: Option<LitInt>,
+    pub adjust: Option<i64>,
+    pub skip: Option<LitInt>,
+    pub max_frame: Option<LitInt>,
     pub little_endian: bool,
+    pub counts_itself: bool,
+    pub plausible: Option<syn::Path>,
 }
 
-pub fn validate<'a>(cx: &mut Ctxt, input: &'a Input) -> Option<Framing<'a>> {
-    let Some(attr) = &input.attrs.framing else {
-        let message = format!(
-            "missing the framing on the {}: how the byte stream is cut into messages, one of \
-             #[delimiter(b'\\n')], #[length_prefix(width = 4)] or #[frame_with(path)]",
-            what(input)
-        );
-        cx.error_spanned(input.ident, message);
-        return None;
-    };
-    if attr.name != "delimiter" {
-        lines::misplaced(cx, input, &attr.name);
-    }
-    match attr.spec.valid()? {
-        FramingSpec::Delimiter(delimiter) => lines::validate(cx, input, delimiter),
-        FramingSpec::LengthPrefix(prefix) => {
-            length_prefix(cx, prefix, attr.original).map(Framing::LengthPrefix)
+pub fn check(cx: &mut Ctxt, input: &Input<'_>) -> Option<CheckedFraming> {
+    let attrs = &input.attrs;
+    if attrs.framings.len() > 1 {
+        for (span, _) in &attrs.framings[1..] {
+            cx.push(syn::Error::new(
+                *span,
+                "a protocol has one framing: `delimiter`, `length(..)` or `framer`",
+            ));
         }
-        FramingSpec::Custom(custom) => Some(Framing::Custom {
-            frame: &custom.path,
-            sync: custom.sync.as_ref().map_or(&[], |sync| &sync.bytes),
-            resume: custom.resume.as_ref(),
-        }),
     }
+    let line_keys = attrs.max_line.is_some()
+        || attrs.bare_end.is_some()
+        || attrs.exact_case.is_some()
+        || !attrs.blocks.is_empty()
+        || !attrs.parts.is_empty();
+    let framing = match attrs.framings.first() {
+        Some((_, Framing::Delimiter(bytes, lit))) if line_keys => lines(cx, input, bytes, lit),
+        Some((_, Framing::Delimiter(bytes, _))) => Some(CheckedFraming::Delimiter(bytes.clone())),
+        Some((_, Framing::Length(length))) => self::length(cx, length).map(CheckedFraming::Length),
+        Some((_, Framing::Framer(ty))) => Some(CheckedFraming::Framer(ty.clone())),
+        None => match &attrs.nom {
+            Some(path) => Some(CheckedFraming::Nom(path.clone())),
+            None => {
+                cx.push(syn::Error::new(
+                    type_span(input),
+                    "#[protocol(...)] needs a framing: `delimiter = b'\\n'`, `length(width = 4)`, \
+                     `framer = Type`, or a `nom = path` parser that frames too",
+                ));
+                None
+            }
+        },
+    };
+    let delimited = matches!(attrs.framings.first(), Some((_, Framing::Delimiter(..))));
+    if line_keys && !delimited {
+        let span = attrs
+            .blocks
+            .first()
+            .map(|b| b.span)
+            .or(attrs.parts.first().map(|p| p.span))
+            .or(attrs.max_line.as_ref().map(|m| m.span()))
+            .or(attrs.bare_end.as_ref().map(Ident::span))
+            .or(attrs.exact_case.as_ref().map(Ident::span))
+            .unwrap_or_else(|| type_span(input));
+        cx.push(syn::Error::new(
+            span,
+            "`max_line`, `bare_end`, `exact_case`, `block` and `parts` are for line \
+             protocols: they need `delimiter = ..`",
+        ));
+    }
+    framing
 }
 
-fn length_prefix(
+fn lines(
     cx: &mut Ctxt,
-    attr: &LengthPrefixAttr,
-    original: &syn::Attribute,
-) -> Option<LengthPrefix> {
-    let width = match &attr.width {
-        Some(Parsed::Valid(lit)) => {
-            let width = byte_count(cx, lit);
-            if width.is_some_and(|width| !matches!(width, 1 | 2 | 4 | 8)) {
-                cx.error_spanned(lit, "the length field is 1, 2, 4 or 8 bytes wide");
-                None
-            } else {
-                width
+    input: &Input<'_>,
+    delimiter: &[u8],
+    lit: &syn::Lit,
+) -> Option<CheckedFraming> {
+    let attrs = &input.attrs;
+    let mut ok = true;
+    if let Some(max) = &attrs.max_line {
+        match max.base10_parse::<usize>() {
+            Ok(n) if n > delimiter.len() => {}
+            _ => {
+                cx.error_spanned(max, "`max_line` is longer than the delimiter");
+                ok = false;
             }
         }
-        Some(Parsed::Invalid) => None,
-        None => {
+    }
+    if let Some(bare) = &attrs.bare_end {
+        if delimiter.len() < 2 {
             cx.error_spanned(
-                original,
-                "missing `width = ...` in #[length_prefix]: the length field's size in bytes, \
-                 1, 2, 4 or 8",
+                bare,
+                "`bare_end` lets a line end with the delimiter's last byte alone: it needs a \
+                 delimiter of two bytes or more",
             );
-            None
+            ok = false;
         }
-    };
-    let mut valid = true;
-    let mut count = |value: &Option<Parsed<LitInt>>| match value {
-        Some(Parsed::Valid(lit)) => {
-            let count = byte_count(cx, lit);
-            valid &= count.is_some();
-            count
-        }
-        Some(Parsed::Invalid) => {
-            valid = false;
-            None
-        }
-        None => None,
-    };
-    let offset = count(&attr.offset);
-    let skip = count(&attr.skip);
-    let max_frame = count(&attr.max_frame);
-    let adjust = match &attr.adjust {
-        Some(Parsed::Valid(adjust_lit)) => {
-            let adjust = adjust_value(cx, adjust_lit);
-            valid &= adjust.is_some();
-            adjust
-        }
-        Some(Parsed::Invalid) => {
-            valid = false;
-            None
-        }
-        None => None,
-    };
-    let little_endian = attr
-        .endian
-        .as_ref()
-        .is_some_and(|flag| flag == "little_endian");
-    valid.then_some(LengthPrefix {
-        width: width?,
-        offset,
-        adjust,
-        skip,
-        max_frame,
-        little_endian,
+    }
+    let _ = lit;
+    let mut words: Vec<String> = Vec::new();
+    let mut blocks = Vec::new();
+    for block in &attrs.blocks {
+        ok &= check_block(cx, block, &mut words).map(|b| blocks.push(b)).is_some();
+    }
+    let mut parts = Vec::new();
+    let mut openers: Vec<String> = Vec::new();
+    for part in &attrs.parts {
+        ok &= check_parts(cx, part, &mut openers).map(|p| parts.push(p)).is_some();
+    }
+    ok.then(|| CheckedFraming::Lines {
+        delimiter: delimiter.to_vec(),
+        max_line: attrs.max_line.clone(),
+        bare_end: attrs.bare_end.is_some(),
+        exact_case: attrs.exact_case.is_some(),
+        blocks,
+        parts,
     })
 }
 
-/// A byte count: a plain (or `usize`) integer literal.
-pub(super) fn byte_count(cx: &mut Ctxt, lit: &LitInt) -> Option<usize> {
-    if !matches!(lit.suffix(), "" | "usize") {
-        cx.error_spanned(lit, "expected a plain integer, like `4`");
-        return None;
+/// A word that opens lines: not empty, no whitespace, not given twice.
+fn word(cx: &mut Ctxt, lit: &LitStr, seen: &mut Vec<String>) -> bool {
+    let text = lit.value();
+    if text.is_empty() || text.chars().any(char::is_whitespace) {
+        cx.error_spanned(lit, "a line's first word is not empty and holds no whitespace");
+        return false;
     }
-    let count = lit.base10_parse::<usize>().ok();
-    if count.is_none() {
-        let message = if lit.base10_digits().starts_with('-') {
-            "a byte count cannot be negative"
-        } else {
-            "this byte count does not fit in a `usize`"
-        };
-        cx.error_spanned(lit, message);
+    if seen.iter().any(|w| w.eq_ignore_ascii_case(&text)) {
+        cx.error_spanned(lit, format!("`{text}` is named twice"));
+        return false;
     }
-    count
+    seen.push(text);
+    true
 }
 
-fn adjust_value(cx: &mut Ctxt, adjust: &Adjust) -> Option<(bool, u64)> {
-    if !matches!(adjust.lit.suffix(), "" | "i64") {
-        cx.error_spanned(&adjust.lit, "expected a plain integer, like `12` or `-4`");
-        return None;
+fn check_block(cx: &mut Ctxt, block: &Block, seen: &mut Vec<String>) -> Option<CheckedBlock> {
+    let mut ok = true;
+    if block.after.is_empty() {
+        cx.push(syn::Error::new(
+            block.span,
+            "`block` needs `after(\"word\", ..)`: the first words of the lines it follows",
+        ));
+        ok = false;
     }
-    let limit = if adjust.negative {
-        i64::MIN.unsigned_abs()
-    } else {
-        i64::MAX.unsigned_abs()
+    for lit in &block.after {
+        ok &= word(cx, lit, seen);
+    }
+    let length_word = match &block.length_word {
+        None => {
+            cx.push(syn::Error::new(
+                block.span,
+                "`block` needs `length_word = N`: which word of the line holds the byte count",
+            ));
+            None
+        }
+        Some(n) if n.base10_parse::<usize>().is_ok_and(|n| n >= 1) => Some(n.clone()),
+        Some(n) => {
+            cx.error_spanned(n, "`length_word` counts from 1: the first word after the first");
+            None
+        }
     };
-    let value = adjust
-        .lit
-        .base10_parse::<u64>()
-        .ok()
-        .filter(|v| *v <= limit);
-    if value.is_none() {
-        cx.error_spanned(&adjust.expr, "`adjust` must fit in an `i64`");
+    if let Some(max) = &block.max_len {
+        if max.base10_parse::<u64>().is_err() {
+            cx.error_spanned(max, "`max_len` is a u64");
+            ok = false;
+        }
     }
-    Some((adjust.negative, value?))
+    let length_word = length_word?;
+    ok.then(|| CheckedBlock {
+        after: block.after.iter().map(LitStr::value).collect(),
+        length_word,
+        max_len: block.max_len.clone(),
+        from: block.from,
+    })
+}
+
+fn check_parts(cx: &mut Ctxt, parts: &Parts, seen: &mut Vec<String>) -> Option<CheckedParts> {
+    let mut ok = true;
+    match (&parts.keyword, &parts.reply_code) {
+        (Some(lit), Some(code)) => {
+            cx.error_spanned(code, "`parts` opens on a word or on a reply code, not both");
+            let _ = lit;
+            ok = false;
+        }
+        (None, None) => {
+            cx.push(syn::Error::new(
+                parts.span,
+                "`parts` needs its opening word first (`parts(\"VALUE\")`) or `reply_code`",
+            ));
+            ok = false;
+        }
+        (Some(lit), None) => ok &= word(cx, lit, seen),
+        (None, Some(_)) => {}
+    }
+    if let (Some(until), Some(keyword)) = (&parts.until, &parts.keyword) {
+        if until.value().eq_ignore_ascii_case(&keyword.value()) {
+            cx.error_spanned(until, "the terminator is another word than the opening one");
+            ok = false;
+        }
+    }
+    if let (Some(until), Some(code)) = (&parts.until, &parts.reply_code) {
+        cx.error_spanned(until, "a `reply_code` message ends on its code: no `until`");
+        let _ = code;
+        ok = false;
+    }
+    if let Some(max) = &parts.max {
+        if !max.base10_parse::<usize>().is_ok_and(|n| n >= 1) {
+            cx.error_spanned(max, "`max` is at least 1");
+            ok = false;
+        }
+    }
+    ok.then(|| CheckedParts {
+        keyword: parts.keyword.as_ref().map(LitStr::value),
+        until: parts.until.as_ref().map(LitStr::value),
+        max: parts.max.clone(),
+        from: parts.from,
+    })
+}
+
+fn length(cx: &mut Ctxt, length: &Length) -> Option<CheckedLength> {
+    let span = length.span.unwrap_or_else(proc_macro2::Span::call_site);
+    let mut ok = true;
+    match (&length.width, &length.varint) {
+        (Some(_), Some(varint)) => {
+            cx.error_spanned(varint, "a length field has a `width` or is a `varint`, not both");
+            ok = false;
+        }
+        (None, None) => {
+            cx.push(syn::Error::new(
+                span,
+                "`length(..)` needs `width = N` (1 to 8 bytes) or `varint = N` (its most bytes)",
+            ));
+            ok = false;
+        }
+        (Some(width), None) => {
+            if !width.base10_parse::<usize>().is_ok_and(|n| (1..=8).contains(&n)) {
+                cx.error_spanned(width, "a length field is 1 to 8 bytes wide");
+                ok = false;
+            }
+        }
+        (None, Some(varint)) => {
+            if !varint.base10_parse::<usize>().is_ok_and(|n| (1..=9).contains(&n)) {
+                cx.error_spanned(varint, "a variable-length integer takes 1 to 9 bytes");
+                ok = false;
+            }
+            if let Some(little) = &length.little_endian {
+                cx.error_spanned(little, "a variable-length integer has no byte order to set");
+                ok = false;
+            }
+        }
+    }
+    for n in [&length.offset, &length.skip, &length.max_frame].into_iter().flatten() {
+        if n.base10_parse::<usize>().is_err() {
+            cx.error_spanned(n, "expected a byte count (a usize)");
+            ok = false;
+        }
+    }
+    let adjust = match &length.adjust {
+        Some((n, expr)) => match i64::try_from(*n) {
+            Ok(n) => Some(n),
+            Err(_) => {
+                cx.error_spanned(expr, "`adjust` is an i64");
+                ok = false;
+                None
+            }
+        },
+        None => None,
+    };
+    ok.then(|| CheckedLength {
+        width: length.width.clone(),
+        varint: length.varint.clone(),
+        offset: length.offset.clone(),
+        adjust,
+        skip: length.skip.clone(),
+        max_frame: length.max_frame.clone(),
+        little_endian: length.little_endian.is_some(),
+        counts_itself: length.counts_itself.is_some(),
+        plausible: length.plausible.clone(),
+    })
 }

@@ -1,0 +1,85 @@
+//! `write_fields`: the message's own event fields.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::at;
+use crate::valid::{Write, WriteField, WriteVariant};
+use crate::valid::write::Shape;
+
+/// Writes one value at `key` (a `&T` expression), directly when its type
+/// has `WriteJson`, else through its `Serialize`.
+fn entry(key: &str, value: &TokenStream) -> TokenStream {
+    quote! {{
+        #[allow(unused_imports)]
+        use ::analyzer_core::__private::{ViaSerialize as _, ViaWriteJson as _};
+        let buf = out.__key(const { ::analyzer_core::JsonKey::new(#key) });
+        (&::analyzer_core::__private::Field(#value)).write_field(buf);
+    }}
+}
+
+fn field(field: &WriteField, value: TokenStream) -> TokenStream {
+    let write = if field.flatten {
+        quote!(out.flatten(#value);)
+    } else {
+        entry(&field.key, &value)
+    };
+    match &field.skip_if {
+        Some(path) => {
+            let check = quote_spanned!(at(path.span())=> #path(#value));
+            quote!(if !#check { #write })
+        }
+        None => write,
+    }
+}
+
+fn variant(v: &WriteVariant) -> TokenStream {
+    let ident = &v.ident;
+    let key = &v.key;
+    let name = quote!(out.str(const { ::analyzer_core::JsonKey::new("type") }, #key););
+    match &v.shape {
+        Shape::Unit => quote!(Self::#ident => { #name }),
+        Shape::Skipped => quote!(Self::#ident { .. } => { #name }),
+        Shape::Content(None) => quote!(Self::#ident(..) => { #name }),
+        Shape::Content(Some(skip_if)) => {
+            let write = entry("content", &quote!(content));
+            let write = match skip_if {
+                Some(path) => quote!(if !#path(content) { #write }),
+                None => write,
+            };
+            quote!(Self::#ident(content) => { #name #write })
+        }
+        Shape::Named(fields) => {
+            let idents = fields.iter().map(|f| &f.ident);
+            let writes = fields.iter().map(|f| {
+                let ident = &f.ident;
+                field(f, quote!(#ident))
+            });
+            quote!(Self::#ident { #(#idents,)* .. } => { #name #(#writes)* })
+        }
+    }
+}
+
+pub fn write_fields(write: &Write) -> TokenStream {
+    let body = match write {
+        Write::Struct(fields) => {
+            let writes = fields.iter().map(|f| {
+                let ident = &f.ident;
+                let span = ident.span();
+                field(f, quote_spanned!(span=> &self.#ident))
+            });
+            quote!(#(#writes)*)
+        }
+        Write::Enum(variants) => {
+            let arms = variants.iter().map(variant);
+            quote!(match self { #(#arms)* })
+        }
+    };
+    quote! {
+        #[inline]
+        fn write_fields(&self, out: &mut ::analyzer_core::JsonFields<'_>) {
+            #body
+        }
+    }
+}
