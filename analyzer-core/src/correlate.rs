@@ -402,10 +402,12 @@ impl<P: Conversation> Correlator<P> {
             }
             return outcome;
         };
+        let id = self.queues[requester.index()][index].id;
         outcome = outcome.plus(self.settle_optional(requester, index, out));
-        let queue = &mut self.queues[requester.index()];
-        let index = index.min(queue.len() - 1);
-        let pending = &mut queue[index];
+        let Some(index) = self.position(requester, id) else {
+            return outcome;
+        };
+        let pending = &mut self.queues[requester.index()][index];
         pending.add_notes(notes);
         pending.response = Some(Box::new(response));
         let id = pending.id;
@@ -418,7 +420,6 @@ impl<P: Conversation> Correlator<P> {
 
     /// The optional requests older than the one at `index` of
     /// `requester`'s queue will not be answered any more: published alone.
-    /// Returns what was published; `index` then moved down by as many.
     fn settle_optional(
         &mut self,
         requester: Direction,

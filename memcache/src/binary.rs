@@ -3,7 +3,6 @@
 //! key and value. A stats answer (one message per statistic, the last with
 //! no key) is merged into one frame.
 
-use analyzer_core::framing::FrameProgress;
 use analyzer_core::{Direction, Kind, NetString, ParseError};
 use bytes::Bytes;
 
@@ -14,6 +13,8 @@ pub(crate) const REQUEST_MAGIC: u8 = 0x80;
 pub(crate) const RESPONSE_MAGIC: u8 = 0x81;
 const HEADER: usize = 24;
 const STAT: u8 = 0x10;
+/// The status of a miss.
+const KEY_NOT_FOUND: u16 = 1;
 
 struct Header {
     magic: u8,
@@ -78,8 +79,7 @@ impl Header {
 /// entry boundary (`FrameLen::Cut`): the rest is a message of its own; a
 /// first entry longer than the limit is given its exact end (skipped
 /// exactly).
-pub(crate) fn frame(buf: &[u8], progress: &mut FrameProgress) -> FrameLen {
-    let limit = progress.limit();
+pub(crate) fn frame(buf: &[u8], progress: &mut StatsProgress, limit: usize) -> FrameLen {
     let first = match Header::read(buf) {
         Ok(Some(h)) => h,
         Ok(None) => return FrameLen::AtLeast(HEADER),
@@ -88,17 +88,9 @@ pub(crate) fn frame(buf: &[u8], progress: &mut FrameProgress) -> FrameLen {
     if !first.is_stat_entry() {
         return have(buf, first.len);
     }
-    let (mut pos, mut count) = match progress.0[..] {
-        [STATS_PROGRESS, pos, count] => (pos as usize, count as usize),
-        _ => (0, 0),
-    };
-    progress.0.clear();
+    let StatsProgress { mut pos, mut count } = std::mem::take(progress);
     // Where to resume: the next entry's start and the entries before it.
-    let mut save = |pos: usize, count: usize| {
-        progress
-            .0
-            .extend([STATS_PROGRESS, pos as u64, count as u64]);
-    };
+    let mut save = |pos: usize, count: usize| *progress = StatsProgress { pos, count };
     while count < MAX_PARTS {
         let Some(rest) = buf.get(pos..) else {
             save(pos, count);
@@ -142,8 +134,13 @@ pub(crate) fn frame(buf: &[u8], progress: &mut FrameProgress) -> FrameLen {
     FrameLen::Cut(pos)
 }
 
-/// Marks a binary stats answer's saved progress.
-const STATS_PROGRESS: u64 = 0xb1;
+/// Where the framer stopped in a binary stats answer: the next entry's
+/// start and the entries before it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct StatsProgress {
+    pos: usize,
+    count: usize,
+}
 
 /// Parses one binary frame.
 pub(crate) fn parse(frame: Bytes, direction: Direction) -> Result<MemcacheMessage, ParseError> {
@@ -228,9 +225,12 @@ pub(crate) fn parse(frame: Bytes, direction: Direction) -> Result<MemcacheMessag
     if value_is_data && !value.is_empty() {
         (f.count_values, f.bytes) = (Some(1), Some(value.len() as u64));
     }
+    // A get's "Key not found" is a miss, not a failure (as the text
+    // protocol's `END` alone): Packetbeat publishes it `OK`.
     let kind = match (request, h.vbucket_or_status) {
         (true, _) => Kind::Request,
         (false, 0) => Kind::Response,
+        (false, KEY_NOT_FOUND) if f.command_type == CommandType::Load => Kind::Response,
         (false, _) => Kind::Error,
     };
     Ok(MemcacheMessage {

@@ -2,27 +2,27 @@
 //! (11211), publishing the fields Packetbeat publishes, and `memcache-beat`
 //! (`memcache-beat -r FILE`, the same options as every beat).
 //!
-//! The whole protocol definition is [`MemcacheMessage`] and its
-//! `#[derive(Protocol)]` attributes; [`frame`] and [`parse`] are the
-//! protocol's own framer and parser, the rest (streams, correlation, timing,
-//! events) is `analyzer_core`'s.
+//! The whole protocol definition is [`MemcacheMessage`], its
+//! `#[derive(Protocol)]` attribute and its [`Conversation`]; [`Framer`] and
+//! [`parse`] are the protocol's own framer and parser, the rest (streams,
+//! correlation, timing, events) is `analyzer_core`'s.
 //!
 //! Each message tells its protocol by its first byte, as Packetbeat tells a
 //! connection's: binary requests start with the magic byte `0x80`, binary
 //! responses with `0x81`; anything else is text. [`frame`] cuts the stream:
 //! binary messages by their header's body length (binary stat entries up to
 //! the one without a key as one message); text messages by the declarative
-//! [`TEXT_FRAMING`] (`analyzer_core`'s `Framing::Lines`, what the derive's
-//! `#[block]` and `#[parts]` attributes generate): storage commands and
+//! [`TEXT_FRAMING`] (`analyzer_core`'s [`Lines`] framer, what the derive's
+//! `block(..)` and `parts(..)` keys generate): storage commands and
 //! `VALUE` blocks by the byte count on their line, so a value holding `\r\n`,
 //! `END` or `VALUE` is never mistaken for framing, and multi-part answers
 //! (`VALUE`... `END`, `STAT`... `END`) as one message.
 //!
 //! ```
-//! use analyzer_core::{Direction, Kind, Protocol};
+//! use analyzer_core::{Conversation, Direction, JsonFields, Kind, Protocol};
 //! use memcache::{FrameLen, MemcacheMessage};
 //!
-//! let get = MemcacheMessage::parse("get k1 k2\r\n".into(), Direction::FromClient)?;
+//! let get = MemcacheMessage::parse_one("get k1 k2\r\n", Direction::FromClient)?;
 //! assert_eq!((get.kind, get.fields.command), (Kind::Request, "get"));
 //!
 //! // The value holds "END\r\n": it is taken by its length, 5 (the answer
@@ -30,14 +30,14 @@
 //! let wire = b"VALUE k1 0 5\r\nEND\r\n\r\nEND\r\n";
 //! assert_eq!(memcache::frame(&wire[..20], Direction::FromServer), FrameLen::AtLeast(21));
 //! assert_eq!(memcache::frame(wire, Direction::FromServer), FrameLen::Complete(26));
-//! let value = MemcacheMessage::parse(wire[..].into(), Direction::FromServer)?;
+//! let value = MemcacheMessage::parse_one(&wire[..], Direction::FromServer)?;
 //!
 //! // The event's own fields, as Packetbeat names them.
-//! let mut json = Vec::new();
-//! let mut out = serde_json::Serializer::new(&mut json);
-//! let mut map = serde::Serializer::serialize_map(&mut out, None)?;
-//! MemcacheMessage::own_fields(Some(&get), Some(&value), &mut map)?;
-//! serde::ser::SerializeMap::end(map)?;
+//! let mut json = b"{".to_vec();
+//! let mut fields = JsonFields::first(&mut json);
+//! MemcacheMessage::fields(Some(&get), Some(&value), &mut fields);
+//! assert!(fields.done());
+//! json.push(b'}');
 //! assert_eq!(
 //!     String::from_utf8(json)?,
 //!     r#"{"memcache":{"protocol_type":"text","#.to_owned()
@@ -88,15 +88,18 @@
 
 mod binary;
 mod codes;
+mod fits;
 mod text;
 
-pub use analyzer_core::framing::FrameLen;
+pub use analyzer_core::FrameLen;
 pub use codes::CommandType;
 
-use analyzer_core::framing::{Block, FrameProgress, Lines, Parts};
-use analyzer_core::{Description, Direction, Kind, NetString, ParseError, Protocol};
+use analyzer_core::framing::{Block, Lines, Parts};
+use analyzer_core::{
+    Conversation, Cx, Description, Direction, Fit, JsonFields, JsonKey, Kind, NetString,
+    ParseError, Protocol,
+};
 use bytes::Bytes;
-use serde::ser::SerializeMap;
 use serde::Serialize;
 
 /// Most parts (`VALUE` blocks, `STAT` lines, binary stats) in one response;
@@ -159,18 +162,12 @@ const TEXT_PARTS: &[Parts] = &[
 
 /// One memcache message, text or binary.
 #[derive(Protocol, Clone, Debug, PartialEq, Serialize)]
-#[protocol(name = "memcache", ports(11211))]
-#[frame_with(frame, sync = b"\n", resume = frame_resume)]
-#[parse_with(parse)]
-#[correlate(with = Self::opaque_key)]
-#[no_response_if(Self::no_response)]
-#[optional_response_if(Self::is_quiet)]
-#[fields_with(Self::write_fields)]
-#[describe_with(Self::describe)]
+#[protocol(name = "memcache", ports(11211), framer = Framer, parse = read, conversation)]
 pub struct MemcacheMessage {
     /// Request, response, or error response (text failure replies such as
-    /// `ERROR`, `NOT_FOUND`, `SERVER_ERROR`; binary non-zero status).
-    #[kind]
+    /// `ERROR`, `NOT_FOUND`, `SERVER_ERROR`; binary non-zero status but a
+    /// get's miss).
+    #[protocol(kind)]
     #[serde(skip)]
     pub kind: Kind,
     /// Text or binary (`memcache.protocol_type`).
@@ -272,21 +269,60 @@ pub struct Fields {
 }
 
 /// The length of the message at the start of `buf`: binary if it starts
-/// with `0x80` or `0x81`, else text ([`TEXT_FRAMING`]).
+/// with `0x80` or `0x81`, else text ([`TEXT_FRAMING`]). (A new [`Framer`]'s
+/// answer: the engine's framer resumes where it stopped.)
 pub fn frame(buf: &[u8], direction: Direction) -> FrameLen {
-    frame_resume(buf, direction, &mut FrameProgress::default())
+    Framer::default().frame_in(buf, direction, usize::MAX)
 }
 
-/// [`frame`], resuming a text multi-part answer where the previous call on
-/// it stopped (the framer the engine calls).
-pub fn frame_resume(buf: &[u8], direction: Direction, progress: &mut FrameProgress) -> FrameLen {
-    match buf.first() {
-        None => FrameLen::Incomplete(None),
-        Some(&binary::REQUEST_MAGIC | &binary::RESPONSE_MAGIC) => binary::frame(buf, progress),
-        Some(_) if buf.starts_with(b"get ") || buf.starts_with(b"gets ") => {
-            KEYS_FRAMING.frame_resume(buf, direction, progress)
+/// The framer of one direction: binary messages (and binary stats answers
+/// as one message) or text lines, each with its progress on the message
+/// being cut. After bytes that cannot be framed, the stream picks up after
+/// the next `\n`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Framer {
+    text: Lines,
+    keys: Lines,
+    stats: binary::StatsProgress,
+}
+
+impl Default for Framer {
+    fn default() -> Self {
+        Framer {
+            text: TEXT_FRAMING,
+            keys: KEYS_FRAMING,
+            stats: binary::StatsProgress::default(),
         }
-        Some(_) => TEXT_FRAMING.frame_resume(buf, direction, progress),
+    }
+}
+
+impl Framer {
+    fn frame_in(&mut self, buf: &[u8], direction: Direction, limit: usize) -> FrameLen {
+        match buf.first() {
+            None => FrameLen::Incomplete(None),
+            Some(&binary::REQUEST_MAGIC | &binary::RESPONSE_MAGIC) => {
+                binary::frame(buf, &mut self.stats, limit)
+            }
+            Some(_) if buf.starts_with(b"get ") || buf.starts_with(b"gets ") => {
+                self.keys.frame_from(buf, direction, limit)
+            }
+            Some(_) => self.text.frame_from(buf, direction, limit),
+        }
+    }
+}
+
+impl<P: Conversation> analyzer_core::Framer<P> for Framer {
+    #[inline]
+    fn frame(&mut self, buf: &[u8], cx: &Cx<'_, P>) -> FrameLen {
+        self.frame_in(buf, cx.direction(), cx.limit())
+    }
+
+    fn reset(&mut self) {
+        *self = Framer::default();
+    }
+
+    fn sync(&self) -> Option<&'static [u8]> {
+        Some(b"\n")
     }
 }
 
@@ -309,59 +345,67 @@ pub fn parse(frame: Bytes, direction: Direction) -> Result<MemcacheMessage, Pars
     }
 }
 
-impl MemcacheMessage {
+/// [`parse`] as the derive calls it: from the connection, the direction.
+fn read(frame: Bytes, cx: &Cx<'_, MemcacheMessage>) -> Result<MemcacheMessage, ParseError> {
+    parse(frame, cx.direction())
+}
+
+impl Conversation for MemcacheMessage {
+    type Session = ();
+
     /// `event.action` is `memcache.<request type in lower case>`
     /// (`memcache.load`, `memcache.store`), as Packetbeat publishes it; no
     /// `method`.
-    pub fn describe(&self) -> Description<'static> {
+    fn describe(&self) -> Description<'_> {
         Description::action(self.fields.command_type.name())
     }
 
-    /// Requests that never get an answer: `noreply`, text `quit`, binary QuitQ.
-    pub fn no_response(&self) -> bool {
+    /// Requests that never get an answer: `noreply`, text `quit`, binary
+    /// QuitQ.
+    fn expects_response(&self) -> bool {
         let f = &self.fields;
-        f.noreply == Some(true)
+        !(f.noreply == Some(true)
             || (self.protocol_type == ProtocolType::Text && f.command == "quit")
-            || f.opcode_value == Some(0x17)
+            || f.opcode_value == Some(0x17))
     }
 
     /// Quiet binary requests: answered only on a miss or an error.
-    pub fn is_quiet(&self) -> bool {
+    fn response_optional(&self) -> bool {
         self.fields.quiet == Some(true)
     }
 
-    /// Binary messages pair by `opaque` and opcode (as Packetbeat does); text
-    /// ones in order.
-    pub fn opaque_key(&self) -> Option<u64> {
+    /// Binary messages pair by `opaque` and opcode (as Packetbeat does);
+    /// text ones in order.
+    fn correlation_key(&self) -> Option<u64> {
         let f = &self.fields;
         Some(u64::from(f.opaque?) << 8 | u64::from(f.opcode_value?))
     }
 
-    /// Writes `"memcache": {"protocol_type": ..., "request": ..., "response": ...}`.
-    pub fn write_fields<M: SerializeMap>(
-        request: Option<&Self>,
-        response: Option<&Self>,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        #[derive(Serialize)]
-        struct Memcache<'a> {
-            protocol_type: ProtocolType,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            request: Option<&'a MemcacheMessage>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            response: Option<&'a MemcacheMessage>,
-        }
+    /// After packet loss, a text reply's class rules out the commands that
+    /// never get it (`STORED` does not answer a `get`).
+    fn fits(&self, request: &Self) -> Fit {
+        fits::fits(&self.fields, &request.fields)
+    }
+
+    /// `"memcache": {"protocol_type": .., "request": .., "response": ..}`.
+    fn fields(request: Option<&Self>, response: Option<&Self>, out: &mut JsonFields<'_>) {
+        const MEMCACHE: JsonKey = JsonKey::new("memcache");
+        const PROTOCOL_TYPE: JsonKey = JsonKey::new("protocol_type");
+        const REQUEST: JsonKey = JsonKey::new("request");
+        const RESPONSE: JsonKey = JsonKey::new("response");
         let Some(first) = request.or(response) else {
-            return Ok(());
+            return;
         };
-        let protocol_type = first.protocol_type;
-        map.serialize_entry(
-            "memcache",
-            &Memcache {
-                protocol_type,
-                request,
-                response,
-            },
-        )
+        out.object(MEMCACHE);
+        out.serialize(PROTOCOL_TYPE, &first.protocol_type);
+        for (key, message) in [(REQUEST, request), (RESPONSE, response)] {
+            if let Some(message) = message {
+                out.object(key);
+                message.write_fields(out);
+                out.end();
+            }
+        }
+        out.end();
     }
 }
+

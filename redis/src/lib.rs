@@ -11,20 +11,25 @@
 //! `Error`.
 //!
 //! ```
-//! use analyzer_core::{Direction, Kind, Protocol};
+//! use analyzer_core::{Conversation, Direction, Fit, Kind, Protocol};
 //! use redis::RedisMessage;
 //!
 //! let frame = "*2\r\n$3\r\nget\r\n$4\r\nkey3\r\n";
 //! assert_eq!(redis::resp::frame(frame.as_bytes(), Direction::FromClient),
-//!            analyzer_core::framing::FrameLen::Complete(frame.len()));
-//! let get = RedisMessage::parse(frame.into(), Direction::FromClient).unwrap();
+//!            analyzer_core::FrameLen::Complete(frame.len()));
+//! let get = RedisMessage::parse_one(frame, Direction::FromClient)?;
 //! let what = get.describe();
 //! assert_eq!(what.method.as_deref(), Some("GET"));
 //! assert_eq!(what.resource.as_deref(), Some("key3"));
 //! assert_eq!(what.query.as_deref(), Some("get key3"));
 //!
-//! let reply = RedisMessage::parse("$2\r\nme\r\n".into(), Direction::FromServer).unwrap();
-//! assert_eq!((reply.kind(), reply.text.as_bytes()), (Kind::Response, &b"me"[..]));
+//! let reply = RedisMessage::parse_one("$2\r\nme\r\n", Direction::FromServer)?;
+//! assert_eq!((reply.kind(), reply.text.as_bytes()), (Some(Kind::Response), &b"me"[..]));
+//! // After packet loss, a reply's type tells which commands it cannot answer.
+//! assert_eq!(reply.fits(&get), Fit::Possible);
+//! let ok = RedisMessage::parse_one("+OK\r\n", Direction::FromServer)?;
+//! assert_eq!(ok.fits(&get), Fit::Impossible);
+//! # Ok::<(), analyzer_core::ParseError>(())
 //! ```
 //!
 //! - **Framing** ([`resp::frame`]): one RESP value per message, found
@@ -54,20 +59,26 @@
 //!   query; quotes are not interpreted), commands Packetbeat does not know,
 //!   and RESP3 types.
 //!
+//! - **After packet loss**, a reply's RESP type rules out the commands that
+//!   never get it ([`Conversation::fits`]: `GET` is not answered by `+OK`,
+//!   `INCR` by a bulk string), so pairing finds its way back.
+//!
 //! The whole protocol definition is [`RedisMessage`] with its derive
-//! attributes, [`describe`] and [`fields`]; framing is in [`resp`], parsing
-//! in [`parse()`]. The beat is `redis-beat -r FILE` (the flags of every
+//! attributes and its [`Conversation`]; framing is in [`resp`], parsing
+//! in [`parse()`], the reply types of commands in `fits.rs`. The beat is `redis-beat -r FILE` (the flags of every
 //! beat, e.g. `--ports 6380`, `--send-request`; `--help` lists them).
 //! `redis/data/` holds captures recorded from a real `redis-server` and the
 //! script that records them; its README lists their transactions.
 
 use std::borrow::Cow;
 
-use analyzer_core::{Description, JsonFields, JsonKey, Kind, NetString, Protocol};
-use serde::ser::SerializeMap;
-use serde::Serialize;
+use analyzer_core::{
+    Conversation, Cx, Description, Fit, JsonFields, JsonKey, Kind, NetString, ParseError, Protocol,
+};
+use bytes::Bytes;
 
 mod command;
+mod fits;
 mod parse;
 pub mod resp;
 
@@ -79,86 +90,76 @@ mod quick_tests;
 /// One Redis message: a command from the client or a reply from the server.
 ///
 /// Its `Protocol` implementation is derived: name `redis`, port 6379,
-/// framing [`resp::frame`] (resynchronizing after `\r\n`), parsing
-/// [`parse`], Packetbeat's top-level fields from [`describe`] and its
-/// `redis.*` fields from [`fields`].
-#[derive(Protocol, Clone, Debug, PartialEq, Eq, Serialize)]
-#[protocol(name = "redis", ports(6379))]
-#[frame_with(resp::frame, sync = b"\r\n", resume = resp::frame_resume)]
-#[parse_with(parse)]
-#[describe_with(describe)]
-#[fields_with(fields)]
-#[fields_json_with(fields_json)]
+/// framing [`resp::Framer`] (resynchronizing after `\r\n`), parsing
+/// [`parse`]; its [`Conversation`] gives Packetbeat's top-level fields
+/// (`describe`) and its `redis.*` fields (`fields`).
+#[derive(Protocol, Clone, Debug, PartialEq, Eq)]
+#[protocol(name = "redis", ports(6379), framer = resp::Framer, parse = read, conversation)]
 pub struct RedisMessage {
     /// `Request` from the client; `Response`, or `Error` for an error reply.
-    #[kind]
+    #[protocol(kind)]
     pub kind: Kind,
     /// A command's name in upper case (`SET`; `CONFIG GET` for commands
     /// with subcommands): a static string for the commands Redis knows
     /// (without subcommand), so that most requests allocate nothing for it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub method: Option<Cow<'static, str>>,
     /// A command's key: its first argument (after the subcommand).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<NetString>,
     /// A command's query (`set key3 me`) or a reply's value (`OK`, `[a, b]`).
     pub text: NetString,
+    /// A reply's RESP type byte (`+`, `-`, `:`, `$`, `*`...); 0 for a
+    /// command.
+    pub reply: u8,
 }
 
-/// Packetbeat's top-level fields of a command: `method`, `resource`, `query`.
-pub fn describe(message: &RedisMessage) -> Description<'_> {
-    let mut description = Description::default();
-    let Some(method) = &message.method else {
-        return description;
+/// [`parse`] as the derive calls it: from the connection, the direction.
+fn read(frame: Bytes, cx: &Cx<'_, RedisMessage>) -> Result<RedisMessage, ParseError> {
+    let reply = match cx.direction() {
+        analyzer_core::Direction::FromServer => frame.first().copied().unwrap_or(0),
+        analyzer_core::Direction::FromClient => 0,
     };
-    // Filled in place: the builder methods would move it at each step.
-    description.method = Some(Cow::Borrowed(method));
-    description.resource = message.resource.as_ref().map(NetString::to_string_lossy);
-    description.query = Some(message.text.to_string_lossy());
-    description
+    let mut message = parse(frame, cx.direction())?;
+    message.reply = reply;
+    Ok(message)
 }
 
-/// The protocol's own fields: `redis.return_value`, or `redis.error` for an
-/// error reply (Packetbeat publishes nothing of the request under `redis`).
-pub fn fields<M: SerializeMap>(
-    _request: Option<&RedisMessage>,
-    response: Option<&RedisMessage>,
-    map: &mut M,
-) -> Result<(), M::Error> {
-    #[derive(Serialize)]
-    #[serde(rename_all = "snake_case")]
-    enum Redis<'a> {
-        ReturnValue(Cow<'a, str>),
-        Error(Cow<'a, str>),
-    }
-    let Some(reply) = response else {
-        return Ok(());
-    };
-    let text = reply.text.to_string_lossy();
-    match reply.kind {
-        Kind::Error => map.serialize_entry("redis", &Redis::Error(text)),
-        _ => map.serialize_entry("redis", &Redis::ReturnValue(text)),
-    }
-}
+impl Conversation for RedisMessage {
+    type Session = ();
 
-/// [`fields`] written as JSON directly, for the ndjson writer (debug builds
-/// check it against `fields` on every event).
-#[inline]
-pub fn fields_json(
-    _request: Option<&RedisMessage>,
-    response: Option<&RedisMessage>,
-    json: &mut JsonFields<'_>,
-) {
-    const REDIS: JsonKey = JsonKey::new("redis");
-    const ERROR: JsonKey = JsonKey::new("error");
-    const RETURN_VALUE: JsonKey = JsonKey::new("return_value");
-    let Some(reply) = response else {
-        return;
-    };
-    json.object(REDIS);
-    match reply.kind {
-        Kind::Error => json.text(ERROR, &reply.text),
-        _ => json.text(RETURN_VALUE, &reply.text),
+    /// Packetbeat's top-level fields of a command: `method`, `resource`,
+    /// `query`.
+    fn describe(&self) -> Description<'_> {
+        let mut description = Description::default();
+        let Some(method) = &self.method else {
+            return description;
+        };
+        // Filled in place: the builder methods would move it at each step.
+        description.method = Some(Cow::Borrowed(method));
+        description.resource = self.resource.as_ref().map(NetString::to_string_lossy);
+        description.query = Some(self.text.to_string_lossy());
+        description
     }
-    json.end();
+
+    /// `redis.return_value`, or `redis.error` for an error reply
+    /// (Packetbeat publishes nothing of the request under `redis`).
+    #[inline]
+    fn fields(_request: Option<&Self>, response: Option<&Self>, json: &mut JsonFields<'_>) {
+        const REDIS: JsonKey = JsonKey::new("redis");
+        const ERROR: JsonKey = JsonKey::new("error");
+        const RETURN_VALUE: JsonKey = JsonKey::new("return_value");
+        let Some(reply) = response else {
+            return;
+        };
+        json.object(REDIS);
+        match reply.kind {
+            Kind::Error => json.text(ERROR, &reply.text),
+            _ => json.text(RETURN_VALUE, &reply.text),
+        }
+        json.end();
+    }
+
+    /// Whether a reply of this type can answer `request`'s command.
+    fn fits(&self, request: &Self) -> Fit {
+        fits::fits(self.reply, request.method.as_deref())
+    }
 }

@@ -114,6 +114,7 @@ fn reply(frame: Bytes, fast: bool) -> Result<RedisMessage, ParseError> {
         method: None,
         resource: None,
         text,
+        reply: 0,
     })
 }
 
@@ -164,6 +165,7 @@ fn request(frame: Bytes, pos: usize) -> Result<RedisMessage, ParseError> {
         method: Some(method),
         resource,
         text,
+        reply: 0,
     })
 }
 
@@ -191,6 +193,7 @@ fn inline(frame: Bytes, pos: usize) -> Result<RedisMessage, ParseError> {
         method: Some(method),
         resource,
         text: line.into(),
+        reply: 0,
     })
 }
 

@@ -5,8 +5,7 @@
 //! resumes such a walk where the last call stopped; [`head`] reads the
 //! header of one value and is shared with the parser.
 
-use analyzer_core::framing::{FrameLen, FrameProgress};
-use analyzer_core::Direction;
+use analyzer_core::{Conversation, Cx, Direction, FrameLen};
 
 /// Deepest nesting of aggregates the parser renders (Redis replies rarely
 /// exceed 4); the framer frames a deeper value whole, the parser refuses it.
@@ -96,22 +95,26 @@ pub struct Progress {
     left: u64,
 }
 
-/// [`frame_from`] for the engine (`#[frame_with(.., resume = ..)]`): the
-/// progress is kept in the stream buffer's [`FrameProgress`] words (`pos`,
-/// then the values left to read), which the engine clears whenever a new
-/// message starts.
-pub fn frame_resume(buf: &[u8], dir: Direction, saved: &mut FrameProgress) -> FrameLen {
-    let mut progress = Progress::default();
-    if let [pos, left] = saved.0.as_slice() {
-        progress.pos = (*pos as usize).min(buf.len());
-        progress.left = *left;
+/// The framer of one direction: where its walk of the value being framed
+/// stopped ([`frame_from`]), so that a value arriving in many pieces is
+/// scanned once. After bytes that are not RESP, the stream picks up after
+/// the next `\r\n`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Framer(Progress);
+
+impl<P: Conversation> analyzer_core::Framer<P> for Framer {
+    #[inline]
+    fn frame(&mut self, buf: &[u8], cx: &Cx<'_, P>) -> FrameLen {
+        frame_from(buf, cx.direction(), &mut self.0)
     }
-    let result = frame_from(buf, dir, &mut progress);
-    saved.0.clear();
-    if progress != Progress::default() {
-        saved.0.extend([progress.pos as u64, progress.left]);
+
+    fn reset(&mut self) {
+        self.0 = Progress::default();
     }
-    result
+
+    fn sync(&self) -> Option<&'static [u8]> {
+        Some(b"\r\n")
+    }
 }
 
 /// [`frame`], resuming where the previous call on the same (grown) buffer

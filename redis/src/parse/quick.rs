@@ -74,6 +74,7 @@ pub(super) fn request(frame: Bytes, args: &Args) -> RedisMessage {
         method: Some(method),
         resource,
         text,
+        reply: 0,
     }
 }
 

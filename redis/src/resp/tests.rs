@@ -141,23 +141,20 @@ fn frame_resume_walks_a_deep_value_once() {
     // pieces: the count of values left grows then shrinks.
     let mut value = b"*2\r\n".repeat(100_000);
     value.extend_from_slice(&b":1\r\n".repeat(100_001));
-    let mut saved = FrameProgress::default();
+    let mut saved = Progress::default();
     let mut last_pos = 0;
     for end in (1448..value.len()).step_by(1448) {
-        let got = frame_resume(&value[..end], S, &mut saved);
+        let got = frame_from(&value[..end], S, &mut saved);
         assert_eq!(got, Incomplete(None));
-        let [pos, left] = saved.0[..] else {
-            panic!("saved {:?}", saved.0);
-        };
-        let pos = pos as usize;
+        let Progress { pos, left } = saved;
         assert!(pos >= last_pos && end - pos < 4, "pos {pos} of {end}");
         let levels = (pos.min(400_000) / 4) as u64;
         let scalars = (pos.saturating_sub(400_000) / 4) as u64;
         assert_eq!(left, levels + 1 - scalars);
         last_pos = pos;
     }
-    assert_eq!(frame_resume(&value, S, &mut saved), Complete(value.len()));
-    assert!(saved.0.is_empty());
+    assert_eq!(frame_from(&value, S, &mut saved), Complete(value.len()));
+    assert_eq!(saved, Progress::default());
 }
 
 #[test]
@@ -177,20 +174,20 @@ fn frame_resume_picks_up_where_it_stopped() {
     for _ in 0..100_000 {
         value.extend_from_slice(b":1\r\n");
     }
-    let mut saved = FrameProgress::default();
+    let mut saved = Progress::default();
     let mut last_pos = 0;
     for end in (1448..value.len()).step_by(1448) {
-        let got = frame_resume(&value[..end], Direction::FromServer, &mut saved);
+        let got = frame_from(&value[..end], Direction::FromServer, &mut saved);
         assert_eq!(got, FrameLen::Incomplete(None));
-        let pos = saved.0[0] as usize;
+        let pos = saved.pos;
         // Each call starts where the previous one stopped and reads on
         // to the end of what arrived (less than one element short).
         assert!(pos >= last_pos && end - pos < 4, "pos {pos} of {end}");
         last_pos = pos;
     }
     assert_eq!(
-        frame_resume(&value, Direction::FromServer, &mut saved),
+        frame_from(&value, Direction::FromServer, &mut saved),
         FrameLen::Complete(value.len())
     );
-    assert!(saved.0.is_empty());
+    assert_eq!(saved, Progress::default());
 }
