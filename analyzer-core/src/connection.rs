@@ -110,10 +110,12 @@ pub(crate) struct Connection<P: Protocol> {
     scratch: Vec<Frame>,
     /// The reassemblers' statistics were added to the counters.
     harvested: bool,
-    /// The segment being handled came while nothing was in flight either
-    /// way (each side had acknowledged all the other sent): a request it
-    /// starts cannot be answered by anything sent before.
-    quiet: bool,
+    /// Per side: a segment came while nothing was in flight either way
+    /// (each side had acknowledged all the other sent) and nothing of a
+    /// message was held: the next request from that side, which started
+    /// then, cannot be answered by anything sent before. Cleared when that
+    /// request is routed.
+    quiet: [bool; 2],
     /// Why the analysis stopped, once it did ([`Follow::Stop`]).
     ///
     /// [`Follow::Stop`]: crate::Follow::Stop
@@ -175,7 +177,7 @@ impl<P: Protocol> Connection<P> {
             session: P::Session::default(),
             scratch: Vec::new(),
             harvested: false,
-            quiet: false,
+            quiet: [false; 2],
             stopped: None,
         }
     }
@@ -217,11 +219,10 @@ impl<P: Protocol> Connection<P> {
         }
         if !seg.payload.is_empty() {
             self.sides[dir.index()].data_seen = true;
-            if self.correlator.out_of_step(dir) {
-                self.quiet = self.is_quiet(dir, seq, seg);
+            if self.correlator.out_of_step(dir) && self.is_quiet(dir, seq, seg) {
+                self.quiet[dir.index()] = true;
             }
             self.feed(dir, ts, Feed::Segment(seq, seg.payload), ctx, out);
-            self.quiet = false;
         }
         if seg.flags.rst {
             self.close(Close::Rst, ctx, out);
@@ -284,16 +285,20 @@ impl<P: Protocol> Connection<P> {
     }
 
     /// Whether the data segment `seg` from `dir` (its payload at `seq`)
-    /// comes while nothing is in flight: the peer acknowledged every byte
-    /// `dir` sent before it, and it acknowledges every byte the peer sent.
+    /// comes while nothing is in flight: it acknowledges every byte the
+    /// peer sent (nothing held out of order), no message is half-received
+    /// either way, and the peer acknowledged every byte `dir` sent before
+    /// it, or no request of `dir` still waits (the peer got those it
+    /// answered).
     fn is_quiet(&self, dir: Direction, seq: u32, seg: &TcpSegment<'_>) -> bool {
         let own = &self.sides[dir.index()];
         let peer = &self.sides[dir.reverse().index()];
-        let own_acked = own.peer_ack == Some(seq) && own.reasm.next_seq() == Some(seq);
         let peer_acked = seg.flags.ack
             && peer.reasm.buffered_bytes() == 0
             && peer.reasm.next_seq().is_none_or(|next| next == seg.ack);
-        own_acked && peer_acked && own.stream.is_empty() && peer.stream.is_empty()
+        let own_acked = (own.peer_ack == Some(seq) && own.reasm.next_seq() == Some(seq))
+            || !self.correlator.waiting(dir);
+        peer_acked && own_acked && own.stream.is_empty() && peer.stream.is_empty()
     }
 
     /// Once every byte before a direction's FIN is in, ends that direction:

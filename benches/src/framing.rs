@@ -1,5 +1,5 @@
 //! The two sides of the framing micro-benchmark: the derived echo framing
-//! (`StreamBuffer` + `EchoMessage::FRAMING` + `EchoMessage::parse`) and a
+//! (`StreamBuffer` + the echo framer + `EchoMessage::parse`) and a
 //! hand-written memchr line splitter, on the same chunks. Used by the
 //! criterion benchmark (`benches/framing.rs`) and by the interleaved
 //! `framing_ratio` example.
@@ -7,7 +7,7 @@
 use std::hint::black_box;
 
 use analyzer_core::stream::{Frame, StreamBuffer};
-use analyzer_core::{Direction, Protocol, Timestamp};
+use analyzer_core::{Cx, Direction, Protocol, Timestamp};
 use bytes::{Bytes, BytesMut};
 use echo::EchoMessage;
 
@@ -28,12 +28,14 @@ pub fn lines() -> Vec<u8> {
 pub fn derived(chunks: &[&[u8]]) -> usize {
     let mut stream = StreamBuffer::new(10 << 20);
     let ts = Timestamp::from_nanos(0);
+    let mut framer = EchoMessage::framer(Direction::FromClient);
+    let cx = Cx::new(Direction::FromClient, &());
     let mut messages = 0;
     for chunk in chunks {
         stream.push(ts, chunk);
-        while let Some(frame) = stream.next_frame(&EchoMessage::FRAMING, Direction::FromClient) {
+        while let Some(frame) = stream.next_frame(&mut framer, &cx) {
             if let Frame::Complete(frame) = frame {
-                let msg = EchoMessage::parse(frame.into_payload(), Direction::FromClient);
+                let msg = EchoMessage::parse(frame.into_payload(), &cx);
                 black_box(msg.expect("a request line"));
                 messages += 1;
             }

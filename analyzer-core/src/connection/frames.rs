@@ -295,7 +295,7 @@ impl<P: Protocol> Connection<P> {
             match message.kind {
                 Kind::Request => {
                     ctx.counters.requests += 1;
-                    if self.quiet && self.correlator.out_of_step(dir) {
+                    if std::mem::take(&mut self.quiet[dir.index()]) {
                         let outcome = self.correlator.quiet(dir, out);
                         count(ctx.counters, outcome);
                     }

@@ -49,6 +49,13 @@ impl<P: Conversation> Correlator<P> {
         }
     }
 
+    /// Whether a request of `requester` waits for its answer.
+    pub(crate) fn waiting(&self, requester: Direction) -> bool {
+        self.queues[requester.index()]
+            .iter()
+            .any(|p| p.answer != super::Answer::Never && !p.answered)
+    }
+
     /// Whether the pairing of `requester`'s requests is out of step.
     pub(crate) fn out_of_step(&self, requester: Direction) -> bool {
         self.out_of_step[requester.index()].is_some()

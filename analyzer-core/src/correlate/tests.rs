@@ -1,251 +1,362 @@
 //! Unit tests of the parent module.
 use super::*;
 use crate::message::Status;
-use crate::protocol::{Direction, Kind};
+use crate::protocol::Fit;
 
-fn msg(kind: Kind, end: i64, text: &'static str) -> Message<&'static str> {
+/// A message: its text, and rows counted when frames fold.
+#[derive(Clone, Debug, PartialEq)]
+struct S {
+    text: &'static str,
+    rows: u32,
+}
+
+impl Conversation for S {
+    type Session = ();
+
+    fn fold(&mut self, next: Self) {
+        self.rows += next.rows;
+        self.text = next.text;
+    }
+
+    /// An answer in upper case proves the request of the same text in
+    /// lower case; an answer starting with `?` may answer anything.
+    fn fits(&self, request: &Self) -> Fit {
+        if self.text.starts_with('?') {
+            Fit::Possible
+        } else if self.text.eq_ignore_ascii_case(request.text) {
+            Fit::Certain
+        } else {
+            Fit::Impossible
+        }
+    }
+}
+
+const C: Direction = Direction::FromClient;
+const SV: Direction = Direction::FromServer;
+
+fn msg(kind: Kind, dir: Direction, at: i64, text: &'static str) -> Message<S> {
     Message {
         kind,
-        direction: if kind == Kind::Request {
-            Direction::FromClient
-        } else {
-            Direction::FromServer
-        },
-        start: Timestamp::from_nanos(end),
-        end: Timestamp::from_nanos(end),
+        direction: dir,
+        start: Timestamp::from_nanos(at),
+        end: Timestamp::from_nanos(at),
         wire_len: text.len() as u64,
-        fields: Some(text),
+        fields: Some(S { text, rows: 1 }),
         wire: None,
         cut: false,
     }
 }
 
-fn run(
-    c: &mut Correlator<&'static str>,
-    f: impl FnOnce(&mut Correlator<&'static str>, &mut dyn FnMut(Transaction<&'static str>)),
-) -> Vec<Transaction<&'static str>> {
-    let mut out = Vec::new();
-    f(c, &mut |t| out.push(t));
-    out
+/// Feeds messages to a correlator and keeps what it publishes.
+struct Run {
+    c: Correlator<S>,
+    out: Vec<Transaction<S>>,
+    outcome: Outcome,
 }
+
+impl Run {
+    fn new(max: usize) -> Self {
+        Run {
+            c: Correlator::new(max),
+            out: Vec::new(),
+            outcome: Outcome::default(),
+        }
+    }
+
+    fn send(&mut self, dir: Direction, kind: Kind, at: i64, text: &'static str, shape: Shape) {
+        let message = msg(kind, dir, at, text);
+        let out = &mut self.out;
+        let done = self.c.message(dir, message, Vec::new(), shape, &mut |t| out.push(t));
+        self.outcome = self.outcome.plus(done);
+    }
+
+    /// A request from the client.
+    fn ask(&mut self, at: i64, text: &'static str) {
+        self.send(C, Kind::Request, at, text, shape(Kind::Request));
+    }
+
+    /// A whole answer from the server.
+    fn answer(&mut self, at: i64, text: &'static str) {
+        self.send(SV, Kind::Response, at, text, shape(Kind::Response));
+    }
+
+    /// (request, response, status, notes) per transaction.
+    fn summary(&self) -> Vec<(&'static str, &'static str, Status, String)> {
+        self.out
+            .iter()
+            .map(|t| {
+                let f = |m: &Option<Message<S>>| {
+                    m.as_ref().map_or("-", |m| m.fields.as_ref().map_or("?", |f| f.text))
+                };
+                (f(&t.request), f(&t.response), t.status(), t.notes.join("; "))
+            })
+            .collect()
+    }
+
+    fn pairs(&self) -> Vec<(&'static str, &'static str, Status)> {
+        self.summary()
+            .into_iter()
+            .map(|(a, b, s, _)| (a, b, s))
+            .collect()
+    }
+}
+
+fn shape(kind: Kind) -> Shape {
+    Shape {
+        kind,
+        key: None,
+        answer: Answer::Required,
+        continues: false,
+    }
+}
+
+fn keyed(kind: Kind, key: u64, answer: Answer) -> Shape {
+    Shape {
+        key: Some(key),
+        answer,
+        ..shape(kind)
+    }
+}
+
+fn more(kind: Kind) -> Shape {
+    Shape {
+        continues: true,
+        ..shape(kind)
+    }
+}
+
+use Status::{Error as E, Ok as K};
 
 #[test]
 fn pipelined_requests_pair_in_order() {
-    let mut c = Correlator::new(10);
-    let out = run(&mut c, |c, out| {
-        let mut out = |t| out(t);
-        c.request(
-            msg(Kind::Request, 1, "a"),
-            vec![],
-            None,
-            Answer::Required,
-            &mut out,
-        );
-        c.request(
-            msg(Kind::Request, 2, "b"),
-            vec![],
-            None,
-            Answer::Required,
-            &mut out,
-        );
-        c.response(msg(Kind::Response, 3, "A"), vec![], None, &mut out);
-        c.response(msg(Kind::Error, 4, "B"), vec![], None, &mut out);
-    });
-    let pairs: Vec<_> = out
-        .iter()
-        .map(|t| {
-            (
-                t.request.as_ref().unwrap().fields.unwrap(),
-                t.response.as_ref().unwrap().fields.unwrap(),
-                t.status(),
-            )
-        })
-        .collect();
-    assert_eq!(
-        pairs,
-        vec![("a", "A", Status::Ok), ("b", "B", Status::Error)]
-    );
+    let mut r = Run::new(10);
+    r.ask(1, "a");
+    r.ask(2, "b");
+    r.answer(3, "A");
+    r.send(SV, Kind::Error, 4, "B", shape(Kind::Error));
+    assert_eq!(r.pairs(), [("a", "A", K), ("b", "B", E)]);
+    assert_eq!(r.outcome.paired, 2);
 }
 
 #[test]
 fn unmatched_timeout_flush_and_limit_are_published_with_notes() {
-    let mut c = Correlator::new(2);
-    let out = run(&mut c, |c, out| {
-        let mut out = |t| out(t);
-        assert_eq!(
-            c.response(msg(Kind::Response, 1, "X"), vec![], None, &mut out)
-                .unmatched,
-            1
-        );
-        c.request(
-            msg(Kind::Request, 10, "a"),
-            vec![],
-            None,
-            Answer::Required,
-            &mut out,
-        );
-        c.request(
-            msg(Kind::Request, 20, "b"),
-            vec![],
-            None,
-            Answer::Required,
-            &mut out,
-        );
-        let o = c.request(
-            msg(Kind::Request, 30, "c"),
-            vec![],
-            None,
-            Answer::Required,
-            &mut out,
-        );
-        assert_eq!(o.over_limit, 1);
-        let timeout = Duration::from_nanos(15);
-        assert!(!c.has_expired(Timestamp::from_nanos(34), timeout));
-        let o = c.expire(Timestamp::from_nanos(35), timeout, &mut out);
-        assert_eq!(o.unanswered, 1);
-        assert_eq!(c.flush(Unanswered::EndOfInput, &mut out).unanswered, 1);
-    });
-    let summary: Vec<_> = out
-        .iter()
-        .map(|t| {
-            let m = t.request.as_ref().or(t.response.as_ref()).unwrap();
-            (m.fields.unwrap(), t.notes.join("; "), t.status())
-        })
-        .collect();
+    let mut r = Run::new(2);
+    r.answer(1, "X");
+    r.ask(10, "a");
+    r.ask(20, "b");
+    r.ask(30, "c");
+    assert_eq!(r.outcome.over_limit, 1);
+    let timeout = Duration::from_nanos(15);
+    assert!(!r.c.has_expired(Timestamp::from_nanos(34), timeout));
+    let out = &mut r.out;
+    let o = r.c.expire(Timestamp::from_nanos(35), timeout, &mut |t| out.push(t));
+    assert_eq!(o.unanswered, 1);
+    let o = r.c.flush(Unanswered::EndOfInput, &mut |t| out.push(t));
+    assert_eq!(o.unanswered, 1);
+    let notes: Vec<_> = r.summary().into_iter().map(|(a, b, s, n)| (a, b, s, n)).collect();
     assert_eq!(
-        summary,
-        vec![
-            ("X", "response without a request".to_string(), Status::Error),
+        notes,
+        [
+            ("-", "X", E, "response without a request".to_string()),
             (
                 "a",
+                "-",
+                E,
                 "too many pending requests (limit 2): published without waiting for its response"
-                    .to_string(),
-                Status::Error
+                    .to_string()
             ),
             (
                 "b",
-                "no response within the transaction timeout (0.000000015s)".to_string(),
-                Status::Error
+                "-",
+                E,
+                "no response within the transaction timeout (0.000000015s)".to_string()
             ),
-            (
-                "c",
-                "capture ended before the response".to_string(),
-                Status::Error
-            ),
+            ("c", "-", E, "capture ended before the response".to_string()),
         ]
     );
-    assert_eq!(c.len(), 0);
+    assert_eq!(r.c.len(), 0);
 }
 
 #[test]
 fn keyed_responses_pair_out_of_order_and_quiet_requests_do_not_leak() {
-    let mut c = Correlator::new(10);
-    let out = run(&mut c, |c, out| {
-        let mut out = |t| out(t);
-        let o = c.request(
-            msg(Kind::Request, 1, "noreply"),
-            vec![],
-            None,
-            Answer::Never,
-            &mut out,
-        );
-        assert_eq!(o.no_response, 1);
-        c.request(
-            msg(Kind::Request, 2, "q1"),
-            vec![],
-            Some(1),
-            Answer::Optional,
-            &mut out,
-        );
-        c.request(
-            msg(Kind::Request, 3, "a"),
-            vec![],
-            Some(2),
-            Answer::Required,
-            &mut out,
-        );
-        c.request(
-            msg(Kind::Request, 4, "b"),
-            vec![],
-            Some(3),
-            Answer::Required,
-            &mut out,
-        );
-        c.response(msg(Kind::Response, 5, "B"), vec![], Some(3), &mut out);
-        c.response(msg(Kind::Response, 6, "A"), vec![], Some(2), &mut out);
-        assert_eq!(
-            c.response(msg(Kind::Response, 7, "?"), vec![], Some(9), &mut out)
-                .unmatched,
-            1
-        );
-    });
-    let pairs: Vec<_> = out
-        .iter()
-        .map(|t| {
-            let f =
-                |m: &Option<Message<&'static str>>| m.as_ref().map_or("-", |m| m.fields.unwrap());
-            (f(&t.request), f(&t.response), t.status())
-        })
-        .collect();
+    let mut r = Run::new(10);
+    r.send(C, Kind::Request, 1, "noreply", keyed(Kind::Request, 0, Answer::Never));
+    assert_eq!(r.outcome.no_response, 1);
+    r.send(C, Kind::Request, 2, "q1", keyed(Kind::Request, 1, Answer::Optional));
+    r.send(C, Kind::Request, 3, "a", keyed(Kind::Request, 2, Answer::Required));
+    r.send(C, Kind::Request, 4, "b", keyed(Kind::Request, 3, Answer::Required));
+    r.send(SV, Kind::Response, 5, "B", keyed(Kind::Response, 3, Answer::Required));
+    r.send(SV, Kind::Response, 6, "A", keyed(Kind::Response, 2, Answer::Required));
+    r.send(SV, Kind::Response, 7, "?", keyed(Kind::Response, 9, Answer::Required));
     assert_eq!(
-        pairs,
-        vec![
-            ("noreply", "-", Status::Ok),
-            ("q1", "-", Status::Ok),
-            ("b", "B", Status::Ok),
-            ("a", "A", Status::Ok),
-            ("-", "?", Status::Error),
+        r.pairs(),
+        [
+            ("noreply", "-", K),
+            ("q1", "-", K),
+            ("b", "B", K),
+            ("a", "A", K),
+            ("-", "?", E),
         ]
     );
-    assert_eq!(c.len(), 0);
+    assert_eq!(r.c.len(), 0);
 }
 
 #[test]
 fn only_quiet_requests_older_than_the_answered_one_are_released() {
-    let mut c = Correlator::new(10);
-    let out = run(&mut c, |c, out| {
-        let mut out = |t| out(t);
-        c.request(
-            msg(Kind::Request, 1, "q1"),
-            vec![],
-            Some(1),
-            Answer::Optional,
-            &mut out,
-        );
-        c.request(
-            msg(Kind::Request, 2, "q2"),
-            vec![],
-            Some(2),
-            Answer::Optional,
-            &mut out,
-        );
-        c.request(
-            msg(Kind::Request, 3, "a"),
-            vec![],
-            Some(3),
-            Answer::Required,
-            &mut out,
-        );
-        c.request(
-            msg(Kind::Request, 4, "q3"),
-            vec![],
-            Some(4),
-            Answer::Optional,
-            &mut out,
-        );
-        c.response(msg(Kind::Response, 5, "A"), vec![], Some(3), &mut out);
-        c.response(msg(Kind::Response, 6, "Q3"), vec![], Some(4), &mut out);
-    });
-    let got: Vec<_> = out
-        .iter()
-        .map(|t| {
-            let f =
-                |m: &Option<Message<&'static str>>| m.as_ref().map_or("-", |m| m.fields.unwrap());
-            (f(&t.request), f(&t.response))
-        })
-        .collect();
+    let mut r = Run::new(10);
+    r.send(C, Kind::Request, 1, "q1", keyed(Kind::Request, 1, Answer::Optional));
+    r.send(C, Kind::Request, 2, "q2", keyed(Kind::Request, 2, Answer::Optional));
+    r.send(C, Kind::Request, 3, "a", keyed(Kind::Request, 3, Answer::Required));
+    r.send(C, Kind::Request, 4, "q3", keyed(Kind::Request, 4, Answer::Optional));
+    r.send(SV, Kind::Response, 5, "A", keyed(Kind::Response, 3, Answer::Required));
+    r.send(SV, Kind::Response, 6, "Q3", keyed(Kind::Response, 4, Answer::Required));
     assert_eq!(
-        got,
-        vec![("q1", "-"), ("q2", "-"), ("a", "A"), ("q3", "Q3")]
+        r.pairs(),
+        [("q1", "-", K), ("q2", "-", K), ("a", "A", K), ("q3", "Q3", K)]
     );
+}
+
+/// The loss issue's reproduction: `>1 get` (key 1), `>- ping` (no key);
+/// `<- pong`, `<1 val`. An unkeyed answer pairs with the oldest unkeyed
+/// request, a keyed one with its key.
+#[test]
+fn keyed_and_unkeyed_requests_mix() {
+    let mut r = Run::new(10);
+    r.send(C, Kind::Request, 1, "get", keyed(Kind::Request, 1, Answer::Required));
+    r.ask(2, "ping");
+    r.answer(3, "pong");
+    r.send(SV, Kind::Response, 4, "val", keyed(Kind::Response, 1, Answer::Required));
+    assert_eq!(r.pairs(), [("ping", "pong", K), ("get", "val", K)]);
+    assert_eq!(r.c.len(), 0);
+}
+
+#[test]
+fn an_answer_of_many_frames_is_one_transaction() {
+    let mut r = Run::new(10);
+    r.ask(1, "select");
+    r.send(SV, Kind::Response, 2, "rows", more(Kind::Response));
+    r.send(SV, Kind::Response, 3, "row", more(Kind::Response));
+    r.send(SV, Kind::Error, 4, "oops", more(Kind::Response));
+    r.send(SV, Kind::Response, 5, "ready", shape(Kind::Response));
+    assert_eq!(r.out.len(), 1);
+    let t = &r.out[0];
+    let response = t.response.as_ref().unwrap();
+    // Four frames folded: their rows and bytes summed, the first error kept.
+    assert_eq!(response.fields.as_ref().unwrap().rows, 4);
+    assert_eq!(response.wire_len, (4 + 3 + 4 + 5) as u64);
+    assert_eq!(response.kind, Kind::Error);
+    assert_eq!((response.start, response.end), (Timestamp::from_nanos(2), Timestamp::from_nanos(5)));
+    assert_eq!(t.status(), E);
+}
+
+#[test]
+fn an_interim_answer_waits_for_the_final_one_while_the_request_streams() {
+    let mut r = Run::new(10);
+    // Headers, then the interim answer, then the body, then the final
+    // answer: one transaction.
+    r.send(C, Kind::Request, 1, "post", more(Kind::Request));
+    r.send(SV, Kind::Response, 2, "100", more(Kind::Response));
+    r.send(C, Kind::Request, 3, "body", shape(Kind::Request));
+    assert!(r.out.is_empty());
+    r.answer(4, "201");
+    assert_eq!(r.pairs(), [("body", "201", K)]);
+    let t = &r.out[0];
+    assert_eq!(t.request.as_ref().unwrap().fields.as_ref().unwrap().rows, 2);
+    // A request answered early (a 413) is published once it ends.
+    r.send(C, Kind::Request, 5, "put", more(Kind::Request));
+    r.send(SV, Kind::Error, 6, "413", shape(Kind::Error));
+    assert_eq!(r.out.len(), 1);
+    r.send(C, Kind::Request, 7, "rest", shape(Kind::Request));
+    assert_eq!(r.pairs()[1], ("rest", "413", E));
+}
+
+#[test]
+fn greetings_and_requests_from_the_server() {
+    let mut r = Run::new(10);
+    r.send(SV, Kind::Greeting, 1, "hello", shape(Kind::Greeting));
+    // The server asks; the client answers.
+    r.send(SV, Kind::Request, 2, "publish", shape(Kind::Request));
+    r.ask(3, "get");
+    r.send(C, Kind::Response, 4, "puback", shape(Kind::Response));
+    r.answer(5, "value");
+    assert_eq!(
+        r.pairs(),
+        [("-", "hello", K), ("publish", "puback", K), ("get", "value", K)]
+    );
+    assert!(r.out[0].is_greeting());
+    assert_eq!(r.out[1].initiator(), SV);
+    assert_eq!(r.outcome.greetings, 1);
+}
+
+#[test]
+fn after_loss_a_proven_answer_puts_pairing_back_in_step() {
+    let mut r = Run::new(10);
+    for (at, text) in [(1, "a"), (2, "b"), (3, "c"), (4, "d")] {
+        r.ask(at, text);
+    }
+    r.answer(5, "A");
+    // B's answer is lost; the stream lost its place.
+    r.c.lost(SV);
+    r.answer(6, "C");
+    r.answer(7, "D");
+    let summary = r.summary();
+    assert_eq!(
+        summary.iter().map(|(a, b, s, _)| (*a, *b, *s)).collect::<Vec<_>>(),
+        [("a", "A", K), ("b", "-", E), ("c", "C", K), ("d", "D", K)]
+    );
+    assert!(summary[1].3.contains("response lost in a capture gap"));
+    assert_eq!(r.outcome.resynchronized, 1);
+    assert_eq!(r.outcome.uncertain, 1);
+}
+
+#[test]
+fn after_loss_unproven_pairings_are_flagged_until_the_connection_is_quiet() {
+    let mut r = Run::new(10);
+    for (at, text) in [(1, "a"), (2, "b"), (3, "c")] {
+        r.ask(at, text);
+    }
+    // The first answer is lost; what comes proves nothing.
+    r.c.lost(SV);
+    r.answer(5, "?1");
+    r.answer(6, "?2");
+    // Quiet: the client asks again with nothing in flight.
+    let out = &mut r.out;
+    let o = r.c.quiet(C, &mut |t| out.push(t));
+    r.outcome = r.outcome.plus(o);
+    r.ask(10, "e");
+    r.answer(11, "?3");
+    let summary = r.summary();
+    assert_eq!(
+        summary.iter().map(|(a, b, s, _)| (*a, *b, *s)).collect::<Vec<_>>(),
+        [("a", "?1", E), ("b", "?2", E), ("c", "-", E), ("e", "?3", K)]
+    );
+    assert!(summary[0].3.contains("pairing uncertain after packet loss"));
+    assert!(summary[2].3.contains("response lost in a capture gap"));
+    assert_eq!(r.outcome.uncertain, 3);
+    assert_eq!(r.outcome.resynchronized, 1);
+}
+
+#[test]
+fn an_answer_cannot_answer_a_request_sent_after_it_began() {
+    let mut r = Run::new(10);
+    r.ask(1, "a");
+    r.c.lost(SV);
+    r.answer(5, "?x");
+    // The next answer began before "b" was sent: it has no request.
+    r.ask(8, "b");
+    r.answer(6, "?y");
+    assert_eq!(r.pairs(), [("a", "?x", E), ("-", "?y", E)]);
+}
+
+#[test]
+fn requests_queued_before_a_request_gap_pair_as_usual() {
+    let mut r = Run::new(10);
+    r.ask(1, "a");
+    // Requests were lost after "a": the answers to them shift the later
+    // ones, but not "a"'s.
+    r.c.lost(C);
+    r.ask(3, "d");
+    r.answer(4, "?A");
+    r.answer(5, "?B");
+    assert_eq!(r.pairs(), [("a", "?A", K), ("d", "?B", E)]);
 }

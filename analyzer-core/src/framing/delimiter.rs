@@ -50,6 +50,12 @@ impl Delimiter {
         self.delimiter
     }
 
+    /// How many leading bytes of the current frame were searched without
+    /// finding the delimiter: the next search starts there.
+    pub const fn searched(&self) -> usize {
+        self.searched
+    }
+
     /// The length of the frame at the start of `buf`, up to and including
     /// the delimiter, searching from where the previous call stopped.
     #[inline(always)]

@@ -3,27 +3,36 @@
 #![allow(dead_code)]
 
 use analyzer_core::decode::LinkType;
+use analyzer_core::framing::Delimiter;
 use analyzer_core::{
-    Config, Direction, Engine, Event, Framing, Kind, NetString, ParseError, Protocol,
+    Config, Conversation, Cx, Direction, Engine, Event, JsonFields, JsonKey, Kind, NetString,
+    ParseError, Protocol,
 };
 use bytes::Bytes;
 use etherparse::PacketBuilder;
-use serde::Serialize;
 use serde_json::Value;
 
 /// `>` request, `<` response, `!` error, newline-delimited.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct Line {
     pub kind: Kind,
     pub content: NetString,
 }
 
+impl Conversation for Line {
+    type Session = ();
+}
+
 impl Protocol for Line {
     const NAME: &'static str = "line";
     const DEFAULT_PORTS: &'static [u16] = &[3030];
-    const FRAMING: Framing = Framing::Delimiter(b"\n");
+    type Framer = Delimiter;
 
-    fn parse(payload: Bytes, _direction: Direction) -> Result<Self, ParseError> {
+    fn framer(_: Direction) -> Delimiter {
+        Delimiter::new(b"\n")
+    }
+
+    fn parse(payload: Bytes, _cx: &Cx<'_, Self>) -> Result<Self, ParseError> {
         let (kind, rest) = analyzer_core::__private::split_tag(
             payload,
             &[
@@ -38,8 +47,13 @@ impl Protocol for Line {
         })
     }
 
-    fn kind(&self) -> Kind {
-        self.kind
+    fn kind(&self) -> Option<Kind> {
+        Some(self.kind)
+    }
+
+    fn write_fields(&self, out: &mut JsonFields<'_>) {
+        out.field(const { JsonKey::new("kind") }, &self.kind);
+        out.text(const { JsonKey::new("content") }, &self.content);
     }
 }
 
