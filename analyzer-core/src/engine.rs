@@ -32,11 +32,10 @@ const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
 /// ```
 /// use analyzer_core::{Config, Engine, Event, Kind, NetString, Protocol};
 ///
-/// #[derive(Protocol, serde::Serialize)]
-/// #[protocol(name = "echo", ports(3030))]
-/// #[delimiter(b'\n')]
+/// #[derive(Protocol)]
+/// #[protocol(name = "echo", ports(3030), delimiter = b'\n')]
 /// struct Echo {
-///     #[tag(request = b'>', response = b'<', error = b'!')]
+///     #[protocol(tag(request = b'>', response = b'<', error = b'!'))]
 ///     kind: Kind,
 ///     content: NetString,
 /// }

@@ -14,16 +14,15 @@
 //! ```
 //! use analyzer_core::{Config, Direction, Engine, Event, Kind, NetString, Protocol};
 //!
-//! #[derive(Protocol, serde::Serialize)]
-//! #[protocol(name = "echo", ports(3030))]
-//! #[delimiter(b'\n')]
+//! #[derive(Protocol)]
+//! #[protocol(name = "echo", ports(3030), delimiter = b'\n')]
 //! struct Echo {
-//!     #[tag(request = b'>', response = b'<', error = b'!')]
+//!     #[protocol(tag(request = b'>', response = b'<', error = b'!'))]
 //!     kind: Kind,
 //!     content: NetString,
 //! }
 //!
-//! let msg = Echo::parse(">hi".into(), Direction::FromClient).unwrap();
+//! let msg = Echo::parse_one(">hi", Direction::FromClient).unwrap();
 //! assert_eq!((msg.kind, msg.content.as_bytes()), (Kind::Request, &b"hi"[..]));
 //!
 //! // Feed captured packets; events arrive at the sink (here a closure).

@@ -5,10 +5,9 @@
 //!
 //! ```no_run
 //! # use analyzer_core::{Kind, NetString, Protocol};
-//! # #[derive(Protocol, serde::Serialize)]
-//! # #[protocol(name = "echo", ports(3030))]
-//! # #[delimiter(b'\n')]
-//! # struct Echo { #[tag(request = b'>', response = b'<', error = b'!')] kind: Kind, content: NetString }
+//! # #[derive(Protocol)]
+//! # #[protocol(name = "echo", ports(3030), delimiter = b'\n')]
+//! # struct Echo { #[protocol(tag(request = b'>', response = b'<', error = b'!'))] kind: Kind, content: NetString }
 //! use analyzer_core::{replay, Config};
 //!
 //! let run = replay::replay_file::<Echo>("data/plain.pcap", Config::default())?;

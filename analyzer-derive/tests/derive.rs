@@ -1,141 +1,127 @@
-//! What `#[derive(Protocol)]` generates, exercised through `analyzer_core`.
+//! What `#[derive(Protocol)]` writes for structs and enums read by a tag
+//! byte or a keyword: the constants, the framer, `parse`, `kind`.
 
-use analyzer_core::{Direction, Framing, Kind, NetString, ParseError, Protocol};
+use analyzer_core::framing::Delimiter;
+use analyzer_core::{Cx, Direction, FrameLen, Framer, Kind, NetString, ParseError, Protocol};
 use bytes::Bytes;
-use serde::Serialize;
 
-#[derive(Protocol, Debug, Serialize)]
-#[protocol(name = "echo", ports(3030))]
-#[delimiter(b'\n')]
-pub struct EchoMessage {
-    #[tag(request = b'>', response = b'<', error = b'!')]
+#[derive(Protocol, Debug)]
+#[protocol(name = "echo", ports(3030, 4000), delimiter = b'\n')]
+pub struct Echo {
+    #[protocol(tag(request = b'>', response = b'<', error = b'!', greeting = b'*'))]
     pub kind: Kind,
     pub content: NetString,
 }
 
-/// A byte-string delimiter, several ports, a `Bytes` body declared before the
-/// tag field, full paths for the field types, and only two kinds.
-#[derive(Protocol, Debug, Serialize)]
-#[protocol(ports(7000, 7001u16), name = "line_proto2")]
-#[delimiter(b"\r\n")]
-struct LineMessage {
-    #[serde(skip)]
-    body: bytes::Bytes,
-    #[tag(response = b'+', request = b'*')]
-    kind: analyzer_core::Kind,
+const C: Direction = Direction::FromClient;
+const S: Direction = Direction::FromServer;
+
+#[test]
+fn a_tagged_struct() {
+    assert_eq!(Echo::NAME, "echo");
+    assert_eq!(Echo::DEFAULT_PORTS, &[3030, 4000]);
+    let echo = Echo::parse_one(">hi there", C).unwrap();
+    assert_eq!((echo.kind(), echo.content.as_bytes()), (Some(Kind::Request), &b"hi there"[..]));
+    assert_eq!(Echo::parse_one("!no", S).unwrap().kind, Kind::Error);
+    assert_eq!(Echo::parse_one("*hello", S).unwrap().kind, Kind::Greeting);
+    assert_eq!(Echo::parse_one("?x", C).unwrap_err(), ParseError::UnknownTag { byte: b'?' });
+    assert_eq!(Echo::parse_one("", C).unwrap_err(), ParseError::Empty);
 }
 
-/// No `ports(...)`: no default ports.
-#[derive(Protocol, Debug, Serialize)]
-#[delimiter(b"\0")]
-#[protocol(name = "portless")]
-struct Portless {
-    #[tag(request = b'q')]
+#[test]
+fn its_framer_is_a_delimiter() {
+    let mut framer: Delimiter = Echo::framer(C);
+    assert_eq!(framer.delimiter(), b"\n");
+    let cx = Cx::<Echo>::new(C, &());
+    assert_eq!(framer.frame(b">a", &cx), FrameLen::Incomplete(None));
+    assert_eq!(framer.frame(b">a\n>b", &cx), FrameLen::Complete(3));
+    assert_eq!(Framer::<Echo>::payload(&framer, b">a\n"), 0..2);
+    // The body is the frame's own bytes, without a copy.
+    let frame = Bytes::from_static(b">zero-copy");
+    let echo = Echo::parse(frame.clone(), &cx).unwrap();
+    assert_eq!(echo.content.as_bytes().as_ptr(), frame[1..].as_ptr());
+}
+
+#[derive(Protocol, Debug, PartialEq)]
+#[protocol(name = "chat", delimiter = b"\r\n")]
+enum Chat {
+    #[protocol(tag(request = b'>'))]
+    Say(NetString),
+    #[protocol(tag(request = b'?'))]
+    Ping,
+    #[protocol(tag(response = b'<'))]
+    Heard(Bytes),
+}
+
+#[test]
+fn an_enum_of_tags() {
+    assert_eq!(Chat::parse_one(">hi", C).unwrap(), Chat::Say("hi".into()));
+    assert_eq!(Chat::parse_one("?ignored", C).unwrap(), Chat::Ping);
+    let heard = Chat::parse_one("<ok", S).unwrap();
+    assert_eq!(heard.kind(), Some(Kind::Response));
+    assert_eq!(Chat::parse_one("#", C).unwrap_err(), ParseError::UnknownTag { byte: b'#' });
+    assert_eq!(Chat::framer(C).delimiter(), b"\r\n");
+}
+
+#[derive(Protocol, Debug, PartialEq)]
+#[protocol(name = "kv", ports(7000), delimiter = b"\r\n")]
+enum Kv {
+    #[protocol(keyword(request = "GET"))]
+    Get(NetString),
+    #[protocol(keyword(request = "quit"))]
+    Quit,
+    #[protocol(keyword(response = "VALUE"))]
+    Value(NetString),
+    #[protocol(keyword(error = "ERR"))]
+    Err(NetString),
+    #[protocol(keyword(greeting = "HELLO"))]
+    Hello,
+}
+
+#[test]
+fn an_enum_of_keywords_compared_ignoring_case() {
+    assert_eq!(Kv::parse_one("get k1 k2", C).unwrap(), Kv::Get("k1 k2".into()));
+    assert_eq!(Kv::parse_one("QUIT", C).unwrap(), Kv::Quit);
+    assert_eq!(Kv::parse_one("ERR no", S).unwrap().kind(), Some(Kind::Error));
+    assert_eq!(Kv::parse_one("hello world", S).unwrap().kind(), Some(Kind::Greeting));
+    assert_eq!(
+        Kv::parse_one("set k", C).unwrap_err(),
+        ParseError::UnknownKeyword("set".into())
+    );
+}
+
+/// The role from a `kind` field, read by a function.
+#[derive(Protocol, Debug)]
+#[protocol(name = "words", delimiter = b'\n', parse = words)]
+struct Words {
+    #[protocol(kind)]
     kind: Kind,
-    rest: NetString,
+    count: usize,
 }
 
-fn parse<P: Protocol>(payload: &'static [u8]) -> Result<P, ParseError> {
-    P::parse(Bytes::from_static(payload), Direction::FromClient)
+fn words(frame: Bytes, cx: &Cx<'_, Words>) -> Result<Words, ParseError> {
+    let count = frame.split(|b| *b == b' ').filter(|w| !w.is_empty()).count();
+    Ok(Words {
+        kind: cx.direction().default_kind(),
+        count,
+    })
 }
 
-#[test]
-fn constants() {
-    assert_eq!(EchoMessage::NAME, "echo");
-    assert_eq!(EchoMessage::DEFAULT_PORTS, &[3030]);
-    assert_eq!(EchoMessage::FRAMING, Framing::Delimiter(b"\n"));
-
-    assert_eq!(LineMessage::NAME, "line_proto2");
-    assert_eq!(LineMessage::DEFAULT_PORTS, &[7000, 7001]);
-    assert_eq!(LineMessage::FRAMING, Framing::Delimiter(b"\r\n"));
-
-    assert_eq!(Portless::NAME, "portless");
-    assert_eq!(Portless::DEFAULT_PORTS, &[] as &[u16]);
-    assert_eq!(Portless::FRAMING, Framing::Delimiter(b"\0"));
+/// No role declared: the direction's, unless `Conversation::role` says.
+#[derive(Protocol, Debug)]
+#[protocol(name = "plain", delimiter = b'\n', parse = plain)]
+struct Plain {
+    text: NetString,
 }
 
-#[test]
-fn parses_each_tag() {
-    let cases: [(&[u8], Kind, &str); 4] = [
-        (b">hello", Kind::Request, "hello"),
-        (b"<hello", Kind::Response, "hello"),
-        (b"!no such thing", Kind::Error, "no such thing"),
-        (b">", Kind::Request, ""),
-    ];
-    for (payload, kind, content) in cases {
-        let message = EchoMessage::parse(Bytes::from(payload), Direction::FromServer).unwrap();
-        assert_eq!(message.kind, kind);
-        assert_eq!(message.kind(), kind);
-        assert_eq!(message.content.as_bytes(), content.as_bytes());
-    }
-
-    let message: LineMessage = parse(b"*GET key").unwrap();
-    assert_eq!(message.kind(), Kind::Request);
-    assert_eq!(message.body, Bytes::from_static(b"GET key"));
-    let message: LineMessage = parse(b"+OK").unwrap();
-    assert_eq!(message.kind(), Kind::Response);
-    assert_eq!(message.body, Bytes::from_static(b"OK"));
+fn plain(frame: Bytes, _: &Cx<'_, Plain>) -> Result<Plain, ParseError> {
+    Ok(Plain { text: frame.into() })
 }
 
 #[test]
-fn body_is_the_rest_of_the_frame_without_copying() {
-    let payload = Bytes::from_static(b">zero copy");
-    let message = EchoMessage::parse(payload.clone(), Direction::FromClient).unwrap();
-    assert_eq!(message.content.as_ptr(), payload[1..].as_ptr());
-}
-
-#[test]
-fn unknown_tag() {
-    let error = parse::<EchoMessage>(b"?x").unwrap_err();
-    assert_eq!(error, ParseError::UnknownTag { byte: b'?' });
-    // A tag declared by another message type is unknown here.
-    let error = parse::<LineMessage>(b">x").unwrap_err();
-    assert_eq!(error, ParseError::UnknownTag { byte: b'>' });
-    let error = parse::<Portless>(b"!x").unwrap_err();
-    assert_eq!(error, ParseError::UnknownTag { byte: b'!' });
-}
-
-#[test]
-fn empty_payload() {
-    assert_eq!(parse::<EchoMessage>(b"").unwrap_err(), ParseError::Empty);
-    assert_eq!(parse::<LineMessage>(b"").unwrap_err(), ParseError::Empty);
-}
-
-#[test]
-fn serializes_the_fields() {
-    let message: EchoMessage = parse(b"<hi").unwrap();
-    let json = serde_json::to_string(&message).unwrap();
-    assert_eq!(json, r#"{"kind":"response","content":"hi"}"#);
-}
-
-/// The expansion names everything by its full path and keeps its locals to
-/// itself, so the user's names cannot change what it means.
-mod hygiene {
-    #![allow(dead_code, non_upper_case_globals, non_camel_case_types)]
-
-    mod core {}
-    mod analyzer_core {}
-    struct Result;
-    struct Ok;
-    struct From;
-    struct Bytes;
-    const payload: u8 = 0;
-    const kind: u8 = 0;
-    const rest: u8 = 0;
-
-    #[derive(::analyzer_core::Protocol, serde::Serialize)]
-    #[protocol(name = "hygiene")]
-    #[delimiter(b'\n')]
-    pub struct Message {
-        #[tag(request = b'>')]
-        pub kind: ::analyzer_core::Kind,
-        pub content: ::analyzer_core::NetString,
-    }
-}
-
-#[test]
-fn expansion_is_hygienic() {
-    let message: hygiene::Message = parse(b">x").unwrap();
-    assert_eq!(message.kind(), Kind::Request);
-    assert_eq!(message.content.as_bytes(), b"x");
+fn roles_from_a_field_or_the_direction() {
+    let w = Words::parse_one("a  b c", S).unwrap();
+    assert_eq!((w.kind(), w.count), (Some(Kind::Response), 3));
+    let p = Plain::parse_one("x", C).unwrap();
+    assert_eq!((p.kind(), p.text.as_bytes()), (None, &b"x"[..]));
 }

@@ -178,7 +178,7 @@ impl Parts {
     ///
     /// const FTP: Lines = Lines::new(b"\r\n").parts(&[Parts::reply_code()]);
     /// let reply = b"211-Features:\r\n MDTM\r\n 211 inside\r\n211 End\r\n230 next\r\n";
-    /// assert_eq!(FTP.frame_len(reply, FromServer), FrameLen::Complete(46));
+    /// assert_eq!(FTP.frame_len(reply, FromServer), FrameLen::Complete(44));
     /// assert_eq!(FTP.frame_len(b"230 Logged in\r\n", FromServer), FrameLen::Complete(15));
     /// ```
     pub const fn reply_code() -> Self {

@@ -26,12 +26,18 @@ pub enum Frame {
 /// the protocol parses lies.
 ///
 /// ```
+/// use analyzer_core::framing::Delimiter;
 /// use analyzer_core::stream::{Frame, StreamBuffer};
-/// use analyzer_core::{framing::Framing, Direction, Timestamp};
+/// use analyzer_core::{Cx, Direction, Timestamp};
+/// # #[derive(analyzer_core::Protocol)]
+/// # #[protocol(name = "x", delimiter = b'\n')]
+/// # struct X { #[protocol(tag(request = b'>'))] kind: analyzer_core::Kind, rest: analyzer_core::NetString }
 ///
 /// let mut stream = StreamBuffer::new(1024);
+/// let mut lines = Delimiter::new(b"\n");
+/// let cx = Cx::<X>::new(Direction::FromClient, &());
 /// stream.push(Timestamp::from_nanos(0), b"hello\nwor");
-/// let Some(Frame::Complete(frame)) = stream.next_frame(&Framing::Delimiter(b"\n"), Direction::FromClient)
+/// let Some(Frame::Complete(frame)) = stream.next_frame(&mut lines, &cx)
 /// else { panic!("a line") };
 /// assert_eq!(&frame.wire[..], b"hello\n");
 /// assert_eq!(frame.payload(), b"hello");
