@@ -8,11 +8,10 @@ use analyzer_core::pcap::PcapReader;
 use analyzer_core::{Config, Engine, Event, Kind, NetString, Protocol};
 
 /// A line protocol: `>` asks, `<` answers, `!` fails.
-#[derive(Protocol, serde::Serialize)]
-#[protocol(name = "lines", ports(3030))]
-#[delimiter(b'\n')]
+#[derive(Protocol)]
+#[protocol(name = "lines", ports(3030), delimiter = b'\n')]
 pub struct Line {
-    #[tag(request = b'>', response = b'<', error = b'!')]
+    #[protocol(tag(request = b'>', response = b'<', error = b'!'))]
     kind: Kind,
     text: NetString,
 }

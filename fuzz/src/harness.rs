@@ -8,10 +8,12 @@
 //! under test panics or breaks one of the invariants checked here.
 
 use analyzer_core::decode::{decode_tcp, LinkType};
-use analyzer_core::framing::{FrameLen, FrameProgress, Framing, Lines};
 use analyzer_core::pcap::PcapReader;
 use analyzer_core::stream::{DropReason, Dropped, Frame, StreamBuffer};
-use analyzer_core::{Config, Direction, Engine, Event, Protocol, Timestamp};
+use analyzer_core::{
+    Config, Cx, Direction, Engine, Event, FrameLen, Framer, JsonFields, Protocol,
+    Timestamp,
+};
 
 use super::wire;
 
@@ -23,10 +25,10 @@ const MAX_FRAMER_BYTES: usize = 1 << 21;
 ///
 /// The input is a chunked stream ([`wire::parse_stream_input`]): the
 /// direction, the maximum message size, then the chunks and gaps. The bytes
-/// go through a [`StreamBuffer`] with `P::FRAMING`, one chunk per push (a
-/// gap is `StreamBuffer::lose`), and every complete frame through
-/// `P::parse` (and, when it parses, through the message's `Serialize` and
-/// the trait's other methods). Checks:
+/// go through a [`StreamBuffer`] with the protocol's framer, one chunk per
+/// push (a gap is `StreamBuffer::lose`), and every complete frame through
+/// `P::parse` (and, when it parses, through its event fields and the
+/// traits' other methods). Checks:
 ///
 /// - nothing panics;
 /// - the buffer never holds more than the maximum message size plus the
@@ -38,7 +40,8 @@ const MAX_FRAMER_BYTES: usize = 1 << 21;
 ///   frame complete on a prefix is the same frame on more bytes; a total it
 ///   announced is where the frame ends; a lower bound it gave, `AtLeast`,
 ///   is one), since the stream buffer relies on them to skip long messages
-///   exactly; a resuming framer answers as the framer does from scratch.
+///   exactly; the framer resuming where it stopped (as the stream buffer
+///   calls it) answers as a new framer does on the same bytes.
 pub fn parse_stream<P: Protocol>(data: &[u8]) {
     let (from_server, max, pieces) = wire::parse_stream_input(data);
     let dir = if from_server {
@@ -46,7 +49,9 @@ pub fn parse_stream<P: Protocol>(data: &[u8]) {
     } else {
         Direction::FromClient
     };
-    let framing = P::FRAMING;
+    let session = P::Session::default();
+    let cx = Cx::new(dir, &session).with_limit(max);
+    let mut framer = P::framer(dir);
     let mut stream = StreamBuffer::new(max);
     let mut ts = 0i64;
     for piece in &pieces {
@@ -58,7 +63,7 @@ pub fn parse_stream<P: Protocol>(data: &[u8]) {
                 chunk.len()
             }
             wire::StreamPiece::Lost(n) => {
-                stream.lose(t, u64::from(n), &framing);
+                stream.lose(t, u64::from(n), &mut framer);
                 0
             }
         };
@@ -67,8 +72,9 @@ pub fn parse_stream<P: Protocol>(data: &[u8]) {
             "buffer holds {} bytes after a {pushed}-byte chunk, max message {max}",
             stream.len(),
         );
-        while let Some(frame) = stream.next_frame(&framing, dir) {
-            check_frame::<P>(frame, max, dir);
+        while let Some(frame) = stream.next_frame(&mut framer, &cx) {
+            let parsed = framer.take_parsed();
+            check_frame::<P>(frame, max, parsed, &cx);
         }
         assert!(
             stream.len() <= max,
@@ -95,11 +101,16 @@ pub fn parse_stream<P: Protocol>(data: &[u8]) {
         })
         .collect();
     if let Some(chunks) = chunks {
-        check_framer(&framing, &chunks, dir);
+        check_framer::<P>(&chunks, &cx);
     }
 }
 
-fn check_frame<P: Protocol>(frame: Frame, max: usize, dir: Direction) {
+fn check_frame<P: Protocol>(
+    frame: Frame,
+    max: usize,
+    parsed: Option<Result<P, analyzer_core::ParseError>>,
+    cx: &Cx<'_, P>,
+) {
     match frame {
         Frame::Complete(frame) => {
             let wire = &frame.wire;
@@ -113,8 +124,9 @@ fn check_frame<P: Protocol>(frame: Frame, max: usize, dir: Direction) {
             );
             // Capture time may go backwards: nothing to check between
             // `start` and `end`.
-            if let Ok(message) = P::parse(frame.into_payload(), dir) {
-                exercise(&message);
+            let parsed = parsed.unwrap_or_else(|| P::parse(frame.into_payload(), cx));
+            if let Ok(message) = parsed {
+                exercise(&message, cx.direction());
             }
         }
         Frame::Dropped(dropped) => {
@@ -139,44 +151,33 @@ fn check_frame<P: Protocol>(frame: Frame, max: usize, dir: Direction) {
 }
 
 /// Calls everything a parsed message offers, as the engine and the event
-/// serializer do.
-fn exercise<P: Protocol>(message: &P) {
+/// writer do: its fields are valid JSON, as a request and as a response.
+fn exercise<P: Protocol>(message: &P, direction: Direction) {
     let _ = message.kind();
     let _ = message.expects_response();
     let _ = message.response_optional();
     let _ = message.correlation_key();
+    let _ = message.continues();
+    let _ = message.fits(message);
+    let mut session = P::Session::default();
+    let _ = message.update(&mut session, direction);
     let d = message.describe();
     let _ = (d.method, d.resource, d.query);
-    serde_json::to_string(message).expect("a parsed message serializes");
+    let mut out = b"{\"a\":1".to_vec();
+    let mut fields = JsonFields::new(&mut out);
+    P::fields(Some(message), Some(message), &mut fields);
+    assert!(fields.done(), "the fields left an object open");
+    out.push(b'}');
+    serde_json::from_slice::<serde_json::Value>(&out).expect("the fields are JSON");
 }
 
-/// A framing's function finding the frame at the start of a buffer.
-type Framer<'a> = dyn Fn(&[u8]) -> FrameLen + 'a;
-
-/// A framing's function resuming from saved progress.
-type Resumer<'a> = dyn Fn(&[u8], Direction, &mut FrameProgress) -> FrameLen + 'a;
-
 /// Walks the whole stream with the framer alone, checking what
-/// [`parse_stream`] documents at every chunk boundary; a resuming framer
-/// (`CustomFraming::resume`) is called as the stream buffer calls it and
-/// must answer as the framer does from scratch.
-fn check_framer(framing: &Framing, chunks: &[&[u8]], dir: Direction) {
-    let lines_resume = |lines: &Lines| {
-        let lines = *lines;
-        move |buf: &[u8], dir, progress: &mut FrameProgress| lines.frame_resume(buf, dir, progress)
-    };
-    let (frame, resume): (&Framer<'_>, Option<&Resumer<'_>>) = match framing {
-        Framing::LengthPrefixed(prefix) => (&|buf: &[u8]| prefix.frame_len(buf), None),
-        Framing::Custom(custom) => (
-            &|buf: &[u8]| (custom.frame)(buf, dir),
-            custom.resume.as_ref().map(|f| f as &Resumer<'_>),
-        ),
-        Framing::Lines(lines) => (
-            &|buf: &[u8]| lines.frame_len(buf, dir),
-            Some(&lines_resume(lines) as &Resumer<'_>),
-        ),
-        _ => return,
-    };
+/// [`parse_stream`] documents at every chunk boundary; the framer resuming
+/// where it stopped (called as the stream buffer calls it) must answer as a
+/// new framer does on the same bytes.
+fn check_framer<P: Protocol>(chunks: &[&[u8]], cx: &Cx<'_, P>) {
+    let dir = cx.direction();
+    let frame = |buf: &[u8]| P::framer(dir).frame(buf, cx);
     let all: Vec<u8> = chunks.concat();
     // Chunk boundaries, as offsets into `all`.
     let cuts: Vec<usize> = chunks
@@ -193,9 +194,9 @@ fn check_framer(framing: &Framing, chunks: &[&[u8]], dir: Direction) {
         let whole = frame(rest);
         calls += rest.len();
         check_claim(&whole, rest.len());
-        let mut progress = FrameProgress::default();
+        let mut resumer = P::framer(dir);
         let mut needed = 1;
-        let mut resuming = resume.is_some();
+        let mut resuming = true;
         for &cut in cuts.iter().filter(|&&c| c > pos) {
             if calls >= MAX_FRAMER_BYTES {
                 break;
@@ -228,8 +229,8 @@ fn check_framer(framing: &Framing, chunks: &[&[u8]], dir: Direction) {
                 ),
                 _ => {}
             }
-            if let (Some(resume), true) = (resume, resuming && prefix.len() >= needed) {
-                let resumed = resume(prefix, dir, &mut progress);
+            if resuming && prefix.len() >= needed {
+                let resumed = resumer.frame(prefix, cx);
                 assert_eq!(
                     resumed,
                     early,
@@ -240,6 +241,7 @@ fn check_framer(framing: &Framing, chunks: &[&[u8]], dir: Direction) {
                     FrameLen::Incomplete(total) => {
                         needed = total.unwrap_or(0).max(prefix.len() + 1);
                     }
+                    FrameLen::AtLeast(least) => needed = least.max(prefix.len() + 1),
                     _ => resuming = false,
                 }
             }

@@ -1,7 +1,7 @@
 //! The framer and parser on hand-made messages: lengths, data blocks taken
 //! by length, multi-part answers, bounds, and what each message publishes.
 
-use analyzer_core::{Direction, Kind, Protocol};
+use analyzer_core::{Conversation, Direction, Kind, Protocol};
 use bytes::Bytes;
 use memcache::{frame, FrameLen, MemcacheMessage, MAX_KEYS_LINE, MAX_LINE, MAX_PARTS};
 use serde_json::{json, Value};
@@ -10,7 +10,7 @@ const C: Direction = Direction::FromClient;
 const S: Direction = Direction::FromServer;
 
 fn parse(wire: &[u8], dir: Direction) -> MemcacheMessage {
-    MemcacheMessage::parse(Bytes::copy_from_slice(wire), dir)
+    MemcacheMessage::parse_one(Bytes::copy_from_slice(wire), dir)
         .unwrap_or_else(|e| panic!("{:?}: {e}", String::from_utf8_lossy(wire)))
 }
 
@@ -58,7 +58,7 @@ fn storage_data_is_taken_by_length() {
     // A count that is not a number: memcached reads no data block.
     assert_eq!(frame(b"set k 0 0 x\r\nrest", C), FrameLen::Complete(13));
     // A data block not ended by \r\n is framed by length, then refused.
-    let bad = MemcacheMessage::parse(Bytes::from_static(b"set k 0 0 2\r\nabcd"), C);
+    let bad = MemcacheMessage::parse_one(Bytes::from_static(b"set k 0 0 2\r\nabcd"), C);
     assert_eq!(bad.unwrap_err().to_string(), "bad data chunk");
 }
 
@@ -197,7 +197,7 @@ fn text_requests_publish_packetbeat_fields() {
         b"set k x 0 1\r\nx\r\n",
         b"delete\r\n",
     ] {
-        assert!(MemcacheMessage::parse(Bytes::copy_from_slice(wire), C).is_err());
+        assert!(MemcacheMessage::parse_one(Bytes::copy_from_slice(wire), C).is_err());
     }
 }
 
@@ -254,7 +254,7 @@ fn binary_messages() {
     bad[8..12].copy_from_slice(&1u32.to_be_bytes());
     assert!(matches!(frame(&bad, C), FrameLen::Invalid(_)));
     // A response magic from the client is refused.
-    assert!(MemcacheMessage::parse(Bytes::from(bin(0x81, 0, 0, 0, &[], &[], &[])), C).is_err());
+    assert!(MemcacheMessage::parse_one(bin(0x81, 0, 0, 0, &[], &[], &[]), C).is_err());
 }
 
 #[test]

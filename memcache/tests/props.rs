@@ -41,7 +41,7 @@ fn check_frame(buf: &[u8], dir: Direction) {
                 "Complete or Cut({n}) of {} bytes",
                 buf.len()
             );
-            let _ = MemcacheMessage::parse(Bytes::copy_from_slice(&buf[..n]), dir);
+            let _ = MemcacheMessage::parse_one(Bytes::copy_from_slice(&buf[..n]), dir);
         }
         FrameLen::Incomplete(Some(total)) | FrameLen::AtLeast(total) => {
             assert!(total > buf.len())
@@ -54,13 +54,13 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(buf in prop::collection::vec(any::<u8>(), 0..600), dir in direction()) {
         check_frame(&buf, dir);
-        let _ = MemcacheMessage::parse(Bytes::from(buf), dir);
+        let _ = MemcacheMessage::parse_one(Bytes::from(buf), dir);
     }
 
     #[test]
     fn vocabulary_bytes_never_panic(buf in tokens(), dir in direction()) {
         check_frame(&buf, dir);
-        let _ = MemcacheMessage::parse(Bytes::from(buf), dir);
+        let _ = MemcacheMessage::parse_one(Bytes::from(buf), dir);
     }
 }
 
@@ -253,9 +253,9 @@ proptest! {
         // Followed by another message (of either side), it still ends there.
         let both = [m.wire.clone(), next.wire.clone()].concat();
         prop_assert_eq!(frame(&both, m.dir), FrameLen::Complete(len));
-        let parsed = MemcacheMessage::parse(Bytes::from(m.wire.clone()), m.dir);
+        let parsed = MemcacheMessage::parse_one(Bytes::from(m.wire.clone()), m.dir);
         let parsed = parsed.map_err(|e| TestCaseError::fail(format!("{e}: {:?}", String::from_utf8_lossy(&m.wire))))?;
-        prop_assert_eq!(parsed.kind() == Kind::Request, m.dir == Direction::FromClient);
+        prop_assert_eq!(parsed.kind() == Some(Kind::Request), m.dir == Direction::FromClient);
         if let Some(bytes) = m.value_bytes {
             prop_assert_eq!(parsed.fields.bytes, Some(bytes));
         }

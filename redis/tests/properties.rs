@@ -1,7 +1,7 @@
 //! Property tests: the framer and the parser never panic and stay within
 //! their bounds on arbitrary bytes, and agree with a model on valid RESP.
 
-use analyzer_core::framing::FrameLen;
+use analyzer_core::FrameLen;
 use analyzer_core::Direction::{self, FromClient, FromServer};
 use analyzer_core::{Kind, ParseError};
 use proptest::prelude::*;

@@ -13,7 +13,7 @@
 
 mod hostile;
 
-use analyzer_core::framing::{FrameLen, Framing};
+use analyzer_core::{Conversation, Cx, FrameLen, Framer};
 use analyzer_core::stream::{DropReason, Frame, StreamBuffer};
 use analyzer_core::{Config, Direction, Timestamp};
 use echo::EchoMessage;
@@ -647,10 +647,18 @@ fn a_request_after_the_servers_fin_is_published() {
 
 /// A custom framer that never knows a message's length before its end:
 /// lines ending with `\n`.
-fn lines_framer(buf: &[u8], _: Direction) -> FrameLen {
-    match buf.iter().position(|&b| b == b'\n') {
-        Some(i) => FrameLen::Complete(i + 1),
-        None => FrameLen::Incomplete(None),
+struct LinesFramer;
+
+impl<P: Conversation> Framer<P> for LinesFramer {
+    fn frame(&mut self, buf: &[u8], _: &Cx<'_, P>) -> FrameLen {
+        match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => FrameLen::Complete(i + 1),
+            None => FrameLen::Incomplete(None),
+        }
+    }
+
+    fn sync(&self) -> Option<&'static [u8]> {
+        Some(b"\n")
     }
 }
 
@@ -658,19 +666,16 @@ fn lines_framer(buf: &[u8], _: Direction) -> FrameLen {
 fn bytes_lost_in_a_message_of_unknown_length_resync_at_the_sync_sequence() {
     // `abc`, 1 byte lost, `def\nxyz\n`: the message hit by the loss runs
     // to the next `\n` (8 bytes, 1 lost); `xyz` is the next message.
-    let framing = Framing::Custom(analyzer_core::framing::CustomFraming {
-        frame: lines_framer,
-        sync: b"\n",
-        resume: None,
-    });
+    let mut framing = LinesFramer;
+    let cx = Cx::<echo::EchoMessage>::new(Direction::FromClient, &());
     let mut stream = StreamBuffer::new(1 << 20);
     let t = Timestamp::from_nanos(1);
     stream.push(t, b"abc");
-    assert_eq!(stream.next_frame(&framing, Direction::FromClient), None);
-    stream.lose(t, 1, &framing);
+    assert_eq!(stream.next_frame(&mut framing, &cx), None);
+    stream.lose::<echo::EchoMessage, _>(t, 1, &mut framing);
     stream.push(t, b"def\nxyz\n");
     let mut frames = Vec::new();
-    while let Some(frame) = stream.next_frame(&framing, Direction::FromClient) {
+    while let Some(frame) = stream.next_frame(&mut framing, &cx) {
         frames.push(frame);
     }
     assert_eq!(frames.len(), 2, "{frames:?}");

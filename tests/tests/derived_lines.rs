@@ -1,5 +1,5 @@
 //! A Memcache text analyzer written only with the derive's declarative
-//! framing (`#[delimiter]`, `#[block]`, `#[parts]`) and keyword variants,
+//! framing (`delimiter`, `block(..)`, `parts(..)`) and keyword variants,
 //! on the project's own memcached captures: it must find the transactions
 //! the hand-tuned `memcache` crate finds — same count, statuses and byte
 //! counts each way — including values that hold `\r\n`, `END`, `VALUE` and
@@ -9,58 +9,64 @@
 use std::path::{Path, PathBuf};
 
 use analyzer_core::replay::replay_file;
-use analyzer_core::{Config, NetString, Protocol};
-use serde::Serialize;
+use analyzer_core::{Config, Conversation, NetString, Protocol};
 use serde_json::Value;
 
 /// The text protocol, declared.
-#[derive(Protocol, Debug, Serialize)]
-#[protocol(name = "kv", ports(11211))]
-#[delimiter(b"\r\n", max_line = 8192, bare_end)]
-#[block(
-    after("set", "add", "replace", "append", "prepend", "cas"),
-    length_word(4)
+#[derive(Protocol, Debug)]
+#[protocol(
+    name = "kv",
+    ports(11211),
+    delimiter = b"\r\n",
+    max_line = 8192,
+    bare_end,
+    block(
+        after("set", "add", "replace", "append", "prepend", "cas"),
+        length_word = 4
+    ),
+    block(after("VALUE"), length_word = 3),
+    parts("VALUE", until = "END"),
+    parts("STAT", until = "END"),
+    conversation
 )]
-#[block(after("VALUE"), length_word(3))]
-#[parts("VALUE", until("END"))]
-#[parts("STAT", until("END"))]
-#[no_response_if(Kv::is_quit)]
 enum Kv {
-    #[keyword("set", request)]
+    #[protocol(keyword(request = "set"))]
     Set(NetString),
-    #[keyword("add", request)]
+    #[protocol(keyword(request = "add"))]
     Add(NetString),
-    #[keyword("get", request)]
+    #[protocol(keyword(request = "get"))]
     Get(NetString),
-    #[keyword("gets", request)]
+    #[protocol(keyword(request = "gets"))]
     Gets(NetString),
-    #[keyword("delete", request)]
+    #[protocol(keyword(request = "delete"))]
     Delete(NetString),
-    #[keyword("stats", request)]
+    #[protocol(keyword(request = "stats"))]
     Stats(NetString),
-    #[keyword("quit", request)]
+    #[protocol(keyword(request = "quit"))]
     Quit,
-    #[keyword("STORED", response)]
+    #[protocol(keyword(response = "STORED"))]
     Stored,
-    #[keyword("DELETED", response)]
+    #[protocol(keyword(response = "DELETED"))]
     Deleted,
-    #[keyword("VALUE", response)]
+    #[protocol(keyword(response = "VALUE"))]
     Values(NetString),
-    #[keyword("STAT", response)]
+    #[protocol(keyword(response = "STAT"))]
     Stat(NetString),
-    #[keyword("END", response)]
+    #[protocol(keyword(response = "END"))]
     End,
-    #[keyword("NOT_FOUND", error)]
+    #[protocol(keyword(error = "NOT_FOUND"))]
     NotFound,
-    #[keyword("NOT_STORED", error)]
+    #[protocol(keyword(error = "NOT_STORED"))]
     NotStored,
-    #[keyword("ERROR", error)]
+    #[protocol(keyword(error = "ERROR"))]
     Error,
 }
 
-impl Kv {
-    fn is_quit(&self) -> bool {
-        matches!(self, Kv::Quit)
+impl Conversation for Kv {
+    type Session = ();
+
+    fn expects_response(&self) -> bool {
+        !matches!(self, Kv::Quit)
     }
 }
 

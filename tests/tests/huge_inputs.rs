@@ -16,7 +16,8 @@
 mod hostile;
 
 use analyzer_core::decode::LinkType;
-use analyzer_core::framing::{FrameLen, Framing, LengthPrefix};
+use analyzer_core::framing::{Delimiter, LengthPrefix};
+use analyzer_core::{Conversation, Cx, FrameLen};
 use analyzer_core::stream::{DropReason, Frame, StreamBuffer};
 use analyzer_core::{Config, Direction, Engine, Event, Timestamp};
 use echo::EchoMessage;
@@ -39,7 +40,7 @@ fn a_1_gb_line_keeps_the_stream_buffer_within_the_message_limit() {
     // line comes out as one message too long when its newline arrives.
     let max = Config::default().max_message_size;
     let mut stream = StreamBuffer::new(max);
-    let framing = Framing::Delimiter(b"\n");
+    let mut framing = Delimiter::new(b"\n");
     let chunk = vec![b'a'; SEGMENT];
     let mut pushed = 0u64;
     let mut peak = 0;
@@ -48,20 +49,20 @@ fn a_1_gb_line_keeps_the_stream_buffer_within_the_message_limit() {
         stream.push(Timestamp::from_nanos(pushed as i64), &chunk[..n]);
         pushed += n as u64;
         assert!(stream.len() <= max + SEGMENT);
-        assert_eq!(stream.next_frame(&framing, Direction::FromClient), None);
+        assert_eq!(stream.next_frame(&mut framing, &cx::<EchoMessage>(Direction::FromClient)), None);
         assert!(stream.len() <= max, "{} bytes held", stream.len());
         peak = peak.max(stream.len());
     }
     assert!(peak <= max);
     stream.push(Timestamp::from_nanos(pushed as i64), b"\n>next\n");
-    match stream.next_frame(&framing, Direction::FromClient) {
+    match stream.next_frame(&mut framing, &cx::<EchoMessage>(Direction::FromClient)) {
         Some(Frame::Dropped(dropped)) => {
             assert_eq!(dropped.wire_len, GIB + 1);
             assert_eq!(dropped.reason, DropReason::TooLong);
         }
         other => panic!("expected the line dropped as too long, got {other:?}"),
     }
-    match stream.next_frame(&framing, Direction::FromClient) {
+    match stream.next_frame(&mut framing, &cx::<EchoMessage>(Direction::FromClient)) {
         Some(Frame::Complete(frame)) => assert_eq!(frame.payload(), b">next"),
         other => panic!("expected the next line, got {other:?}"),
     }
@@ -149,15 +150,15 @@ fn a_length_prefix_claiming_4_gb() {
     // A 4-byte big-endian length field of 0xffffffff, with a 1 MiB limit:
     // the message is skipped by its length (counted too long once its end
     // passes), nothing is buffered; the stream stays in place.
-    let framing = Framing::LengthPrefixed(LengthPrefix::new(4));
+    let mut framing = LengthPrefix::new(4);
     let mut stream = StreamBuffer::new(1 << 20);
     stream.push(Timestamp::from_nanos(1), &[0xff, 0xff, 0xff, 0xff]);
     stream.push(Timestamp::from_nanos(2), &[]);
-    assert_eq!(stream.next_frame(&framing, Direction::FromClient), None);
+    assert_eq!(stream.next_frame(&mut framing, &cx::<EchoMessage>(Direction::FromClient)), None);
     let chunk = vec![0u8; SEGMENT];
     for i in 0..100 {
         stream.push(Timestamp::from_nanos(3 + i), &chunk);
-        assert_eq!(stream.next_frame(&framing, Direction::FromClient), None);
+        assert_eq!(stream.next_frame(&mut framing, &cx::<EchoMessage>(Direction::FromClient)), None);
         assert_eq!(stream.len(), 0, "bytes of a skipped message are not kept");
     }
     let partial = stream.take_partial().expect("the message being skipped");
@@ -165,11 +166,11 @@ fn a_length_prefix_claiming_4_gb() {
     assert!(partial.wire.is_empty());
     // An 8-byte field of 2^64 - 1 is impossible: invalid, and the stream,
     // having no synchronization sequence, drops the rest of the direction.
-    let framing = Framing::LengthPrefixed(LengthPrefix::new(8));
+    let mut framing = LengthPrefix::new(8);
     let mut stream = StreamBuffer::new(1 << 20);
     stream.push(Timestamp::from_nanos(1), &[0xff; 8]);
     stream.push(Timestamp::from_nanos(2), &chunk);
-    assert_eq!(stream.next_frame(&framing, Direction::FromClient), None);
+    assert_eq!(stream.next_frame(&mut framing, &cx::<EchoMessage>(Direction::FromClient)), None);
     assert_eq!(stream.len(), 0);
     assert_eq!(
         LengthPrefix::new(8).frame_len(&[0xff; 8]),
@@ -182,7 +183,7 @@ fn a_length_prefix_claiming_4_gb_is_skipped_exactly() {
     // With a 2-byte prefix the skip is short enough to finish: a
     // 0xffff-byte message over a 1,000-byte limit is skipped exactly and the
     // message after it is framed.
-    let framing = Framing::LengthPrefixed(LengthPrefix::new(2).skip(2));
+    let mut framing = LengthPrefix::new(2).skip(2);
     let mut stream = StreamBuffer::new(1000);
     let mut bytes = vec![0xff, 0xff];
     bytes.extend(vec![7u8; 0xffff]);
@@ -190,7 +191,7 @@ fn a_length_prefix_claiming_4_gb_is_skipped_exactly() {
     let mut frames = Vec::new();
     for piece in bytes.chunks(1000) {
         stream.push(Timestamp::from_nanos(1), piece);
-        while let Some(f) = stream.next_frame(&framing, Direction::FromClient) {
+        while let Some(f) = stream.next_frame(&mut framing, &cx::<EchoMessage>(Direction::FromClient)) {
             frames.push(f);
         }
         assert!(stream.len() <= 1000);
@@ -208,7 +209,7 @@ fn a_memcache_value_claiming_1_gb_keeps_the_buffer_within_the_limit() {
     // A 1 MiB limit, then 20 MiB of the value's data: the buffer never
     // holds more than the limit once drained, and the answer is skipped as
     // too long.
-    let framing = <memcache::MemcacheMessage as analyzer_core::Protocol>::FRAMING;
+    let mut framing = <memcache::MemcacheMessage as analyzer_core::Protocol>::framer(Direction::FromServer);
     let max = 1 << 20;
     let mut stream = StreamBuffer::new(max);
     let t = Timestamp::from_nanos(1);
@@ -216,7 +217,7 @@ fn a_memcache_value_claiming_1_gb_keeps_the_buffer_within_the_limit() {
     let data = vec![b'v'; SEGMENT];
     for _ in 0..(20 << 20) / SEGMENT {
         stream.push(t, &data);
-        while stream.next_frame(&framing, Direction::FromServer).is_some() {}
+        while stream.next_frame(&mut framing, &cx::<memcache::MemcacheMessage>(Direction::FromServer)).is_some() {}
         assert!(stream.len() <= max, "{} bytes held", stream.len());
     }
 }
@@ -255,8 +256,8 @@ fn resp_nested_100000_deep_is_refused_without_recursion() {
         FrameLen::Complete(deep.len())
     );
     assert_eq!(
-        analyzer_core::Protocol::parse(bytes::Bytes::from(deep), Direction::FromClient)
-            .map(|m: redis::RedisMessage| m.kind),
+        <redis::RedisMessage as analyzer_core::Protocol>::parse_one(deep, Direction::FromClient)
+            .map(|m| m.kind),
         Err(analyzer_core::ParseError::Invalid(
             "nested deeper than 32 levels".into()
         ))
@@ -447,4 +448,9 @@ fn pending_requests_do_not_pin_the_buffers_they_were_cut_from() {
         assert_eq!(published, 200);
     });
     assert_peak_within(name, peak, bound);
+}
+
+/// What a framer sees of a connection of a stateless protocol.
+fn cx<P: Conversation<Session = ()>>(direction: Direction) -> Cx<'static, P> {
+    Cx::new(direction, &())
 }

@@ -7,7 +7,7 @@
 mod hostile;
 
 use analyzer_core::stream::{DropReason, Frame, StreamBuffer};
-use analyzer_core::{Config, Direction, Protocol, Timestamp};
+use analyzer_core::{Config, Cx, Direction, Protocol, Timestamp};
 use hostile::{feed_packets, Conn, ACK, T0};
 use memcache::MemcacheMessage;
 
@@ -16,12 +16,13 @@ const SEGMENT: usize = 1448;
 /// Pushes `wire` in segments and returns every frame, checking that the
 /// buffer stays within `limit`.
 fn frames(wire: &[u8], dir: Direction, limit: usize) -> Vec<Frame> {
-    let framing = MemcacheMessage::FRAMING;
+    let mut framing = MemcacheMessage::framer(dir);
+    let cx = Cx::<MemcacheMessage>::new(dir, &()).with_limit(limit);
     let mut stream = StreamBuffer::new(limit);
     let mut out = Vec::new();
     for piece in wire.chunks(SEGMENT) {
         stream.push(Timestamp::from_nanos(1), piece);
-        while let Some(frame) = stream.next_frame(&framing, dir) {
+        while let Some(frame) = stream.next_frame(&mut framing, &cx) {
             out.push(frame);
         }
         assert!(
@@ -180,15 +181,16 @@ fn a_binary_stats_answer_arriving_entry_by_entry_is_walked_once() {
     // 50,000 entries, one per push: the framer resumes where it stopped (a
     // framer walking from the first entry each time would take minutes).
     let entry = stat_entry(b"k", b"v");
-    let framing = MemcacheMessage::FRAMING;
+    let mut framing = MemcacheMessage::framer(Direction::FromServer);
+    let cx = Cx::<MemcacheMessage>::new(Direction::FromServer, &()).with_limit(10 << 20);
     let mut stream = StreamBuffer::new(10 << 20);
     let t = Timestamp::from_nanos(1);
     for _ in 0..50_000 {
         stream.push(t, &entry);
-        assert_eq!(stream.next_frame(&framing, Direction::FromServer), None);
+        assert_eq!(stream.next_frame(&mut framing, &cx), None);
     }
     stream.push(t, &stat_entry(b"", b""));
-    let frame = stream.next_frame(&framing, Direction::FromServer).unwrap();
+    let frame = stream.next_frame(&mut framing, &cx).unwrap();
     assert_eq!(complete(&frame).len(), 50_000 * entry.len() + 24);
 }
 

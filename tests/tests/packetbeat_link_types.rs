@@ -6,33 +6,21 @@
 use std::path::PathBuf;
 
 use analyzer_core::replay::replay_file;
-use analyzer_core::{Config, Direction, Framing, Kind, NetString, ParseError, Protocol};
+use analyzer_core::{Config, Cx, NetString, ParseError, Protocol};
 use bytes::Bytes;
-use serde::Serialize;
 
-/// CRLF-delimited lines, classified by direction (HTTP headers, RESP).
-#[derive(Serialize)]
+/// CRLF-delimited lines, their role from their direction (HTTP headers,
+/// RESP).
+#[derive(Protocol)]
+#[protocol(name = "crlf", delimiter = b"\r\n", parse = crlf_line)]
 struct CrlfLine {
     line: NetString,
-    #[serde(skip)]
-    kind: Kind,
 }
 
-impl Protocol for CrlfLine {
-    const NAME: &'static str = "crlf";
-    const DEFAULT_PORTS: &'static [u16] = &[];
-    const FRAMING: Framing = Framing::Delimiter(b"\r\n");
-
-    fn parse(payload: Bytes, direction: Direction) -> Result<Self, ParseError> {
-        Ok(CrlfLine {
-            line: payload.into(),
-            kind: direction.default_kind(),
-        })
-    }
-
-    fn kind(&self) -> Kind {
-        self.kind
-    }
+fn crlf_line(payload: Bytes, _: &Cx<'_, CrlfLine>) -> Result<CrlfLine, ParseError> {
+    Ok(CrlfLine {
+        line: payload.into(),
+    })
 }
 
 fn pcap(name: &str) -> PathBuf {
