@@ -84,6 +84,10 @@ pub(crate) struct Shape {
     pub continues: bool,
 }
 
+/// A transaction's notes, boxed where they are kept.
+#[derive(Default)]
+struct Notes(Vec<String>);
+
 /// A request waiting for its answer, with the notes it already carries.
 ///
 /// Kept small and cache-aligned (two lines for a small message): a request
@@ -93,7 +97,7 @@ pub(crate) struct Shape {
 struct Pending<P> {
     request: Message<P>,
     /// Usually none: boxed, so an empty list takes one word.
-    notes: Option<Box<Vec<String>>>,
+    notes: Option<Box<Notes>>,
     /// An answer being folded, or complete while the request still streams
     /// in: rare, boxed.
     response: Option<Box<Message<P>>>,
@@ -122,20 +126,21 @@ impl<P> Pending<P> {
     }
 
     fn note(&mut self, note: String) {
-        self.notes.get_or_insert_with(Default::default).push(note);
+        self.notes.get_or_insert_with(Default::default).0.push(note);
     }
 
     fn add_notes(&mut self, mut notes: Vec<String>) {
         if !notes.is_empty() {
             self.notes
                 .get_or_insert_with(Default::default)
+                .0
                 .append(&mut notes);
         }
     }
 
     /// The request and its notes.
     fn into_parts(self) -> (Message<P>, Option<Message<P>>, Vec<String>) {
-        let notes = self.notes.map(|n| *n).unwrap_or_default();
+        let notes = self.notes.map(|n| n.0).unwrap_or_default();
         (self.request, self.response.map(|r| *r), notes)
     }
 }
@@ -335,7 +340,7 @@ impl<P: Conversation> Correlator<P> {
         self.next_id = self.next_id.wrapping_add(1);
         queue.push_back(Pending {
             request,
-            notes: (!notes.is_empty()).then(|| Box::new(notes)),
+            notes: (!notes.is_empty()).then(|| Box::new(Notes(notes))),
             response: None,
             key: shape.key.unwrap_or(0),
             id,

@@ -239,7 +239,6 @@ impl<'a> Writer<'a> {
             close,
         }
     }
-
 }
 
 macro_rules! ints {

@@ -70,10 +70,10 @@ mod time;
 
 pub use config::Config;
 pub use counters::Counters;
-pub use engine::Engine;
-pub use event::Event;
 pub use description::Description;
+pub use engine::Engine;
 pub use error::ParseError;
+pub use event::Event;
 pub use frame_len::FrameLen;
 pub use json::fast::WriteJson;
 pub use json::fields::{JsonFields, JsonKey};

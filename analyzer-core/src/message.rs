@@ -128,7 +128,11 @@ impl<P> Transaction<P> {
 
     /// Whether this is a greeting alone.
     pub fn is_greeting(&self) -> bool {
-        self.request.is_none() && self.response.as_ref().is_some_and(|m| m.kind == Kind::Greeting)
+        self.request.is_none()
+            && self
+                .response
+                .as_ref()
+                .is_some_and(|m| m.kind == Kind::Greeting)
     }
 
     /// The side that started the transaction (sent its request, or its

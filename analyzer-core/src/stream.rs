@@ -41,6 +41,11 @@ const MIN_GROWTH: usize = 512;
 /// this many packets can be dated early).
 const MAX_MARKS: usize = 64;
 
+/// Where the bytes of each packet after the first start, with its capture
+/// time (boxed in the buffer: usually there is none).
+#[derive(Debug, Default)]
+struct Marks(VecDeque<(usize, Timestamp)>);
+
 /// Bytes of one direction of a connection, cut into frames.
 #[derive(Debug)]
 // In this order: the fields a message touches come first; the rare states
@@ -59,7 +64,7 @@ pub struct StreamBuffer {
     skip: Option<Box<Skip>>,
     /// Where the bytes of each packet after the first start in `buf`, with
     /// its capture time, while `buf` holds bytes of several packets.
-    marks: Option<Box<VecDeque<(usize, Timestamp)>>>,
+    marks: Option<Box<Marks>>,
     max_message: usize,
     /// Leading bytes of `buf` already searched for a sync sequence.
     searched: usize,
@@ -124,7 +129,7 @@ impl StreamBuffer {
     /// Remembers that the bytes from `at` on came at `ts`.
     #[cold]
     fn mark(&mut self, at: usize, ts: Timestamp) {
-        let marks = self.marks.get_or_insert_with(Default::default);
+        let marks = &mut self.marks.get_or_insert_with(Default::default).0;
         if marks.len() >= MAX_MARKS {
             marks.pop_front();
         }
@@ -377,6 +382,7 @@ impl StreamBuffer {
         match &self.marks {
             None => self.head_ts,
             Some(marks) => marks
+                .0
                 .iter()
                 .rev()
                 .find(|(from, _)| *from <= at)
@@ -389,7 +395,7 @@ impl StreamBuffer {
     #[inline]
     fn advance_marks(&mut self, len: usize) {
         // Without marks, every byte held came at `head_ts`.
-        let Some(marks) = &mut self.marks else {
+        let Some(Marks(marks)) = self.marks.as_deref_mut() else {
             return;
         };
         while let Some(&(from, ts)) = marks.front() {

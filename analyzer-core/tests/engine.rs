@@ -332,4 +332,3 @@ fn idle_connections_expire_and_publish_what_they_hold() {
     );
     assert_eq!(r.counters.connections_expired, 1);
 }
-

@@ -21,10 +21,16 @@ fn a_tagged_struct() {
     assert_eq!(Echo::NAME, "echo");
     assert_eq!(Echo::DEFAULT_PORTS, &[3030, 4000]);
     let echo = Echo::parse_one(">hi there", C).unwrap();
-    assert_eq!((echo.kind(), echo.content.as_bytes()), (Some(Kind::Request), &b"hi there"[..]));
+    assert_eq!(
+        (echo.kind(), echo.content.as_bytes()),
+        (Some(Kind::Request), &b"hi there"[..])
+    );
     assert_eq!(Echo::parse_one("!no", S).unwrap().kind, Kind::Error);
     assert_eq!(Echo::parse_one("*hello", S).unwrap().kind, Kind::Greeting);
-    assert_eq!(Echo::parse_one("?x", C).unwrap_err(), ParseError::UnknownTag { byte: b'?' });
+    assert_eq!(
+        Echo::parse_one("?x", C).unwrap_err(),
+        ParseError::UnknownTag { byte: b'?' }
+    );
     assert_eq!(Echo::parse_one("", C).unwrap_err(), ParseError::Empty);
 }
 
@@ -59,7 +65,10 @@ fn an_enum_of_tags() {
     assert_eq!(Chat::parse_one("?ignored", C).unwrap(), Chat::Ping);
     let heard = Chat::parse_one("<ok", S).unwrap();
     assert_eq!(heard.kind(), Some(Kind::Response));
-    assert_eq!(Chat::parse_one("#", C).unwrap_err(), ParseError::UnknownTag { byte: b'#' });
+    assert_eq!(
+        Chat::parse_one("#", C).unwrap_err(),
+        ParseError::UnknownTag { byte: b'#' }
+    );
     assert_eq!(Chat::framer(C).delimiter(), b"\r\n");
 }
 
@@ -80,10 +89,19 @@ enum Kv {
 
 #[test]
 fn an_enum_of_keywords_compared_ignoring_case() {
-    assert_eq!(Kv::parse_one("get k1 k2", C).unwrap(), Kv::Get("k1 k2".into()));
+    assert_eq!(
+        Kv::parse_one("get k1 k2", C).unwrap(),
+        Kv::Get("k1 k2".into())
+    );
     assert_eq!(Kv::parse_one("QUIT", C).unwrap(), Kv::Quit);
-    assert_eq!(Kv::parse_one("ERR no", S).unwrap().kind(), Some(Kind::Error));
-    assert_eq!(Kv::parse_one("hello world", S).unwrap().kind(), Some(Kind::Greeting));
+    assert_eq!(
+        Kv::parse_one("ERR no", S).unwrap().kind(),
+        Some(Kind::Error)
+    );
+    assert_eq!(
+        Kv::parse_one("hello world", S).unwrap().kind(),
+        Some(Kind::Greeting)
+    );
     assert_eq!(
         Kv::parse_one("set k", C).unwrap_err(),
         ParseError::UnknownKeyword("set".into())
@@ -100,7 +118,10 @@ struct Words {
 }
 
 fn words(frame: Bytes, cx: &Cx<'_, Words>) -> Result<Words, ParseError> {
-    let count = frame.split(|b| *b == b' ').filter(|w| !w.is_empty()).count();
+    let count = frame
+        .split(|b| *b == b' ')
+        .filter(|w| !w.is_empty())
+        .count();
     Ok(Words {
         kind: cx.direction().default_kind(),
         count,

@@ -18,10 +18,10 @@ const S: Direction = Direction::FromServer;
     delimiter = b"\r\n",
     max_line = 64,
     bare_end,
-    block(after("set", "add"), length_word = 4, from = client),
-    block(after("VALUE"), length_word = 3, max_len = 1000, from = server),
-    parts("VALUE", max = 10, from = server),
-    parts("BEGIN", until = "END")
+    block(after("set", "add"), length_word(4), from("client")),
+    block(after("VALUE"), length_word(3), max_len(1000), from("server")),
+    parts("VALUE", max(10), from("server")),
+    parts("BEGIN", until("END"))
 )]
 enum Kv {
     #[protocol(keyword(request = "set"))]
@@ -39,7 +39,10 @@ fn lines_with_blocks_and_multi_part_answers() {
     let lines: Lines = Kv::framer(C);
     // The value holds "END\r\n": it is taken by its length, 7.
     let set = b"set k 0 0 7\r\nEND\r\nab\r\nget k\r\n";
-    assert_eq!(lines.frame_len(&set[..13], C), FrameLen::Incomplete(Some(22)));
+    assert_eq!(
+        lines.frame_len(&set[..13], C),
+        FrameLen::Incomplete(Some(22))
+    );
     assert_eq!(lines.frame_len(set, C), FrameLen::Complete(22));
     // No block after a server's `set`.
     assert_eq!(lines.frame_len(set, S), FrameLen::Complete(13));
@@ -49,7 +52,10 @@ fn lines_with_blocks_and_multi_part_answers() {
     assert_eq!(lines.frame_len(dump, S), FrameLen::Complete(22));
     // A bare `\n` ends a line; a longer line than 64 bytes is invalid.
     assert_eq!(lines.frame_len(b"END\nx", S), FrameLen::Complete(4));
-    assert!(matches!(lines.frame_len(&[b'x'; 70], C), FrameLen::Invalid(_)));
+    assert!(matches!(
+        lines.frame_len(&[b'x'; 70], C),
+        FrameLen::Invalid(_)
+    ));
     // `parse` gets the frame without its last line end.
     let values = Kv::parse_one(Bytes::copy_from_slice(&hit[..hit.len() - 2]), S).unwrap();
     let Kv::Values(rest) = values else {
@@ -59,7 +65,7 @@ fn lines_with_blocks_and_multi_part_answers() {
 }
 
 #[derive(Protocol, Debug)]
-#[protocol(name = "ftp", ports(21), delimiter = b"\r\n", parts(reply_code, from = server), parse = ftp)]
+#[protocol(name = "ftp", ports(21), delimiter = b"\r\n", parts(reply_code, from("server")), parse = ftp)]
 struct Ftp {
     code: u16,
     text: NetString,
@@ -153,8 +159,14 @@ fn length_prefixes_of_every_shape() {
     assert_eq!(body.body.as_bytes(), b"SEL");
 
     let mqtt: LengthPrefix = Mqttish::framer(C);
-    assert_eq!(mqtt.frame_len(&[0x30, 0x80, 0x01]), FrameLen::Incomplete(Some(131)));
-    assert_eq!(Mqttish::parse_one(&[0x30u8, 0][..], C).unwrap().packet_type, 3);
+    assert_eq!(
+        mqtt.frame_len(&[0x30, 0x80, 0x01]),
+        FrameLen::Incomplete(Some(131))
+    );
+    assert_eq!(
+        Mqttish::parse_one(&[0x30u8, 0][..], C).unwrap().packet_type,
+        3
+    );
 }
 
 /// A framer type of the protocol's own: frames are `;`-terminated, except
@@ -227,7 +239,12 @@ fn tlv2<'b>(input: &'b [u8], _: &Cx<'_, Tlv2>) -> nom::IResult<&'b [u8], Tlv2> {
     let (input, _) = byte(input)?;
     let (input, len) = be_u16(input)?;
     let (input, value) = take(len)(input)?;
-    Ok((input, Tlv2 { value: value.to_vec() }))
+    Ok((
+        input,
+        Tlv2 {
+            value: value.to_vec(),
+        },
+    ))
 }
 
 #[test]

@@ -11,8 +11,7 @@ use analyzer_core::decode::{decode_tcp, LinkType};
 use analyzer_core::pcap::PcapReader;
 use analyzer_core::stream::{DropReason, Dropped, Frame, StreamBuffer};
 use analyzer_core::{
-    Config, Cx, Direction, Engine, Event, FrameLen, Framer, JsonFields, Protocol,
-    Timestamp,
+    Config, Cx, Direction, Engine, Event, FrameLen, Framer, JsonFields, Protocol, Timestamp,
 };
 
 use super::wire;

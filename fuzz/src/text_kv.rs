@@ -13,11 +13,11 @@ use analyzer_core::{NetString, Protocol};
     delimiter = b"\r\n",
     max_line = 4096,
     bare_end,
-    block(after("set", "cas"), length_word = 4, max_len = 1000000, from = client),
-    block(after("VALUE"), length_word = 3),
-    parts("VALUE", max = 64, from = server),
-    parts("BEGIN", until = "END", max = 16),
-    parts(reply_code, max = 16, from = server)
+    block(after("set", "cas"), length_word(4), max_len(1000000), from("client")),
+    block(after("VALUE"), length_word(3)),
+    parts("VALUE", max(64), from("server")),
+    parts("BEGIN", until("END"), max(16)),
+    parts(reply_code, max(16), from("server"))
 )]
 pub enum TextKv {
     /// `set <key> <flags> <exptime> <bytes>` and its data block.

@@ -408,4 +408,3 @@ impl Conversation for MemcacheMessage {
         out.end();
     }
 }
-

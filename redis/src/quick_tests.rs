@@ -2,8 +2,8 @@
 //! nothing: on any input, framing and parsing with them give exactly what
 //! the general paths give without them.
 
-use analyzer_core::FrameLen;
 use analyzer_core::Direction::{self, FromClient, FromServer};
+use analyzer_core::FrameLen;
 use bytes::Bytes;
 use proptest::prelude::*;
 

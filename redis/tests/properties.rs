@@ -1,8 +1,8 @@
 //! Property tests: the framer and the parser never panic and stay within
 //! their bounds on arbitrary bytes, and agree with a model on valid RESP.
 
-use analyzer_core::FrameLen;
 use analyzer_core::Direction::{self, FromClient, FromServer};
+use analyzer_core::FrameLen;
 use analyzer_core::{Kind, ParseError};
 use proptest::prelude::*;
 use redis::resp::{frame, frame_from, Progress, MAX_DEPTH};

@@ -13,9 +13,9 @@
 
 mod hostile;
 
-use analyzer_core::{Conversation, Cx, FrameLen, Framer};
 use analyzer_core::stream::{DropReason, Frame, StreamBuffer};
 use analyzer_core::{Config, Direction, Timestamp};
+use analyzer_core::{Conversation, Cx, FrameLen, Framer};
 use echo::EchoMessage;
 use hostile::wire::{self, linktype};
 use hostile::*;

@@ -22,11 +22,11 @@ use serde_json::Value;
     bare_end,
     block(
         after("set", "add", "replace", "append", "prepend", "cas"),
-        length_word = 4
+        length_word(4)
     ),
-    block(after("VALUE"), length_word = 3),
-    parts("VALUE", until = "END"),
-    parts("STAT", until = "END"),
+    block(after("VALUE"), length_word(3)),
+    parts("VALUE", until("END")),
+    parts("STAT", until("END")),
     conversation
 )]
 enum Kv {

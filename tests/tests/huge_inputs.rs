@@ -17,9 +17,9 @@ mod hostile;
 
 use analyzer_core::decode::LinkType;
 use analyzer_core::framing::{Delimiter, LengthPrefix};
-use analyzer_core::{Conversation, Cx, FrameLen};
 use analyzer_core::stream::{DropReason, Frame, StreamBuffer};
 use analyzer_core::{Config, Direction, Engine, Event, Timestamp};
+use analyzer_core::{Conversation, Cx, FrameLen};
 use echo::EchoMessage;
 use hostile::*;
 
@@ -49,7 +49,10 @@ fn a_1_gb_line_keeps_the_stream_buffer_within_the_message_limit() {
         stream.push(Timestamp::from_nanos(pushed as i64), &chunk[..n]);
         pushed += n as u64;
         assert!(stream.len() <= max + SEGMENT);
-        assert_eq!(stream.next_frame(&mut framing, &cx::<EchoMessage>(Direction::FromClient)), None);
+        assert_eq!(
+            stream.next_frame(&mut framing, &cx::<EchoMessage>(Direction::FromClient)),
+            None
+        );
         assert!(stream.len() <= max, "{} bytes held", stream.len());
         peak = peak.max(stream.len());
     }
@@ -154,11 +157,17 @@ fn a_length_prefix_claiming_4_gb() {
     let mut stream = StreamBuffer::new(1 << 20);
     stream.push(Timestamp::from_nanos(1), &[0xff, 0xff, 0xff, 0xff]);
     stream.push(Timestamp::from_nanos(2), &[]);
-    assert_eq!(stream.next_frame(&mut framing, &cx::<EchoMessage>(Direction::FromClient)), None);
+    assert_eq!(
+        stream.next_frame(&mut framing, &cx::<EchoMessage>(Direction::FromClient)),
+        None
+    );
     let chunk = vec![0u8; SEGMENT];
     for i in 0..100 {
         stream.push(Timestamp::from_nanos(3 + i), &chunk);
-        assert_eq!(stream.next_frame(&mut framing, &cx::<EchoMessage>(Direction::FromClient)), None);
+        assert_eq!(
+            stream.next_frame(&mut framing, &cx::<EchoMessage>(Direction::FromClient)),
+            None
+        );
         assert_eq!(stream.len(), 0, "bytes of a skipped message are not kept");
     }
     let partial = stream.take_partial().expect("the message being skipped");
@@ -170,7 +179,10 @@ fn a_length_prefix_claiming_4_gb() {
     let mut stream = StreamBuffer::new(1 << 20);
     stream.push(Timestamp::from_nanos(1), &[0xff; 8]);
     stream.push(Timestamp::from_nanos(2), &chunk);
-    assert_eq!(stream.next_frame(&mut framing, &cx::<EchoMessage>(Direction::FromClient)), None);
+    assert_eq!(
+        stream.next_frame(&mut framing, &cx::<EchoMessage>(Direction::FromClient)),
+        None
+    );
     assert_eq!(stream.len(), 0);
     assert_eq!(
         LengthPrefix::new(8).frame_len(&[0xff; 8]),
@@ -191,7 +203,9 @@ fn a_length_prefix_claiming_4_gb_is_skipped_exactly() {
     let mut frames = Vec::new();
     for piece in bytes.chunks(1000) {
         stream.push(Timestamp::from_nanos(1), piece);
-        while let Some(f) = stream.next_frame(&mut framing, &cx::<EchoMessage>(Direction::FromClient)) {
+        while let Some(f) =
+            stream.next_frame(&mut framing, &cx::<EchoMessage>(Direction::FromClient))
+        {
             frames.push(f);
         }
         assert!(stream.len() <= 1000);
@@ -209,7 +223,8 @@ fn a_memcache_value_claiming_1_gb_keeps_the_buffer_within_the_limit() {
     // A 1 MiB limit, then 20 MiB of the value's data: the buffer never
     // holds more than the limit once drained, and the answer is skipped as
     // too long.
-    let mut framing = <memcache::MemcacheMessage as analyzer_core::Protocol>::framer(Direction::FromServer);
+    let mut framing =
+        <memcache::MemcacheMessage as analyzer_core::Protocol>::framer(Direction::FromServer);
     let max = 1 << 20;
     let mut stream = StreamBuffer::new(max);
     let t = Timestamp::from_nanos(1);
@@ -217,7 +232,13 @@ fn a_memcache_value_claiming_1_gb_keeps_the_buffer_within_the_limit() {
     let data = vec![b'v'; SEGMENT];
     for _ in 0..(20 << 20) / SEGMENT {
         stream.push(t, &data);
-        while stream.next_frame(&mut framing, &cx::<memcache::MemcacheMessage>(Direction::FromServer)).is_some() {}
+        while stream
+            .next_frame(
+                &mut framing,
+                &cx::<memcache::MemcacheMessage>(Direction::FromServer),
+            )
+            .is_some()
+        {}
         assert!(stream.len() <= max, "{} bytes held", stream.len());
     }
 }

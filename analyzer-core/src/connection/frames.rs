@@ -190,7 +190,10 @@ impl<P: Protocol> Connection<P> {
             Some(parsed) => parsed,
             None => {
                 let limit = ctx.config.max_message_size;
-                P::parse(payload, &super::cx(&self.session, &self.correlator, dir, limit))
+                P::parse(
+                    payload,
+                    &super::cx(&self.session, &self.correlator, dir, limit),
+                )
             }
         };
         let mut notes = Vec::new();

@@ -28,8 +28,7 @@ use crate::protocol::{Conversation, Fit};
 use crate::role::Direction;
 
 const UNCERTAIN: &str = "pairing uncertain after packet loss";
-const LOST: &str =
-    "response lost in a capture gap (pairing uncertain after packet loss)";
+const LOST: &str = "response lost in a capture gap (pairing uncertain after packet loss)";
 
 impl<P: Conversation> Correlator<P> {
     /// A gap in `dir`'s stream where the stream lost its place: the answers

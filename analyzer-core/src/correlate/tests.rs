@@ -66,7 +66,9 @@ impl Run {
     fn send(&mut self, dir: Direction, kind: Kind, at: i64, text: &'static str, shape: Shape) {
         let message = msg(kind, dir, at, text);
         let out = &mut self.out;
-        let done = self.c.message(dir, message, Vec::new(), shape, &mut |t| out.push(t));
+        let done = self
+            .c
+            .message(dir, message, Vec::new(), shape, &mut |t| out.push(t));
         self.outcome = self.outcome.plus(done);
     }
 
@@ -86,9 +88,15 @@ impl Run {
             .iter()
             .map(|t| {
                 let f = |m: &Option<Message<S>>| {
-                    m.as_ref().map_or("-", |m| m.fields.as_ref().map_or("?", |f| f.text))
+                    m.as_ref()
+                        .map_or("-", |m| m.fields.as_ref().map_or("?", |f| f.text))
                 };
-                (f(&t.request), f(&t.response), t.status(), t.notes.join("; "))
+                (
+                    f(&t.request),
+                    f(&t.response),
+                    t.status(),
+                    t.notes.join("; "),
+                )
             })
             .collect()
     }
@@ -149,11 +157,12 @@ fn unmatched_timeout_flush_and_limit_are_published_with_notes() {
     let timeout = Duration::from_nanos(15);
     assert!(!r.c.has_expired(Timestamp::from_nanos(34), timeout));
     let out = &mut r.out;
-    let o = r.c.expire(Timestamp::from_nanos(35), timeout, &mut |t| out.push(t));
+    let o =
+        r.c.expire(Timestamp::from_nanos(35), timeout, &mut |t| out.push(t));
     assert_eq!(o.unanswered, 1);
     let o = r.c.flush(Unanswered::EndOfInput, &mut |t| out.push(t));
     assert_eq!(o.unanswered, 1);
-    let notes: Vec<_> = r.summary().into_iter().map(|(a, b, s, n)| (a, b, s, n)).collect();
+    let notes = r.summary();
     assert_eq!(
         notes,
         [
@@ -180,14 +189,56 @@ fn unmatched_timeout_flush_and_limit_are_published_with_notes() {
 #[test]
 fn keyed_responses_pair_out_of_order_and_quiet_requests_do_not_leak() {
     let mut r = Run::new(10);
-    r.send(C, Kind::Request, 1, "noreply", keyed(Kind::Request, 0, Answer::Never));
+    r.send(
+        C,
+        Kind::Request,
+        1,
+        "noreply",
+        keyed(Kind::Request, 0, Answer::Never),
+    );
     assert_eq!(r.outcome.no_response, 1);
-    r.send(C, Kind::Request, 2, "q1", keyed(Kind::Request, 1, Answer::Optional));
-    r.send(C, Kind::Request, 3, "a", keyed(Kind::Request, 2, Answer::Required));
-    r.send(C, Kind::Request, 4, "b", keyed(Kind::Request, 3, Answer::Required));
-    r.send(SV, Kind::Response, 5, "B", keyed(Kind::Response, 3, Answer::Required));
-    r.send(SV, Kind::Response, 6, "A", keyed(Kind::Response, 2, Answer::Required));
-    r.send(SV, Kind::Response, 7, "?", keyed(Kind::Response, 9, Answer::Required));
+    r.send(
+        C,
+        Kind::Request,
+        2,
+        "q1",
+        keyed(Kind::Request, 1, Answer::Optional),
+    );
+    r.send(
+        C,
+        Kind::Request,
+        3,
+        "a",
+        keyed(Kind::Request, 2, Answer::Required),
+    );
+    r.send(
+        C,
+        Kind::Request,
+        4,
+        "b",
+        keyed(Kind::Request, 3, Answer::Required),
+    );
+    r.send(
+        SV,
+        Kind::Response,
+        5,
+        "B",
+        keyed(Kind::Response, 3, Answer::Required),
+    );
+    r.send(
+        SV,
+        Kind::Response,
+        6,
+        "A",
+        keyed(Kind::Response, 2, Answer::Required),
+    );
+    r.send(
+        SV,
+        Kind::Response,
+        7,
+        "?",
+        keyed(Kind::Response, 9, Answer::Required),
+    );
     assert_eq!(
         r.pairs(),
         [
@@ -204,15 +255,56 @@ fn keyed_responses_pair_out_of_order_and_quiet_requests_do_not_leak() {
 #[test]
 fn only_quiet_requests_older_than_the_answered_one_are_released() {
     let mut r = Run::new(10);
-    r.send(C, Kind::Request, 1, "q1", keyed(Kind::Request, 1, Answer::Optional));
-    r.send(C, Kind::Request, 2, "q2", keyed(Kind::Request, 2, Answer::Optional));
-    r.send(C, Kind::Request, 3, "a", keyed(Kind::Request, 3, Answer::Required));
-    r.send(C, Kind::Request, 4, "q3", keyed(Kind::Request, 4, Answer::Optional));
-    r.send(SV, Kind::Response, 5, "A", keyed(Kind::Response, 3, Answer::Required));
-    r.send(SV, Kind::Response, 6, "Q3", keyed(Kind::Response, 4, Answer::Required));
+    r.send(
+        C,
+        Kind::Request,
+        1,
+        "q1",
+        keyed(Kind::Request, 1, Answer::Optional),
+    );
+    r.send(
+        C,
+        Kind::Request,
+        2,
+        "q2",
+        keyed(Kind::Request, 2, Answer::Optional),
+    );
+    r.send(
+        C,
+        Kind::Request,
+        3,
+        "a",
+        keyed(Kind::Request, 3, Answer::Required),
+    );
+    r.send(
+        C,
+        Kind::Request,
+        4,
+        "q3",
+        keyed(Kind::Request, 4, Answer::Optional),
+    );
+    r.send(
+        SV,
+        Kind::Response,
+        5,
+        "A",
+        keyed(Kind::Response, 3, Answer::Required),
+    );
+    r.send(
+        SV,
+        Kind::Response,
+        6,
+        "Q3",
+        keyed(Kind::Response, 4, Answer::Required),
+    );
     assert_eq!(
         r.pairs(),
-        [("q1", "-", K), ("q2", "-", K), ("a", "A", K), ("q3", "Q3", K)]
+        [
+            ("q1", "-", K),
+            ("q2", "-", K),
+            ("a", "A", K),
+            ("q3", "Q3", K)
+        ]
     );
 }
 
@@ -222,10 +314,22 @@ fn only_quiet_requests_older_than_the_answered_one_are_released() {
 #[test]
 fn keyed_and_unkeyed_requests_mix() {
     let mut r = Run::new(10);
-    r.send(C, Kind::Request, 1, "get", keyed(Kind::Request, 1, Answer::Required));
+    r.send(
+        C,
+        Kind::Request,
+        1,
+        "get",
+        keyed(Kind::Request, 1, Answer::Required),
+    );
     r.ask(2, "ping");
     r.answer(3, "pong");
-    r.send(SV, Kind::Response, 4, "val", keyed(Kind::Response, 1, Answer::Required));
+    r.send(
+        SV,
+        Kind::Response,
+        4,
+        "val",
+        keyed(Kind::Response, 1, Answer::Required),
+    );
     assert_eq!(r.pairs(), [("ping", "pong", K), ("get", "val", K)]);
     assert_eq!(r.c.len(), 0);
 }
@@ -245,7 +349,10 @@ fn an_answer_of_many_frames_is_one_transaction() {
     assert_eq!(response.fields.as_ref().unwrap().rows, 4);
     assert_eq!(response.wire_len, (4 + 3 + 4 + 5) as u64);
     assert_eq!(response.kind, Kind::Error);
-    assert_eq!((response.start, response.end), (Timestamp::from_nanos(2), Timestamp::from_nanos(5)));
+    assert_eq!(
+        (response.start, response.end),
+        (Timestamp::from_nanos(2), Timestamp::from_nanos(5))
+    );
     assert_eq!(t.status(), E);
 }
 
@@ -281,7 +388,11 @@ fn greetings_and_requests_from_the_server() {
     r.answer(5, "value");
     assert_eq!(
         r.pairs(),
-        [("-", "hello", K), ("publish", "puback", K), ("get", "value", K)]
+        [
+            ("-", "hello", K),
+            ("publish", "puback", K),
+            ("get", "value", K)
+        ]
     );
     assert!(r.out[0].is_greeting());
     assert_eq!(r.out[1].initiator(), SV);
@@ -301,7 +412,10 @@ fn after_loss_a_proven_answer_puts_pairing_back_in_step() {
     r.answer(7, "D");
     let summary = r.summary();
     assert_eq!(
-        summary.iter().map(|(a, b, s, _)| (*a, *b, *s)).collect::<Vec<_>>(),
+        summary
+            .iter()
+            .map(|(a, b, s, _)| (*a, *b, *s))
+            .collect::<Vec<_>>(),
         [("a", "A", K), ("b", "-", E), ("c", "C", K), ("d", "D", K)]
     );
     assert!(summary[1].3.contains("response lost in a capture gap"));
@@ -327,8 +441,16 @@ fn after_loss_unproven_pairings_are_flagged_until_the_connection_is_quiet() {
     r.answer(11, "?3");
     let summary = r.summary();
     assert_eq!(
-        summary.iter().map(|(a, b, s, _)| (*a, *b, *s)).collect::<Vec<_>>(),
-        [("a", "?1", E), ("b", "?2", E), ("c", "-", E), ("e", "?3", K)]
+        summary
+            .iter()
+            .map(|(a, b, s, _)| (*a, *b, *s))
+            .collect::<Vec<_>>(),
+        [
+            ("a", "?1", E),
+            ("b", "?2", E),
+            ("c", "-", E),
+            ("e", "?3", K)
+        ]
     );
     assert!(summary[0].3.contains("pairing uncertain after packet loss"));
     assert!(summary[2].3.contains("response lost in a capture gap"));

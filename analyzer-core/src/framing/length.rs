@@ -244,7 +244,11 @@ impl LengthPrefix {
             Err(why) => return FrameLen::Invalid(why),
         };
         let header = self.offset + field_len;
-        let counted = if self.counts_itself { self.offset } else { header };
+        let counted = if self.counts_itself {
+            self.offset
+        } else {
+            header
+        };
         let total = i128::from(value) + i128::from(self.adjust) + counted as i128;
         if total < header.max(self.skip) as i128 || total > i128::from(u32::MAX) * 4 {
             return FrameLen::Invalid(format!("impossible length field {value}"));
@@ -339,7 +343,10 @@ mod tests {
         let mqtt = LengthPrefix::varint(4).offset(1);
         assert_eq!(mqtt.frame_len(&[0x30]), FrameLen::AtLeast(2));
         assert_eq!(mqtt.frame_len(&[0x30, 0x00]), FrameLen::Complete(2));
-        assert_eq!(mqtt.frame_len(&[0x30, 0x7f]), FrameLen::Incomplete(Some(129)));
+        assert_eq!(
+            mqtt.frame_len(&[0x30, 0x7f]),
+            FrameLen::Incomplete(Some(129))
+        );
         assert_eq!(mqtt.frame_len(&[0x30, 0x80]), FrameLen::AtLeast(3));
         // 16,383: 0xff 0x7f; 2,097,152: 0x80 0x80 0x80 0x01.
         assert_eq!(

@@ -414,10 +414,8 @@ impl Lines {
             }
             let line = self.trim(&buf[pos..end]);
             let word = first_word(line);
-            if pos > 0 {
-                if self.ends(parts, line, word, &code) {
-                    return FrameLen::Complete(end);
-                }
+            if pos > 0 && self.ends(parts, line, word, &code) {
+                return FrameLen::Complete(end);
             }
             count = count.saturating_add(1);
             if count > parts.max_parts.max(1) {

@@ -22,9 +22,9 @@ mod length;
 mod lines;
 mod nom;
 
-pub use self::nom::{Nom, NomFn};
 #[doc(hidden)]
 pub use self::nom::parse_complete as nom_complete;
+pub use self::nom::{Nom, NomFn};
 pub use delimiter::Delimiter;
 pub use length::{LengthField, LengthPrefix};
 pub use lines::{Block, Lines, Parts};

@@ -102,7 +102,7 @@ pub fn parse_complete<P: Conversation>(
     cx: &Cx<'_, P>,
 ) -> Result<P, ParseError> {
     match parse(frame, cx) {
-        Ok((rest, message)) if rest.is_empty() => Ok(message),
+        Ok(([], message)) => Ok(message),
         Ok((rest, _)) => Err(ParseError::Invalid(format!(
             "{} bytes after the message",
             rest.len()

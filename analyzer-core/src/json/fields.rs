@@ -211,7 +211,11 @@ impl<'a> JsonFields<'a> {
     fn open(&mut self, array: bool) {
         if self.depth < 64 {
             let bit = 1u64 << self.depth;
-            self.arrays = if array { self.arrays | bit } else { self.arrays & !bit };
+            self.arrays = if array {
+                self.arrays | bit
+            } else {
+                self.arrays & !bit
+            };
         }
         self.first = true;
         self.depth += 1;

@@ -199,10 +199,9 @@ impl StreamBuffer {
         }
         self.last_ts = ts;
         let held = self.buf.len() as u64;
-        let known_total = (self.skip.is_none()
-            && self.needed_known
-            && self.needed > self.buf.len())
-        .then_some(self.needed as u64);
+        let known_total =
+            (self.skip.is_none() && self.needed_known && self.needed > self.buf.len())
+                .then_some(self.needed as u64);
         let skipping = self.skip.is_some();
         if !skipping {
             let to = match known_total {

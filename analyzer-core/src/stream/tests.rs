@@ -456,5 +456,8 @@ fn length_prefixed_framing_scans_for_a_plausible_header_after_a_gap() {
         Frame::Dropped(d) => assert_eq!((d.wire_len, d.reason), (6, DropReason::Lost(4))),
         other => panic!("{other:?}"),
     }
-    assert_eq!(&wire(next(&mut s, &mut f).unwrap())[..], &[b'Q', 0, 3, b'!']);
+    assert_eq!(
+        &wire(next(&mut s, &mut f).unwrap())[..],
+        &[b'Q', 0, 3, b'!']
+    );
 }

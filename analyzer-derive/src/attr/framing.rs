@@ -39,7 +39,7 @@ pub struct Length {
     pub plausible: Option<syn::Path>,
 }
 
-/// `block(after("set", "add"), length_word = 4, max_len = N, from = client)`.
+/// `block(after("set", "add"), length_word(4), max_len(N), from("client"))`.
 pub struct Block {
     pub span: Span,
     pub after: Vec<LitStr>,
@@ -48,7 +48,7 @@ pub struct Block {
     pub from: Option<Side>,
 }
 
-/// `parts("VALUE", until = "END", max = 1000, from = server)` or
+/// `parts("VALUE", until("END"), max(1000), from("server"))` or
 /// `parts(reply_code, ..)`.
 pub struct Parts {
     pub span: Span,
@@ -59,7 +59,7 @@ pub struct Parts {
     pub from: Option<Side>,
 }
 
-/// `from = client` or `from = server`: which side sends the lines.
+/// `from("client")` or `from("server")`: which side sends the lines.
 #[derive(Clone, Copy)]
 pub enum Side {
     Client,
@@ -97,6 +97,41 @@ fn int(cx: &mut Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<LitInt>> {
     value(cx, meta, "expected an integer literal")
 }
 
+/// `(value)` after a key of `block(..)` or `parts(..)`. Their values are
+/// literals in parentheses: both are repeated, and clippy's
+/// `duplicated_attributes` lint takes a `key = value` or a word repeated at
+/// the same place of one attribute for a mistake.
+fn paren<T: syn::parse::Parse>(
+    cx: &mut Ctxt,
+    meta: &ParseNestedMeta,
+    expected: &str,
+) -> syn::Result<Option<T>> {
+    if !meta.input.peek(syn::token::Paren) {
+        let key = key_of(meta);
+        cx.push(meta.error(format_args!(
+            "write `{key}(..)`: inside `block` and `parts`, values go in parentheses \
+             (clippy's `duplicated_attributes` lint refuses a `key = value` repeated \
+             in one attribute)"
+        )));
+        skip_value(meta)?;
+        return Ok(None);
+    }
+    let content;
+    parenthesized!(content in meta.input);
+    let tokens = content.parse::<proc_macro2::TokenStream>()?;
+    match syn::parse2::<T>(tokens.clone()) {
+        Ok(value) => Ok(Some(value)),
+        Err(_) => {
+            cx.error_spanned(tokens, expected);
+            Ok(None)
+        }
+    }
+}
+
+fn paren_int(cx: &mut Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<LitInt>> {
+    paren(cx, meta, "expected an integer literal")
+}
+
 fn set<T>(cx: &mut Ctxt, meta: &ParseNestedMeta, slot: &mut Option<T>, parsed: Option<T>) {
     let Some(parsed) = parsed else { return };
     if slot.is_some() {
@@ -115,11 +150,26 @@ pub fn length(cx: &mut Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Frami
     meta.parse_nested_meta(|inner| {
         let key = key_of(&inner);
         match key.as_str() {
-            "width" => { let v = int(cx, &inner)?; set(cx, &inner, &mut out.width, v) },
-            "varint" => { let v = int(cx, &inner)?; set(cx, &inner, &mut out.varint, v) },
-            "offset" => { let v = int(cx, &inner)?; set(cx, &inner, &mut out.offset, v) },
-            "skip" => { let v = int(cx, &inner)?; set(cx, &inner, &mut out.skip, v) },
-            "max_frame" => { let v = int(cx, &inner)?; set(cx, &inner, &mut out.max_frame, v) },
+            "width" => {
+                let v = int(cx, &inner)?;
+                set(cx, &inner, &mut out.width, v)
+            }
+            "varint" => {
+                let v = int(cx, &inner)?;
+                set(cx, &inner, &mut out.varint, v)
+            }
+            "offset" => {
+                let v = int(cx, &inner)?;
+                set(cx, &inner, &mut out.offset, v)
+            }
+            "skip" => {
+                let v = int(cx, &inner)?;
+                set(cx, &inner, &mut out.skip, v)
+            }
+            "max_frame" => {
+                let v = int(cx, &inner)?;
+                set(cx, &inner, &mut out.max_frame, v)
+            }
             "adjust" => {
                 let expr: Expr = inner.value()?.parse()?;
                 let parsed = signed(&expr);
@@ -171,16 +221,19 @@ fn signed(expr: &Expr) -> Option<i128> {
     }
 }
 
-/// `= client` or `= server`.
+/// `("client")` or `("server")` (strings: clippy's `duplicated_attributes`
+/// lint takes a word repeated at the same place of one attribute, as
+/// `from(server)` in two `parts`, for a mistake).
 fn side(cx: &mut Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Side>> {
-    let Some(ident) = value::<Ident>(cx, meta, "expected `client` or `server`")? else {
+    let expected = "expected `\"client\"` or `\"server\"`";
+    let Some(lit) = paren::<LitStr>(cx, meta, expected)? else {
         return Ok(None);
     };
-    match ident.to_string().as_str() {
+    match lit.value().as_str() {
         "client" => Ok(Some(Side::Client)),
         "server" => Ok(Some(Side::Server)),
         _ => {
-            cx.error_spanned(&ident, "expected `client` or `server`");
+            cx.error_spanned(&lit, expected);
             Ok(None)
         }
     }
@@ -193,7 +246,10 @@ fn words(cx: &mut Ctxt, meta: &ParseNestedMeta) -> syn::Result<Vec<LitStr>> {
     match Punctuated::<LitStr, Token![,]>::parse_terminated(&content) {
         Ok(words) => Ok(words.into_iter().collect()),
         Err(error) => {
-            cx.push(syn::Error::new(error.span(), "expected string literals like `\"set\"`"));
+            cx.push(syn::Error::new(
+                error.span(),
+                "expected string literals like `\"set\"`",
+            ));
             content.parse::<proc_macro2::TokenStream>()?;
             Ok(Vec::new())
         }
@@ -219,9 +275,18 @@ pub fn block(cx: &mut Ctxt, meta: &ParseNestedMeta) -> syn::Result<Block> {
                 }
                 out.after.extend(words(cx, &inner)?);
             }
-            "length_word" => { let v = int(cx, &inner)?; set(cx, &inner, &mut out.length_word, v) },
-            "max_len" => { let v = int(cx, &inner)?; set(cx, &inner, &mut out.max_len, v) },
-            "from" => { let v = side(cx, &inner)?; set(cx, &inner, &mut out.from, v) },
+            "length_word" => {
+                let v = paren_int(cx, &inner)?;
+                set(cx, &inner, &mut out.length_word, v)
+            }
+            "max_len" => {
+                let v = paren_int(cx, &inner)?;
+                set(cx, &inner, &mut out.max_len, v)
+            }
+            "from" => {
+                let v = side(cx, &inner)?;
+                set(cx, &inner, &mut out.from, v)
+            }
             _ => {
                 cx.push(inner.error(format_args!(
                     "unknown key `{key}` in `block(..)`; expected `after`, `length_word`, \
@@ -259,14 +324,25 @@ pub fn parts(cx: &mut Ctxt, meta: &ParseNestedMeta) -> syn::Result<Parts> {
         match key.as_str() {
             "reply_code" => {
                 flag(cx, &inner)?;
-                set(cx, &inner, &mut out.reply_code, inner.path.get_ident().cloned());
+                set(
+                    cx,
+                    &inner,
+                    &mut out.reply_code,
+                    inner.path.get_ident().cloned(),
+                );
             }
             "until" => {
-                let word = value(cx, &inner, "expected a string literal like `\"END\"`")?;
+                let word = paren(cx, &inner, "expected a string literal like `\"END\"`")?;
                 set(cx, &inner, &mut out.until, word);
             }
-            "max" => { let v = int(cx, &inner)?; set(cx, &inner, &mut out.max, v) },
-            "from" => { let v = side(cx, &inner)?; set(cx, &inner, &mut out.from, v) },
+            "max" => {
+                let v = paren_int(cx, &inner)?;
+                set(cx, &inner, &mut out.max, v)
+            }
+            "from" => {
+                let v = side(cx, &inner)?;
+                set(cx, &inner, &mut out.from, v)
+            }
             _ => {
                 cx.push(inner.error(format_args!(
                     "unknown key `{key}` in `parts(..)`; expected an opening word \

@@ -28,7 +28,11 @@ pub use serde::{convert, serde_container, serde_member, SerdeAttrs};
 /// Parses `= value` after a key. A value that is not a `T` is reported
 /// (saying what was `expected`) and skipped, so that the keys after it are
 /// still checked.
-fn value<T: Parse>(cx: &mut Ctxt, meta: &ParseNestedMeta, expected: &str) -> syn::Result<Option<T>> {
+fn value<T: Parse>(
+    cx: &mut Ctxt,
+    meta: &ParseNestedMeta,
+    expected: &str,
+) -> syn::Result<Option<T>> {
     let expr: syn::Expr = meta.value()?.parse()?;
     match syn::parse2(expr.to_token_stream()) {
         Ok(value) => Ok(Some(value)),

@@ -104,7 +104,8 @@ pub fn serde_member(cx: &mut Ctxt, attrs: &[Attribute]) -> SerdeAttrs {
                 "skip" | "skip_serializing" => out.skip = true,
                 "flatten" => out.flatten = true,
                 "skip_serializing_if" => {
-                    let path = value::<LitStr>(cx, &meta, "expected a string literal naming a function")?;
+                    let path =
+                        value::<LitStr>(cx, &meta, "expected a string literal naming a function")?;
                     out.skip_if = path.and_then(|p| match p.parse() {
                         Ok(path) => Some(path),
                         Err(_) => {

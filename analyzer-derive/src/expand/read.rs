@@ -40,7 +40,9 @@ pub fn parse(read: &Read) -> TokenStream {
                 _ => ::core::result::Result::Err(::analyzer_core::ParseError::invalid("no such variant"))
             };
             if *keyword {
-                let words = arms.iter().map(|a| LitByteStr::new(&a.value, Span::call_site()));
+                let words = arms
+                    .iter()
+                    .map(|a| LitByteStr::new(&a.value, Span::call_site()));
                 quote! {
                     match ::analyzer_core::__private::match_keyword(frame, &[#(#words),*])? {
                         #(#cases,)*
@@ -48,7 +50,9 @@ pub fn parse(read: &Read) -> TokenStream {
                     }
                 }
             } else {
-                let bytes = arms.iter().map(|a| LitByte::new(a.value[0], Span::call_site()));
+                let bytes = arms
+                    .iter()
+                    .map(|a| LitByte::new(a.value[0], Span::call_site()));
                 quote! {
                     match ::analyzer_core::__private::match_tag(frame, &[#(#bytes),*])? {
                         #(#cases,)*

@@ -5,8 +5,8 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::at;
-use crate::valid::{Write, WriteField, WriteVariant};
 use crate::valid::write::Shape;
+use crate::valid::{Write, WriteField, WriteVariant};
 
 /// Writes one value at `key` (a `&T` expression), directly when its type
 /// has `WriteJson`, else through its `Serialize`.
@@ -20,10 +20,14 @@ fn entry(key: &str, value: &TokenStream) -> TokenStream {
 }
 
 fn field(field: &WriteField, value: TokenStream) -> TokenStream {
-    let write = if field.flatten {
-        quote!(out.flatten(#value);)
-    } else {
-        entry(&field.key, &value)
+    let write = match (field.flatten, field.option) {
+        (true, _) => quote!(out.flatten(#value);),
+        // A `None` is left out: events carry no nulls.
+        (false, true) => {
+            let entry = entry(&field.key, &quote!(some));
+            quote!(if let ::core::option::Option::Some(some) = #value { #entry })
+        }
+        (false, false) => entry(&field.key, &value),
     };
     match &field.skip_if {
         Some(path) => {

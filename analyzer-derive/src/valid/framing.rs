@@ -136,12 +136,16 @@ fn lines(
     let mut words: Vec<String> = Vec::new();
     let mut blocks = Vec::new();
     for block in &attrs.blocks {
-        ok &= check_block(cx, block, &mut words).map(|b| blocks.push(b)).is_some();
+        ok &= check_block(cx, block, &mut words)
+            .map(|b| blocks.push(b))
+            .is_some();
     }
     let mut parts = Vec::new();
     let mut openers: Vec<String> = Vec::new();
     for part in &attrs.parts {
-        ok &= check_parts(cx, part, &mut openers).map(|p| parts.push(p)).is_some();
+        ok &= check_parts(cx, part, &mut openers)
+            .map(|p| parts.push(p))
+            .is_some();
     }
     ok.then(|| CheckedFraming::Lines {
         delimiter: delimiter.to_vec(),
@@ -157,7 +161,10 @@ fn lines(
 fn word(cx: &mut Ctxt, lit: &LitStr, seen: &mut Vec<String>) -> bool {
     let text = lit.value();
     if text.is_empty() || text.chars().any(char::is_whitespace) {
-        cx.error_spanned(lit, "a line's first word is not empty and holds no whitespace");
+        cx.error_spanned(
+            lit,
+            "a line's first word is not empty and holds no whitespace",
+        );
         return false;
     }
     if seen.iter().any(|w| w.eq_ignore_ascii_case(&text)) {
@@ -190,7 +197,10 @@ fn check_block(cx: &mut Ctxt, block: &Block, seen: &mut Vec<String>) -> Option<C
         }
         Some(n) if n.base10_parse::<usize>().is_ok_and(|n| n >= 1) => Some(n.clone()),
         Some(n) => {
-            cx.error_spanned(n, "`length_word` counts from 1: the first word after the first");
+            cx.error_spanned(
+                n,
+                "`length_word` counts from 1: the first word after the first",
+            );
             None
         }
     };
@@ -257,7 +267,10 @@ fn length(cx: &mut Ctxt, length: &Length) -> Option<CheckedLength> {
     let mut ok = true;
     match (&length.width, &length.varint) {
         (Some(_), Some(varint)) => {
-            cx.error_spanned(varint, "a length field has a `width` or is a `varint`, not both");
+            cx.error_spanned(
+                varint,
+                "a length field has a `width` or is a `varint`, not both",
+            );
             ok = false;
         }
         (None, None) => {
@@ -268,13 +281,19 @@ fn length(cx: &mut Ctxt, length: &Length) -> Option<CheckedLength> {
             ok = false;
         }
         (Some(width), None) => {
-            if !width.base10_parse::<usize>().is_ok_and(|n| (1..=8).contains(&n)) {
+            if !width
+                .base10_parse::<usize>()
+                .is_ok_and(|n| (1..=8).contains(&n))
+            {
                 cx.error_spanned(width, "a length field is 1 to 8 bytes wide");
                 ok = false;
             }
         }
         (None, Some(varint)) => {
-            if !varint.base10_parse::<usize>().is_ok_and(|n| (1..=9).contains(&n)) {
+            if !varint
+                .base10_parse::<usize>()
+                .is_ok_and(|n| (1..=9).contains(&n))
+            {
                 cx.error_spanned(varint, "a variable-length integer takes 1 to 9 bytes");
                 ok = false;
             }
@@ -284,7 +303,10 @@ fn length(cx: &mut Ctxt, length: &Length) -> Option<CheckedLength> {
             }
         }
     }
-    for n in [&length.offset, &length.skip, &length.max_frame].into_iter().flatten() {
+    for n in [&length.offset, &length.skip, &length.max_frame]
+        .into_iter()
+        .flatten()
+    {
         if n.base10_parse::<usize>().is_err() {
             cx.error_spanned(n, "expected a byte count (a usize)");
             ok = false;

@@ -64,13 +64,22 @@ pub fn check(cx: &mut Ctxt, input: &Input<'_>) -> Option<Read> {
                 );
                 return None;
             }
-            let tagged: Vec<&Field<'_>> =
-                data.fields.iter().filter(|f| f.attrs.tag.is_some()).collect();
-            let kinds: Vec<&Field<'_>> =
-                data.fields.iter().filter(|f| f.attrs.kind.is_some()).collect();
+            let tagged: Vec<&Field<'_>> = data
+                .fields
+                .iter()
+                .filter(|f| f.attrs.tag.is_some())
+                .collect();
+            let kinds: Vec<&Field<'_>> = data
+                .fields
+                .iter()
+                .filter(|f| f.attrs.kind.is_some())
+                .collect();
             for field in tagged.iter().chain(&kinds) {
                 if !is_type(field.ty, &["Kind"]) {
-                    cx.error_spanned(field.ty, "a `tag` or `kind` field is an `analyzer_core::Kind`");
+                    cx.error_spanned(
+                        field.ty,
+                        "a `tag` or `kind` field is an `analyzer_core::Kind`",
+                    );
                 }
             }
             for extra in tagged.iter().skip(1).chain(kinds.iter().skip(1)) {
@@ -82,7 +91,12 @@ pub fn check(cx: &mut Ctxt, input: &Input<'_>) -> Option<Read> {
             }
             match tagged.first() {
                 Some(field) => {
-                    let span = field.attrs.tag.as_ref().map(|t| t.key.span()).unwrap_or_else(|| type_span(input));
+                    let span = field
+                        .attrs
+                        .tag
+                        .as_ref()
+                        .map(|t| t.key.span())
+                        .unwrap_or_else(|| type_span(input));
                     sources.push((span, "a `tag(..)` field"));
                     tag_struct(cx, data.fields.as_slice(), field)
                 }
@@ -91,7 +105,10 @@ pub fn check(cx: &mut Ctxt, input: &Input<'_>) -> Option<Read> {
         }
         Data::Enum(variants) => {
             if variants.is_empty() {
-                cx.error_spanned(input.ident, "#[derive(Protocol)] needs an enum with variants");
+                cx.error_spanned(
+                    input.ident,
+                    "#[derive(Protocol)] needs an enum with variants",
+                );
                 return None;
             }
             let selected = variants
@@ -99,7 +116,9 @@ pub fn check(cx: &mut Ctxt, input: &Input<'_>) -> Option<Read> {
                 .filter(|v| v.attrs.tag.is_some() || v.attrs.keyword.is_some())
                 .count();
             if selected > 0 {
-                let first = variants.iter().find(|v| v.attrs.tag.is_some() || v.attrs.keyword.is_some());
+                let first = variants
+                    .iter()
+                    .find(|v| v.attrs.tag.is_some() || v.attrs.keyword.is_some());
                 let span = first.map_or_else(|| type_span(input), |v| v.ident.span());
                 sources.push((span, "variant selectors"));
                 variants_read(cx, variants)
@@ -200,10 +219,14 @@ fn variants_read(cx: &mut Ctxt, variants: &[Variant<'_>]) -> Option<Read> {
                 .entries
                 .first()
                 .map(|(role, lit)| (*role, vec![lit.value()], tag.key.span(), tag.entries.len())),
-            (None, Some(kw)) if keyword => kw
-                .entries
-                .first()
-                .map(|(role, lit)| (*role, lit.value().into_bytes(), kw.key.span(), kw.entries.len())),
+            (None, Some(kw)) if keyword => kw.entries.first().map(|(role, lit)| {
+                (
+                    *role,
+                    lit.value().into_bytes(),
+                    kw.key.span(),
+                    kw.entries.len(),
+                )
+            }),
             (None, None) => {
                 cx.error_spanned(
                     variant.ident,
@@ -226,11 +249,17 @@ fn variants_read(cx: &mut Ctxt, variants: &[Variant<'_>]) -> Option<Read> {
             continue;
         };
         if count != 1 {
-            cx.push(syn::Error::new(span, "a variant's selector maps one value to its role"));
+            cx.push(syn::Error::new(
+                span,
+                "a variant's selector maps one value to its role",
+            ));
             ok = false;
         }
         if keyword && (value.is_empty() || value.iter().any(u8::is_ascii_whitespace)) {
-            cx.push(syn::Error::new(span, "a keyword is not empty and holds no whitespace"));
+            cx.push(syn::Error::new(
+                span,
+                "a keyword is not empty and holds no whitespace",
+            ));
             ok = false;
         }
         let twice = arms.iter().any(|a| {
@@ -241,7 +270,10 @@ fn variants_read(cx: &mut Ctxt, variants: &[Variant<'_>]) -> Option<Read> {
             }
         });
         if twice {
-            cx.push(syn::Error::new(span, "two variants are selected by the same value"));
+            cx.push(syn::Error::new(
+                span,
+                "two variants are selected by the same value",
+            ));
             ok = false;
         }
         let field = match variant.original {

@@ -1,7 +1,8 @@
 //! The message's event fields, checked: a struct writes its named fields
 //! (as `#[derive(Serialize)]` would, following `rename`, `rename_all`,
-//! `skip`, `skip_serializing_if` and `flatten`; `#[protocol(skip)]` leaves
-//! a field out); an enum writes `"type": "<Variant>"`, then its field as
+//! `skip`, `skip_serializing_if` and `flatten`, except that a `None` option
+//! is left out: events carry no nulls; `#[protocol(skip)]` leaves a field
+//! out); an enum writes `"type": "<Variant>"`, then its field as
 //! `"content"`, or its named fields.
 
 use syn::Ident;
@@ -21,6 +22,8 @@ pub struct WriteField {
     pub key: String,
     pub skip_if: Option<syn::Path>,
     pub flatten: bool,
+    /// An `Option`: left out of events when `None`.
+    pub option: bool,
 }
 
 pub struct WriteVariant {
@@ -107,9 +110,7 @@ pub fn check(cx: &mut Ctxt, input: &Input<'_>) -> Option<Write> {
 fn fields(cx: &mut Ctxt, fields: &[Field<'_>], rule: Option<&str>) -> Option<Vec<WriteField>> {
     let mut out = Vec::new();
     for field in fields {
-        let Some(ident) = field.ident else {
-            return None;
-        };
+        let ident = field.ident?;
         if field.serde.skip || field.attrs.skip.is_some() {
             continue;
         }
@@ -129,6 +130,7 @@ fn fields(cx: &mut Ctxt, fields: &[Field<'_>], rule: Option<&str>) -> Option<Vec
             key,
             skip_if: field.serde.skip_if.clone(),
             flatten: field.serde.flatten,
+            option: super::is_type(field.ty, &["Option"]),
         });
     }
     Some(out)

@@ -65,10 +65,7 @@ fn a_long_line_is_searched_once() {
         );
         assert_eq!(framer.progress, Progress::Line { searched: len }, "{len}");
     }
-    assert_eq!(
-        framer.frame_from(&line, C, usize::MAX),
-        Complete(100_002)
-    );
+    assert_eq!(framer.frame_from(&line, C, usize::MAX), Complete(100_002));
     assert_eq!(framer.progress, Progress::Start);
 }
 
@@ -192,8 +189,7 @@ fn too_many_parts_are_cut_at_a_part_boundary() {
 #[test]
 fn the_message_size_limit_cuts_at_a_part_boundary() {
     let answer = b"VALUE a 0 10\r\n0123456789\r\nVALUE b 0 10\r\n0123456789\r\nEND\r\n";
-    let limited =
-        |buf: &[u8], limit| KV.clone().frame_from(buf, S, limit);
+    let limited = |buf: &[u8], limit| KV.clone().frame_from(buf, S, limit);
     assert_eq!(limited(answer, 1000), Complete(answer.len()));
     // The second block would end past 40: cut after the first part.
     assert_eq!(limited(answer, 40), Cut(26));
@@ -275,7 +271,8 @@ fn an_empty_delimiter_says_so() {
 #[test]
 fn reply_code_messages_end_on_their_code_and_a_space() {
     const FTP: Lines = Lines::new(b"\r\n").parts(&[Parts::reply_code().from(S)]);
-    let reply = b"211-Features:\r\n 211-not the end\r\n211-still not\r\n212 other code\r\n211 End\r\n";
+    let reply =
+        b"211-Features:\r\n 211-not the end\r\n211-still not\r\n212 other code\r\n211 End\r\n";
     assert_eq!(FTP.frame_len(reply, S), Complete(reply.len()));
     assert_eq!(FTP.frame_len(b"211-a\r\n211\r\n", S), Complete(12));
     assert_eq!(FTP.frame_len(b"211-a\r\n211", S), Incomplete(None));

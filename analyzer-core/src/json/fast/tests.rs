@@ -120,7 +120,10 @@ fn fields_of_other_types_go_through_serialize() {
     assert_eq!(kind, "\"error\"");
     // Sequences of known types: directly too.
     let list = vec![Some(1u8), None];
-    assert_eq!(written(&|out| (&Field(&list)).write_field(out)), serde(&list));
+    assert_eq!(
+        written(&|out| (&Field(&list)).write_field(out)),
+        serde(&list)
+    );
     // Unknown: through `Serialize`, into the fast serializer or, for what
     // it leaves (floats), serde_json.
     let map: std::collections::BTreeMap<&str, f64> = [("x", 1.5)].into();
@@ -133,7 +136,10 @@ fn sequences_cows_and_bytes() {
     same(&vec![net(b"a"), net(b"\xff")]);
     same(&Vec::<u8>::new());
     same(&std::borrow::Cow::Borrowed("c\"ow"));
-    assert_eq!(direct(&Bytes::from_static(b"b\xffy")), serde(&String::from_utf8_lossy(b"b\xffy")));
+    assert_eq!(
+        direct(&Bytes::from_static(b"b\xffy")),
+        serde(&String::from_utf8_lossy(b"b\xffy"))
+    );
     assert_eq!(direct(&Kind::Greeting), "\"greeting\"");
 }
 
