@@ -5,7 +5,6 @@
 use crate::config::Config;
 use crate::correlate::{Correlator, Outcome, Unanswered};
 use crate::counters::Counters;
-use crate::decode::Endpoint;
 use crate::decode::TcpSegment;
 use crate::frame_len::FrameLen;
 use crate::message::Transaction;
@@ -95,13 +94,26 @@ enum Feed<'p> {
 }
 
 /// A connection's state, in one allocation with its flow. In this order:
-/// what every packet touches first (one cache line: the server, the time,
-/// the pending requests), then what is rarely touched, then the sides.
+/// what every packet touches first (one cache line: the time, which side
+/// is the server, whether the analysis stopped, the requests waiting and
+/// what the correlator reads of every message), then what is rarely
+/// touched, then the sides.
 #[repr(C)]
 pub(crate) struct Connection<P: Protocol> {
-    /// The server's endpoint: which way a segment travels.
-    pub server: Endpoint,
     pub last_seen: Timestamp,
+    /// The server is the first endpoint of the connection's flow key:
+    /// which way a segment travels.
+    server_first: bool,
+    /// The analysis stopped ([`Follow::Stop`]): later bytes are counted.
+    ///
+    /// [`Follow::Stop`]: crate::Follow::Stop
+    stopped: bool,
+    /// Per side: a segment came while nothing was in flight either way
+    /// (each side had acknowledged all the other sent) and nothing of a
+    /// message was held: the next request from that side, which started
+    /// then, cannot be answered by anything sent before. Cleared when that
+    /// request is routed.
+    quiet: [bool; 2],
     correlator: Correlator<P>,
     /// Creation order: events of different connections flushed together come
     /// out in this order.
@@ -110,16 +122,6 @@ pub(crate) struct Connection<P: Protocol> {
     scratch: Vec<Frame>,
     /// The reassemblers' statistics were added to the counters.
     harvested: bool,
-    /// Per side: a segment came while nothing was in flight either way
-    /// (each side had acknowledged all the other sent) and nothing of a
-    /// message was held: the next request from that side, which started
-    /// then, cannot be answered by anything sent before. Cleared when that
-    /// request is routed.
-    quiet: [bool; 2],
-    /// Why the analysis stopped, once it did ([`Follow::Stop`]).
-    ///
-    /// [`Follow::Stop`]: crate::Follow::Stop
-    stopped: Option<&'static str>,
     session: P::Session,
     sides: [Side<P::Framer>; 2],
 }
@@ -147,13 +149,14 @@ fn cx<'a, P: Protocol>(
     limit: usize,
 ) -> Cx<'a, P> {
     Cx::new(dir, session)
-        .with_request(correlator.request_for(dir))
-        .with_partial(correlator.partial(dir))
+        .with_pending(correlator)
         .with_limit(limit)
 }
 
 impl<P: Protocol> Connection<P> {
-    pub(crate) fn new(id: u64, server: Endpoint, now: Timestamp, config: &Config) -> Self {
+    /// A connection whose server is the first endpoint of its flow key
+    /// (`server_first`) or the second.
+    pub(crate) fn new(id: u64, server_first: bool, now: Timestamp, config: &Config) -> Self {
         let limits = ReassemblyLimits {
             max_bytes: config.max_out_of_order_bytes,
             max_segments: config.max_out_of_order_segments,
@@ -170,7 +173,7 @@ impl<P: Protocol> Connection<P> {
         };
         Connection {
             id,
-            server,
+            server_first,
             last_seen: now,
             sides: [side(Direction::FromClient), side(Direction::FromServer)],
             correlator: Correlator::new(config.max_pending_requests),
@@ -178,7 +181,7 @@ impl<P: Protocol> Connection<P> {
             scratch: Vec::new(),
             harvested: false,
             quiet: [false; 2],
-            stopped: None,
+            stopped: false,
         }
     }
 
@@ -189,9 +192,11 @@ impl<P: Protocol> Connection<P> {
         client.data_seen || self.sides.iter().any(|s| s.ended)
     }
 
-    /// Which way a segment from `src` travels.
-    pub(crate) fn direction_from(&self, src: (std::net::IpAddr, u16)) -> Direction {
-        if src == self.server {
+    /// Which way a segment travels, its source being the first endpoint
+    /// of the flow key or not.
+    #[inline]
+    pub(crate) fn direction_from(&self, src_first: bool) -> Direction {
+        if src_first == self.server_first {
             Direction::FromServer
         } else {
             Direction::FromClient
@@ -200,14 +205,17 @@ impl<P: Protocol> Connection<P> {
 
     /// Handles one segment. Returns true when the connection is over (both
     /// directions ended, or RST) and everything it held has been published.
+    ///
+    /// `src_first`: its source is the first endpoint of the flow key.
     pub(crate) fn segment(
         &mut self,
         ts: Timestamp,
         seg: &TcpSegment<'_>,
+        src_first: bool,
         ctx: &mut Ctx<'_>,
         out: &mut impl FnMut(Transaction<P>),
     ) -> bool {
-        let dir = self.direction_from(seg.src);
+        let dir = self.direction_from(src_first);
         self.last_seen = self.last_seen.max(ts);
         let mut seq = seg.seq;
         if seg.flags.syn {
@@ -336,7 +344,7 @@ impl<P: Protocol> Connection<P> {
         if let Feed::Segment(seq, payload) = op {
             let side = &mut self.sides[dir.index()];
             if side.reasm.take_in_order(seq, payload) {
-                if self.stopped.is_some() {
+                if self.stopped {
                     ctx.counters.bytes_not_analyzed += payload.len() as u64;
                     return;
                 }
@@ -380,7 +388,7 @@ impl<P: Protocol> Connection<P> {
             Feed::Flush => reasm.flush(&mut deliver),
         }
         for frame in delivered.drain(..) {
-            if self.stopped.is_some() {
+            if self.stopped {
                 break;
             }
             self.handle_frame(dir, frame, ctx, out);
@@ -400,7 +408,7 @@ impl<P: Protocol> Connection<P> {
         ctx: &mut Ctx<'_>,
         out: &mut impl FnMut(Transaction<P>),
     ) {
-        while self.stopped.is_none() {
+        while !self.stopped {
             let side = &mut self.sides[dir.index()];
             let Some(frame) = next_frame(side, &self.session, &self.correlator, dir, limit) else {
                 break;
@@ -449,7 +457,7 @@ impl<P: Protocol> Connection<P> {
                     };
                     self.parse_and_route(dir, parsed, wire, len as u64, (ts, ts), false, ctx, out);
                     payload = &payload[len..];
-                    if self.stopped.is_some() {
+                    if self.stopped {
                         ctx.counters.bytes_not_analyzed += payload.len() as u64;
                         return;
                     }
@@ -515,10 +523,10 @@ impl<P: Protocol> Connection<P> {
     /// something not analyzed: what waits is published with a note, the
     /// rest of its bytes are counted.
     fn stop(&mut self, why: &'static str, ctx: &mut Ctx<'_>, out: &mut impl FnMut(Transaction<P>)) {
-        if self.stopped.is_some() {
+        if self.stopped {
             return;
         }
-        self.stopped = Some(why);
+        self.stopped = true;
         ctx.counters.connections_not_followed += 1;
         let outcome = self.correlator.flush(Unanswered::NotFollowed(why), out);
         count(ctx.counters, outcome);

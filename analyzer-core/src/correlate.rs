@@ -84,77 +84,116 @@ pub(crate) struct Shape {
     pub continues: bool,
 }
 
-/// A transaction's notes, boxed where they are kept.
-#[derive(Default)]
-struct Notes(Vec<String>);
+/// What a pending request rarely has: notes, an answer being folded (or
+/// complete while the request still streams in). Boxed, so that the usual
+/// request carries one word for it.
+struct Extra<P> {
+    notes: Vec<String>,
+    response: Option<Message<P>>,
+}
+
+impl<P> Default for Extra<P> {
+    fn default() -> Self {
+        Extra {
+            notes: Vec::new(),
+            response: None,
+        }
+    }
+}
+
+/// [`Pending::flags`]: the correlation key is set.
+const KEYED: u8 = 1;
+/// The request's last frame arrived.
+const REQUEST_DONE: u8 = 2;
+/// Its answer's last frame arrived.
+const ANSWERED: u8 = 4;
+/// Paired while pairing was out of step after a loss.
+const UNCERTAIN: u8 = 8;
 
 /// A request waiting for its answer, with the notes it already carries.
 ///
 /// Kept small and cache-aligned (two lines for a small message): a request
 /// is written to the queue and read back from it once each, and with many
 /// connections open the queue's memory is cold every time.
-#[repr(align(64))]
+// In this order: what is checked before the entry is taken (its flags)
+// first, in the line that is read first.
+#[repr(C, align(64))]
 struct Pending<P> {
-    request: Message<P>,
-    /// Usually none: boxed, so an empty list takes one word.
-    notes: Option<Box<Notes>>,
-    /// An answer being folded, or complete while the request still streams
-    /// in: rare, boxed.
-    response: Option<Box<Message<P>>>,
-    /// The correlation key, when `keyed`.
-    key: u64,
+    /// `KEYED`, `REQUEST_DONE`, `ANSWERED`, `UNCERTAIN`.
+    flags: u8,
+    answer: Answer,
     /// Identifies the entry while its messages are folded.
     id: u32,
-    keyed: bool,
-    answer: Answer,
-    /// The request's last frame arrived.
-    request_done: bool,
-    /// Its answer's last frame arrived.
-    answered: bool,
-    /// Paired while pairing was out of step after a loss.
-    uncertain: bool,
+    /// The correlation key, when `KEYED`.
+    key: u64,
+    extra: Option<Box<Extra<P>>>,
+    request: Message<P>,
 }
 
 impl<P> Pending<P> {
     fn key(&self) -> Option<u64> {
-        self.keyed.then_some(self.key)
+        self.has(KEYED).then_some(self.key)
+    }
+
+    fn has(&self, flag: u8) -> bool {
+        self.flags & flag != 0
+    }
+
+    fn set(&mut self, flag: u8) {
+        self.flags |= flag;
+    }
+
+    fn request_done(&self) -> bool {
+        self.has(REQUEST_DONE)
+    }
+
+    fn response(&self) -> Option<&Message<P>> {
+        self.extra.as_ref().and_then(|e| e.response.as_ref())
+    }
+
+    fn response_mut(&mut self) -> Option<&mut Message<P>> {
+        self.extra.as_mut().and_then(|e| e.response.as_mut())
+    }
+
+    fn has_response(&self) -> bool {
+        self.response().is_some()
+    }
+
+    fn set_response(&mut self, response: Message<P>) {
+        self.extra.get_or_insert_with(Default::default).response = Some(response);
     }
 
     /// Whether an answer without a key may pair with it.
     fn awaits_unkeyed(&self) -> bool {
-        !self.keyed && self.response.is_none() && self.answer != Answer::Never
+        !self.has(KEYED) && !self.has_response() && self.answer != Answer::Never
     }
 
     fn note(&mut self, note: String) {
-        self.notes.get_or_insert_with(Default::default).0.push(note);
+        self.extra
+            .get_or_insert_with(Default::default)
+            .notes
+            .push(note);
     }
 
     fn add_notes(&mut self, mut notes: Vec<String>) {
         if !notes.is_empty() {
-            self.notes
+            self.extra
                 .get_or_insert_with(Default::default)
-                .0
+                .notes
                 .append(&mut notes);
         }
     }
 
-    /// The request and its notes.
+    /// The request, its answer if one was folded, and its notes.
     fn into_parts(self) -> (Message<P>, Option<Message<P>>, Vec<String>) {
-        let notes = self.notes.map(|n| n.0).unwrap_or_default();
-        (self.request, self.response.map(|r| *r), notes)
+        match self.extra {
+            None => (self.request, None, Vec::new()),
+            Some(extra) => {
+                let Extra { notes, response } = *extra;
+                (self.request, response, notes)
+            }
+        }
     }
-}
-
-/// The message a side is folding frames into.
-enum Folding<P> {
-    None,
-    /// The request of the entry with this id, in the queue of this side.
-    Request(u32),
-    /// The answer of the entry with this id, in the other side's queue.
-    Answer(u32),
-    /// A message alone (a greeting, an answer without request, a request
-    /// that gets no answer).
-    Alone(Box<(Message<P>, Vec<String>)>),
 }
 
 /// What the correlator did, for the counters.
@@ -190,70 +229,224 @@ impl Outcome {
 
 /// Requests waiting for answers on one connection, oldest first, one
 /// queue per side that sends requests, and the messages being folded.
-// The client's queue first: it shares a cache line with the connection's
-// hot fields.
+///
+/// In this order, and small: the client's queue and what every message
+/// reads of the rest (which side is folding, whether pairing is out of
+/// step) fit in the connection's first cache line; what is rare (the
+/// server's requests, the folds' ids, messages folded alone, where pairing
+/// went out of step) is boxed.
 #[repr(C)]
 pub(crate) struct Correlator<P> {
-    /// Requests from the client (index 0) and from the server (1).
-    queues: [VecDeque<Pending<P>>; 2],
-    /// What each side is folding frames into.
-    folding: [Folding<P>; 2],
-    max_pending: usize,
+    /// Requests from the client.
+    pending: VecDeque<Pending<P>>,
     next_id: u32,
-    /// After a loss, per queue: from which entry id on pairing may be out
-    /// of step (`None`: in step).
-    out_of_step: [Option<u32>; 2],
+    /// Per side (bits `4 * side`): what it is folding (`FOLD_MASK`), and
+    /// whether its requests' pairing is out of step (`STEP`).
+    state: u32,
+    max_pending: u32,
+    rare: Option<Box<RareState<P>>>,
+}
+
+/// A side is folding nothing, a request, an answer, or a message alone.
+const FOLD_MASK: u32 = 0b11;
+const FOLD_REQUEST: u32 = 1;
+const FOLD_ANSWER: u32 = 2;
+const FOLD_ALONE: u32 = 3;
+/// The side's requests' pairing is out of step.
+const STEP: u32 = 0b100;
+
+/// What a [`Correlator`] rarely holds.
+struct RareState<P> {
+    /// Requests from the server.
+    server: VecDeque<Pending<P>>,
+    /// Per side: the entry whose request or answer it is folding.
+    fold_id: [u32; 2],
+    /// Per side: a message folded alone.
+    alone: [Option<(Message<P>, Vec<String>)>; 2],
+    /// Per side: from which of its requests on pairing is out of step.
+    step_from: [u32; 2],
+}
+
+impl<P> Default for RareState<P> {
+    fn default() -> Self {
+        RareState {
+            server: VecDeque::new(),
+            fold_id: [0; 2],
+            alone: [None, None],
+            step_from: [0; 2],
+        }
+    }
+}
+
+/// What a side is folding (taken out of the correlator while a frame is
+/// handled).
+enum Folding<P> {
+    None,
+    /// The request of the entry with this id, in the queue of this side.
+    Request(u32),
+    /// The answer of the entry with this id, in the other side's queue.
+    Answer(u32),
+    /// A message alone (a greeting, an answer without request, a request
+    /// that gets no answer).
+    Alone(Box<(Message<P>, Vec<String>)>),
 }
 
 impl<P: Conversation> Correlator<P> {
     pub(crate) fn new(max_pending: usize) -> Self {
         Correlator {
-            queues: [VecDeque::new(), VecDeque::new()],
-            folding: [Folding::None, Folding::None],
-            max_pending: max_pending.max(1),
+            pending: VecDeque::new(),
             next_id: 0,
-            out_of_step: [None, None],
+            state: 0,
+            max_pending: u32::try_from(max_pending.max(1)).unwrap_or(u32::MAX),
+            rare: None,
         }
     }
 
+    fn rare(&mut self) -> &mut RareState<P> {
+        self.rare.get_or_insert_with(Default::default)
+    }
+
+    /// The requests `requester` sent, waiting.
+    #[inline]
+    fn queue(&self, requester: Direction) -> std::collections::vec_deque::Iter<'_, Pending<P>> {
+        match (requester, &self.rare) {
+            (Direction::FromClient, _) => self.pending.iter(),
+            (Direction::FromServer, Some(rare)) => rare.server.iter(),
+            (Direction::FromServer, None) => self.pending.range(0..0),
+        }
+    }
+
+    /// The same, to change.
+    #[inline]
+    fn queue_mut(&mut self, requester: Direction) -> &mut VecDeque<Pending<P>> {
+        match requester {
+            Direction::FromClient => &mut self.pending,
+            Direction::FromServer => &mut self.rare().server,
+        }
+    }
+
+    /// What `dir` is folding (`FOLD_*`).
+    #[inline]
+    fn fold_tag(&self, dir: Direction) -> u32 {
+        (self.state >> (4 * dir.index())) & FOLD_MASK
+    }
+
+    /// Whether `dir` is folding frames into a message.
+    #[inline]
+    pub(crate) fn is_folding(&self, dir: Direction) -> bool {
+        self.fold_tag(dir) != 0
+    }
+
+    /// The id of the entry `dir` is folding into.
+    fn fold_id(&self, dir: Direction) -> u32 {
+        self.rare.as_ref().map_or(0, |r| r.fold_id[dir.index()])
+    }
+
+    /// Takes what `dir` is folding out of the correlator.
+    #[inline]
+    fn take_folding(&mut self, dir: Direction) -> Folding<P> {
+        let tag = self.fold_tag(dir);
+        if tag == 0 {
+            return Folding::None;
+        }
+        self.state &= !(FOLD_MASK << (4 * dir.index()));
+        let id = self.fold_id(dir);
+        match tag {
+            FOLD_REQUEST => Folding::Request(id),
+            FOLD_ANSWER => Folding::Answer(id),
+            _ => match self.rare().alone[dir.index()].take() {
+                Some(alone) => Folding::Alone(Box::new(alone)),
+                None => Folding::None,
+            },
+        }
+    }
+
+    /// Records what `dir` is folding.
+    fn set_folding(&mut self, dir: Direction, folding: Folding<P>) {
+        let tag = match folding {
+            Folding::None => 0,
+            Folding::Request(id) => {
+                self.rare().fold_id[dir.index()] = id;
+                FOLD_REQUEST
+            }
+            Folding::Answer(id) => {
+                self.rare().fold_id[dir.index()] = id;
+                FOLD_ANSWER
+            }
+            Folding::Alone(alone) => {
+                self.rare().alone[dir.index()] = Some(*alone);
+                FOLD_ALONE
+            }
+        };
+        let shift = 4 * dir.index();
+        self.state = (self.state & !(FOLD_MASK << shift)) | (tag << shift);
+    }
+
+    /// From which of `requester`'s requests on pairing is out of step, if
+    /// it is.
+    #[inline]
+    fn step_from(&self, requester: Direction) -> Option<u32> {
+        (self.state & (STEP << (4 * requester.index())) != 0).then(|| {
+            self.rare
+                .as_ref()
+                .map_or(0, |r| r.step_from[requester.index()])
+        })
+    }
+
+    fn set_step_from(&mut self, requester: Direction, from: Option<u32>) {
+        let bit = STEP << (4 * requester.index());
+        match from {
+            Some(from) => {
+                self.rare().step_from[requester.index()] = from;
+                self.state |= bit;
+            }
+            None => self.state &= !bit,
+        }
+    }
+
+    fn entry(&self, requester: Direction, id: u32) -> Option<&Pending<P>> {
+        self.queue(requester).find(|p| p.id == id)
+    }
+}
+
+impl<P: Conversation> crate::protocol::Pending<P> for Correlator<P> {
     /// The request an answer from `dir` would answer now: the one whose
     /// answer `dir` is folding, else the oldest of the other side's
     /// requests waiting for an answer without a key.
-    pub(crate) fn request_for(&self, dir: Direction) -> Option<&P> {
-        let queue = &self.queues[dir.reverse().index()];
-        let pending = match self.folding[dir.index()] {
-            Folding::Answer(id) => queue.iter().find(|p| p.id == id),
-            _ => queue.iter().find(|p| p.awaits_unkeyed()),
+    fn request_for(&self, dir: Direction) -> Option<&P> {
+        let mut queue = self.queue(dir.reverse());
+        let pending = match self.fold_tag(dir) {
+            FOLD_ANSWER => {
+                let id = self.fold_id(dir);
+                queue.find(|p| p.id == id)
+            }
+            _ => queue.find(|p| p.awaits_unkeyed()),
         };
         pending.and_then(|p| p.request.fields.as_ref())
     }
 
     /// The message `dir` is folding frames into, if any.
-    pub(crate) fn partial(&self, dir: Direction) -> Option<&P> {
-        match &self.folding[dir.index()] {
-            Folding::None => None,
-            Folding::Request(id) => self.entry(dir, *id).and_then(|p| p.request.fields.as_ref()),
-            Folding::Answer(id) => self
-                .entry(dir.reverse(), *id)
-                .and_then(|p| p.response.as_ref())
+    fn partial(&self, dir: Direction) -> Option<&P> {
+        let id = self.fold_id(dir);
+        match self.fold_tag(dir) {
+            FOLD_REQUEST => self.entry(dir, id).and_then(|p| p.request.fields.as_ref()),
+            FOLD_ANSWER => self
+                .entry(dir.reverse(), id)
+                .and_then(|p| p.response())
                 .and_then(|r| r.fields.as_ref()),
-            Folding::Alone(alone) => alone.0.fields.as_ref(),
+            FOLD_ALONE => self
+                .rare
+                .as_ref()
+                .and_then(|r| r.alone[dir.index()].as_ref())
+                .and_then(|(m, _)| m.fields.as_ref()),
+            _ => None,
         }
     }
+}
 
-    /// Whether `dir` is folding frames into a message.
-    pub(crate) fn is_folding(&self, dir: Direction) -> bool {
-        !matches!(self.folding[dir.index()], Folding::None)
-    }
-
-    fn entry(&self, requester: Direction, id: u32) -> Option<&Pending<P>> {
-        self.queues[requester.index()].iter().find(|p| p.id == id)
-    }
-
+impl<P: Conversation> Correlator<P> {
     fn position(&self, requester: Direction, id: u32) -> Option<usize> {
-        self.queues[requester.index()]
-            .iter()
-            .position(|p| p.id == id)
+        self.queue(requester).position(|p| p.id == id)
     }
 
     /// A frame's message from `dir`: the first frame of a message (of
@@ -267,7 +460,7 @@ impl<P: Conversation> Correlator<P> {
         shape: Shape,
         out: &mut impl FnMut(Transaction<P>),
     ) -> Outcome {
-        match std::mem::replace(&mut self.folding[dir.index()], Folding::None) {
+        match self.take_folding(dir) {
             Folding::None => self.first(dir, message, notes, shape, out),
             folding => self.further(dir, folding, message, notes, shape.continues, out),
         }
@@ -287,7 +480,7 @@ impl<P: Conversation> Correlator<P> {
             Kind::Request => self.request(dir, message, notes, shape, out),
             Kind::Response | Kind::Error => self.answer(dir, message, notes, shape, out),
             Kind::Greeting if shape.continues => {
-                self.folding[dir.index()] = Folding::Alone(Box::new((message, notes)));
+                self.set_folding(dir, Folding::Alone(Box::new((message, notes))));
                 Outcome::default()
             }
             Kind::Greeting => {
@@ -314,19 +507,20 @@ impl<P: Conversation> Correlator<P> {
         let mut outcome = Outcome::default();
         if shape.answer == Answer::Never {
             if shape.continues {
-                self.folding[dir.index()] = Folding::Alone(Box::new((request, notes)));
+                self.set_folding(dir, Folding::Alone(Box::new((request, notes))));
             } else {
                 out(Transaction::unanswered_by_design(request, notes));
                 outcome.no_response += 1;
             }
             return outcome;
         }
-        let queue = &mut self.queues[dir.index()];
+        let max_pending = self.max_pending as usize;
+        let queue = self.queue_mut(dir);
         // `max_pending` is at least 1: an empty queue (the usual case) is
         // not full, and the field (in another cache line) is not read.
-        if !queue.is_empty() && queue.len() >= self.max_pending {
+        if !queue.is_empty() && queue.len() >= max_pending {
             if let Some(oldest) = queue.pop_front() {
-                let max = self.max_pending;
+                let max = max_pending;
                 outcome = outcome.plus(publish_unanswered(oldest, |notes| {
                     notes.push(format!(
                         "too many pending requests (limit {max}): published without waiting for its response"
@@ -337,21 +531,24 @@ impl<P: Conversation> Correlator<P> {
             }
         }
         let id = self.next_id;
-        self.next_id = self.next_id.wrapping_add(1);
+        let queue = self.queue_mut(dir);
         queue.push_back(Pending {
             request,
-            notes: (!notes.is_empty()).then(|| Box::new(Notes(notes))),
-            response: None,
+            extra: (!notes.is_empty()).then(|| {
+                Box::new(Extra {
+                    notes,
+                    response: None,
+                })
+            }),
             key: shape.key.unwrap_or(0),
             id,
-            keyed: shape.key.is_some(),
             answer: shape.answer,
-            request_done: !shape.continues,
-            answered: false,
-            uncertain: false,
+            flags: if shape.key.is_some() { KEYED } else { 0 }
+                | if shape.continues { 0 } else { REQUEST_DONE },
         });
+        self.next_id = self.next_id.wrapping_add(1);
         if shape.continues {
-            self.folding[dir.index()] = Folding::Request(id);
+            self.set_folding(dir, Folding::Request(id));
         }
         outcome
     }
@@ -369,13 +566,13 @@ impl<P: Conversation> Correlator<P> {
         out: &mut impl FnMut(Transaction<P>),
     ) -> Outcome {
         let requester = dir.reverse();
-        let in_step = self.out_of_step[requester.index()].is_none();
-        let queue = &mut self.queues[requester.index()];
+        let in_step = self.step_from(requester).is_none();
+        let queue = self.queue_mut(requester);
         // The usual case: in step, no key, the oldest request complete and
         // waiting, the answer whole: one transaction, nothing kept.
         if shape.key.is_none() && !shape.continues && in_step {
             if let Some(front) = queue.front() {
-                if front.awaits_unkeyed() && front.request_done {
+                if front.awaits_unkeyed() && front.request_done() {
                     let pending = queue.pop_front().expect("a front");
                     return self.publish(pending, Some(response), notes, out);
                 }
@@ -400,24 +597,24 @@ impl<P: Conversation> Correlator<P> {
                     unreachable!("made with a response")
                 };
                 let notes = transaction.notes;
-                self.folding[dir.index()] = Folding::Alone(Box::new((response, notes)));
+                self.set_folding(dir, Folding::Alone(Box::new((response, notes))));
             } else {
                 out(transaction);
                 outcome.unmatched += 1;
             }
             return outcome;
         };
-        let id = self.queues[requester.index()][index].id;
+        let id = self.queue_mut(requester)[index].id;
         outcome = outcome.plus(self.settle_optional(requester, index, out));
         let Some(index) = self.position(requester, id) else {
             return outcome;
         };
-        let pending = &mut self.queues[requester.index()][index];
+        let pending = &mut self.queue_mut(requester)[index];
         pending.add_notes(notes);
-        pending.response = Some(Box::new(response));
+        pending.set_response(response);
         let id = pending.id;
         if shape.continues {
-            self.folding[dir.index()] = Folding::Answer(id);
+            self.set_folding(dir, Folding::Answer(id));
             return outcome;
         }
         outcome.plus(self.answered(requester, id, out))
@@ -432,12 +629,12 @@ impl<P: Conversation> Correlator<P> {
         out: &mut impl FnMut(Transaction<P>),
     ) -> Outcome {
         let mut outcome = Outcome::default();
-        let queue = &mut self.queues[requester.index()];
+        let queue = self.queue_mut(requester);
         let (mut i, mut older) = (0, index);
         while i < older {
             let quiet = queue[i].answer == Answer::Optional
-                && queue[i].response.is_none()
-                && queue[i].request_done;
+                && !queue[i].has_response()
+                && queue[i].request_done();
             if quiet {
                 if let Some(quiet) = queue.remove(i) {
                     let (request, _, notes) = quiet.into_parts();
@@ -463,9 +660,9 @@ impl<P: Conversation> Correlator<P> {
         let Some(index) = self.position(requester, id) else {
             return Outcome::default();
         };
-        let queue = &mut self.queues[requester.index()];
-        queue[index].answered = true;
-        if !queue[index].request_done {
+        let queue = self.queue_mut(requester);
+        queue[index].set(ANSWERED);
+        if !queue[index].request_done() {
             return Outcome::default();
         }
         let Some(pending) = queue.remove(index) else {
@@ -481,15 +678,22 @@ impl<P: Conversation> Correlator<P> {
         &mut self,
         pending: Pending<P>,
         response: Option<Message<P>>,
-        mut notes: Vec<String>,
+        notes: Vec<String>,
         out: &mut impl FnMut(Transaction<P>),
     ) -> Outcome {
-        let uncertain = pending.uncertain;
-        let (request, folded, mut all) = pending.into_parts();
-        if !notes.is_empty() {
-            all.append(&mut notes);
-        }
-        let transaction = Transaction::new(Some(request), response.or(folded), all);
+        let uncertain = pending.has(UNCERTAIN);
+        let transaction = match pending.extra {
+            // The usual case: nothing kept beside the request.
+            None => Transaction::new(Some(pending.request), response, notes),
+            Some(extra) => {
+                let Extra {
+                    notes: mut all,
+                    response: folded,
+                } = *extra;
+                all.extend(notes);
+                Transaction::new(Some(pending.request), response.or(folded), all)
+            }
+        };
         out(if uncertain {
             transaction.flagged()
         } else {
@@ -519,7 +723,7 @@ impl<P: Conversation> Correlator<P> {
                 fold_into(whole, message);
                 all.extend(notes);
                 if continues {
-                    self.folding[dir.index()] = Folding::Alone(alone);
+                    self.set_folding(dir, Folding::Alone(alone));
                     return Outcome::default();
                 }
                 publish_alone(*alone, out)
@@ -528,18 +732,18 @@ impl<P: Conversation> Correlator<P> {
                 let Some(index) = self.position(dir, id) else {
                     return Outcome::default();
                 };
-                let pending = &mut self.queues[dir.index()][index];
+                let pending = &mut self.queue_mut(dir)[index];
                 fold_into(&mut pending.request, message);
                 pending.add_notes(notes);
                 if continues {
-                    self.folding[dir.index()] = Folding::Request(id);
+                    self.set_folding(dir, Folding::Request(id));
                     return Outcome::default();
                 }
-                pending.request_done = true;
-                if !pending.answered {
+                pending.set(REQUEST_DONE);
+                if !pending.has(ANSWERED) {
                     return Outcome::default();
                 }
-                let pending = self.queues[dir.index()].remove(index).expect("present");
+                let pending = self.queue_mut(dir).remove(index).expect("present");
                 self.publish(pending, None, Vec::new(), out)
             }
             Folding::Answer(id) => {
@@ -547,13 +751,13 @@ impl<P: Conversation> Correlator<P> {
                 let Some(index) = self.position(requester, id) else {
                     return Outcome::default();
                 };
-                let pending = &mut self.queues[requester.index()][index];
-                if let Some(response) = &mut pending.response {
+                let pending = &mut self.queue_mut(requester)[index];
+                if let Some(response) = pending.response_mut() {
                     fold_into(response, message);
                 }
                 pending.add_notes(notes);
                 if continues {
-                    self.folding[dir.index()] = Folding::Answer(id);
+                    self.set_folding(dir, Folding::Answer(id));
                     return Outcome::default();
                 }
                 self.answered(requester, id, out)
@@ -563,20 +767,34 @@ impl<P: Conversation> Correlator<P> {
 
     /// The message `dir` is folding, ended by the connection: a message
     /// that runs to the end of its direction (an HTTP body without length)
-    /// is complete; any other is cut short, with `note`. Then published
-    /// where it can be.
+    /// is complete; any other is cut short, with the note `note` makes.
+    /// Then published where it can be.
+    #[inline]
     pub(crate) fn end_folding(
         &mut self,
         dir: Direction,
-        note: Option<String>,
+        note: impl Fn() -> String,
         out: &mut impl FnMut(Transaction<P>),
     ) -> Outcome {
-        let folding = std::mem::replace(&mut self.folding[dir.index()], Folding::None);
+        if !self.is_folding(dir) {
+            return Outcome::default();
+        }
+        self.end_folding_now(dir, &note, out)
+    }
+
+    #[inline(never)]
+    fn end_folding_now(
+        &mut self,
+        dir: Direction,
+        note: &dyn Fn() -> String,
+        out: &mut impl FnMut(Transaction<P>),
+    ) -> Outcome {
+        let folding = self.take_folding(dir);
         let cut = |message: &mut Message<P>, notes: &mut Vec<String>| {
             let ends = message.fields.as_ref().is_some_and(P::ends_with_connection);
             if !ends {
                 message.cut = true;
-                notes.extend(note.clone());
+                notes.push(note());
             }
         };
         match folding {
@@ -590,15 +808,15 @@ impl<P: Conversation> Correlator<P> {
                 let Some(index) = self.position(dir, id) else {
                     return Outcome::default();
                 };
-                let pending = &mut self.queues[dir.index()][index];
+                let pending = &mut self.queue_mut(dir)[index];
                 let mut notes = Vec::new();
                 cut(&mut pending.request, &mut notes);
                 pending.add_notes(notes);
-                pending.request_done = true;
-                if !pending.answered {
+                pending.set(REQUEST_DONE);
+                if !pending.has(ANSWERED) {
                     return Outcome::default();
                 }
-                let pending = self.queues[dir.index()].remove(index).expect("present");
+                let pending = self.queue_mut(dir).remove(index).expect("present");
                 self.publish(pending, None, Vec::new(), out)
             }
             Folding::Answer(id) => {
@@ -606,9 +824,9 @@ impl<P: Conversation> Correlator<P> {
                 let Some(index) = self.position(requester, id) else {
                     return Outcome::default();
                 };
-                let pending = &mut self.queues[requester.index()][index];
+                let pending = &mut self.queue_mut(requester)[index];
                 let mut notes = Vec::new();
-                if let Some(response) = &mut pending.response {
+                if let Some(response) = pending.response_mut() {
                     cut(response, &mut notes);
                 }
                 pending.add_notes(notes);
@@ -626,7 +844,11 @@ impl<P: Conversation> Correlator<P> {
         out: &mut impl FnMut(Transaction<P>),
     ) -> Outcome {
         let mut outcome = Outcome::default();
-        for queue in &mut self.queues {
+        for requester in [Direction::FromClient, Direction::FromServer] {
+            if requester == Direction::FromServer && self.rare.is_none() {
+                break;
+            }
+            let queue = self.queue_mut(requester);
             while queue
                 .front()
                 .is_some_and(|front| expired(front, now, timeout))
@@ -641,9 +863,13 @@ impl<P: Conversation> Correlator<P> {
 
     /// Whether a request has waited longer than `timeout` at `now`.
     pub(crate) fn has_expired(&self, now: Timestamp, timeout: Duration) -> bool {
-        self.queues
-            .iter()
-            .any(|q| q.front().is_some_and(|front| expired(front, now, timeout)))
+        [Direction::FromClient, Direction::FromServer]
+            .into_iter()
+            .any(|d| {
+                self.queue(d)
+                    .next()
+                    .is_some_and(|front| expired(front, now, timeout))
+            })
     }
 
     /// Publishes every pending request (and message being folded).
@@ -654,10 +880,14 @@ impl<P: Conversation> Correlator<P> {
     ) -> Outcome {
         let mut outcome = Outcome::default();
         for dir in [Direction::FromClient, Direction::FromServer] {
-            let note = format!("message cut short: {}", why.note());
-            outcome = outcome.plus(self.end_folding(dir, Some(note), out));
+            let note = || format!("message cut short: {}", why.note());
+            outcome = outcome.plus(self.end_folding(dir, note, out));
         }
-        for queue in &mut self.queues {
+        for requester in [Direction::FromClient, Direction::FromServer] {
+            if requester == Direction::FromServer && self.rare.is_none() {
+                break;
+            }
+            let queue = self.queue_mut(requester);
             while let Some(pending) = queue.pop_front() {
                 outcome = outcome.plus(flush_one(pending, why, out));
             }
@@ -668,12 +898,12 @@ impl<P: Conversation> Correlator<P> {
     /// Requests waiting, both sides.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.queues.iter().map(VecDeque::len).sum()
+        self.queue(Direction::FromClient).len() + self.queue(Direction::FromServer).len()
     }
 }
 
 fn expired<P>(pending: &Pending<P>, now: Timestamp, timeout: Duration) -> bool {
-    pending.request_done && pending.response.is_none() && now >= pending.request.end + timeout
+    pending.request_done() && !pending.has_response() && now >= pending.request.end + timeout
 }
 
 /// Publishes a message that was folded alone.
@@ -706,7 +936,7 @@ fn publish_unanswered<P>(
     note: impl FnOnce(&mut Vec<String>),
     out: &mut impl FnMut(Transaction<P>),
 ) -> Outcome {
-    let uncertain = pending.uncertain;
+    let uncertain = pending.has(UNCERTAIN);
     let (request, response, mut notes) = pending.into_parts();
     note(&mut notes);
     let transaction = Transaction::new(Some(request), response, notes);
@@ -729,7 +959,7 @@ fn flush_one<P>(
     why: Unanswered,
     out: &mut impl FnMut(Transaction<P>),
 ) -> Outcome {
-    if pending.answer == Answer::Optional && pending.response.is_none() {
+    if pending.answer == Answer::Optional && !pending.has_response() {
         let (request, _, notes) = pending.into_parts();
         out(Transaction::unanswered_by_design(request, notes));
         return Outcome {
@@ -737,9 +967,9 @@ fn flush_one<P>(
             ..Outcome::default()
         };
     }
-    if pending.response.is_some() {
+    if pending.has_response() {
         // Its answer began: published with what came of it.
-        let uncertain = pending.uncertain;
+        let uncertain = pending.has(UNCERTAIN);
         let (request, response, mut notes) = pending.into_parts();
         let mut response = response.expect("checked");
         response.cut = true;

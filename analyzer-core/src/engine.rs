@@ -245,23 +245,29 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
     /// kept small; the rest goes to [`segment_other`](Self::segment_other).
     #[inline]
     fn segment(&mut self, ts: Timestamp, seg: &TcpSegment<'_>) {
-        let key = FlowKey::new(seg.src, seg.dst);
-        if !seg.flags.syn && self.feed_tracked(&key, ts, seg) {
+        let (key, src_first) = FlowKey::ordered(seg.src, seg.dst);
+        if !seg.flags.syn && self.feed_tracked(&key, ts, seg, src_first) {
             return;
         }
-        self.segment_other(ts, seg, key);
+        self.segment_other(ts, seg, key, src_first);
     }
 
     /// Hands `seg` to the connection tracked under `key`, and stops
     /// tracking it once it is over; `false` when none is tracked.
     #[inline]
-    fn feed_tracked(&mut self, key: &FlowKey, ts: Timestamp, seg: &TcpSegment<'_>) -> bool {
+    fn feed_tracked(
+        &mut self,
+        key: &FlowKey,
+        ts: Timestamp,
+        seg: &TcpSegment<'_>,
+        src_first: bool,
+    ) -> bool {
         let Some(tracked) = self.flows.get_mut(key) else {
             return false;
         };
         let Tracked { flow, conn } = &mut **tracked;
         let (mut ctx, mut out) = split(&self.config, &mut self.counters, &mut self.sink, flow);
-        if conn.segment(ts, seg, &mut ctx, &mut out) {
+        if conn.segment(ts, seg, src_first, &mut ctx, &mut out) {
             ctx.counters.connections_closed += 1;
             drop(out);
             self.flows.remove(key);
@@ -271,7 +277,13 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
 
     /// A SYN, or a segment of a connection not tracked (yet).
     #[inline(never)]
-    fn segment_other(&mut self, ts: Timestamp, seg: &TcpSegment<'_>, key: FlowKey) {
+    fn segment_other(
+        &mut self,
+        ts: Timestamp,
+        seg: &TcpSegment<'_>,
+        key: FlowKey,
+        src_first: bool,
+    ) {
         if seg.flags.syn {
             let reused = !seg.flags.ack
                 && self
@@ -289,7 +301,7 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
                     ctx.counters.connections_closed += 1;
                 }
             }
-            if self.feed_tracked(&key, ts, seg) {
+            if self.feed_tracked(&key, ts, seg, src_first) {
                 return;
             }
         }
@@ -308,10 +320,14 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
         let client = if server == seg.src { seg.dst } else { seg.src };
         let flow = Arc::new(Flow::new(client, server));
         self.next_id += 1;
-        let mut conn = Connection::new(self.next_id, server, ts, &self.config);
+        // The server is the flow key's first endpoint when it is this
+        // segment's source and the source is first, or its destination and
+        // the source is not.
+        let server_first = (server == seg.src) == src_first;
+        let mut conn = Connection::new(self.next_id, server_first, ts, &self.config);
         self.counters.connections_opened += 1;
         let (mut ctx, mut out) = split(&self.config, &mut self.counters, &mut self.sink, &flow);
-        let ended = conn.segment(ts, seg, &mut ctx, &mut out);
+        let ended = conn.segment(ts, seg, src_first, &mut ctx, &mut out);
         drop(out);
         if ended {
             self.counters.connections_closed += 1;

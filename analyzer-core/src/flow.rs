@@ -32,14 +32,20 @@ fn pack((ip, port): Endpoint) -> (u128, u32) {
 }
 
 impl FlowKey {
-    pub(crate) fn new(a: Endpoint, b: Endpoint) -> Self {
+    /// The key of the connection between `a` and `b`, and whether `a` is
+    /// its first endpoint (which tells the two directions apart without
+    /// comparing addresses again).
+    #[inline]
+    pub(crate) fn ordered(a: Endpoint, b: Endpoint) -> (Self, bool) {
         let (a, b) = (pack(a), pack(b));
-        let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-        FlowKey {
+        let a_first = a <= b;
+        let (lo, hi) = if a_first { (a, b) } else { (b, a) };
+        let key = FlowKey {
             lo: lo.0,
             hi: hi.0,
             rest: u64::from(lo.1) << 32 | u64::from(hi.1),
-        }
+        };
+        (key, a_first)
     }
 }
 

@@ -194,7 +194,7 @@ pub trait Conversation: Sized + 'static {
         if request.is_none() && response.is_none() {
             return;
         }
-        out.object(JsonKey::new(Self::NAME));
+        out.object(const { JsonKey::new(Self::NAME) });
         if let Some(request) = request {
             out.object(const { JsonKey::new("request") });
             request.write_fields(out);
@@ -315,9 +315,37 @@ pub trait Framer<P: Conversation> {
 pub struct Cx<'a, P: Conversation> {
     direction: Direction,
     session: &'a P::Session,
-    request: Option<&'a P>,
-    partial: Option<&'a P>,
+    /// Where the request and the partial message come from.
+    view: View<'a, P>,
     limit: usize,
+}
+
+/// The messages a [`Cx`] shows: given, or looked up in the connection only
+/// when asked (most framers and parsers never ask).
+enum View<'a, P> {
+    Given {
+        request: Option<&'a P>,
+        partial: Option<&'a P>,
+    },
+    Connection(&'a dyn Pending<P>),
+}
+
+impl<P> Clone for View<'_, P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<P> Copy for View<'_, P> {}
+
+/// What a connection knows of its waiting requests and messages being
+/// folded, for [`Cx`]. Not a stable API.
+#[doc(hidden)]
+pub trait Pending<P> {
+    /// The request an answer from `direction` would answer.
+    fn request_for(&self, direction: Direction) -> Option<&P>;
+    /// The message `direction` is folding frames into.
+    fn partial(&self, direction: Direction) -> Option<&P>;
 }
 
 impl<P: Conversation> Clone for Cx<'_, P> {
@@ -335,21 +363,32 @@ impl<'a, P: Conversation> Cx<'a, P> {
         Cx {
             direction,
             session,
-            request: None,
-            partial: None,
+            view: View::Given {
+                request: None,
+                partial: None,
+            },
             limit: usize::MAX,
         }
     }
 
     /// The same, answering `request`.
     pub fn with_request(mut self, request: Option<&'a P>) -> Self {
-        self.request = request;
+        let partial = self.partial();
+        self.view = View::Given { request, partial };
         self
     }
 
     /// The same, continuing `partial`.
     pub fn with_partial(mut self, partial: Option<&'a P>) -> Self {
-        self.partial = partial;
+        let request = self.request();
+        self.view = View::Given { request, partial };
+        self
+    }
+
+    /// The same, looking its request and partial message up in `pending`.
+    #[inline]
+    pub(crate) fn with_pending(mut self, pending: &'a dyn Pending<P>) -> Self {
+        self.view = View::Connection(pending);
         self
     }
 
@@ -374,13 +413,19 @@ impl<'a, P: Conversation> Cx<'a, P> {
     /// answered, while an answer is folded). `None` when none waits (or the
     /// protocol pairs by key).
     pub fn request(&self) -> Option<&'a P> {
-        self.request
+        match self.view {
+            View::Given { request, .. } => request,
+            View::Connection(pending) => pending.request_for(self.direction),
+        }
     }
 
     /// The message this frame continues, when the previous frame from this
     /// side said more follow ([`Conversation::continues`]).
     pub fn partial(&self) -> Option<&'a P> {
-        self.partial
+        match self.view {
+            View::Given { partial, .. } => partial,
+            View::Connection(pending) => pending.partial(self.direction),
+        }
     }
 
     /// The longest frame the stream keeps (the engine's `max_message_size`):

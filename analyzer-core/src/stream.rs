@@ -12,11 +12,11 @@
 //! the next plausible frame start) and come out as one [`Frame::Dropped`].
 //!
 //! Each frame carries the capture times of the packets that held its first
-//! and its last byte (the buffer remembers where each packet's bytes start
-//! while it holds bytes of several), also when the framer needed bytes of a
-//! later packet to see where the frame ends.
-
-use std::collections::VecDeque;
+//! and its last byte, also when the framer needed bytes of a later packet to
+//! see where the frame ends: the buffer remembers where the last packet's
+//! bytes start and when the packet before it came. (A frame ending more than
+//! one packet before the last is dated by the packet before the last: only
+//! a framer needing two packets of lookahead sees it.)
 
 use bytes::{Buf, Bytes, BytesMut};
 
@@ -35,17 +35,6 @@ const SMALL_FRAME: usize = 4096;
 /// messages then share one allocation (and one reference-count header)
 /// instead of one each, while what one waiting message can pin stays small.
 const MIN_GROWTH: usize = 512;
-/// Packet boundaries remembered while the buffer holds bytes of several
-/// packets; past it the oldest is forgotten (its bytes are then dated by
-/// the packet before: only a frame boundary inside a message of more than
-/// this many packets can be dated early).
-const MAX_MARKS: usize = 64;
-
-/// Where the bytes of each packet after the first start, with its capture
-/// time (boxed in the buffer: usually there is none).
-#[derive(Debug, Default)]
-struct Marks(VecDeque<(usize, Timestamp)>);
-
 /// Bytes of one direction of a connection, cut into frames.
 #[derive(Debug)]
 // In this order: the fields a message touches come first; the rare states
@@ -59,22 +48,33 @@ pub struct StreamBuffer {
     head_ts: Timestamp,
     /// Capture time of the last byte pushed.
     last_ts: Timestamp,
-    /// `Some` while the current message is being skipped. Boxed, as the
-    /// other rare states: the usual fields stay in few cache lines.
-    skip: Option<Box<Skip>>,
-    /// Where the bytes of each packet after the first start in `buf`, with
-    /// its capture time, while `buf` holds bytes of several packets.
-    marks: Option<Box<Marks>>,
+    /// The rare states: a message being skipped, rejected bytes being
+    /// merged, a frame waiting behind them. One box, `None` when there is
+    /// none of them: the usual fields stay in one cache line.
+    rare: Option<Box<Rare>>,
+    /// Where the last packet's bytes start in `buf` (0: every byte held
+    /// came at `last_ts`, or `buf` holds one packet's).
+    tail: usize,
+    /// Capture time of the packet before the last, whose bytes end at
+    /// `tail`.
+    before_tail: Timestamp,
     max_message: usize,
     /// Leading bytes of `buf` already searched for a sync sequence.
     searched: usize,
     scanned_total: u64,
     /// `needed` is the message's announced total, not just a lower bound.
     needed_known: bool,
+}
+
+/// [`StreamBuffer`]'s rare states.
+#[derive(Debug, Default)]
+struct Rare {
+    /// `Some` while the current message is being skipped.
+    skip: Option<Skip>,
     /// Rejected bytes being merged.
-    rejected: Option<Box<Rejected>>,
+    rejected: Option<Rejected>,
     /// The frame that ended a run of rejected bytes, handed out next.
-    lookahead: Option<Box<Frame>>,
+    lookahead: Option<Frame>,
 }
 
 impl StreamBuffer {
@@ -88,12 +88,11 @@ impl StreamBuffer {
             needed_known: false,
             head_ts: Timestamp::default(),
             last_ts: Timestamp::default(),
-            skip: None,
-            marks: None,
+            rare: None,
+            tail: 0,
+            before_tail: Timestamp::default(),
             max_message: max_message.max(1),
             scanned_total: 0,
-            rejected: None,
-            lookahead: None,
         }
     }
 
@@ -105,8 +104,10 @@ impl StreamBuffer {
         }
         if self.buf.is_empty() {
             self.head_ts = ts;
+            self.tail = 0;
         } else if ts != self.last_ts {
-            self.mark(self.buf.len(), ts);
+            self.before_tail = self.last_ts;
+            self.tail = self.buf.len();
         }
         self.last_ts = ts;
         if self.buf.capacity() - self.buf.len() < data.len() {
@@ -126,16 +127,6 @@ impl StreamBuffer {
         self.wait(found, self.max_message);
     }
 
-    /// Remembers that the bytes from `at` on came at `ts`.
-    #[cold]
-    fn mark(&mut self, at: usize, ts: Timestamp) {
-        let marks = &mut self.marks.get_or_insert_with(Default::default).0;
-        if marks.len() >= MAX_MARKS {
-            marks.pop_front();
-        }
-        marks.push_back((at, ts));
-    }
-
     /// Bytes held.
     pub fn len(&self) -> usize {
         self.buf.len()
@@ -143,7 +134,29 @@ impl StreamBuffer {
 
     /// Whether no bytes of an unfinished message are held or being skipped.
     pub fn is_empty(&self) -> bool {
-        self.buf.is_empty() && self.skip.is_none()
+        self.buf.is_empty() && self.skip().is_none()
+    }
+
+    /// The message being skipped, if any.
+    #[inline]
+    fn skip(&self) -> Option<&Skip> {
+        self.rare.as_ref().and_then(|r| r.skip.as_ref())
+    }
+
+    /// The rare states, made when needed.
+    fn rare(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_with(Default::default)
+    }
+
+    /// Lets the rare states go once none is left.
+    fn tidy(&mut self) {
+        if self
+            .rare
+            .as_ref()
+            .is_some_and(|r| r.skip.is_none() && r.rejected.is_none() && r.lookahead.is_none())
+        {
+            self.rare = None;
+        }
     }
 
     /// Whether the buffer holds nothing at all: no bytes, no skip, no
@@ -151,7 +164,7 @@ impl StreamBuffer {
     /// then be cut straight from it.
     #[inline]
     pub(crate) fn is_idle(&self) -> bool {
-        self.is_empty() && self.rejected.is_none() && self.lookahead.is_none()
+        self.buf.is_empty() && self.rare.is_none()
     }
 
     /// Total bytes examined by sync searches and plausibility scans over
@@ -173,7 +186,7 @@ impl StreamBuffer {
         framer: &mut F,
         cx: &Cx<'_, P>,
     ) -> Option<Frame> {
-        if self.skip.is_none() && self.rejected.is_none() && self.lookahead.is_none() {
+        if self.rare.is_none() {
             // The usual case: no skip, nothing merged.
             let found = self.ask(framer, cx)?;
             return match self.handle_found(found, framer, cx) {
@@ -191,8 +204,9 @@ impl StreamBuffer {
         framer: &mut F,
         cx: &Cx<'_, P>,
     ) -> Option<Frame> {
-        if let Some(frame) = self.lookahead.take() {
-            return Some(*frame);
+        if let Some(frame) = self.rare.as_mut().and_then(|r| r.lookahead.take()) {
+            self.tidy();
+            return Some(frame);
         }
         let first = self.next_frame_once(framer, cx);
         self.merged(first, framer, cx)
@@ -210,24 +224,28 @@ impl StreamBuffer {
     ) -> Option<Frame> {
         loop {
             match next {
-                Some(Frame::Dropped(dropped)) => match (&mut self.rejected, &dropped.reason) {
+                Some(Frame::Dropped(dropped)) => match (&mut self.rare().rejected, &dropped.reason)
+                {
                     (Some(run), DropReason::Invalid(_)) => {
                         run.wire_len += dropped.wire_len;
                         run.end = dropped.end;
                     }
-                    (None, DropReason::Invalid(why)) => {
-                        self.rejected = Some(Box::new(Rejected {
+                    (run @ None, DropReason::Invalid(why)) => {
+                        *run = Some(Rejected {
                             wire_len: dropped.wire_len,
                             why: why.clone(),
                             start: dropped.start,
                             end: dropped.end,
-                        }))
+                        })
                     }
                     // Too long or lost bytes: handed out as they are.
                     _ => return self.hand_out(Frame::Dropped(dropped)),
                 },
                 Some(frame) => return self.hand_out(frame),
-                None => return None,
+                None => {
+                    self.tidy();
+                    return None;
+                }
             }
             next = self.next_frame_once(framer, cx);
         }
@@ -235,18 +253,23 @@ impl StreamBuffer {
 
     /// Hands out `frame`, or first the run of rejected bytes it ends.
     fn hand_out(&mut self, frame: Frame) -> Option<Frame> {
-        match self.rejected.take() {
+        match self.rare.as_mut().and_then(|r| r.rejected.take()) {
             Some(run) => {
-                self.lookahead = Some(Box::new(frame));
+                self.rare().lookahead = Some(frame);
                 Some(run.into_frame())
             }
-            None => Some(frame),
+            None => {
+                self.tidy();
+                Some(frame)
+            }
         }
     }
 
     /// A run of rejected bytes not handed out yet, at the end of the stream.
     pub fn take_rejected(&mut self) -> Option<Frame> {
-        self.rejected.take().map(|r| r.into_frame())
+        let run = self.rare.as_mut().and_then(|r| r.rejected.take());
+        self.tidy();
+        run.map(Rejected::into_frame)
     }
 
     fn next_frame_once<P: Conversation, F: Framer<P>>(
@@ -254,7 +277,7 @@ impl StreamBuffer {
         framer: &mut F,
         cx: &Cx<'_, P>,
     ) -> Option<Frame> {
-        if self.skip.is_some() {
+        if self.skip().is_some() {
             return self.continue_skip(framer, cx);
         }
         let found = self.ask(framer, cx)?;
@@ -379,37 +402,29 @@ impl StreamBuffer {
     /// The capture time of the packet that held byte `at` of `buf`.
     #[inline]
     fn time_at(&self, at: usize) -> Timestamp {
-        match &self.marks {
-            None => self.head_ts,
-            Some(marks) => marks
-                .0
-                .iter()
-                .rev()
-                .find(|(from, _)| *from <= at)
-                .map_or(self.head_ts, |(_, ts)| *ts),
+        if at >= self.tail {
+            self.last_ts
+        } else if self.tail > 0 {
+            self.before_tail
+        } else {
+            self.head_ts
         }
     }
 
-    /// Drops the first `len` bytes' packet boundaries: the bytes left start
-    /// at the time of the packet that held byte `len`.
+    /// After the first `len` bytes left: the bytes held start at the time
+    /// of the packet that held byte `len`.
     #[inline]
-    fn advance_marks(&mut self, len: usize) {
-        // Without marks, every byte held came at `head_ts`.
-        let Some(Marks(marks)) = self.marks.as_deref_mut() else {
+    fn advance_times(&mut self, len: usize) {
+        if self.tail == 0 {
+            // Every byte held came at `head_ts`.
             return;
-        };
-        while let Some(&(from, ts)) = marks.front() {
-            if from > len {
-                break;
-            }
-            self.head_ts = ts;
-            marks.pop_front();
         }
-        for mark in marks.iter_mut() {
-            mark.0 -= len;
-        }
-        if marks.is_empty() {
-            self.marks = None;
+        if len >= self.tail {
+            self.head_ts = self.last_ts;
+            self.tail = 0;
+        } else {
+            self.head_ts = self.before_tail;
+            self.tail -= len;
         }
     }
 
@@ -436,7 +451,7 @@ impl StreamBuffer {
         if large && self.buf.is_empty() {
             self.buf = BytesMut::new();
         }
-        self.advance_marks(len);
+        self.advance_times(len);
         self.reset_search();
         Frame::Complete(Complete {
             wire,
@@ -459,12 +474,13 @@ impl StreamBuffer {
         if self.is_empty() {
             return None;
         }
-        let skip = self.skip.take();
+        let skip = self.rare.as_mut().and_then(|r| r.skip.take());
+        self.tidy();
         let start = skip.as_ref().map_or(self.head_ts, |s| s.start);
         let (dropped, lost) = skip.map_or((0, 0), |s| (s.dropped, s.lost));
         let wire = self.buf.split().freeze();
         self.reset_search();
-        self.marks = None;
+        self.tail = 0;
         Some(Partial {
             wire_len: dropped + lost + wire.len() as u64,
             lost,

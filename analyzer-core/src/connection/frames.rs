@@ -24,7 +24,7 @@ impl<P: Protocol> Connection<P> {
         ctx: &mut Ctx<'_>,
         out: &mut impl FnMut(Transaction<P>),
     ) {
-        if self.stopped.is_some() {
+        if self.stopped {
             return;
         }
         if let Some(rejected) = self.sides[dir.index()].stream.take_rejected() {
@@ -33,8 +33,8 @@ impl<P: Protocol> Connection<P> {
         if let Some(partial) = self.sides[dir.index()].stream.take_partial() {
             self.partial(dir, partial, why, ctx, out);
         }
-        let note = format!("message cut short by {}", why.cut_by());
-        let outcome = self.correlator.end_folding(dir, Some(note), out);
+        let note = || format!("message cut short by {}", why.cut_by());
+        let outcome = self.correlator.end_folding(dir, note, out);
         count(ctx.counters, outcome);
     }
 
@@ -272,7 +272,7 @@ impl<P: Protocol> Connection<P> {
 
     /// Hands a message to the correlator, with what the protocol says about
     /// pairing it.
-    #[inline]
+    #[inline(always)]
     fn route(
         &mut self,
         dir: Direction,

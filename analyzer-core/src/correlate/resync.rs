@@ -22,12 +22,12 @@
 //!
 //! Requests queued before the gap pair as usual: their answers come first.
 
-use super::{publish_unanswered, Correlator, Outcome};
+use super::{publish_unanswered, Correlator, Outcome, ANSWERED, UNCERTAIN};
 use crate::message::{Message, Transaction};
 use crate::protocol::{Conversation, Fit};
 use crate::role::Direction;
 
-const UNCERTAIN: &str = "pairing uncertain after packet loss";
+const UNCERTAIN_NOTE: &str = "pairing uncertain after packet loss";
 const LOST: &str = "response lost in a capture gap (pairing uncertain after packet loss)";
 
 impl<P: Conversation> Correlator<P> {
@@ -35,29 +35,27 @@ impl<P: Conversation> Correlator<P> {
     /// to `dir`'s requests may now shift (requests were lost), and so may
     /// the pairing of the other side's requests (answers were lost).
     pub(crate) fn lost(&mut self, dir: Direction) {
-        let own = dir.index();
-        if self.out_of_step[own].is_none() {
-            self.out_of_step[own] = Some(self.next_id);
+        if self.step_from(dir).is_none() {
+            self.set_step_from(dir, Some(self.next_id));
         }
-        let other = dir.reverse().index();
-        if self.out_of_step[other].is_none() {
-            let first = self.queues[other].iter().find(|p| p.awaits_unkeyed());
+        let other = dir.reverse();
+        if self.step_from(other).is_none() {
+            let first = self.queue(other).find(|p| p.awaits_unkeyed()).map(|p| p.id);
             if let Some(first) = first {
-                self.out_of_step[other] = Some(first.id);
+                self.set_step_from(other, Some(first));
             }
         }
     }
 
     /// Whether a request of `requester` waits for its answer.
     pub(crate) fn waiting(&self, requester: Direction) -> bool {
-        self.queues[requester.index()]
-            .iter()
-            .any(|p| p.answer != super::Answer::Never && !p.answered)
+        self.queue(requester)
+            .any(|p| p.answer != super::Answer::Never && !p.has(ANSWERED))
     }
 
     /// Whether the pairing of `requester`'s requests is out of step.
     pub(crate) fn out_of_step(&self, requester: Direction) -> bool {
-        self.out_of_step[requester.index()].is_some()
+        self.step_from(requester).is_some()
     }
 
     /// A new request from `requester` while the connection is quiet: the
@@ -68,20 +66,21 @@ impl<P: Conversation> Correlator<P> {
         requester: Direction,
         out: &mut impl FnMut(Transaction<P>),
     ) -> Outcome {
-        let Some(from) = self.out_of_step[requester.index()].take() else {
+        let Some(from) = self.step_from(requester) else {
             return Outcome::default();
         };
+        self.set_step_from(requester, None);
         let mut outcome = Outcome {
             resynchronized: 1,
             ..Outcome::default()
         };
-        let queue = &mut self.queues[requester.index()];
+        let queue = self.queue_mut(requester);
         let mut i = 0;
         while i < queue.len() {
             let p = &queue[i];
-            if after(p.id, from) && p.awaits_unkeyed() && p.request_done {
+            if after(p.id, from) && p.awaits_unkeyed() && p.request_done() {
                 let mut pending = queue.remove(i).expect("in range");
-                pending.uncertain = true;
+                pending.set(UNCERTAIN);
                 outcome = outcome.plus(publish_unanswered(
                     pending,
                     |notes| notes.push(LOST.into()),
@@ -104,10 +103,10 @@ impl<P: Conversation> Correlator<P> {
         out: &mut impl FnMut(Transaction<P>),
     ) -> (Option<usize>, Outcome) {
         let mut outcome = Outcome::default();
-        let Some(from) = self.out_of_step[requester.index()] else {
+        let Some(from) = self.step_from(requester) else {
             return (None, outcome);
         };
-        let queue = &mut self.queues[requester.index()];
+        let queue = self.queue_mut(requester);
         let mut chosen = None;
         for (i, pending) in queue.iter().enumerate() {
             if !pending.awaits_unkeyed() {
@@ -138,9 +137,9 @@ impl<P: Conversation> Correlator<P> {
         let mut i = 0;
         while i < index {
             let p = &queue[i];
-            if p.awaits_unkeyed() && after(p.id, from) && p.request_done {
+            if p.awaits_unkeyed() && after(p.id, from) && p.request_done() {
                 let mut pending = queue.remove(i).expect("in range");
-                pending.uncertain = true;
+                pending.set(UNCERTAIN);
                 outcome = outcome.plus(publish_unanswered(
                     pending,
                     |notes| notes.push(LOST.into()),
@@ -152,12 +151,12 @@ impl<P: Conversation> Correlator<P> {
             }
         }
         if fit == Fit::Certain {
-            self.out_of_step[requester.index()] = None;
+            self.set_step_from(requester, None);
             outcome.resynchronized += 1;
         } else {
-            let pending = &mut queue[index];
-            pending.uncertain = true;
-            pending.note(UNCERTAIN.into());
+            let pending = &mut self.queue_mut(requester)[index];
+            pending.set(UNCERTAIN);
+            pending.note(UNCERTAIN_NOTE.into());
         }
         (Some(index), outcome)
     }

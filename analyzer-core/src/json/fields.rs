@@ -276,12 +276,17 @@ impl<'a> JsonFields<'a> {
         self.out.extend_from_slice(inner);
     }
 
-    /// The key of an entry whose value the caller appends to the returned
-    /// buffer itself (the derive's expansion). Not a stable API.
+    /// The key of an entry, given as `"key":` (escaped already), whose
+    /// value the caller appends to the returned buffer itself: what the
+    /// derive's expansion calls, one copy of known length per key. Not a
+    /// stable API.
     #[doc(hidden)]
-    #[inline]
-    pub fn __key(&mut self, key: JsonKey) -> &mut Vec<u8> {
-        self.key(key);
+    #[inline(always)]
+    pub fn __key(&mut self, quoted: &'static [u8]) -> &mut Vec<u8> {
+        if self.comma() {
+            self.out.push(b',');
+        }
+        self.out.extend_from_slice(quoted);
         self.out
     }
 

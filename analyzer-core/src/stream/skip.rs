@@ -71,7 +71,7 @@ impl StreamBuffer {
     ) {
         self.reset_search();
         framer.reset();
-        self.skip = Some(Box::new(Skip {
+        self.rare().skip = Some(Skip {
             dropped: 0,
             lost: 0,
             invalid,
@@ -79,7 +79,7 @@ impl StreamBuffer {
             tail_held: false,
             start: self.head_ts,
             blind: !matches!(to, SkipTo::Exact(_)),
-        }));
+        });
     }
 
     /// How many bytes to drop to reach the end of the skip, and whether it
@@ -89,8 +89,11 @@ impl StreamBuffer {
         framer: &F,
         cx: &Cx<'_, P>,
     ) -> (usize, SkipTo) {
-        let skip = self.skip.as_ref().expect("skipping");
-        match skip.to {
+        let (to, tail_held) = {
+            let skip = self.skip().expect("skipping");
+            (skip.to, skip.tail_held)
+        };
+        match to {
             SkipTo::Exact(remaining) => {
                 let n = remaining.min(self.buf.len() as u64);
                 (n as usize, SkipTo::Exact(remaining - n))
@@ -104,7 +107,7 @@ impl StreamBuffer {
                     // After a gap, keep the bytes (up to the message size
                     // limit): a message may start right after it. Otherwise
                     // keep only what could start a split sync sequence.
-                    None if skip.tail_held && self.buf.len() < self.max_message => {
+                    None if tail_held && self.buf.len() < self.max_message => {
                         self.searched = self.buf.len();
                         (0, SkipTo::Sync)
                     }
@@ -137,23 +140,24 @@ impl StreamBuffer {
         framer: &mut F,
         cx: &Cx<'_, P>,
     ) -> Option<Frame> {
-        let synced = self.skip.as_ref()?.to == SkipTo::Sync;
+        let synced = self.skip()?.to == SkipTo::Sync;
         let (drop, to) = self.skip_target(framer, cx);
         let end = match drop {
             0 => self.last_ts,
             n => self.time_at(n - 1),
         };
         let dropped = self.buf.split_to(drop).freeze();
-        self.advance_marks(drop);
+        self.advance_times(drop);
         self.searched = self.searched.saturating_sub(drop);
-        let skip = self.skip.as_mut()?;
+        let skip = self.rare.as_mut()?.skip.as_mut()?;
         skip.to = to;
         skip.dropped += drop as u64;
         if skip.to != SkipTo::Exact(0) {
             skip.tail_held &= drop == 0;
             return None;
         }
-        let skip = self.skip.take()?;
+        let skip = self.rare.as_mut()?.skip.take()?;
+        self.tidy();
         // What follows a gap, up to the sync sequence found: maybe a
         // message of its own. Not when the skip ended by count (the rest
         // of a message of known length, e.g. a data block).
@@ -194,15 +198,15 @@ impl StreamBuffer {
         if lost == 0 {
             return;
         }
-        if self.buf.is_empty() && self.skip.is_none() {
+        if self.buf.is_empty() && self.skip().is_none() {
             self.head_ts = ts;
         }
         self.last_ts = ts;
         let held = self.buf.len() as u64;
         let known_total =
-            (self.skip.is_none() && self.needed_known && self.needed > self.buf.len())
+            (self.skip().is_none() && self.needed_known && self.needed > self.buf.len())
                 .then_some(self.needed as u64);
-        let skipping = self.skip.is_some();
+        let skipping = self.skip().is_some();
         if !skipping {
             let to = match known_total {
                 Some(total) => SkipTo::Exact(total - held),
@@ -211,10 +215,10 @@ impl StreamBuffer {
             self.start_skip(to, None, framer);
         }
         self.buf.clear();
-        self.marks = None;
+        self.tail = 0;
         self.reset_search();
         framer.reset();
-        let Some(skip) = self.skip.as_mut() else {
+        let Some(skip) = self.rare.as_mut().and_then(|r| r.skip.as_mut()) else {
             return;
         };
         skip.dropped += held;
@@ -248,11 +252,12 @@ impl StreamBuffer {
     /// after the lost bytes, so a message most likely ended with them.
     /// Returns it as [`Frame::Dropped`].
     pub fn end_at_gap(&mut self) -> Option<Frame> {
-        let skip = self.skip.as_ref()?;
+        let skip = self.skip()?;
         if skip.lost == 0 || matches!(skip.to, SkipTo::Exact(_)) || !self.buf.is_empty() {
             return None;
         }
-        let skip = self.skip.take()?;
+        let skip = self.rare.as_mut()?.skip.take()?;
+        self.tidy();
         let frame: Frame = Dropped {
             wire_len: skip.dropped + skip.lost,
             reason: DropReason::Lost(skip.lost),

@@ -11,10 +11,15 @@ use crate::valid::{Write, WriteField, WriteVariant};
 /// Writes one value at `key` (a `&T` expression), directly when its type
 /// has `WriteJson`, else through its `Serialize`.
 fn entry(key: &str, value: &TokenStream) -> TokenStream {
+    // `"key":`, checked to need no escaping when validated.
+    let quoted = syn::LitByteStr::new(
+        format!("\"{key}\":").as_bytes(),
+        proc_macro2::Span::call_site(),
+    );
     quote! {{
         #[allow(unused_imports)]
         use ::analyzer_core::__private::{ViaSerialize as _, ViaWriteJson as _};
-        let buf = out.__key(const { ::analyzer_core::JsonKey::new(#key) });
+        let buf = out.__key(#quoted);
         (&::analyzer_core::__private::Field(#value)).write_field(buf);
     }}
 }
