@@ -187,22 +187,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn key_is_the_same_both_ways() {
+    fn key_is_the_same_both_ways_and_tells_the_endpoints_apart() {
         let a = ("10.0.0.1".parse().unwrap(), 5000);
         let b = ("10.0.0.2".parse().unwrap(), 3030);
-        assert_eq!(FlowKey::new(a, b), FlowKey::new(b, a));
+        let (ab, a_first) = FlowKey::ordered(a, b);
+        let (ba, b_first) = FlowKey::ordered(b, a);
+        assert_eq!(ab, ba);
+        assert_ne!(a_first, b_first);
     }
 
     #[test]
     fn keys_of_different_connections_differ() {
         let ep = |ip: &str, port| (ip.parse().unwrap(), port);
         let keys = [
-            FlowKey::new(ep("1.2.3.4", 1), ep("5.6.7.8", 2)),
-            FlowKey::new(ep("::1.2.3.4", 1), ep("5.6.7.8", 2)),
-            FlowKey::new(ep("::ffff:1.2.3.4", 1), ep("5.6.7.8", 2)),
-            FlowKey::new(ep("1.2.3.4", 2), ep("5.6.7.8", 1)),
-            FlowKey::new(ep("1.2.3.4", 1), ep("5.6.7.8", 3)),
-            FlowKey::new(ep("1.2.3.4", 1), ep("1.2.3.4", 2)),
+            FlowKey::ordered(ep("1.2.3.4", 1), ep("5.6.7.8", 2)).0,
+            FlowKey::ordered(ep("::1.2.3.4", 1), ep("5.6.7.8", 2)).0,
+            FlowKey::ordered(ep("::ffff:1.2.3.4", 1), ep("5.6.7.8", 2)).0,
+            FlowKey::ordered(ep("1.2.3.4", 2), ep("5.6.7.8", 1)).0,
+            FlowKey::ordered(ep("1.2.3.4", 1), ep("5.6.7.8", 3)).0,
+            FlowKey::ordered(ep("1.2.3.4", 1), ep("1.2.3.4", 2)).0,
         ];
         for (i, a) in keys.iter().enumerate() {
             for b in &keys[i + 1..] {
