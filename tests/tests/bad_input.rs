@@ -422,6 +422,7 @@ fn packets_truncated_by_snaplen() {
         lines(&run.events),
         [
             "Error ?(22) -> ?(22) [packet loss while capturing the request (16 bytes lost); \
+             pairing uncertain after packet loss; \
              packet loss while capturing the response (16 bytes lost)]",
             "OK next(6) -> next(6)",
         ]
