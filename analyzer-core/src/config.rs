@@ -1,4 +1,5 @@
-//! [`Config`]: what to analyze and every limit, each with a default.
+//! [`Config`]: what to analyze and every limit, each with a default, and
+//! the protocol's own settings ([`Options`]).
 
 use std::time::Duration;
 
@@ -48,6 +49,57 @@ pub struct Config {
     pub max_out_of_order_bytes: usize,
     /// Out-of-order pieces held per direction, likewise. Default 256.
     pub max_out_of_order_segments: usize,
+    /// The protocol's own settings (the config file's keys of its section
+    /// that are not the engine's, such as HTTP's `send_headers`), which its
+    /// [`Conversation::session`](crate::Conversation::session) reads when a
+    /// connection starts. Empty by default.
+    pub options: Options,
+}
+
+/// A protocol's own settings, by name (shared by every connection).
+///
+/// ```
+/// use analyzer_core::config::Options;
+/// use serde_json::json;
+///
+/// let options = Options::from(json!({"send_headers": ["host"], "max_body": 1024}));
+/// assert_eq!(options.get("max_body").and_then(|v| v.as_u64()), Some(1024));
+/// assert!(options.get("missing").is_none());
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Options(std::sync::Arc<serde_json::Map<String, serde_json::Value>>);
+
+impl Options {
+    /// The setting `name`, if given.
+    pub fn get(&self, name: &str) -> Option<&serde_json::Value> {
+        self.0.get(name)
+    }
+
+    /// Whether no setting is given.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Every setting, by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &serde_json::Value)> {
+        self.0.iter()
+    }
+}
+
+impl From<serde_json::Value> for Options {
+    /// The entries of a JSON object (anything else gives no setting).
+    fn from(value: serde_json::Value) -> Self {
+        match value {
+            serde_json::Value::Object(map) => Options(std::sync::Arc::new(map)),
+            _ => Options::default(),
+        }
+    }
+}
+
+impl From<serde_json::Map<String, serde_json::Value>> for Options {
+    fn from(map: serde_json::Map<String, serde_json::Value>) -> Self {
+        Options(std::sync::Arc::new(map))
+    }
 }
 
 impl Default for Config {
@@ -63,6 +115,7 @@ impl Default for Config {
             max_connections: 65_536,
             max_out_of_order_bytes: 1 << 20,
             max_out_of_order_segments: 256,
+            options: Options::default(),
         }
     }
 }

@@ -177,7 +177,7 @@ impl<P: Protocol> Connection<P> {
             last_seen: now,
             sides: [side(Direction::FromClient), side(Direction::FromServer)],
             correlator: Correlator::new(config.max_pending_requests),
-            session: P::Session::default(),
+            session: P::session(config),
             scratch: Vec::new(),
             harvested: false,
             quiet: [false; 2],

@@ -42,7 +42,7 @@
 
 extern crate self as analyzer_core;
 
-mod config;
+pub mod config;
 mod connection;
 mod correlate;
 mod counters;

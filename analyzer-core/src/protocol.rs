@@ -100,6 +100,14 @@ pub trait Conversation: Sized + 'static {
     /// protocols.
     type Session: Default + 'static;
 
+    /// The session of a new connection, from the configuration (the
+    /// protocol's own settings are `config.options`). Default:
+    /// `Session::default()`.
+    fn session(config: &crate::Config) -> Self::Session {
+        let _ = config;
+        Self::Session::default()
+    }
+
     /// The role of a message whose type does not declare one (no `tag`,
     /// `keyword` or `kind` field); `None`: the role its direction implies.
     fn role(&self) -> Option<Kind> {
