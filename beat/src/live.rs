@@ -67,7 +67,7 @@ fn explain(err: &pcap::Error) -> String {
     #[cfg(target_os = "linux")]
     let lacks = {
         use crate::privileges::caps;
-        caps::get().map_or(true, |sets| !sets.has_effective(caps::CAP_NET_RAW))
+        !caps::get().is_ok_and(|sets| sets.has_effective(caps::CAP_NET_RAW))
     };
     #[cfg(not(target_os = "linux"))]
     let lacks = true;

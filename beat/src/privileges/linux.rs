@@ -150,7 +150,7 @@ pub fn status_problem(status: &str) -> Option<String> {
         let value = value.trim();
         let bad = match key {
             "Uid" => value.split_whitespace().any(|id| id == "0"),
-            "CapEff" | "CapPrm" => u64::from_str_radix(value, 16).map_or(true, |caps| caps != 0),
+            "CapEff" | "CapPrm" => u64::from_str_radix(value, 16) != Ok(0),
             _ => false,
         };
         if bad {
