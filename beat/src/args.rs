@@ -9,12 +9,13 @@ use clap::{Parser, ValueEnum};
 
 use crate::analyzer::Registration;
 use crate::config::{ConfigError, ConfigFile};
+use crate::privileges::RunAs;
 
 /// Options every beat takes.
 #[derive(Debug, Default, Parser)]
 #[command(
     about = "Analyze a capture file or sniff an interface, and write one JSON event per transaction (ECS fields, as Packetbeat publishes them).",
-    after_help = "At the end, the counters (packets, connections, messages, drops) are printed on stderr as one JSON object. Reading a file shows a progress bar when stderr is a terminal. SIGINT or SIGTERM stops reading: pending requests are published as unanswered, the output is flushed, the counters printed, and the exit status is 0.\nExit status: 0 when the whole input was read (or a signal stopped it); 1 on a missing, unreadable or corrupt file (after every event from its readable part was written), an interface that cannot be opened, or an output error; 2 on bad arguments or a bad config file."
+    after_help = "At the end, the counters (packets, connections, messages, drops) are printed on stderr as one JSON object. Reading a file shows a progress bar when stderr is a terminal. SIGINT or SIGTERM stops reading: pending requests are published as unanswered, the output is flushed, the counters printed, and the exit status is 0.\nStarted as root, the beat drops to an unprivileged user (see --user) after opening its input and output, before reading a packet.\nExit status: 0 when the whole input was read (or a signal stopped it); 1 on a missing, unreadable or corrupt file (after every event from its readable part was written), an interface that cannot be opened, an output error, or privileges that cannot be dropped; 2 on bad arguments (an unknown --user included) or a bad config file."
 )]
 pub struct Args {
     /// Config file (YAML, shaped like packetbeat.yml); options given here override it.
@@ -69,6 +70,9 @@ pub struct Args {
     /// in order, of different connections interleaved).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub workers: u16,
+    /// Once the input and output are open, run as this user (its primary group, no other group, no capabilities). Started as root, the beat does this by default with `analyzer-beat` if that user exists, else `nobody`; `--user root` keeps root (with a warning).
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
 }
 
 /// How `--summary` is printed.
@@ -111,6 +115,8 @@ pub struct Settings {
     pub progress: bool,
     /// Threads analyzing a file (1: the reading thread does it all).
     pub workers: usize,
+    /// Whom to run as once the input and output are open.
+    pub user: RunAs,
 }
 
 /// Where packets come from.
@@ -206,6 +212,10 @@ impl Settings {
                 .or(args.summary.then_some(SummaryFormat::Table)),
             progress: !args.no_progress,
             workers: usize::from(args.workers.max(1)),
+            user: match args.user.clone().or(file.user) {
+                Some(name) => RunAs::User(name),
+                None => RunAs::Default,
+            },
         })
     }
 }

@@ -20,6 +20,12 @@
 //! errors that name the file, line and column ([`ConfigError`]). Relative
 //! paths are taken from the current directory. The commented
 //! `beat.example.yml` beside this crate's `Cargo.toml` lists every key.
+//!
+//! A value can name environment variables, `${NAME}` (or `${NAME:default}`;
+//! `$${` is a literal `${`), substituted as the file is read: the way to
+//! keep a secret out of the file. An unset variable is an error naming it;
+//! a value that came from the environment is never shown in an error
+//! message. Keys holding secrets are read as [`Secret`](crate::secret::Secret)s.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -45,6 +51,9 @@ pub struct ConfigFile {
     pub limits: Limits,
     /// Where events go.
     pub output: OutputSection,
+    /// The user to run as once the input and output are open (`--user`
+    /// overrides); see [`privileges`](crate::privileges).
+    pub user: Option<String>,
 }
 
 /// `interface:` — a device to sniff or a file to read.
@@ -314,13 +323,26 @@ impl ConfigFile {
         ConfigFile::parse(&text, path, known)
     }
 
-    /// Parses `text` (read from `file`, named in errors).
+    /// Parses `text` (read from `file`, named in errors), with `${NAME}`
+    /// taken from the environment.
     pub fn parse(text: &str, file: &Path, known: &[&'static str]) -> Result<Self, ConfigError> {
+        ConfigFile::parse_with(text, file, known, &|name| std::env::var(name))
+    }
+
+    /// [`ConfigFile::parse`] with variables from `lookup`.
+    pub(crate) fn parse_with(
+        text: &str,
+        file: &Path,
+        known: &[&'static str],
+        lookup: crate::expand::Lookup<'_>,
+    ) -> Result<Self, ConfigError> {
         PARSING.with(|p| *p.borrow_mut() = (known.to_vec(), Vec::new()));
+        let state = crate::expand::State::new(lookup);
         let parsed = if text.trim().is_empty() {
             Ok(ConfigFile::default())
         } else {
-            serde_norway::from_str::<ConfigFile>(text)
+            let de = serde_norway::Deserializer::from_str(text);
+            ConfigFile::deserialize(crate::expand::Expand { de, state: &state })
         };
         PARSING.with(|p| *p.borrow_mut() = (Vec::new(), Vec::new()));
         parsed.map_err(|err| {
@@ -330,6 +352,7 @@ impl ConfigFile {
                 // The location is printed in front; drop serde's own copy.
                 message = message.replacen(&format!(" at line {line} column {column}"), "", 1);
             }
+            let message = crate::expand::redact(&message, &state.expanded.borrow());
             ConfigError {
                 file: file.to_path_buf(),
                 location,

@@ -33,6 +33,8 @@
 //! - takes its settings from a YAML file shaped like `packetbeat.yml`
 //!   (`-c FILE`, see [`config`]); command-line options override it;
 //! - writes one JSON event per transaction to stdout or a file;
+//! - started as root, drops to an unprivileged user once its input and
+//!   output are open, before it reads a packet (see [`privileges`]);
 //! - on SIGINT or SIGTERM stops reading, publishes pending requests as
 //!   unanswered, flushes the output and exits 0;
 //! - at the end prints the counters on stderr as one JSON object (for
@@ -47,11 +49,14 @@
 pub mod analyzer;
 mod args;
 pub mod config;
+mod expand;
 pub mod filter;
 #[cfg(feature = "live")]
 mod live;
+pub mod privileges;
 pub mod progress;
 mod run;
+pub mod secret;
 mod signal;
 pub mod summary;
 mod table;
@@ -65,7 +70,7 @@ use clap::{CommandFactory, FromArgMatches};
 
 pub use analyzer::{protocol, Analyzer, Output, Registration};
 pub use args::{Args, Input, LiveSettings, Settings, SettingsError, SummaryFormat};
-pub use run::{run, Beat, Failure, Report};
+pub use run::{run, Beat, Failure, Opened, Report};
 pub use summary::Summary;
 pub use table::duration;
 
@@ -97,7 +102,36 @@ pub fn main_with(name: &str, protocols: &[Registration]) -> ExitCode {
         }
     };
     let flat = protocols.len() == 1;
-    match run(name, &settings, signal::stop_flag()) {
+    // The user is looked up first (a bad --user fails before anything is
+    // opened); privileges go once the input and output are open, before a
+    // packet is read, and before any thread starts (capabilities are per
+    // thread; the signal handler runs on one).
+    let plan = match privileges::Plan::new(&settings.user) {
+        Ok(plan) => plan,
+        Err(err) => {
+            eprintln!("{name}: {err}");
+            return ExitCode::from(if err.is_usage() { 2 } else { 1 });
+        }
+    };
+    let opened = match Opened::open(&settings) {
+        Ok(opened) => opened,
+        Err(failure) => {
+            eprintln!("{name}: {}", failure.message);
+            return ExitCode::FAILURE;
+        }
+    };
+    match plan.apply() {
+        Ok(dropped) => {
+            if let Some(warning) = dropped.warning() {
+                eprintln!("{name}: warning: {warning}");
+            }
+        }
+        Err(err) => {
+            eprintln!("{name}: {err}");
+            return ExitCode::FAILURE;
+        }
+    }
+    match opened.run(name, &settings, signal::stop_flag()) {
         Ok(report) => {
             print_report(&settings, &report, flat);
             ExitCode::SUCCESS

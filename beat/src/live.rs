@@ -35,7 +35,7 @@ pub struct Live {
 /// and buffer) and sets the capture filter.
 pub fn open(settings: &LiveSettings) -> Result<Live, Failure> {
     let device = &settings.device;
-    let cannot = |err: pcap::Error| fail(format!("{device}: cannot capture: {err}"));
+    let cannot = |err: pcap::Error| fail(format!("{device}: cannot capture: {}", explain(&err)));
     let clamp = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
     let mut capture = Capture::from_device(device.as_str())
         .map_err(cannot)?
@@ -55,6 +55,31 @@ pub fn open(settings: &LiveSettings) -> Result<Live, Failure> {
         capture,
         device: device.clone(),
     })
+}
+
+/// libpcap's error, and for a permission error what to do about it.
+fn explain(err: &pcap::Error) -> String {
+    let text = err.to_string();
+    let lower = text.to_lowercase();
+    let denied = ["permission", "not permitted", "cap_net_raw"]
+        .iter()
+        .any(|word| lower.contains(word));
+    #[cfg(target_os = "linux")]
+    let lacks = {
+        use crate::privileges::caps;
+        !caps::get().is_ok_and(|sets| sets.has_effective(caps::CAP_NET_RAW))
+    };
+    #[cfg(not(target_os = "linux"))]
+    let lacks = true;
+    if !denied || !lacks {
+        return text;
+    }
+    let exe = std::env::current_exe()
+        .map(|path| path.display().to_string())
+        .unwrap_or_else(|_| "BINARY".into());
+    format!(
+        "permission denied: capturing needs the CAP_NET_RAW capability, which this process lacks; run the beat as root (it drops to an unprivileged user once the device is open), or give the binary the capability once: `setcap cap_net_raw,cap_net_admin=eip {exe}` (libpcap: {text})"
+    )
 }
 
 /// Waits until the capture has packets or `timeout` passed (or a signal

@@ -4,11 +4,11 @@
 
 use std::fs::File;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use analyzer_core::decode::LinkType;
-use analyzer_core::pcap::{OpenError, PcapReader, ReadError};
+use analyzer_core::pcap::{PcapReader, ReadError};
 use analyzer_core::{Config, Counters, Timestamp};
 
 use crate::analyzer::{Analyzer, Output, Registration};
@@ -119,71 +119,129 @@ pub(crate) fn fail(message: String) -> Failure {
 
 /// Runs `settings` until the input ends or `stop` is set (then what is
 /// pending is published as at the end of a capture). `name` prefixes the
-/// status line of a live capture.
+/// status line of a live capture. Privileges are left as they are: a beat
+/// opens first, drops them ([`privileges`](crate::privileges)), then runs
+/// the [`Opened`] input.
 pub fn run(name: &str, settings: &Settings, stop: &AtomicBool) -> Result<Report, Failure> {
-    match &settings.input {
-        Input::File(path) => {
-            let mut reader = PcapReader::open(path).map_err(|e| {
-                let file = path.display();
-                match e {
-                    OpenError::Open(err) => fail(format!("{file}: cannot open: {err}")),
-                    OpenError::Read(err) => fail(format!("{file}: {err}")),
+    Opened::open(settings)?.run(name, settings, stop)
+}
+
+/// A run's input and output, opened (what may take privileges: a capture
+/// device, a file only root may read) but not read yet: nothing has been
+/// parsed.
+pub struct Opened {
+    input: Source,
+    /// `None`: stdout.
+    output: Option<File>,
+}
+
+enum Source {
+    File {
+        path: PathBuf,
+        file: File,
+        /// A second handle, for `--workers` to read the file in blocks.
+        again: Option<File>,
+    },
+    #[cfg(feature = "live")]
+    Live(crate::live::Live),
+}
+
+impl Opened {
+    /// Opens the input (a file, or the capture device with its filter set)
+    /// and then the output file.
+    pub fn open(settings: &Settings) -> Result<Opened, Failure> {
+        let input = match &settings.input {
+            Input::File(path) => {
+                let file = File::open(path)
+                    .map_err(|e| fail(format!("{}: cannot open: {e}", path.display())))?;
+                let again = (settings.workers > 1)
+                    .then(|| File::open(path).ok())
+                    .flatten();
+                Source::File {
+                    path: path.clone(),
+                    file,
+                    again,
                 }
-            })?;
-            if settings.workers > 1 {
-                let out: Box<dyn Write + Send> = match &settings.output {
-                    Some(path) => Box::new(
-                        File::create(path)
-                            .map_err(|e| fail(format!("{}: cannot create: {e}", path.display())))?,
-                    ),
-                    None => Box::new(io::stdout()),
-                };
-                return crate::workers::run_file(
-                    path,
-                    &mut reader,
-                    &settings.protocols,
-                    out,
-                    settings.workers,
-                    settings.summary.is_some(),
-                    stop,
-                    settings.progress,
-                );
             }
-            let mut beat = Beat::new(&settings.protocols, open_output(settings)?);
-            let read = read_file(path, &mut reader, &mut beat, stop, settings.progress);
-            let read = read.map_err(|err| format!("{}: {err}", path.display()));
-            end(beat, read, None)
-        }
-        #[cfg(feature = "live")]
-        Input::Live(live) => {
-            let capture = crate::live::open(live)?;
-            eprintln!(
-                "{name}: capturing on {} (filter: {})",
-                live.device, live.filter
-            );
-            let mut beat = Beat::new(&settings.protocols, open_output(settings)?);
-            let (sniffed, stats) = crate::live::sniff(capture, &mut beat, stop);
-            end(beat, sniffed, stats)
-        }
+            #[cfg(feature = "live")]
+            Input::Live(live) => Source::Live(crate::live::open(live)?),
+            #[cfg(not(feature = "live"))]
+            Input::Live(_) => {
+                return Err(fail(
+                    "live capture (-i) needs a beat built with analyzer-beat's `live` feature (and libpcap-dev)".into(),
+                ))
+            }
+        };
+        let output = match &settings.output {
+            Some(path) => Some(
+                File::create(path)
+                    .map_err(|e| fail(format!("{}: cannot create: {e}", path.display())))?,
+            ),
+            None => None,
+        };
+        Ok(Opened { input, output })
+    }
+
+    /// Reads the input into the protocols' engines until it ends or `stop`
+    /// is set.
+    pub fn run(
+        self,
+        name: &str,
+        settings: &Settings,
+        stop: &AtomicBool,
+    ) -> Result<Report, Failure> {
         #[cfg(not(feature = "live"))]
-        Input::Live(live) => {
-            let _ = (name, &live.device);
-            Err(fail(
-                "live capture (-i) needs a beat built with analyzer-beat's `live` feature (and libpcap-dev)".into(),
-            ))
+        let _ = name;
+        let summarize = settings.summary.is_some();
+        match self.input {
+            Source::File { path, file, again } => {
+                let total = file.metadata().map_or(0, |m| m.len());
+                let mut reader = PcapReader::new(file)
+                    .map_err(|err| fail(format!("{}: {err}", path.display())))?;
+                if settings.workers > 1 {
+                    let out: Box<dyn Write + Send> = match self.output {
+                        Some(file) => Box::new(file),
+                        None => Box::new(io::stdout()),
+                    };
+                    return crate::workers::run_file(
+                        &path,
+                        again,
+                        &mut reader,
+                        &settings.protocols,
+                        out,
+                        settings.workers,
+                        summarize,
+                        stop,
+                        settings.progress,
+                    );
+                }
+                let mut beat = Beat::new(&settings.protocols, output(self.output, summarize));
+                let read = read_file(total, &mut reader, &mut beat, stop, settings.progress);
+                let read = read.map_err(|err| format!("{}: {err}", path.display()));
+                end(beat, read, None)
+            }
+            #[cfg(feature = "live")]
+            Source::Live(capture) => {
+                if let Input::Live(live) = &settings.input {
+                    eprintln!(
+                        "{name}: capturing on {} (filter: {})",
+                        live.device, live.filter
+                    );
+                }
+                let mut beat = Beat::new(&settings.protocols, output(self.output, summarize));
+                let (sniffed, stats) = crate::live::sniff(capture, &mut beat, stop);
+                end(beat, sniffed, stats)
+            }
         }
     }
 }
 
-fn open_output(settings: &Settings) -> Result<Output, Failure> {
-    let out: Box<dyn Write> = match &settings.output {
-        Some(path) => Box::new(
-            File::create(path)
-                .map_err(|e| fail(format!("{}: cannot create: {e}", path.display())))?,
-        ),
+fn output(file: Option<File>, summarize: bool) -> Output {
+    let out: Box<dyn Write> = match file {
+        Some(file) => Box::new(file),
         None => Box::new(io::stdout().lock()),
     };
-    Ok(Output::new(out, settings.summary.is_some()))
+    Output::new(out, summarize)
 }
 
 /// Finishes the engines, flushes the output, and reports: an output error
@@ -217,13 +275,12 @@ fn end(
 /// Feeds the file's packets to `beat` until its end, a read error, an
 /// output error or `stop`, with a progress bar.
 fn read_file(
-    path: &Path,
+    total: u64,
     reader: &mut PcapReader<'_>,
     beat: &mut Beat,
     stop: &AtomicBool,
     show_progress: bool,
 ) -> Result<(), ReadError> {
-    let total = std::fs::metadata(path).map_or(0, |m| m.len());
     let progress = Progress::stderr(total, show_progress);
     let mut packets = 0u64;
     let result = loop {

@@ -260,3 +260,17 @@ fn a_live_capture_filters_on_the_configured_ports() {
     };
     assert_eq!(live.filter, "tcp port 6379 or tcp port 7000");
 }
+
+#[test]
+fn the_user_comes_from_the_file_and_user_overrides_it() {
+    use analyzer_beat::privileges::RunAs;
+    let s = settings(&["-r", "x.pcap"]).unwrap();
+    assert_eq!(s.user, RunAs::Default);
+    let path = common::temp("user.yml");
+    std::fs::write(&path, "user: nobody\n").unwrap();
+    let config = path.to_str().unwrap();
+    let s = settings(&["-c", config, "-r", "x.pcap"]).unwrap();
+    assert_eq!(s.user, RunAs::User("nobody".into()));
+    let s = settings(&["-c", config, "-r", "x.pcap", "--user", "root"]).unwrap();
+    assert_eq!(s.user, RunAs::User("root".into()));
+}

@@ -11,125 +11,14 @@
 #[path = "../../tests/common/mod.rs"]
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
+mod support;
+
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
-/// A binary built beside `beat` (same target directory and profile).
-fn sibling(name: &str) -> PathBuf {
-    let path = Path::new(env!("CARGO_BIN_EXE_beat")).with_file_name(name);
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo build -p echo --bins` first",
-        path.display()
-    );
-    path
-}
-
-/// Kills a child process of this test when dropped.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A running `beat -i lo`, its stderr lines on a channel.
-struct Beat {
-    child: Child,
-    stderr: mpsc::Receiver<String>,
-}
-
-impl Beat {
-    /// Starts the beat and waits until it captures.
-    fn start(args: &[&str]) -> Beat {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_beat"))
-            .args(["-i", "lo"])
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("beat starts");
-        let (send, stderr) = mpsc::channel();
-        let pipe = BufReader::new(child.stderr.take().unwrap());
-        std::thread::spawn(move || {
-            for line in pipe.lines().map_while(Result::ok) {
-                let _ = send.send(line);
-            }
-        });
-        let beat = Beat { child, stderr };
-        let line = beat.line(Duration::from_secs(10));
-        assert!(
-            line.starts_with("beat: capturing on lo (filter: "),
-            "{line}"
-        );
-        // libpcap is reading once the filter is set; give it a moment.
-        std::thread::sleep(Duration::from_millis(200));
-        beat
-    }
-
-    fn line(&self, timeout: Duration) -> String {
-        self.stderr
-            .recv_timeout(timeout)
-            .expect("a line on the beat's stderr in time")
-    }
-
-    /// Sends `signal`, waits for a clean exit and returns the counters line.
-    fn stop(mut self, signal: i32) -> Value {
-        let pid = self.child.id() as i32;
-        assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(Instant::now() < deadline, "the beat did not stop");
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        assert!(status.success(), "{status}");
-        serde_json::from_str(&self.line(Duration::from_secs(1))).unwrap()
-    }
-}
-
-fn events(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-/// What a test can know of an event: type, status, server port, request
-/// and response contents, notes.
-fn shape(e: &Value) -> (String, String, u64, String, String, String) {
-    let s = |v: &Value| v.as_str().unwrap_or("-").to_string();
-    (
-        s(&e["type"]),
-        s(&e["status"]),
-        e["server"]["port"].as_u64().unwrap(),
-        s(&e["echo"]["request"]["content"]),
-        s(&e["echo"]["response"]["content"]),
-        s(&e["error"]["message"]),
-    )
-}
-
-fn row(
-    status: &str,
-    port: u64,
-    req: &str,
-    resp: &str,
-    notes: &str,
-) -> (String, String, u64, String, String, String) {
-    let s = |x: &str| x.to_string();
-    (s("echo"), s(status), port, s(req), s(resp), s(notes))
-}
+use support::{events, row, shape, sibling, Beat, Killed};
 
 #[test]
 #[ignore = "needs root and libpcap: sniffs lo (run by .ci/run)"]

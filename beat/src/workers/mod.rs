@@ -18,6 +18,7 @@
 //! start: packets copied into batches, errors reported as one thread
 //! reports them.
 
+use std::fs::File;
 use std::io::{self, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -95,10 +96,13 @@ impl Write for SharedOut {
     }
 }
 
-/// Analyzes the capture `reader` reads with `workers` threads.
+/// Analyzes the capture `reader` reads with `workers` threads; `again`, a
+/// second handle on the file (opened before privileges were dropped), lets
+/// a classic pcap file be read in blocks.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn run_file(
     path: &Path,
+    again: Option<File>,
     reader: &mut PcapReader<'_>,
     protocols: &[(Registration, Config)],
     out: Box<dyn Write + Send>,
@@ -123,7 +127,7 @@ pub(crate) fn run_file(
         }));
         senders.push(tx);
     }
-    let read = read(path, reader, &senders, &shared, stop, show_progress);
+    let read = read(path, again, reader, &senders, &shared, stop, show_progress);
     drop(senders);
     let mut report = Report {
         counters: Vec::new(),

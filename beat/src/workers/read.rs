@@ -25,16 +25,21 @@ const BATCH_PACKETS: usize = 512;
 const BATCH_BYTES: usize = 256 * 1024;
 
 /// Reads the file (`reader` has read its header) into the workers' batches
-/// until its end, a read error, `stop` or an output error.
+/// until its end, a read error, `stop` or an output error; `again` is a
+/// second handle on the file, to read it in blocks.
 pub(super) fn read(
     path: &Path,
+    again: Option<File>,
     reader: &mut PcapReader<'_>,
     senders: &[SyncSender<Batch>],
     shared: &SharedOut,
     stop: &AtomicBool,
     show_progress: bool,
 ) -> Result<(), ReadError> {
-    let total = std::fs::metadata(path).map_or(0, |m| m.len());
+    let total = match &again {
+        Some(file) => file.metadata().map_or(0, |m| m.len()),
+        None => std::fs::metadata(path).map_or(0, |m| m.len()),
+    };
     let progress = Progress::stderr(total, show_progress);
     let input = Input {
         senders,
@@ -42,7 +47,7 @@ pub(super) fn read(
         stop,
         progress: &progress,
     };
-    let result = match by_blocks(path) {
+    let result = match again.and_then(by_blocks) {
         Some((file, header, format)) => input.blocks(file, header, format),
         None => input.copies(reader, Shift::default(), Timestamp::default()),
     };
@@ -50,13 +55,12 @@ pub(super) fn read(
     result
 }
 
-/// The file opened again for [`Blocks`], if it is a classic pcap file (a
-/// pipe cannot be read twice).
-fn by_blocks(path: &Path) -> Option<(File, [u8; HEADER], ClassicFormat)> {
-    if !std::fs::metadata(path).ok()?.is_file() {
+/// The second handle, for [`Blocks`], if the file is a classic pcap file
+/// (a pipe cannot be read twice).
+fn by_blocks(mut file: File) -> Option<(File, [u8; HEADER], ClassicFormat)> {
+    if !file.metadata().ok()?.is_file() {
         return None;
     }
-    let mut file = File::open(path).ok()?;
     let mut header = [0; HEADER];
     file.read_exact(&mut header).ok()?;
     let format = ClassicFormat::of(&header)?;
@@ -280,7 +284,8 @@ mod tests {
         let (senders, receivers): (Vec<_>, Vec<_>) = (0..3).map(|_| sync_channel(1000)).unzip();
         let mut reader = PcapReader::open(path).unwrap();
         let stop = AtomicBool::new(false);
-        let result = read(path, &mut reader, &senders, &shared, &stop, false);
+        let again = File::open(path).ok();
+        let result = read(path, again, &mut reader, &senders, &shared, &stop, false);
         drop(senders);
         let packets = receivers
             .into_iter()
