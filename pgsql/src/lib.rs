@@ -62,7 +62,7 @@
 //!
 //! `query` (the text of the `Q`, or of the statement executed), `method`
 //! (its first word in upper case, as Packetbeat: `SELECT`, `SELEC` for
-//! `SELEC 1`, `;` for `;`), and under `pgsql`: `num_fields` (the first
+//! `SELEC 1`, `;` for `;`; none for an empty query), and under `pgsql`: `num_fields` (the first
 //! RowDescription's field count, 0 without one), `num_rows` (the DataRows),
 //! and for an answer with an ErrorResponse `error_code` (the SQLSTATE),
 //! `error_message` and `error_severity`, with status `Error`.
@@ -355,7 +355,9 @@ impl Conversation for PgsqlMessage {
         }
         match &self.query {
             Some(query) => {
-                description.method = Some(method(query));
+                // An empty query has no first word: no method (nor
+                // `event.action`).
+                description.method = Some(method(query)).filter(|m| !m.is_empty());
                 description.query = Some(query.to_string_lossy());
             }
             None if self.tag == b'F' => description.method = Some(Cow::Borrowed("FUNCTION")),
