@@ -122,26 +122,6 @@ fn unknown(byte: u8) -> FrameLen {
     FrameLen::Invalid(format!("unknown message type b'{}'", byte.escape_ascii()))
 }
 
-/// After lost bytes: whether a message plausibly starts at `buf`'s start
-/// (a type byte of its direction and a length of at most `limit`; for the
-/// client's untyped messages, a known code). `None`: more bytes needed.
-pub fn plausible(buf: &[u8], direction: Direction, limit: usize) -> Option<bool> {
-    let first = *buf.first()?;
-    match direction {
-        Direction::FromClient if first == 0 => {
-            let header = buf.get(..8)?;
-            let len = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
-            let code = u32::from_be_bytes([header[4], header[5], header[6], header[7]]);
-            let known = matches!(code, SSL_REQUEST | GSSENC_REQUEST | CANCEL_REQUEST)
-                || code >> 16 == PROTOCOL_3 >> 16;
-            Some(known && (8..=MAX_STARTUP).contains(&len))
-        }
-        Direction::FromClient if !client_type(first) => Some(false),
-        Direction::FromServer if !server_type(first) => Some(false),
-        _ => TYPED.plausible_at(buf, limit),
-    }
-}
-
 /// The framer of one direction. It holds nothing: a message's length is in
 /// its first five bytes, and the stream does not ask again before the
 /// whole message is there.
@@ -155,7 +135,7 @@ impl analyzer_core::Framer<PgsqlMessage> for Framer {
     }
 
     fn plausible(&self, buf: &[u8], cx: &Cx<'_, PgsqlMessage>) -> Option<bool> {
-        plausible(buf, cx.direction(), cx.limit())
+        crate::resync::plausible(buf, cx.direction(), cx.limit())
     }
 }
 
@@ -201,23 +181,5 @@ mod tests {
             frame(b"x\0\0\0\x05", server, &session),
             FrameLen::Invalid(_)
         ));
-    }
-
-    #[test]
-    fn plausible_headers_after_loss() {
-        let (client, server) = (Direction::FromClient, Direction::FromServer);
-        assert_eq!(plausible(b"D\0\0\0\x0b", server, 1 << 20), Some(true));
-        assert_eq!(plausible(b"D\0\0", server, 1 << 20), None);
-        assert_eq!(plausible(b"D\x7f\0\0\0", server, 1 << 20), Some(false));
-        assert_eq!(plausible(b"x\0\0\0\x05", server, 1 << 20), Some(false));
-        assert_eq!(plausible(b"Q\0\0\0\x05", client, 1 << 20), Some(true));
-        assert_eq!(
-            plausible(b"\0\0\0\x08\x04\xd2\x16\x2f", client, 1 << 20),
-            Some(true)
-        );
-        assert_eq!(
-            plausible(b"\0\0\0\x08\x04\xd2\x16\x20", client, 1 << 20),
-            Some(false)
-        );
     }
 }

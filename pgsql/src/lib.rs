@@ -75,6 +75,7 @@
 
 mod framer;
 mod parse;
+mod resync;
 mod session;
 
 use std::borrow::Cow;
@@ -83,8 +84,9 @@ use analyzer_core::{
     Conversation, Description, Direction, Fit, Follow, JsonFields, JsonKey, Kind, NetString,
 };
 
-pub use framer::{client_type, frame, plausible, server_type, Framer, MAX_STARTUP};
+pub use framer::{client_type, frame, server_type, Framer, MAX_STARTUP};
 pub use parse::parse;
+pub use resync::plausible;
 pub use session::{Session, MAX_STATEMENTS, MAX_STATEMENT_TEXT};
 
 /// One PostgreSQL message, or several folded into one (a request up to its

@@ -1,6 +1,8 @@
 //! Shared by the capture tests: replay a capture, summarize its events.
 #![allow(dead_code)]
 
+pub mod tcp;
+
 use std::path::PathBuf;
 
 use analyzer_core::replay::{replay_file, Replay};
