@@ -9,5 +9,6 @@
 pub mod framing;
 pub mod gen;
 pub mod messages;
+pub mod pgsql;
 pub mod pipeline;
 pub mod rng;
