@@ -13,8 +13,8 @@ use bytes::Bytes;
 use common::{Conn, CLIENT, SERVER};
 use serde_json::Value;
 
-/// `>` request, `<` response, `~` setup (not published), `^` setup that
-/// switches the connection to TLS; every message says how many setup
+/// `>` request, `<` response, `*` greeting, `~` setup (not published), `^`
+/// setup that switches the connection to TLS; every message says how many setup
 /// messages came before it.
 #[derive(Debug)]
 struct Setup {
@@ -59,7 +59,11 @@ impl Protocol for Setup {
     }
 
     fn kind(&self) -> Option<Kind> {
-        (self.tag == b'<').then_some(Kind::Response)
+        match self.tag {
+            b'<' => Some(Kind::Response),
+            b'*' => Some(Kind::Greeting),
+            _ => None,
+        }
     }
 
     fn write_fields(&self, out: &mut JsonFields<'_>) {
@@ -129,4 +133,18 @@ fn a_setup_message_can_stop_the_analysis() {
     assert_eq!(counters.connections_not_followed, 1);
     assert_eq!(counters.bytes_not_analyzed, 16 + 19);
     assert_eq!((counters.requests, counters.messages_unparsed), (0, 0));
+}
+
+#[test]
+fn greetings_are_counted() {
+    let mut c = Conn::new(CLIENT, SERVER);
+    c.handshake()
+        .server(b"*banner\n")
+        .client(b">get\n")
+        .server(b"<value\n*notice\n");
+    c.client_fin().server_fin();
+    // `run` checks the accounting: 3 transactions, 2 of them greetings.
+    let (events, counters) = run(&c.packets);
+    assert_eq!(events.len(), 3);
+    assert_eq!((counters.greetings, counters.transactions), (2, 3));
 }
