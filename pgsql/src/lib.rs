@@ -116,13 +116,6 @@ pub struct PgsqlMessage {
     /// The query: a `Q`'s text, a Parse's, or a bound statement's.
     #[protocol(skip)]
     pub query: Option<NetString>,
-    /// The statement a Parse prepares or a Bind binds (`""`: the unnamed
-    /// one).
-    #[protocol(skip)]
-    pub statement: Option<NetString>,
-    /// The statement a Close closes.
-    #[protocol(skip)]
-    pub closes: Option<NetString>,
     /// A `Q` of `COPY ... FROM STDIN`: the client's CopyData follow.
     #[protocol(skip)]
     pub copy_in: bool,
@@ -132,15 +125,23 @@ pub struct PgsqlMessage {
     /// DataRows.
     #[protocol(skip)]
     pub num_rows: u64,
+    /// What few messages carry (a statement's name, an error, a
+    /// notification): boxed, so that the usual message stays small.
+    #[protocol(skip)]
+    pub extra: Option<Box<Extra>>,
+}
+
+/// The rarer parts of a [`PgsqlMessage`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Extra {
+    /// The statement a Parse prepares (`""`: the unnamed one).
+    pub statement: Option<NetString>,
+    /// The statement a Close closes.
+    pub closes: Option<NetString>,
     /// The first ErrorResponse's fields.
-    #[protocol(skip)]
-    pub error: Option<Box<ErrorFields>>,
-    /// The last CommandComplete's tag (`SELECT 3`, `INSERT 0 1`).
-    #[protocol(skip)]
-    pub command_tag: Option<NetString>,
+    pub error: Option<ErrorFields>,
     /// A NotificationResponse's channel and payload.
-    #[protocol(skip)]
-    pub notification: Option<Box<Notification>>,
+    pub notification: Option<Notification>,
 }
 
 /// The messages that make no transaction.
@@ -194,15 +195,26 @@ impl PgsqlMessage {
             setup: None,
             continues: false,
             query: None,
-            statement: None,
-            closes: None,
             copy_in: false,
             num_fields: None,
             num_rows: 0,
-            error: None,
-            command_tag: None,
-            notification: None,
+            extra: None,
         }
+    }
+
+    /// The rarer parts, to fill.
+    pub(crate) fn extra_mut(&mut self) -> &mut Extra {
+        self.extra.get_or_insert_with(Default::default)
+    }
+
+    /// The first ErrorResponse's fields, if any.
+    pub fn error(&self) -> Option<&ErrorFields> {
+        self.extra.as_ref()?.error.as_ref()
+    }
+
+    /// A NotificationResponse's channel and payload.
+    pub fn notification(&self) -> Option<&Notification> {
+        self.extra.as_ref()?.notification.as_ref()
     }
 
     /// Whether its first message belongs to the extended query protocol.
@@ -295,15 +307,16 @@ impl Conversation for PgsqlMessage {
             (Some(Setup::Authentication), Direction::FromServer) if self.tag == b'Z' => {
                 session.set_authenticating(false);
             }
-            (None, Direction::FromClient) => match (self.tag, &self.statement, &self.query) {
-                (b'P', Some(name), Some(query)) => session.prepare(name, query),
-                (b'C', ..) => {
-                    if let Some(name) = &self.closes {
+            (None, Direction::FromClient) => {
+                if let Some(extra) = &self.extra {
+                    if let (Some(name), Some(query)) = (&extra.statement, &self.query) {
+                        session.prepare(name, query);
+                    }
+                    if let Some(name) = &extra.closes {
                         session.close(name);
                     }
                 }
-                _ => {}
-            },
+            }
             _ => {}
         }
         Follow::Continue
@@ -314,7 +327,7 @@ impl Conversation for PgsqlMessage {
     }
 
     /// A request keeps its first query; an answer counts its rows and keeps
-    /// its first field count, its first error and its last command tag.
+    /// its first field count and its first error.
     fn fold(&mut self, next: Self) {
         if self.query.is_none() {
             self.query = next.query;
@@ -323,11 +336,10 @@ impl Conversation for PgsqlMessage {
             self.num_fields = next.num_fields;
         }
         self.num_rows += next.num_rows;
-        if self.error.is_none() {
-            self.error = next.error;
-        }
-        if next.command_tag.is_some() {
-            self.command_tag = next.command_tag;
+        if let Some(error) = next.extra.and_then(|e| e.error) {
+            if self.error().is_none() {
+                self.extra_mut().error = Some(error);
+            }
         }
     }
 
@@ -346,7 +358,7 @@ impl Conversation for PgsqlMessage {
     /// `resource`, its payload as `query`).
     fn describe(&self) -> Description<'_> {
         let mut description = Description::default();
-        if let Some(notification) = &self.notification {
+        if let Some(notification) = self.notification() {
             description.method = Some(Cow::Borrowed("NOTIFY"));
             description.resource = Some(notification.channel.to_string_lossy());
             description.query = Some(notification.payload.to_string_lossy());
@@ -383,7 +395,7 @@ impl Conversation for PgsqlMessage {
         out.object(PGSQL);
         out.u64(NUM_ROWS, answer.num_rows);
         out.u64(NUM_FIELDS, answer.num_fields.map_or(0, u64::from));
-        if let Some(error) = &answer.error {
+        if let Some(error) = answer.error() {
             out.text(ERROR_CODE, &error.code);
             out.text(ERROR_MESSAGE, &error.message);
             out.text(ERROR_SEVERITY, &error.severity);

@@ -81,7 +81,7 @@ fn client(frame: Bytes, session: &Session) -> Result<PgsqlMessage, ParseError> {
             let (_, (name, query)) = (cstr, cstr)
                 .parse(body)
                 .map_err(|_| invalid(tag, "statement name and query"))?;
-            m.statement = Some(text(&frame, name));
+            m.extra_mut().statement = Some(text(&frame, name));
             m.query = Some(text(&frame, query));
             m.continues = true;
         }
@@ -90,7 +90,6 @@ fn client(frame: Bytes, session: &Session) -> Result<PgsqlMessage, ParseError> {
                 .parse(body)
                 .map_err(|_| invalid(tag, "portal and statement names"))?;
             m.query = session.statement(name).cloned();
-            m.statement = Some(text(&frame, name));
             m.continues = true;
         }
         b'C' => {
@@ -98,7 +97,7 @@ fn client(frame: Bytes, session: &Session) -> Result<PgsqlMessage, ParseError> {
                 .parse(body)
                 .map_err(|_| invalid(tag, "what to close"))?;
             if what == b'S' {
-                m.closes = Some(text(&frame, name));
+                m.extra_mut().closes = Some(text(&frame, name));
             }
             m.continues = true;
         }
@@ -162,26 +161,25 @@ fn server(frame: Bytes, cx: &Cx<'_, PgsqlMessage>) -> Result<PgsqlMessage, Parse
         }
         b'D' => m.num_rows = 1,
         b'C' => {
-            let (_, command) = cstr(body).map_err(|_| invalid(tag, "command tag"))?;
-            m.command_tag = Some(text(&frame, command));
+            cstr(body).map_err(|_| invalid(tag, "command tag"))?;
         }
         b'E' => {
             let (_, [severity, code, message]) =
                 error_fields(body).map_err(|_| invalid(tag, "error fields"))?;
-            m.error = Some(Box::new(ErrorFields {
+            m.extra_mut().error = Some(ErrorFields {
                 severity: text(&frame, severity),
                 code: text(&frame, code),
                 message: text(&frame, message),
-            }));
+            });
         }
         b'A' => {
             let (_, (_pid, channel, payload)) = (be_u32, cstr, cstr)
                 .parse(body)
                 .map_err(|_| invalid(tag, "channel and payload"))?;
-            m.notification = Some(Box::new(Notification {
+            m.extra_mut().notification = Some(Notification {
                 channel: text(&frame, channel),
                 payload: text(&frame, payload),
-            }));
+            });
         }
         _ => {}
     }

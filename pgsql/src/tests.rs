@@ -31,7 +31,7 @@ fn error_response_fields() {
         &Session::default(),
     );
     assert_eq!(e.kind, Kind::Error);
-    let error = e.error.unwrap();
+    let error = e.error().unwrap();
     assert_eq!(
         (
             error.severity.as_bytes(),
