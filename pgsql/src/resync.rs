@@ -17,7 +17,7 @@ const LOOKAHEAD: usize = 64 * 1024;
 
 /// After lost bytes: whether a message plausibly starts at `buf`'s start,
 /// messages being at most `limit` bytes. `None`: more bytes are needed to
-/// tell.
+/// tell (never more than `limit`).
 ///
 /// ```
 /// use analyzer_core::Direction;
@@ -34,8 +34,13 @@ const LOOKAHEAD: usize = 64 * 1024;
 /// ```
 pub fn plausible(buf: &[u8], direction: Direction, limit: usize) -> Option<bool> {
     let first = *buf.first()?;
+    // Never more than `limit` bytes are needed to tell: the stream holds
+    // no more.
     if direction == Direction::FromClient && first == 0 {
-        return Some(untyped(buf.get(..8)?));
+        return Some(limit >= 8 && untyped(buf.get(..8)?));
+    }
+    if limit < 5 {
+        return Some(false);
     }
     let len = header(buf, direction)?;
     if len == 0 || len + 1 > limit {
@@ -56,7 +61,7 @@ pub fn plausible(buf: &[u8], direction: Direction, limit: usize) -> Option<bool>
     }
     match buf.get(total..) {
         Some(next) if next.len() >= 5 => Some(header(next, direction).is_some_and(|l| l > 0)),
-        _ if total + 5 <= LOOKAHEAD => None,
+        _ if total + 5 <= LOOKAHEAD.min(limit) => None,
         _ => Some(true),
     }
 }
@@ -169,6 +174,12 @@ mod tests {
         );
         // Longer than the limit.
         assert_eq!(plausible(b"D\0\x20\0\0", server, 1024), Some(false));
+        // Nothing past the limit is awaited: a candidate that fits is taken
+        // on its own checks.
+        assert_eq!(plausible(b"C\0\0\0\x06a\0", server, 9), Some(true));
+        assert_eq!(plausible(b"C\0\0\0\x06a\0", server, 12), None);
+        assert_eq!(plausible(b"\0\0\0", client, 7), Some(false));
+        assert_eq!(plausible(b"Z\0", server, 4), Some(false));
     }
 
     #[test]
