@@ -11,5 +11,6 @@ pub mod framing;
 pub mod gen;
 pub mod loss;
 pub mod messages;
+pub mod pgsql;
 pub mod pipeline;
 pub mod rng;

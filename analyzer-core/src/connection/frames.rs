@@ -200,6 +200,17 @@ impl<P: Protocol> Connection<P> {
                 )
             }
         };
+        let parsed = match parsed {
+            Ok(parsed) if !cut && !parsed.published() && !self.correlator.is_folding(dir) => {
+                // Setting the connection up or taking it down: no transaction.
+                ctx.counters.messages_not_published += 1;
+                if let Follow::Stop(why) = parsed.update(&mut self.session, dir) {
+                    self.stop(why, ctx, out);
+                }
+                return;
+            }
+            parsed => parsed,
+        };
         let mut notes = Vec::new();
         let (kind, fields, follow) = match parsed {
             Ok(parsed) => {
