@@ -580,6 +580,7 @@ pub(crate) fn count(counters: &mut Counters, outcome: Outcome) {
     counters.requests_unanswered += outcome.unanswered + outcome.over_limit;
     counters.requests_over_pending_limit += outcome.over_limit;
     counters.responses_unmatched += outcome.unmatched;
+    counters.greetings += outcome.greetings;
     counters.pairings_uncertain += outcome.uncertain;
     counters.resynchronizations += outcome.resynchronized;
 }
