@@ -206,6 +206,7 @@ fn has_fields(request: &MysqlMessage) -> bool {
     match &request.body {
         Body::Login(login) => login.user.is_some() || login.database.is_some(),
         Body::Command(c) => c.statement.is_some() || request.describe().method.is_none(),
+        Body::ClientData(_) => true,
         _ => false,
     }
 }
@@ -229,6 +230,10 @@ fn request_fields(request: &MysqlMessage, out: &mut JsonFields<'_>) {
             if let Some(id) = c.statement {
                 out.u64(JsonKey::new("statement_id"), u64::from(id));
             }
+        }
+        Body::ClientData(data) => {
+            let what = if data.infile { "infile" } else { "auth" };
+            out.str(JsonKey::new("client_data"), what);
         }
         _ => {}
     }
