@@ -161,6 +161,12 @@ impl Conn {
         self.ms += 1;
     }
 
+    /// Continues `other`'s connection: its sequence numbers and time.
+    pub fn skip_to(&mut self, other: &Conn) {
+        self.seq = other.seq;
+        self.ms = other.ms;
+    }
+
     /// The client sends `data`.
     pub fn client(&mut self, data: &[u8]) -> &mut Self {
         self.push(true, data, false, true, false);
