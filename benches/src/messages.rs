@@ -5,6 +5,8 @@ use std::str::FromStr;
 
 use crate::rng::Rng;
 
+mod mysql;
+
 /// Bytes an echo line is made of (anything but `\n`).
 const TEXT: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,:;-_=+/";
 /// Bytes Redis keys and values are made of.
@@ -20,6 +22,8 @@ pub enum AppProtocol {
     Echo,
     /// Redis RESP2, port 6379.
     Redis,
+    /// MySQL, port 3306.
+    Mysql,
 }
 
 impl AppProtocol {
@@ -28,6 +32,7 @@ impl AppProtocol {
         match self {
             AppProtocol::Echo => 3030,
             AppProtocol::Redis => 6379,
+            AppProtocol::Mysql => 3306,
         }
     }
 
@@ -36,6 +41,7 @@ impl AppProtocol {
         match self {
             AppProtocol::Echo => "echo",
             AppProtocol::Redis => "redis",
+            AppProtocol::Mysql => "mysql",
         }
     }
 
@@ -45,6 +51,17 @@ impl AppProtocol {
         match self {
             AppProtocol::Echo => echo_exchange(rng, req, resp),
             AppProtocol::Redis => redis_exchange(rng, req, resp),
+            AppProtocol::Mysql => mysql::exchange(rng, req, resp),
+        }
+    }
+
+    /// What each connection starts with, flight by flight (from the
+    /// client?, bytes), and the transactions it makes: MySQL's handshake
+    /// and login; nothing for the others.
+    pub fn opening(self, rng: &mut Rng) -> (Vec<(bool, Vec<u8>)>, u64) {
+        match self {
+            AppProtocol::Mysql => (mysql::opening(rng), 2),
+            _ => (Vec::new(), 0),
         }
     }
 }
@@ -55,7 +72,8 @@ impl FromStr for AppProtocol {
         match s {
             "echo" => Ok(AppProtocol::Echo),
             "redis" => Ok(AppProtocol::Redis),
-            other => Err(format!("unknown protocol `{other}` (echo or redis)")),
+            "mysql" => Ok(AppProtocol::Mysql),
+            other => Err(format!("unknown protocol `{other}` (echo, redis or mysql)")),
         }
     }
 }

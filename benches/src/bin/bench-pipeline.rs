@@ -22,6 +22,7 @@ use benches::gen::Summary;
 use benches::pipeline::{self, Measurement};
 use clap::Parser;
 use echo::EchoMessage;
+use mysql::MysqlMessage;
 use redis::RedisMessage;
 
 /// Measure the floor, the engine, ndjson output and the beat on one pcap.
@@ -79,6 +80,13 @@ fn one(mode: &str, file: &Path) -> Result<(), String> {
             let beat = sibling("redis-beat")?;
             let args = ["-r", path, "-o", "/dev/null", "--no-counters"];
             pipeline::command("redis-beat", file, &beat, &args)?
+        }
+        "mysql-engine" => pipeline::engine::<MysqlMessage>(file)?,
+        "mysql-ndjson" => pipeline::ndjson::<MysqlMessage>(file)?,
+        "mysql-beat" => {
+            let beat = sibling("mysql-beat")?;
+            let args = ["-r", path, "-o", "/dev/null", "--no-counters"];
+            pipeline::command("mysql-beat", file, &beat, &args)?
         }
         "tshark-json" => {
             let args = ["-r", path, "-T", "json"];
@@ -144,6 +152,9 @@ fn describe(file: &Path) -> (String, Option<Summary>) {
                 if [seg.src.1, seg.dst.1].contains(&6379) {
                     protocol = "redis".into();
                 }
+                if [seg.src.1, seg.dst.1].contains(&3306) {
+                    protocol = "mysql".into();
+                }
                 break;
             }
         }
@@ -166,6 +177,8 @@ fn all(args: &Args) -> Result<(), String> {
     let mut modes = vec!["floor"];
     let (engine, ndjson, beat, beat_bin) = if protocol == "redis" {
         ("redis-engine", "redis-ndjson", "redis-beat", "redis-beat")
+    } else if protocol == "mysql" {
+        ("mysql-engine", "mysql-ndjson", "mysql-beat", "mysql-beat")
     } else {
         ("engine", "ndjson", "beat", "echo-beat")
     };
