@@ -48,13 +48,13 @@ fn login(payload: &Bytes) -> Result<Body, ParseError> {
         // HandshakeResponse320: 2-byte capabilities, 3-byte max packet, user.
         r.skip(3).ok_or_else(invalid)?;
         let user = r.nul_str().ok_or_else(invalid)?;
-        return Ok(Body::Login(Login {
+        return Ok(Body::Login(Box::new(Login {
             capabilities: low,
             user: text(user),
             database: None,
             auth_plugin: None,
             ssl: false,
-        }));
+        })));
     }
     let capabilities = low | u32::from(r.u16().ok_or_else(invalid)?) << 16;
     // Max packet size, character set, 23 reserved bytes (MariaDB's extended
@@ -64,13 +64,13 @@ fn login(payload: &Bytes) -> Result<Body, ParseError> {
         if capabilities & CLIENT_SSL == 0 {
             return Err(invalid());
         }
-        return Ok(Body::Login(Login {
+        return Ok(Body::Login(Box::new(Login {
             capabilities,
             user: None,
             database: None,
             auth_plugin: None,
             ssl: true,
-        }));
+        })));
     }
     let user = r.nul_str().ok_or_else(invalid)?;
     let mut login = Login {
@@ -97,7 +97,7 @@ fn login(payload: &Bytes) -> Result<Body, ParseError> {
             login.auth_plugin = r.nul_str().and_then(text);
         }
     }
-    Ok(Body::Login(login))
+    Ok(Body::Login(Box::new(login)))
 }
 
 /// A command: its code, then its argument.
@@ -178,10 +178,7 @@ mod tests {
         assert_eq!(l.database.unwrap().as_bytes(), b"shop");
         assert_eq!(l.auth_plugin.unwrap().as_bytes(), b"mysql_native_password");
         let ssl = login_packet(caps | CLIENT_SSL, b"");
-        assert!(matches!(
-            parse(1, ssl, &session),
-            Ok(Body::Login(Login { ssl: true, .. }))
-        ));
+        assert!(matches!(parse(1, ssl, &session), Ok(Body::Login(l)) if l.ssl));
         assert!(parse(1, login_packet(caps, b""), &session).is_err());
         assert!(parse(1, Bytes::from_static(b"\x05"), &session).is_err());
         // Mid-connection: sequence id 1 and a login's shape.

@@ -102,7 +102,7 @@ pub(crate) fn names_statement(code: u8) -> bool {
     )
 }
 
-/// The verbs written without allocating.
+/// The verbs written without allocating (at most 12 letters).
 const VERBS: &[&str] = &[
     "SELECT",
     "INSERT",
@@ -178,11 +178,19 @@ pub fn verb(statement: &[u8]) -> Option<Cow<'static, str>> {
     if word.is_empty() {
         return None;
     }
-    if let Some(known) = VERBS
-        .iter()
-        .find(|v| v.as_bytes().eq_ignore_ascii_case(word))
-    {
-        return Some(Cow::Borrowed(known));
+    // Upper-cased on the stack, then compared with the verbs of its length.
+    let mut upper = [0u8; 12];
+    if let Some(upper) = upper.get_mut(..word.len()) {
+        for (u, b) in upper.iter_mut().zip(word) {
+            *u = b.to_ascii_uppercase();
+        }
+        let upper = &*upper;
+        if let Some(known) = VERBS
+            .iter()
+            .find(|v| v.len() == upper.len() && v.as_bytes() == upper)
+        {
+            return Some(Cow::Borrowed(known));
+        }
     }
     // ASCII alphanumerics only: valid UTF-8.
     Some(Cow::Owned(
@@ -207,6 +215,15 @@ mod tests {
         assert_eq!(verb(b"   "), None);
         assert_eq!(verb(b"(SELECT 1)"), None);
         assert_eq!(verb(b"\xff\xfe"), None);
+        assert!(matches!(
+            verb(b"Deallocate x"),
+            Some(Cow::Borrowed("DEALLOCATE"))
+        ));
+        assert!(matches!(verb(b"selectx"), Some(Cow::Owned(_))));
+        assert_eq!(
+            verb(b"averyveryverylongword 1").as_deref(),
+            Some("AVERYVERYVERYLONGWORD")
+        );
     }
 
     #[test]

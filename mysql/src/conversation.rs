@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use analyzer_core::{Conversation, Description, Direction, Fit, Follow, JsonFields, JsonKey};
 
 use crate::command;
-use crate::message::{Answer, Body, State};
+use crate::message::{Answer, Body, Command, State};
 use crate::session::{Phase, Session, CLIENT_COMPRESS, CLIENT_ZSTD};
 use crate::MysqlMessage;
 
@@ -200,12 +200,29 @@ fn fold_answer(whole: &mut Answer, more: Answer) {
     }
 }
 
+/// Whether [`describe`](Conversation::describe) gives the command a method
+/// (without computing it).
+fn has_method(c: &Command) -> bool {
+    match c.code {
+        command::QUERY
+        | command::STMT_PREPARE
+        | command::STMT_EXECUTE
+        | command::STMT_BULK_EXECUTE => c.query.as_ref().is_some_and(|q| {
+            q.iter()
+                .find(|b| !b.is_ascii_whitespace())
+                .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        }),
+        command::INIT_DB | command::PING | command::QUIT => true,
+        _ => false,
+    }
+}
+
 /// Whether a request alone has fields of its own (a command with a method
 /// and no statement has none).
 fn has_fields(request: &MysqlMessage) -> bool {
     match &request.body {
         Body::Login(login) => login.user.is_some() || login.database.is_some(),
-        Body::Command(c) => c.statement.is_some() || request.describe().method.is_none(),
+        Body::Command(c) => c.statement.is_some() || !has_method(c),
         Body::ClientData(_) => true,
         _ => false,
     }
@@ -222,7 +239,7 @@ fn request_fields(request: &MysqlMessage, out: &mut JsonFields<'_>) {
             }
         }
         Body::Command(c) => {
-            if request.describe().method.is_none() {
+            if !has_method(c) {
                 if let Some(name) = command::name(c.code) {
                     out.str(JsonKey::new("command"), name);
                 }
@@ -251,6 +268,39 @@ fn answer_fields(answer: &Answer, out: &mut JsonFields<'_>) {
         out.text(JsonKey::new("error_message"), &error.message);
         if let Some(state) = &error.sql_state {
             out.text(JsonKey::new("sql_state"), state);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use analyzer_core::{Direction, Protocol};
+
+    #[test]
+    fn has_method_agrees_with_describe() {
+        for frame in [
+            &b"\x00\x03SELECT 1"[..],
+            b"\x00\x03  select 1",
+            b"\x00\x03/* x */ SELECT 1",
+            b"\x00\x03",
+            b"\x00\x16(SELECT 1)",
+            b"\x00\x02shop",
+            b"\x00\x0e",
+            b"\x00\x01",
+            b"\x00\x1a\x01\x00\x00\x00",
+            b"\x00\x17\x01\x00\x00\x00\x00\x01\x00\x00\x00",
+            b"\x00\x09",
+        ] {
+            let message = MysqlMessage::parse_one(frame, Direction::FromClient).unwrap();
+            let Body::Command(c) = &message.body else {
+                panic!("a command")
+            };
+            assert_eq!(
+                has_method(c),
+                message.describe().method.is_some(),
+                "{frame:?}"
+            );
         }
     }
 }

@@ -4,14 +4,15 @@ use analyzer_core::NetString;
 
 pub use crate::wire::ServerError;
 
-/// What a packet is, by who sent it and where the connection stands.
+/// What a packet is, by who sent it and where the connection stands. (The
+/// rare, large ones are boxed: a message is moved several times per packet.)
 #[derive(Clone, Debug, PartialEq)]
 pub enum Body {
     /// The server's handshake, the connection's first packet.
-    Greeting(Greeting),
+    Greeting(Box<Greeting>),
     /// The client's handshake response (its login), or its short
     /// `SSLRequest`.
-    Login(Login),
+    Login(Box<Login>),
     /// A command (`COM_QUERY`, `COM_STMT_EXECUTE`...).
     Command(Command),
     /// Packets the client sends inside an exchange, not commands:
@@ -165,7 +166,7 @@ pub struct Answer {
     /// The ERR packet.
     pub error: Option<Box<ServerError>>,
     /// A `COM_STMT_PREPARE` answer: the statement's id and text.
-    pub prepared: Option<Prepared>,
+    pub prepared: Option<Box<Prepared>>,
 }
 
 /// An OK packet's numbers.

@@ -32,7 +32,7 @@ pub(crate) fn parse(
     let handshake_expected = matches!(session.phase, Phase::Unknown | Phase::Login);
     if handshake_expected && seq == 0 && first == 10 {
         if let Some(greeting) = greeting(&payload) {
-            return Ok((Kind::Greeting, Body::Greeting(greeting)));
+            return Ok((Kind::Greeting, Body::Greeting(Box::new(greeting))));
         }
     }
     match request {
@@ -237,10 +237,10 @@ fn prepare_ok(
     Ok(done(Answer {
         state: definitions(params, columns, eof),
         num_fields: columns,
-        prepared: Some(Prepared {
+        prepared: Some(Box::new(Prepared {
             id,
             query: command.query.clone(),
-        }),
+        })),
         ..Answer::default()
     }))
 }
