@@ -332,3 +332,21 @@ fn idle_connections_expire_and_publish_what_they_hold() {
     );
     assert_eq!(r.counters.connections_expired, 1);
 }
+
+#[test]
+fn a_message_note_is_published_without_changing_the_status() {
+    let mut c = Conn::new(CLIENT, SERVER);
+    c.handshake()
+        .client(b">?a\n>b\n")
+        .server(b"<?a\n")
+        .server(b"<b\n");
+    c.client_fin().server_fin();
+    let r = run(Config::default(), &c.packets);
+    assert_eq!(
+        summary(&r.events),
+        vec![
+            row("OK", "?a", "?a", "doubtful request; doubtful response"),
+            row("OK", "b", "b", "-"),
+        ]
+    );
+}
