@@ -24,7 +24,8 @@
 //!   `bytes_not_analyzed`);
 //! - an HTTP/0.9 request (`GET /path` without a version) is read as one, at
 //!   version `0.9`; its answer (the document, no status line, up to the
-//!   close) is a response with no status code, status `Error`;
+//!   close) is a response with no status code, status `Error`; both carry
+//!   a note;
 //! - heads that are not HTTP are published as unparseable, with a note: a
 //!   request's pairs with the answer the server gives it (a `400`).
 //!
@@ -308,6 +309,17 @@ impl Conversation for HttpMessage {
                 body.extend_from_slice(&more);
             }
         }
+    }
+
+    /// HTTP/0.9: a request without version, an answer without status line.
+    fn note(&self) -> Option<std::borrow::Cow<'static, str>> {
+        if self.version != (Version { major: 0, minor: 9 }) {
+            return None;
+        }
+        Some(match self.kind {
+            Kind::Request => "HTTP/0.9 request (no version)".into(),
+            _ => "HTTP/0.9 response (no status line, up to the close)".into(),
+        })
     }
 
     /// A body delimited by the end of the connection is complete there.

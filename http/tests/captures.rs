@@ -309,6 +309,10 @@ fn http_0_9_is_one_transaction_with_its_answer_up_to_the_close() {
     let e = &run.events[0];
     assert_eq!(e["http"]["version"], "0.9");
     assert!(e["url"].get("full").is_none(), "no Host, no full URL");
+    assert_eq!(
+        e["error"]["message"],
+        "HTTP/0.9 request (no version); HTTP/0.9 response (no status line, up to the close)"
+    );
     let c = &run.counters;
     assert_eq!(
         (c.transactions, c.messages_unparsed, c.messages_cut_short),
