@@ -25,10 +25,11 @@ use analyzer_fuzz::{harness, wire};
 const MAX_SEED: usize = 16 << 10;
 
 /// The captures, by protocol crate, and the server ports that crate uses.
-const SOURCES: [(&str, &[u16]); 3] = [
+const SOURCES: [(&str, &[u16]); 4] = [
     ("echo", &[3030]),
     ("redis", &[6379]),
     ("memcache", &[11211]),
+    ("http", &[80, 8000, 8080]),
 ];
 
 struct Packet {
