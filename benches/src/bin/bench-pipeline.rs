@@ -22,6 +22,7 @@ use benches::gen::Summary;
 use benches::pipeline::{self, Measurement};
 use clap::Parser;
 use echo::EchoMessage;
+use http::HttpMessage;
 use redis::RedisMessage;
 
 /// Measure the floor, the engine, ndjson output and the beat on one pcap.
@@ -80,6 +81,13 @@ fn one(mode: &str, file: &Path) -> Result<(), String> {
             let args = ["-r", path, "-o", "/dev/null", "--no-counters"];
             pipeline::command("redis-beat", file, &beat, &args)?
         }
+        "http-engine" => pipeline::engine::<HttpMessage>(file)?,
+        "http-ndjson" => pipeline::ndjson::<HttpMessage>(file)?,
+        "http-beat" => {
+            let beat = sibling("http-beat")?;
+            let args = ["-r", path, "-o", "/dev/null", "--no-counters"];
+            pipeline::command("http-beat", file, &beat, &args)?
+        }
         "tshark-json" => {
             let args = ["-r", path, "-T", "json"];
             pipeline::command(mode, file, Path::new("tshark"), &args)?
@@ -105,7 +113,7 @@ fn sibling(name: &str) -> Result<PathBuf, String> {
         Ok(path)
     } else {
         Err(format!(
-            "{} not found: build it first (cargo build --release -p echo -p redis)",
+            "{} not found: build it first (cargo build --release -p echo -p redis -p http)",
             path.display()
         ))
     }
@@ -144,6 +152,9 @@ fn describe(file: &Path) -> (String, Option<Summary>) {
                 if [seg.src.1, seg.dst.1].contains(&6379) {
                     protocol = "redis".into();
                 }
+                if [seg.src.1, seg.dst.1].contains(&80) {
+                    protocol = "http".into();
+                }
                 break;
             }
         }
@@ -166,6 +177,8 @@ fn all(args: &Args) -> Result<(), String> {
     let mut modes = vec!["floor"];
     let (engine, ndjson, beat, beat_bin) = if protocol == "redis" {
         ("redis-engine", "redis-ndjson", "redis-beat", "redis-beat")
+    } else if protocol == "http" {
+        ("http-engine", "http-ndjson", "http-beat", "http-beat")
     } else {
         ("engine", "ndjson", "beat", "echo-beat")
     };
