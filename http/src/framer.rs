@@ -158,7 +158,11 @@ impl Framer {
         if direction == Direction::FromServer && self.scan.searched == 0 {
             // An HTTP/0.9 answer: the document alone, up to the close.
             let simple = cx.request().is_some_and(|r| r.version.major == 0);
-            if simple && head::status_line_start(buf) != Some(true) {
+            let status_line = head::status_line_start(buf);
+            if simple && status_line.is_none() {
+                return FrameLen::Incomplete(None); // too few bytes to tell
+            }
+            if simple && status_line == Some(false) {
                 let n = buf.len().min(cx.limit().max(1));
                 let mut message =
                     HttpMessage::body_frame(Kind::Error, n as u64, n as u64, Next::UntilClose);
