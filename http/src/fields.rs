@@ -35,12 +35,13 @@ pub(crate) fn describe(request: &HttpMessage) -> Description<'_> {
     if method.is_empty() {
         return Description::default();
     }
-    let url = Url::of(request);
+    let path = Url::of(request).path.unwrap_or(request.target());
     let method = String::from_utf8_lossy(method);
-    let query = match url.path {
-        Some(path) => format!("{method} {}", String::from_utf8_lossy(path)),
-        None => format!("{method} {}", String::from_utf8_lossy(request.target())),
-    };
+    let path = String::from_utf8_lossy(path);
+    let mut query = String::with_capacity(method.len() + 1 + path.len());
+    query.push_str(&method);
+    query.push(' ');
+    query.push_str(&path);
     Description::method(method).with_query(query)
 }
 
@@ -73,7 +74,17 @@ pub(crate) fn write(
         }
         let phrase = response.status_phrase();
         if !phrase.is_empty() {
-            out.text(STATUS_PHRASE, &phrase.to_ascii_lowercase());
+            // In lower case, as Packetbeat: on the stack for the usual
+            // short phrases.
+            let mut lower = [0u8; 64];
+            match lower.get_mut(..phrase.len()) {
+                Some(lower) => {
+                    lower.copy_from_slice(phrase);
+                    lower.make_ascii_lowercase();
+                    out.text(STATUS_PHRASE, lower);
+                }
+                None => out.text(STATUS_PHRASE, &phrase.to_ascii_lowercase()),
+            }
         }
         message(response, out);
         out.end();
@@ -133,7 +144,12 @@ fn url(request: &HttpMessage, out: &mut JsonFields<'_>) {
     let url = Url::of(request);
     out.object(URL);
     out.str(SCHEME, "http");
-    let mut full = b"http://".to_vec();
+    let mut full = Vec::with_capacity(
+        16 + url.domain.map_or(0, <[u8]>::len)
+            + url.path.map_or(0, <[u8]>::len)
+            + url.query.map_or(0, <[u8]>::len),
+    );
+    full.extend_from_slice(b"http://");
     if let Some(domain) = url.domain {
         if domain.contains(&b':') {
             full.push(b'[');
@@ -143,7 +159,8 @@ fn url(request: &HttpMessage, out: &mut JsonFields<'_>) {
             full.extend_from_slice(domain);
         }
         if let Some(port) = url.port.filter(|&p| p != 80) {
-            full.extend_from_slice(format!(":{port}").as_bytes());
+            full.push(b':');
+            full.extend_from_slice(port.to_string().as_bytes());
         }
     }
     if let Some(path) = url.path {
