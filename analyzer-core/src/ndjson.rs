@@ -59,6 +59,16 @@ fn status(out: &mut Vec<u8>, status: Status) {
     }
 }
 
+/// `"outcome":"success"}` or `"outcome":"failure"}`: the end of `event`,
+/// [`Status::outcome`] as a copy of known length.
+#[inline(always)]
+fn outcome(out: &mut Vec<u8>, status: Status) {
+    match status {
+        Status::Ok => out.extend_from_slice(b"\"outcome\":\"success\"}"),
+        Status::Error => out.extend_from_slice(b"\"outcome\":\"failure\"}"),
+    }
+}
+
 /// `,"key":` then an endpoint's JSON up to its byte count, then the count
 /// (and the brace after it), or without a count its JSON up to
 /// [`BYTES`] and the brace.
@@ -178,13 +188,13 @@ pub(crate) fn write_event<P: Protocol>(out: &mut Vec<u8>, times: &mut TimeCache,
     out.extend_from_within(start);
     out.extend_from_slice(b",\"end\":");
     times.write(out, event.end());
-    match event.duration_nanos() {
-        Some(duration) => {
-            out.extend_from_slice(b",\"duration\":");
-            Decimal::new(duration, b'}').append(out);
-        }
-        None => out.push(b'}'),
+    if let Some(duration) = event.duration_nanos() {
+        out.extend_from_slice(b",\"duration\":");
+        Decimal::new(duration, b',').append(out);
+    } else {
+        out.push(b',');
     }
+    outcome(out, event.status());
     // Each count is made once, with the brace that ends its endpoint. The
     // source is the side that started the transaction (the server, for a
     // request it sent).
@@ -248,6 +258,7 @@ pub(crate) fn write_event<P: Protocol>(out: &mut Vec<u8>, times: &mut TimeCache,
 /// | `status` | `OK` or `Error` ([`Transaction::status`](crate::Transaction::status)) |
 /// | `event.{kind, category, type}` | `event`, `[network]`, `[connection, protocol]` |
 /// | `event.{start, end, duration}` | first byte, last byte, and their distance in ns (answered only) |
+/// | `event.outcome` | `success` or `failure`, from the status ([`Status::outcome`]) |
 /// | `source` = `client`, `destination` = `server` | `{ip, port, bytes}`: the side that sent the request (the server, for a request it sent) and its peer; bytes on the wire, delimiters included |
 /// | `network.{transport, type, bytes, community_id}` | `tcp`, `ipv4`/`ipv6`, request + response bytes, Community ID v1 |
 /// | `related.ip` | both addresses |
@@ -273,6 +284,12 @@ mod tests {
             let mut out = Vec::new();
             status(&mut out, s);
             assert_eq!(out, format!("{}\"", s.as_str()).into_bytes());
+            let mut out = Vec::new();
+            outcome(&mut out, s);
+            assert_eq!(
+                out,
+                format!("\"outcome\":\"{}\"}}", s.outcome()).into_bytes()
+            );
         }
     }
 
