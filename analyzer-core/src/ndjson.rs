@@ -138,6 +138,33 @@ fn flow_json<'f>(flow: &'f Flow, name: &'static str) -> &'f FlowJson {
     }
 }
 
+/// Writes events' JSON documents into a caller's buffer, as the
+/// [`NdjsonWriter`](crate::NdjsonWriter) writes them (keeping the same
+/// per-second cache of formatted dates): for a sink that adds to each
+/// event or sends events one by one.
+///
+/// ```
+/// use analyzer_core::{EventJson, Event, Kind, NetString, Protocol};
+/// # #[derive(Protocol)]
+/// # #[protocol(name = "line", ports(7), delimiter = b'\n')]
+/// # struct Line { #[protocol(tag(request = b'>'))] kind: Kind, rest: NetString }
+/// let mut json = EventJson::default();
+/// let mut out = Vec::new();
+/// let mut sink = |event: Event<Line>| json.write(&mut out, &event);
+/// # let _ = &mut sink;
+/// ```
+#[derive(Debug, Default)]
+pub struct EventJson {
+    times: TimeCache,
+}
+
+impl EventJson {
+    /// Appends `event`'s JSON object (no newline) to `out`.
+    pub fn write<P: Protocol>(&mut self, out: &mut Vec<u8>, event: &Event<P>) {
+        write_event(out, &mut self.times, event);
+    }
+}
+
 /// Appends the event's JSON (no newline) to `out`.
 pub(crate) fn write_event<P: Protocol>(out: &mut Vec<u8>, times: &mut TimeCache, event: &Event<P>) {
     let t = &event.transaction;
