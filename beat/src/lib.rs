@@ -49,10 +49,14 @@
 pub mod analyzer;
 mod args;
 pub mod config;
+pub mod delivery;
+pub mod envelope;
 mod expand;
 pub mod filter;
 #[cfg(feature = "live")]
 mod live;
+mod output;
+pub mod outputs;
 pub mod privileges;
 pub mod progress;
 mod run;
@@ -164,6 +168,9 @@ pub fn counters_json(report: &Report, flat: bool) -> String {
     };
     if let Some(capture) = &report.capture {
         fields.push(format!("\"capture\":{capture}"));
+    }
+    if let Some(delivery) = &report.delivery {
+        fields.push(format!("\"output\":{}", json(delivery)));
     }
     format!("{{{}}}", fields.join(","))
 }

@@ -77,11 +77,11 @@ fn unknown_keys_are_rejected_with_file_line_and_column() {
     );
     assert_eq!(
         error("interface:\n  device: lo\n  snap_len: 100\n"),
-        "beat.yml:3:3: interface: unknown field `snap_len`, expected one of `device`, `file`, `snaplen`, `buffer_size_mb`, `with_vlans`, `bpf_filter`"
+        "beat.yml:3:3: interface: unknown field `snap_len`, expected one of `device`, `file`, `snaplen`, `buffer_size_mb`, `with_vlans`, `bpf_filter`, `internal_networks`"
     );
     assert_eq!(
-        error("output:\n  kafka: {}\n"),
-        "beat.yml:2:3: output: unknown field `kafka`, expected `file` or `console`"
+        error("output:\n  logstash: {}\n"),
+        "beat.yml:2:3: output: unknown field `logstash`, expected one of `console`, `file`, `redis`, `elasticsearch`, `kafka`"
     );
     assert!(error("packetbeat.interfaces.device: lo\n").starts_with(
         "beat.yml:1:1: unknown field `packetbeat.interfaces.device`, expected one of"
@@ -129,7 +129,15 @@ fn bad_values_are_rejected_with_file_line_and_column() {
         ),
         (
             "output:\n  file: {path: a.ndjson}\n  console: {}\n",
-            "beat.yml:2:3: output: choose one output: `file` or `console`",
+            "beat.yml:2:3: output: choose one output, not file and console",
+        ),
+        (
+            "output:\n  redis:\n    datatype: stack\n",
+            "beat.yml:3:15: output.redis.datatype: unknown variant `stack`, expected `list` or `channel`",
+        ),
+        (
+            "interface:\n  internal_networks: [private, 10.0.0.0/33]\n",
+            "beat.yml:2:22: interface.internal_networks: `10.0.0.0/33` is not a network: a CIDR block (`10.0.0.0/8`) or one of loopback, private, unicast, global_unicast, link_local_unicast, multicast, link_local_multicast, interface_local_multicast, unspecified, public",
         ),
         (
             "protocols: [\n",
