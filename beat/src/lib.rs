@@ -185,6 +185,16 @@ fn print_report(settings: &Settings, report: &Report, flat: bool) {
     if settings.counters {
         eprintln!("{}", counters_json(report, flat));
     }
+    if let Some(d) = &report.delivery {
+        if d.dropped > 0 || d.failed > 0 {
+            eprintln!(
+                "warning: output: {} events not delivered ({} dropped, {} refused)",
+                d.dropped + d.failed,
+                d.dropped,
+                d.failed
+            );
+        }
+    }
     if let Some(summary) = &report.summary {
         match settings.summary {
             Some(SummaryFormat::Json) => eprintln!("{}", summary.json()),

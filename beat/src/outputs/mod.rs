@@ -10,6 +10,7 @@ use crate::delivery::Deliver;
 use crate::run::{fail, Failure};
 
 pub mod file;
+pub mod redis;
 pub mod settings;
 
 use file::{Lines, Rotation};
@@ -56,15 +57,16 @@ impl Opened {
     /// The outputs for `workers` delivery workers (`beat`: the beat's name,
     /// the default key, topic and index).
     pub fn workers(self, workers: usize, beat: &str) -> io::Result<Vec<Box<dyn Deliver>>> {
-        let _ = beat;
         Ok(match self {
             Opened::Stdout => vec![Box::new(Lines::new(Box::new(io::stdout())))],
             Opened::Plain(file) => vec![Box::new(Lines::new(Box::new(file)))],
             Opened::Rotated(file, path, rotation) => {
                 vec![Box::new(Lines::rotated(file, path, rotation))]
             }
+            Opened::Network(OutputKind::Redis(settings)) => (0..workers)
+                .map(|i| Box::new(redis::Redis::new(&settings, beat, i)) as Box<dyn Deliver>)
+                .collect(),
             Opened::Network(kind) => {
-                let _ = workers;
                 return Err(io::Error::other(format!(
                     "output `{}` is not available in this build",
                     kind.name()
