@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use analyzer_core::Config;
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::analyzer::Registration;
 use crate::config::{ConfigError, ConfigFile};
@@ -21,8 +21,11 @@ use crate::privileges::RunAs;
 )]
 pub struct Args {
     /// Config file (YAML, shaped like packetbeat.yml); options given here override it.
-    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    #[arg(short = 'c', long = "config", value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
+    /// `setup`: prepare the output instead of analyzing.
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// Capture file to analyze (pcap or pcapng).
     #[arg(short = 'r', long = "read", value_name = "FILE")]
     pub read: Option<PathBuf>,
@@ -75,6 +78,19 @@ pub struct Args {
     /// Once the input and output are open, run as this user (its primary group, no other group, no capabilities). Started as root, the beat does this by default with `analyzer-beat` if that user exists, else `nobody`; `--user root` keeps root (with a warning).
     #[arg(long, value_name = "NAME")]
     pub user: Option<String>,
+}
+
+/// What the beat does instead of analyzing.
+#[derive(Clone, Debug, PartialEq, Eq, Subcommand)]
+pub enum Command {
+    /// Prepare the configured output: for Elasticsearch, install the index
+    /// template of the events' fields (a data stream named as the output's
+    /// `index`), as `packetbeat setup --index-management` does.
+    Setup {
+        /// Install the index template (the only setup there is; the default).
+        #[arg(long)]
+        index_management: bool,
+    },
 }
 
 /// How `--summary` is printed.

@@ -73,7 +73,7 @@ use analyzer_core::Protocol;
 use clap::{CommandFactory, FromArgMatches};
 
 pub use analyzer::{protocol, Analyzer, Output, Registration};
-pub use args::{Args, Input, LiveSettings, Settings, SettingsError, SummaryFormat};
+pub use args::{Args, Command, Input, LiveSettings, Settings, SettingsError, SummaryFormat};
 pub use run::{run, Beat, Failure, Opened, Report};
 pub use summary::Summary;
 pub use table::duration;
@@ -93,6 +93,9 @@ pub fn main_with(name: &str, protocols: &[Registration]) -> ExitCode {
     }
     let matches = command.clone().get_matches();
     let args = Args::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
+    if let Some(Command::Setup { .. }) = &args.command {
+        return setup(name, &args, protocols);
+    }
     let settings = match Settings::new(&args, protocols) {
         Ok(settings) => settings,
         Err(SettingsError::Usage(message)) => {
@@ -146,6 +149,43 @@ pub fn main_with(name: &str, protocols: &[Registration]) -> ExitCode {
             }
             eprintln!("{name}: {message}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// `setup`: installs the Elasticsearch index template of the configured
+/// output.
+fn setup(name: &str, args: &Args, protocols: &[Registration]) -> ExitCode {
+    let known: Vec<&'static str> = protocols.iter().map(|p| p.name).collect();
+    let file = match &args.config {
+        Some(path) => match config::ConfigFile::load(path, &known) {
+            Ok(file) => file,
+            Err(err) => {
+                eprintln!("{name}: {err}");
+                return ExitCode::from(2);
+            }
+        },
+        None => config::ConfigFile::default(),
+    };
+    match &file.output.kind {
+        outputs::settings::OutputKind::Elasticsearch(es) => {
+            match outputs::template::install(es, name) {
+                Ok(done) => {
+                    eprintln!("{name}: {done}");
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("{name}: {err}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        other => {
+            eprintln!(
+                "{name}: nothing to set up for output `{}` (index management is for output.elasticsearch)",
+                other.name()
+            );
+            ExitCode::SUCCESS
         }
     }
 }

@@ -9,9 +9,11 @@ use std::path::PathBuf;
 use crate::delivery::Deliver;
 use crate::run::{fail, Failure};
 
+pub mod elasticsearch;
 pub mod file;
 pub mod redis;
 pub mod settings;
+pub mod template;
 
 use file::{Lines, Rotation};
 use settings::OutputKind;
@@ -66,6 +68,13 @@ impl Opened {
             Opened::Network(OutputKind::Redis(settings)) => (0..workers)
                 .map(|i| Box::new(redis::Redis::new(&settings, beat, i)) as Box<dyn Deliver>)
                 .collect(),
+            Opened::Network(OutputKind::Elasticsearch(settings)) => (0..workers)
+                .map(|i| {
+                    elasticsearch::Elasticsearch::new(&settings, beat, i)
+                        .map(|es| Box::new(es) as Box<dyn Deliver>)
+                        .map_err(io::Error::other)
+                })
+                .collect::<io::Result<_>>()?,
             Opened::Network(kind) => {
                 return Err(io::Error::other(format!(
                     "output `{}` is not available in this build",
