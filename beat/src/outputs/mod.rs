@@ -1,6 +1,6 @@
 //! The outputs, configured like packetbeat.yml's `output.*` (one at a
 //! time): console, file, and the network outputs. Each is a
-//! [`Deliver`](crate::delivery::Deliver) run by the delivery workers.
+//! [`Deliver`] run by the delivery workers.
 
 use std::fs::File;
 use std::io;
@@ -11,6 +11,8 @@ use crate::run::{fail, Failure};
 
 pub mod elasticsearch;
 pub mod file;
+#[cfg(feature = "kafka")]
+pub mod kafka;
 pub mod redis;
 pub mod settings;
 pub mod template;
@@ -75,9 +77,15 @@ impl Opened {
                         .map_err(io::Error::other)
                 })
                 .collect::<io::Result<_>>()?,
+            #[cfg(feature = "kafka")]
+            Opened::Network(OutputKind::Kafka(settings)) => {
+                let kafka = kafka::Kafka::new(&settings, beat).map_err(io::Error::other)?;
+                vec![Box::new(kafka)]
+            }
             Opened::Network(kind) => {
                 return Err(io::Error::other(format!(
-                    "output `{}` is not available in this build",
+                    "output `{}` needs a beat built with analyzer-beat's `{}` feature (and librdkafka-dev)",
+                    kind.name(),
                     kind.name()
                 )));
             }
