@@ -32,7 +32,12 @@
 //!   `live`, through libpcap, with a capture filter built from the ports);
 //! - takes its settings from a YAML file shaped like `packetbeat.yml`
 //!   (`-c FILE`, see [`config`]); command-line options override it;
-//! - writes one JSON event per transaction to stdout or a file;
+//! - publishes one JSON event per transaction, with the envelope
+//!   Packetbeat's publisher adds ([`envelope`]), through a bounded queue
+//!   ([`delivery`]: at least once, backpressure, counters) to one output
+//!   ([`outputs`]: console, file with rotation, Redis, Elasticsearch,
+//!   Kafka with the `kafka` feature); `setup --index-management` installs
+//!   the Elasticsearch index template;
 //! - started as root, drops to an unprivileged user once its input and
 //!   output are open, before it reads a packet (see [`privileges`]);
 //! - on SIGINT or SIGTERM stops reading, publishes pending requests as

@@ -282,3 +282,42 @@ fn the_user_comes_from_the_file_and_user_overrides_it() {
     let s = settings(&["-c", config, "-r", "x.pcap", "--user", "root"]).unwrap();
     assert_eq!(s.user, RunAs::User("root".into()));
 }
+
+/// Each output the example documents in comments, uncommented: it parses
+/// as that output, with the values shown.
+#[test]
+fn the_example_outputs_parse_when_uncommented() {
+    use analyzer_beat::outputs::settings::{OutputKind, RedisDatatype};
+    let text = std::fs::read_to_string(example()).unwrap();
+    // The secrets the example takes from the environment.
+    for name in ["REDIS_PASSWORD", "ES_PASSWORD", "ES_API_KEY"] {
+        std::env::set_var(name, "from-the-environment");
+    }
+    for output in ["file", "redis", "elasticsearch", "kafka"] {
+        let head = format!("  # {output}:");
+        let start = text.find(&format!("{head}\n")).unwrap();
+        let block: Vec<String> = text[start..]
+            .lines()
+            .take_while(|l| *l == head || l.starts_with("  #   "))
+            .map(|l| l.replacen("  # ", "  ", 1))
+            .collect();
+        assert!(block.len() > 2, "{output}");
+        let yaml = format!("output:\n{}\n", block.join("\n"));
+        let file = ConfigFile::parse(&yaml, Path::new("beat.yml"), NAMES)
+            .unwrap_or_else(|e| panic!("{output}: {e}\n{yaml}"));
+        assert_eq!(file.output.kind.name(), output);
+        match file.output.kind {
+            OutputKind::File(f) => assert_eq!(f.rotate_every_kb.0, 10240),
+            OutputKind::Redis(r) => {
+                assert_eq!(r.datatype, RedisDatatype::List);
+                assert_eq!(r.password.unwrap().expose(), "from-the-environment");
+            }
+            OutputKind::Elasticsearch(e) => {
+                assert_eq!(e.bulk_max_size.0, 1600);
+                assert_eq!(e.ssl.certificate_authorities.len(), 1);
+            }
+            OutputKind::Kafka(k) => assert_eq!(k.compression, "gzip"),
+            OutputKind::Console => unreachable!(),
+        }
+    }
+}

@@ -179,9 +179,6 @@ pub struct SslSettings {
     /// PEM files of the authorities to trust besides the system's (Mozilla's
     /// list, built in).
     pub certificate_authorities: Vec<PathBuf>,
-    /// `full` (default) or `none` (no check of the certificate: testing
-    /// only).
-    pub verification_mode: Option<String>,
 }
 
 /// `output.elasticsearch`.
