@@ -182,7 +182,17 @@ pub(crate) fn write_event<P: Protocol>(out: &mut Vec<u8>, times: &mut TimeCache,
     times.write(out, event.start());
     let start = start_at..out.len();
     out.extend_from_slice(&flow.shared.type_status);
-    status(out, event.status());
+    match event.status() {
+        // The protocol may say which side failed (`Server Error`).
+        Status::Error => match P::error_status(request, response) {
+            Some(text) => {
+                json::write_str_contents(out, text);
+                out.push(b'"');
+            }
+            None => status(out, Status::Error),
+        },
+        ok => status(out, ok),
+    }
     // Where the method's escaped text is in `out`: `event.action` copies it.
     let mut method_at = 0..0;
     if let Some(method) = &description.method {
@@ -282,7 +292,7 @@ pub(crate) fn write_event<P: Protocol>(out: &mut Vec<u8>, times: &mut TimeCache,
 /// | `@timestamp` | request time (response time for a response alone), RFC 3339 |
 /// | `method`, `resource`, `query`, `event.action` | from [`Conversation::describe`](crate::Conversation::describe) of the request (or greeting), when it says |
 /// | `type`, `event.dataset`, `network.protocol` | the protocol's name |
-/// | `status` | `OK` or `Error` ([`Transaction::status`](crate::Transaction::status)) |
+/// | `status` | `OK` or `Error` ([`Transaction::status`](crate::Transaction::status)), or the protocol's word for the error ([`Conversation::error_status`](crate::Conversation::error_status): `Client Error`, `Server Error`) |
 /// | `event.{kind, category, type}` | `event`, `[network]`, `[connection, protocol]` |
 /// | `event.{start, end, duration}` | first byte, last byte, and their distance in ns (answered only) |
 /// | `event.outcome` | `success` or `failure`, from the status ([`Status::outcome`]) |
