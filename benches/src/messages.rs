@@ -20,6 +20,8 @@ pub enum AppProtocol {
     Echo,
     /// Redis RESP2, port 6379.
     Redis,
+    /// PostgreSQL, port 5432 (see [`crate::pgsql`]).
+    Pgsql,
 }
 
 impl AppProtocol {
@@ -28,6 +30,7 @@ impl AppProtocol {
         match self {
             AppProtocol::Echo => 3030,
             AppProtocol::Redis => 6379,
+            AppProtocol::Pgsql => 5432,
         }
     }
 
@@ -36,6 +39,7 @@ impl AppProtocol {
         match self {
             AppProtocol::Echo => "echo",
             AppProtocol::Redis => "redis",
+            AppProtocol::Pgsql => "pgsql",
         }
     }
 
@@ -45,6 +49,7 @@ impl AppProtocol {
         match self {
             AppProtocol::Echo => echo_exchange(rng, req, resp),
             AppProtocol::Redis => redis_exchange(rng, req, resp),
+            AppProtocol::Pgsql => crate::pgsql::exchange(rng, req, resp),
         }
     }
 }
@@ -55,7 +60,8 @@ impl FromStr for AppProtocol {
         match s {
             "echo" => Ok(AppProtocol::Echo),
             "redis" => Ok(AppProtocol::Redis),
-            other => Err(format!("unknown protocol `{other}` (echo or redis)")),
+            "pgsql" => Ok(AppProtocol::Pgsql),
+            other => Err(format!("unknown protocol `{other}` (echo, redis or pgsql)")),
         }
     }
 }

@@ -37,6 +37,16 @@ pub mod targets {
         harness::parse_stream::<super::text_kv::TextKv>(data);
     }
 
+    /// `parse_pgsql`: the PostgreSQL framer and parser on a chunked byte
+    /// stream (with a new connection's session), and the same bytes as a
+    /// `tcp_session` input into a PostgreSQL engine, where the session
+    /// follows the conversation (startup phase, SSL answers, folded
+    /// answers, COPY).
+    pub fn parse_pgsql(data: &[u8]) {
+        harness::parse_stream::<pgsql::PgsqlMessage>(data);
+        harness::session::<pgsql::PgsqlMessage>(data);
+    }
+
     /// `decode`: the packet decoder, every link type.
     pub fn decode(data: &[u8]) {
         harness::decode(data);
@@ -75,10 +85,11 @@ pub mod targets {
     pub type Target = fn(&[u8]);
 
     /// Every target, by name.
-    pub const ALL: [(&str, Target); 7] = [
+    pub const ALL: [(&str, Target); 8] = [
         ("parse_echo", parse_echo),
         ("parse_redis", parse_redis),
         ("parse_memcache", parse_memcache),
+        ("parse_pgsql", parse_pgsql),
         ("decode", decode),
         ("pcap", pcap),
         ("pcap_records", pcap_records),
