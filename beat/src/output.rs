@@ -202,7 +202,12 @@ impl State {
                 self.batch.data = batch.data;
                 self.batch.data.clear();
             }
-            Target::Queue(queue) => queue.push(batch),
+            Target::Queue(queue) => {
+                // The next batch will be about as large.
+                self.batch.data = Vec::with_capacity(batch.data.len() + batch.data.len() / 8);
+                self.batch.ends = Vec::with_capacity(batch.ends.len());
+                queue.push(batch)
+            }
         }
     }
 }

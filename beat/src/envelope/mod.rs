@@ -19,6 +19,14 @@ pub mod host;
 pub use direction::{Directions, Network};
 pub use host::Host;
 
+/// Where an event's `network` object starts.
+const NETWORK_KEY: &[u8] = b",\"network\":{";
+static NETWORK: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+
+fn network_finder() -> memchr::memmem::Finder<'static> {
+    memchr::memmem::Finder::new(NETWORK_KEY)
+}
+
 /// The ECS version the events follow.
 pub const ECS_VERSION: &str = "8.0.0";
 
@@ -175,15 +183,21 @@ impl Envelope {
         destination: IpAddr,
         metadata: bool,
     ) {
-        let direction = self.directions.of(source, destination);
+        let entry: &[u8] = match self.directions.of(source, destination) {
+            "ingress" => b"\"direction\":\"ingress\",",
+            "egress" => b"\"direction\":\"egress\",",
+            "inbound" => b"\"direction\":\"inbound\",",
+            "outbound" => b"\"direction\":\"outbound\",",
+            "internal" => b"\"direction\":\"internal\",",
+            "external" => b"\"direction\":\"external\",",
+            _ => b"\"direction\":\"unknown\",",
+        };
         // The engine's `network` object comes before any string the
         // protocol wrote, and a key in a JSON string has its quotes
         // escaped: the first match is the object.
-        const NETWORK: &[u8] = b",\"network\":{";
-        if let Some(at) = memchr::memmem::find(&out[start..], NETWORK) {
-            let at = start + at + NETWORK.len();
-            let entry = format!("\"direction\":\"{direction}\",");
-            out.splice(at..at, entry.bytes());
+        if let Some(at) = NETWORK.get_or_init(network_finder).find(&out[start..]) {
+            let at = start + at + NETWORK_KEY.len();
+            out.splice(at..at, entry.iter().copied());
         }
         if out.last() == Some(&b'}') {
             out.pop();

@@ -4,10 +4,14 @@
 //! removed).
 
 use std::fs::File;
-use std::io::{self, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::delivery::{Batch, Deliver, Outcome, SendError};
+
+/// The write buffer of a rotated file (written out at the end of each
+/// batch, before it is acknowledged).
+const BUFFER: usize = 256 * 1024;
 
 /// Rotation of a file output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,7 +46,7 @@ impl Lines {
     pub fn rotated(file: File, path: PathBuf, rotation: Rotation) -> Lines {
         let size = file.metadata().map_or(0, |m| m.len());
         Lines {
-            out: Box::new(file),
+            out: Box::new(BufWriter::with_capacity(BUFFER, file)),
             rotate: Some((path, rotation)),
             size,
         }
@@ -73,7 +77,7 @@ impl Lines {
         };
         self.out.flush()?;
         Lines::shift(path, *rotation)?;
-        self.out = Box::new(File::create(path)?);
+        self.out = Box::new(BufWriter::with_capacity(BUFFER, File::create(path)?));
         self.size = 0;
         Ok(())
     }
@@ -108,6 +112,7 @@ impl Deliver for Lines {
                 self.write_event(&batch.data[start..=batch.ends[i]])
                     .map_err(fatal)?;
             }
+            self.out.flush().map_err(fatal)?;
         }
         Ok(vec![Outcome::Acked; todo.len()])
     }
