@@ -30,6 +30,7 @@ const SOURCES: [(&str, &[u16]); 4] = [
     ("redis", &[6379]),
     ("memcache", &[11211]),
     ("pgsql", &[5432]),
+    ("mysql", &[3306]),
 ];
 
 struct Packet {

@@ -17,6 +17,7 @@ pub mod targets {
     use super::harness;
     use echo::EchoMessage;
     use memcache::MemcacheMessage;
+    use mysql::MysqlMessage;
     use redis::RedisMessage;
 
     /// `parse_echo`: the echo parser on a chunked byte stream.
@@ -47,6 +48,17 @@ pub mod targets {
         harness::session::<pgsql::PgsqlMessage>(data);
     }
 
+    /// `parse_mysql`: the MySQL framer and parser on a chunked byte stream
+    /// (a fresh connection: commands from the client, answers without
+    /// their request from the server), and the same bytes as a synthesized
+    /// TCP session ([`wire::session_to_pcap`](super::wire::session_to_pcap))
+    /// through MySQL's engine, which reaches the handshake, login, result
+    /// sets and prepared statements with the connection's state.
+    pub fn parse_mysql(data: &[u8]) {
+        harness::parse_stream::<MysqlMessage>(data);
+        harness::session::<MysqlMessage>(data);
+    }
+
     /// `decode`: the packet decoder, every link type.
     pub fn decode(data: &[u8]) {
         harness::decode(data);
@@ -65,6 +77,7 @@ pub mod targets {
         harness::records::<EchoMessage>(data);
         harness::records::<RedisMessage>(data);
         harness::records::<MemcacheMessage>(data);
+        harness::records::<MysqlMessage>(data);
     }
 
     /// `tcp_session`: TCP connections with fuzzed flags, sequence numbers,
@@ -73,23 +86,26 @@ pub mod targets {
         harness::session::<EchoMessage>(data);
         harness::session::<RedisMessage>(data);
         harness::session::<MemcacheMessage>(data);
+        harness::session::<MysqlMessage>(data);
     }
 
     fn engines(pcap: &[u8]) {
         harness::engine_on_pcap_all_configs::<EchoMessage>(pcap);
         harness::engine_on_pcap_all_configs::<RedisMessage>(pcap);
         harness::engine_on_pcap_all_configs::<MemcacheMessage>(pcap);
+        harness::engine_on_pcap_all_configs::<MysqlMessage>(pcap);
     }
 
     /// A target's function.
     pub type Target = fn(&[u8]);
 
     /// Every target, by name.
-    pub const ALL: [(&str, Target); 8] = [
+    pub const ALL: [(&str, Target); 9] = [
         ("parse_echo", parse_echo),
         ("parse_redis", parse_redis),
         ("parse_memcache", parse_memcache),
         ("parse_pgsql", parse_pgsql),
+        ("parse_mysql", parse_mysql),
         ("decode", decode),
         ("pcap", pcap),
         ("pcap_records", pcap_records),

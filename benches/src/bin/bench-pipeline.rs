@@ -22,6 +22,7 @@ use benches::gen::Summary;
 use benches::pipeline::{self, Measurement};
 use clap::Parser;
 use echo::EchoMessage;
+use mysql::MysqlMessage;
 use pgsql::PgsqlMessage;
 use redis::RedisMessage;
 
@@ -87,6 +88,13 @@ fn one(mode: &str, file: &Path) -> Result<(), String> {
             let beat = sibling("pgsql-beat")?;
             let args = ["-r", path, "-o", "/dev/null", "--no-counters"];
             pipeline::command("pgsql-beat", file, &beat, &args)?
+        }
+        "mysql-engine" => pipeline::engine::<MysqlMessage>(file)?,
+        "mysql-ndjson" => pipeline::ndjson::<MysqlMessage>(file)?,
+        "mysql-beat" => {
+            let beat = sibling("mysql-beat")?;
+            let args = ["-r", path, "-o", "/dev/null", "--no-counters"];
+            pipeline::command("mysql-beat", file, &beat, &args)?
         }
         "tshark-json" => {
             let args = ["-r", path, "-T", "json"];
@@ -155,6 +163,9 @@ fn describe(file: &Path) -> (String, Option<Summary>) {
                 if [seg.src.1, seg.dst.1].contains(&5432) {
                     protocol = "pgsql".into();
                 }
+                if [seg.src.1, seg.dst.1].contains(&3306) {
+                    protocol = "mysql".into();
+                }
                 break;
             }
         }
@@ -179,6 +190,8 @@ fn all(args: &Args) -> Result<(), String> {
         ("redis-engine", "redis-ndjson", "redis-beat", "redis-beat")
     } else if protocol == "pgsql" {
         ("pgsql-engine", "pgsql-ndjson", "pgsql-beat", "pgsql-beat")
+    } else if protocol == "mysql" {
+        ("mysql-engine", "mysql-ndjson", "mysql-beat", "mysql-beat")
     } else {
         ("engine", "ndjson", "beat", "echo-beat")
     };
