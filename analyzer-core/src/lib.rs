@@ -78,6 +78,7 @@ pub use frame_len::FrameLen;
 pub use json::fast::WriteJson;
 pub use json::fields::{JsonFields, JsonKey};
 pub use message::{Message, Status, Transaction};
+pub use ndjson::EventJson;
 pub use netstring::NetString;
 pub use protocol::{Conversation, Cx, Fit, Follow, Framer, Protocol};
 pub use role::{Direction, Kind};

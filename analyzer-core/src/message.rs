@@ -165,4 +165,18 @@ impl Status {
             Status::Error => "Error",
         }
     }
+
+    /// ECS `event.outcome`: `success` for `OK`, `failure` otherwise.
+    ///
+    /// ```
+    /// use analyzer_core::Status;
+    /// assert_eq!(Status::Ok.outcome(), "success");
+    /// assert_eq!(Status::Error.outcome(), "failure");
+    /// ```
+    pub fn outcome(self) -> &'static str {
+        match self {
+            Status::Ok => "success",
+            Status::Error => "failure",
+        }
+    }
 }

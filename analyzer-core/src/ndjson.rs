@@ -59,6 +59,16 @@ fn status(out: &mut Vec<u8>, status: Status) {
     }
 }
 
+/// `"outcome":"success"}` or `"outcome":"failure"}`: the end of `event`,
+/// [`Status::outcome`] as a copy of known length.
+#[inline(always)]
+fn outcome(out: &mut Vec<u8>, status: Status) {
+    match status {
+        Status::Ok => out.extend_from_slice(b"\"outcome\":\"success\"}"),
+        Status::Error => out.extend_from_slice(b"\"outcome\":\"failure\"}"),
+    }
+}
+
 /// `,"key":` then an endpoint's JSON up to its byte count, then the count
 /// (and the brace after it), or without a count its JSON up to
 /// [`BYTES`] and the brace.
@@ -128,6 +138,33 @@ fn flow_json<'f>(flow: &'f Flow, name: &'static str) -> &'f FlowJson {
     }
 }
 
+/// Writes events' JSON documents into a caller's buffer, as the
+/// [`NdjsonWriter`](crate::NdjsonWriter) writes them (keeping the same
+/// per-second cache of formatted dates): for a sink that adds to each
+/// event or sends events one by one.
+///
+/// ```
+/// use analyzer_core::{EventJson, Event, Kind, NetString, Protocol};
+/// # #[derive(Protocol)]
+/// # #[protocol(name = "line", ports(7), delimiter = b'\n')]
+/// # struct Line { #[protocol(tag(request = b'>'))] kind: Kind, rest: NetString }
+/// let mut json = EventJson::default();
+/// let mut out = Vec::new();
+/// let mut sink = |event: Event<Line>| json.write(&mut out, &event);
+/// # let _ = &mut sink;
+/// ```
+#[derive(Debug, Default)]
+pub struct EventJson {
+    times: TimeCache,
+}
+
+impl EventJson {
+    /// Appends `event`'s JSON object (no newline) to `out`.
+    pub fn write<P: Protocol>(&mut self, out: &mut Vec<u8>, event: &Event<P>) {
+        write_event(out, &mut self.times, event);
+    }
+}
+
 /// Appends the event's JSON (no newline) to `out`.
 pub(crate) fn write_event<P: Protocol>(out: &mut Vec<u8>, times: &mut TimeCache, event: &Event<P>) {
     let t = &event.transaction;
@@ -145,7 +182,17 @@ pub(crate) fn write_event<P: Protocol>(out: &mut Vec<u8>, times: &mut TimeCache,
     times.write(out, event.start());
     let start = start_at..out.len();
     out.extend_from_slice(&flow.shared.type_status);
-    status(out, event.status());
+    match event.status() {
+        // The protocol may say which side failed (`Server Error`).
+        Status::Error => match P::error_status(request, response) {
+            Some(text) => {
+                json::write_str_contents(out, text);
+                out.push(b'"');
+            }
+            None => status(out, Status::Error),
+        },
+        ok => status(out, ok),
+    }
     // Where the method's escaped text is in `out`: `event.action` copies it.
     let mut method_at = 0..0;
     if let Some(method) = &description.method {
@@ -178,13 +225,13 @@ pub(crate) fn write_event<P: Protocol>(out: &mut Vec<u8>, times: &mut TimeCache,
     out.extend_from_within(start);
     out.extend_from_slice(b",\"end\":");
     times.write(out, event.end());
-    match event.duration_nanos() {
-        Some(duration) => {
-            out.extend_from_slice(b",\"duration\":");
-            Decimal::new(duration, b'}').append(out);
-        }
-        None => out.push(b'}'),
+    if let Some(duration) = event.duration_nanos() {
+        out.extend_from_slice(b",\"duration\":");
+        Decimal::new(duration, b',').append(out);
+    } else {
+        out.push(b',');
     }
+    outcome(out, event.status());
     // Each count is made once, with the brace that ends its endpoint. The
     // source is the side that started the transaction (the server, for a
     // request it sent).
@@ -245,9 +292,10 @@ pub(crate) fn write_event<P: Protocol>(out: &mut Vec<u8>, times: &mut TimeCache,
 /// | `@timestamp` | request time (response time for a response alone), RFC 3339 |
 /// | `method`, `resource`, `query`, `event.action` | from [`Conversation::describe`](crate::Conversation::describe) of the request (or greeting), when it says |
 /// | `type`, `event.dataset`, `network.protocol` | the protocol's name |
-/// | `status` | `OK` or `Error` ([`Transaction::status`](crate::Transaction::status)) |
+/// | `status` | `OK` or `Error` ([`Transaction::status`](crate::Transaction::status)), or the protocol's word for the error ([`Conversation::error_status`](crate::Conversation::error_status): `Client Error`, `Server Error`) |
 /// | `event.{kind, category, type}` | `event`, `[network]`, `[connection, protocol]` |
 /// | `event.{start, end, duration}` | first byte, last byte, and their distance in ns (answered only) |
+/// | `event.outcome` | `success` or `failure`, from the status ([`Status::outcome`]) |
 /// | `source` = `client`, `destination` = `server` | `{ip, port, bytes}`: the side that sent the request (the server, for a request it sent) and its peer; bytes on the wire, delimiters included |
 /// | `network.{transport, type, bytes, community_id}` | `tcp`, `ipv4`/`ipv6`, request + response bytes, Community ID v1 |
 /// | `related.ip` | both addresses |
@@ -273,6 +321,12 @@ mod tests {
             let mut out = Vec::new();
             status(&mut out, s);
             assert_eq!(out, format!("{}\"", s.as_str()).into_bytes());
+            let mut out = Vec::new();
+            outcome(&mut out, s);
+            assert_eq!(
+                out,
+                format!("\"outcome\":\"{}\"}}", s.outcome()).into_bytes()
+            );
         }
     }
 

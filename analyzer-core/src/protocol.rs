@@ -238,6 +238,24 @@ pub trait Conversation: Sized + 'static {
         }
         out.end();
     }
+
+    /// The event's `status` for a transaction that is not `OK`, when the
+    /// protocol knows which side failed, as Packetbeat's protocols say it:
+    /// `Some("Client Error")` or `Some("Server Error")`. Called only when
+    /// the [`Status`](crate::Status) is `Error` (`event.outcome` stays
+    /// `failure`). Default: `None`, published as `Error`.
+    ///
+    /// ```
+    /// # use analyzer_core::{Conversation, Kind, NetString, Protocol};
+    /// # #[derive(Protocol)]
+    /// # #[protocol(name = "line", ports(7), delimiter = b'\n')]
+    /// # struct Line { #[protocol(tag(request = b'>'))] kind: Kind, rest: NetString }
+    /// assert_eq!(Line::error_status(None, None), None);
+    /// ```
+    fn error_status(request: Option<&Self>, response: Option<&Self>) -> Option<&'static str> {
+        let _ = (request, response);
+        None
+    }
 }
 
 /// Whether an answer can answer a request ([`Conversation::fits`]).

@@ -12,19 +12,14 @@
 //! Redis alone, 2.92 s with echo and Memcache beside it, about 50 ns per
 //! packet per extra protocol.
 //!
-//! The engines' sinks all write to one [`Output`] (one [`NdjsonWriter`]
-//! behind an `Rc<RefCell<..>>`), so the events of all protocols come out in
-//! one ndjson stream, in the order they were published.
+//! The engines' sinks all write to one [`Output`] (behind an
+//! `Rc<RefCell<..>>`), so the events of all protocols come out in one
+//! stream, in the order they were published.
 
-use std::cell::RefCell;
-use std::io::{self, Write};
 use std::marker::PhantomData;
-use std::rc::Rc;
 
 use analyzer_core::decode::LinkType;
-use analyzer_core::{Config, Counters, Engine, Event, NdjsonWriter, Protocol, Sink, Timestamp};
-
-use crate::summary::Stats;
+use analyzer_core::{Config, Counters, Engine, Event, Protocol, Sink, Timestamp};
 
 /// What a beat needs of one protocol's engine, without its type parameters:
 /// the beat holds a `Vec<Box<dyn Analyzer>>` and feeds each packet to all.
@@ -113,114 +108,7 @@ fn build<P: Protocol + 'static>(config: Config, output: &Output) -> Box<dyn Anal
     Box::new(Engine::new(config, sink))
 }
 
-/// Where every protocol's events go: one [`NdjsonWriter`], shared by the
-/// engines (a cheap handle: clones write to the same stream), and the
-/// statistics behind `--summary` when asked for.
-///
-/// A write error stops further writing; it is kept and returned by
-/// [`finish`](Self::finish).
-#[derive(Clone)]
-pub struct Output(Rc<RefCell<OutputState>>);
-
-struct OutputState {
-    /// `None` once a flush failed.
-    writer: Option<NdjsonWriter<Box<dyn Write>>>,
-    /// A flush's error.
-    error: Option<io::Error>,
-    /// Events written by the writers [`Output::flush`] retired.
-    written_before: u64,
-    unflushed: bool,
-    /// One per protocol, in the order they were added; `None` without a
-    /// summary.
-    stats: Option<Vec<Stats>>,
-    /// Protocols added (their sinks' indices).
-    protocols: usize,
-}
-
-impl Output {
-    /// Writes to `out` (through the writer's 64 KiB buffer); keeps the
-    /// summary statistics when `summarize` is set.
-    pub fn new(out: Box<dyn Write>, summarize: bool) -> Self {
-        Output(Rc::new(RefCell::new(OutputState {
-            writer: Some(NdjsonWriter::new(out)),
-            error: None,
-            written_before: 0,
-            unflushed: false,
-            stats: summarize.then(Vec::new),
-            protocols: 0,
-        })))
-    }
-
-    fn add_protocol(&self, name: &'static str) -> usize {
-        let mut state = self.0.borrow_mut();
-        if let Some(stats) = &mut state.stats {
-            stats.push(Stats::new(name));
-        }
-        state.protocols += 1;
-        state.protocols - 1
-    }
-
-    /// Events written so far.
-    pub fn events_written(&self) -> u64 {
-        let state = self.0.borrow();
-        let current = state.writer.as_ref().map_or(0, |w| w.events_written());
-        state.written_before + current
-    }
-
-    /// Whether a write failed (e.g. the reader of a pipe went away): the
-    /// caller can stop reading.
-    pub fn failed(&self) -> bool {
-        let state = self.0.borrow();
-        state.error.is_some() || state.writer.as_ref().is_some_and(|w| w.error().is_some())
-    }
-
-    /// Writes the buffered events out, if any (a live capture does it every
-    /// tick, so events show up promptly). A failure is kept for
-    /// [`finish`](Self::finish).
-    pub fn flush(&self) {
-        let mut state = self.0.borrow_mut();
-        if !state.unflushed {
-            return;
-        }
-        state.unflushed = false;
-        // The writer has no flush of its own: finishing it flushes and hands
-        // back the underlying output, which a new writer takes over.
-        if let Some(writer) = state.writer.take() {
-            state.written_before += writer.events_written();
-            match writer.finish() {
-                Ok(out) => state.writer = Some(NdjsonWriter::new(out)),
-                Err(err) => state.error = Some(err),
-            }
-        }
-    }
-
-    /// The summary statistics, one per protocol in the order they were
-    /// built; `None` without a summary.
-    pub fn stats(&self) -> Option<Vec<Stats>> {
-        self.0.borrow().stats.clone()
-    }
-
-    /// Flushes the events; returns the first write error, if any.
-    pub fn finish(&self) -> io::Result<()> {
-        self.0.borrow_mut().unflushed = true;
-        self.flush();
-        match self.0.borrow_mut().error.take() {
-            Some(err) => Err(err),
-            None => Ok(()),
-        }
-    }
-
-    fn publish<P: Protocol>(&self, index: usize, event: Event<P>) {
-        let mut state = self.0.borrow_mut();
-        if let Some(stats) = state.stats.as_mut().and_then(|s| s.get_mut(index)) {
-            stats.record(&event);
-        }
-        if let Some(writer) = &mut state.writer {
-            writer.publish(event);
-            state.unflushed = true;
-        }
-    }
-}
+pub use crate::output::Output;
 
 /// The sink of one protocol's engine: writes to the shared [`Output`].
 pub struct OutputSink<P> {

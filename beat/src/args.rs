@@ -5,10 +5,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use analyzer_core::Config;
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::analyzer::Registration;
 use crate::config::{ConfigError, ConfigFile};
+use crate::envelope::EnvelopeSettings;
+use crate::outputs::settings::OutputKind;
 use crate::privileges::RunAs;
 
 /// Options every beat takes.
@@ -19,8 +21,11 @@ use crate::privileges::RunAs;
 )]
 pub struct Args {
     /// Config file (YAML, shaped like packetbeat.yml); options given here override it.
-    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    #[arg(short = 'c', long = "config", value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
+    /// `setup`: prepare the output instead of analyzing.
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// Capture file to analyze (pcap or pcapng).
     #[arg(short = 'r', long = "read", value_name = "FILE")]
     pub read: Option<PathBuf>,
@@ -75,6 +80,19 @@ pub struct Args {
     pub user: Option<String>,
 }
 
+/// What the beat does instead of analyzing.
+#[derive(Clone, Debug, PartialEq, Eq, Subcommand)]
+pub enum Command {
+    /// Prepare the configured output: for Elasticsearch, install the index
+    /// template of the events' fields (a data stream named as the output's
+    /// `index`), as `packetbeat setup --index-management` does.
+    Setup {
+        /// Install the index template (the only setup there is; the default).
+        #[arg(long)]
+        index_management: bool,
+    },
+}
+
 /// How `--summary` is printed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum SummaryFormat {
@@ -105,8 +123,20 @@ pub struct Settings {
     pub protocols: Vec<(Registration, Config)>,
     /// Where packets come from.
     pub input: Input,
-    /// Events go to this file; `None`: stdout.
+    /// Events go to this file (`-o`, or `output.file.path`); `None`: stdout
+    /// or the network output of `output_kind`.
     pub output: Option<PathBuf>,
+    /// The output: `-o FILE` is `Console` (plain lines to `output`), the
+    /// config file's `output.file` is `File` (rotated).
+    pub output_kind: OutputKind,
+    /// What the envelope of each event holds.
+    pub envelope: EnvelopeSettings,
+    /// Events the delivery queue holds (`queue.mem.events`).
+    pub queue_events: usize,
+    /// Events per batch handed to the output (`queue.mem.flush.min_events`).
+    pub batch_events: usize,
+    /// After a signal, how long the output may take to deliver.
+    pub shutdown_timeout: Duration,
     /// Print the counters at the end.
     pub counters: bool,
     /// Print a summary at the end, in this format.
@@ -202,10 +232,28 @@ impl Settings {
                 ))
             }
         };
+        let (output, output_kind) = match &args.output {
+            Some(path) => (Some(path.clone()), OutputKind::Console),
+            None => (file.output.file.clone(), file.output.kind.clone()),
+        };
+        let envelope = EnvelopeSettings {
+            name: file.name.clone(),
+            tags: file.tags.clone(),
+            fields: file.fields.clone(),
+            internal_networks: file.interface.internal_networks.clone(),
+            data_path: file.path.data.clone(),
+        };
         Ok(Settings {
             protocols: chosen,
             input,
-            output: args.output.clone().or(file.output.file),
+            output,
+            output_kind,
+            envelope,
+            queue_events: file.queue.mem.events.0,
+            batch_events: file.queue.mem.flush.min_events.0,
+            shutdown_timeout: file
+                .shutdown_timeout
+                .map_or(Duration::from_secs(5), |s| s.0),
             counters: !args.no_counters,
             summary: args
                 .summary_format

@@ -35,6 +35,10 @@ use std::time::Duration;
 use analyzer_core::Config;
 use serde::Deserialize;
 
+use crate::envelope::Network;
+use crate::outputs::settings::{
+    ElasticsearchSettings, FileSettings, KafkaSettings, OutputKind, QueueSection, RedisSettings,
+};
 use crate::values::{Bytes, Count, Port, Secs};
 
 /// The whole file.
@@ -54,6 +58,27 @@ pub struct ConfigFile {
     /// The user to run as once the input and output are open (`--user`
     /// overrides); see [`privileges`](crate::privileges).
     pub user: Option<String>,
+    /// `agent.name` and `host.name` (default: the host name).
+    pub name: Option<String>,
+    /// Published as `tags`.
+    pub tags: Vec<String>,
+    /// Published under `fields`.
+    pub fields: serde_json::Map<String, serde_json::Value>,
+    /// The queue between the analysis and the output.
+    pub queue: QueueSection,
+    /// After SIGINT/SIGTERM, how long the output may take to deliver what
+    /// the queue holds. Default 5s.
+    pub shutdown_timeout: Option<Secs>,
+    /// `path.data`: where `agent.id` is kept.
+    pub path: PathSection,
+}
+
+/// `path:`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PathSection {
+    /// The directory of `meta.json` (the agent's id).
+    pub data: Option<PathBuf>,
 }
 
 /// `interface:` — a device to sniff or a file to read.
@@ -72,6 +97,8 @@ pub struct InterfaceSection {
     pub with_vlans: bool,
     /// A BPF filter to use instead of the one built from the ports.
     pub bpf_filter: Option<String>,
+    /// Networks counted as internal for `network.direction`.
+    pub internal_networks: Vec<Network>,
 }
 
 impl Default for InterfaceSection {
@@ -83,6 +110,7 @@ impl Default for InterfaceSection {
             buffer_size_mb: Count(30),
             with_vlans: false,
             bpf_filter: None,
+            internal_networks: Vec::new(),
         }
     }
 }
@@ -142,22 +170,21 @@ pub struct Limits {
     pub max_out_of_order_segments: Option<Count>,
 }
 
-/// `output:` — `file: {path: FILE}` or `console: {}` (stdout, the default).
+/// `output:` — one of `console: {}` (stdout, the default), `file`,
+/// `redis`, `elasticsearch`, `kafka`.
 #[derive(Clone, Debug, Default)]
 pub struct OutputSection {
-    /// Write the events to this file (`-o` overrides).
+    /// `output.file.path` (`-o` overrides the whole section).
     pub file: Option<PathBuf>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileOutput {
-    path: PathBuf,
+    /// The output and its settings.
+    pub kind: OutputKind,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConsoleOutput {}
+
+const OUTPUTS: &[&str] = &["console", "file", "redis", "elasticsearch", "kafka"];
 
 impl<'de> Deserialize<'de> for OutputSection {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -165,14 +192,14 @@ impl<'de> Deserialize<'de> for OutputSection {
     }
 }
 
-/// Reads `output:` by hand so that "both outputs" is reported at the
+/// Reads `output:` by hand so that "two outputs" is reported at the
 /// section's line, like the errors serde finds.
 struct OutputVisitor;
 
 impl<'de> serde::de::Visitor<'de> for OutputVisitor {
     type Value = OutputSection;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("`file: {path: FILE}` or `console: {}`")
+        f.write_str("one of `console`, `file`, `redis`, `elasticsearch`, `kafka`")
     }
     fn visit_unit<E: serde::de::Error>(self) -> Result<OutputSection, E> {
         Ok(OutputSection::default())
@@ -182,18 +209,43 @@ impl<'de> serde::de::Visitor<'de> for OutputVisitor {
         mut map: A,
     ) -> Result<OutputSection, A::Error> {
         use serde::de::Error;
-        let (mut file, mut console) = (None, false);
+        let mut chosen: Vec<OutputKind> = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "file" => file = Some(map.next_value::<FileOutput>()?.path),
-                "console" => console = map.next_value::<Option<ConsoleOutput>>().map(|_| true)?,
-                other => return Err(A::Error::unknown_field(other, &["file", "console"])),
-            }
+            let kind = match key.as_str() {
+                "file" => OutputKind::File(map.next_value::<FileSettings>()?),
+                "console" => {
+                    map.next_value::<Option<ConsoleOutput>>()?;
+                    OutputKind::Console
+                }
+                "redis" => OutputKind::Redis(
+                    map.next_value::<Option<RedisSettings>>()?
+                        .unwrap_or_default(),
+                ),
+                "elasticsearch" => OutputKind::Elasticsearch(
+                    map.next_value::<Option<ElasticsearchSettings>>()?
+                        .unwrap_or_default(),
+                ),
+                "kafka" => OutputKind::Kafka(
+                    map.next_value::<Option<KafkaSettings>>()?
+                        .unwrap_or_default(),
+                ),
+                other => return Err(A::Error::unknown_field(other, OUTPUTS)),
+            };
+            chosen.push(kind);
         }
-        if file.is_some() && console {
-            return Err(A::Error::custom("choose one output: `file` or `console`"));
+        if chosen.len() > 1 {
+            let names: Vec<&str> = chosen.iter().map(|k| k.name()).collect();
+            return Err(A::Error::custom(format!(
+                "choose one output, not {}",
+                names.join(" and ")
+            )));
         }
-        Ok(OutputSection { file })
+        let kind = chosen.pop().unwrap_or_default();
+        let file = match &kind {
+            OutputKind::File(f) => Some(f.path.clone()),
+            _ => None,
+        };
+        Ok(OutputSection { file, kind })
     }
 }
 

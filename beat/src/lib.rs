@@ -32,7 +32,12 @@
 //!   `live`, through libpcap, with a capture filter built from the ports);
 //! - takes its settings from a YAML file shaped like `packetbeat.yml`
 //!   (`-c FILE`, see [`config`]); command-line options override it;
-//! - writes one JSON event per transaction to stdout or a file;
+//! - publishes one JSON event per transaction, with the envelope
+//!   Packetbeat's publisher adds ([`envelope`]), through a bounded queue
+//!   ([`delivery`]: at least once, backpressure, counters) to one output
+//!   ([`outputs`]: console, file with rotation, Redis, Elasticsearch,
+//!   Kafka with the `kafka` feature); `setup --index-management` installs
+//!   the Elasticsearch index template;
 //! - started as root, drops to an unprivileged user once its input and
 //!   output are open, before it reads a packet (see [`privileges`]);
 //! - on SIGINT or SIGTERM stops reading, publishes pending requests as
@@ -49,10 +54,14 @@
 pub mod analyzer;
 mod args;
 pub mod config;
+pub mod delivery;
+pub mod envelope;
 mod expand;
 pub mod filter;
 #[cfg(feature = "live")]
 mod live;
+mod output;
+pub mod outputs;
 pub mod privileges;
 pub mod progress;
 mod run;
@@ -69,7 +78,7 @@ use analyzer_core::Protocol;
 use clap::{CommandFactory, FromArgMatches};
 
 pub use analyzer::{protocol, Analyzer, Output, Registration};
-pub use args::{Args, Input, LiveSettings, Settings, SettingsError, SummaryFormat};
+pub use args::{Args, Command, Input, LiveSettings, Settings, SettingsError, SummaryFormat};
 pub use run::{run, Beat, Failure, Opened, Report};
 pub use summary::Summary;
 pub use table::duration;
@@ -89,6 +98,9 @@ pub fn main_with(name: &str, protocols: &[Registration]) -> ExitCode {
     }
     let matches = command.clone().get_matches();
     let args = Args::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
+    if let Some(Command::Setup { .. }) = &args.command {
+        return setup(name, &args, protocols);
+    }
     let settings = match Settings::new(&args, protocols) {
         Ok(settings) => settings,
         Err(SettingsError::Usage(message)) => {
@@ -146,6 +158,43 @@ pub fn main_with(name: &str, protocols: &[Registration]) -> ExitCode {
     }
 }
 
+/// `setup`: installs the Elasticsearch index template of the configured
+/// output.
+fn setup(name: &str, args: &Args, protocols: &[Registration]) -> ExitCode {
+    let known: Vec<&'static str> = protocols.iter().map(|p| p.name).collect();
+    let file = match &args.config {
+        Some(path) => match config::ConfigFile::load(path, &known) {
+            Ok(file) => file,
+            Err(err) => {
+                eprintln!("{name}: {err}");
+                return ExitCode::from(2);
+            }
+        },
+        None => config::ConfigFile::default(),
+    };
+    match &file.output.kind {
+        outputs::settings::OutputKind::Elasticsearch(es) => {
+            match outputs::template::install(es, name) {
+                Ok(done) => {
+                    eprintln!("{name}: {done}");
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("{name}: {err}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        other => {
+            eprintln!(
+                "{name}: nothing to set up for output `{}` (index management is for output.elasticsearch)",
+                other.name()
+            );
+            ExitCode::SUCCESS
+        }
+    }
+}
+
 /// The counters as one JSON object: a single protocol's counters (`flat`),
 /// or each protocol's under its name; a live capture adds libpcap's counts
 /// under `capture`.
@@ -165,6 +214,9 @@ pub fn counters_json(report: &Report, flat: bool) -> String {
     if let Some(capture) = &report.capture {
         fields.push(format!("\"capture\":{capture}"));
     }
+    if let Some(delivery) = &report.delivery {
+        fields.push(format!("\"output\":{}", json(delivery)));
+    }
     format!("{{{}}}", fields.join(","))
 }
 
@@ -177,6 +229,16 @@ fn json<T: serde::Serialize>(value: &T) -> String {
 fn print_report(settings: &Settings, report: &Report, flat: bool) {
     if settings.counters {
         eprintln!("{}", counters_json(report, flat));
+    }
+    if let Some(d) = &report.delivery {
+        if d.dropped > 0 || d.failed > 0 {
+            eprintln!(
+                "warning: output: {} events not delivered ({} dropped, {} refused)",
+                d.dropped + d.failed,
+                d.dropped,
+                d.failed
+            );
+        }
     }
     if let Some(summary) = &report.summary {
         match settings.summary {

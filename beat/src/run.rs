@@ -3,9 +3,9 @@
 //! input ends or a signal stops it.
 
 use std::fs::File;
-use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use analyzer_core::decode::LinkType;
 use analyzer_core::pcap::{PcapReader, ReadError};
@@ -13,6 +13,10 @@ use analyzer_core::{Config, Counters, Timestamp};
 
 use crate::analyzer::{Analyzer, Output, Registration};
 use crate::args::{Input, Settings};
+use crate::delivery::{self, Delivery, Queue, WhenFull};
+use crate::envelope::{self, Envelope, Host};
+use crate::output::Outputs;
+use crate::outputs;
 use crate::progress::{Progress, UPDATE_EVERY};
 use crate::summary::Summary;
 
@@ -98,6 +102,9 @@ pub struct Report {
     pub summary: Option<Summary>,
     /// A live capture's packet counts from libpcap, as JSON.
     pub capture: Option<serde_json::Value>,
+    /// The delivery counters (published, acknowledged, retried, failed,
+    /// dropped), for a run that delivered through a queue.
+    pub delivery: Option<Delivery>,
 }
 
 /// Why a run failed: a one-line message, and the report when the analysis
@@ -131,8 +138,11 @@ pub fn run(name: &str, settings: &Settings, stop: &AtomicBool) -> Result<Report,
 /// parsed.
 pub struct Opened {
     input: Source,
-    /// `None`: stdout.
-    output: Option<File>,
+    output: outputs::Opened,
+    /// The machine's description and the agent's id (kept in a directory
+    /// that may take privileges).
+    host: Host,
+    agent_id: String,
 }
 
 enum Source {
@@ -148,7 +158,7 @@ enum Source {
 
 impl Opened {
     /// Opens the input (a file, or the capture device with its filter set)
-    /// and then the output file.
+    /// and then the output file; reads the agent's id.
     pub fn open(settings: &Settings) -> Result<Opened, Failure> {
         let input = match &settings.input {
             Input::File(path) => {
@@ -172,86 +182,160 @@ impl Opened {
                 ))
             }
         };
-        let output = match &settings.output {
-            Some(path) => Some(
-                File::create(path)
-                    .map_err(|e| fail(format!("{}: cannot create: {e}", path.display())))?,
-            ),
-            None => None,
-        };
-        Ok(Opened { input, output })
+        let output = outputs::open(&settings.output_kind, settings.output.as_ref())?;
+        let dir = settings
+            .envelope
+            .data_path
+            .clone()
+            .unwrap_or_else(envelope::default_data_path);
+        let agent_id = envelope::agent_id(&dir).unwrap_or_else(|err| {
+            eprintln!(
+                "warning: agent.id cannot be kept in {} ({err}); this run's id is random (set path.data)",
+                dir.display()
+            );
+            envelope::host::uuid_v4().unwrap_or_default()
+        });
+        Ok(Opened {
+            input,
+            output,
+            host: Host::read(),
+            agent_id,
+        })
     }
 
     /// Reads the input into the protocols' engines until it ends or `stop`
-    /// is set.
+    /// is set, delivering the events through the queue to the output.
     pub fn run(
         self,
         name: &str,
         settings: &Settings,
         stop: &AtomicBool,
     ) -> Result<Report, Failure> {
-        #[cfg(not(feature = "live"))]
-        let _ = name;
-        let summarize = settings.summary.is_some();
-        match self.input {
-            Source::File { path, file, again } => {
-                let total = file.metadata().map_or(0, |m| m.len());
-                let mut reader = PcapReader::new(file)
-                    .map_err(|err| fail(format!("{}: {err}", path.display())))?;
-                if settings.workers > 1 {
-                    let out: Box<dyn Write + Send> = match self.output {
-                        Some(file) => Box::new(file),
-                        None => Box::new(io::stdout()),
-                    };
-                    return crate::workers::run_file(
-                        &path,
-                        again,
-                        &mut reader,
-                        &settings.protocols,
-                        out,
-                        settings.workers,
-                        summarize,
-                        stop,
-                        settings.progress,
-                    );
-                }
-                let mut beat = Beat::new(&settings.protocols, output(self.output, summarize));
-                let read = read_file(total, &mut reader, &mut beat, stop, settings.progress);
-                let read = read.map_err(|err| format!("{}: {err}", path.display()));
-                end(beat, read, None)
+        let envelope = Arc::new(Envelope::new(
+            name,
+            &self.host,
+            &settings.envelope,
+            self.agent_id.clone(),
+        ));
+        let when_full = match settings.input {
+            Input::File(_) => WhenFull::Wait,
+            Input::Live(_) => WhenFull::DropOldest,
+        };
+        let queue = Arc::new(Queue::new(settings.queue_events, when_full));
+        let kind = &settings.output_kind;
+        let workers = self
+            .output
+            .workers(kind.workers(), name)
+            .map_err(|e| fail(format!("output: {e}")))?;
+        let envelope = Some((envelope, kind.metadata()));
+        let done = AtomicBool::new(false);
+        let analysis = std::thread::scope(|scope| {
+            scope.spawn(|| delivery::watch(&queue, stop, &done, settings.shutdown_timeout));
+            let handles: Vec<_> = workers
+                .into_iter()
+                .map(|output| {
+                    let queue = &queue;
+                    scope.spawn(move || {
+                        let mut log = delivery::Log::new(name);
+                        delivery::work(
+                            queue,
+                            output,
+                            kind.bulk_max_size(),
+                            kind.backoff(),
+                            &mut log,
+                        )
+                    })
+                })
+                .collect();
+            let analysis = analyze(self.input, name, settings, stop, &queue, envelope);
+            queue.close();
+            for handle in handles {
+                let _ = handle.join();
             }
-            #[cfg(feature = "live")]
-            Source::Live(capture) => {
-                if let Input::Live(live) = &settings.input {
-                    eprintln!(
-                        "{name}: capturing on {} (filter: {})",
-                        live.device, live.filter
-                    );
-                }
-                let mut beat = Beat::new(&settings.protocols, output(self.output, summarize));
-                let (sniffed, stats) = crate::live::sniff(capture, &mut beat, stop);
-                end(beat, sniffed, stats)
+            done.store(true, Ordering::Relaxed);
+            analysis
+        });
+        let delivery = queue.counters();
+        let (mut report, input) = analysis?;
+        report.delivery = Some(delivery);
+        let failed = |message| Failure {
+            message,
+            report: Some(Box::new(report.clone())),
+        };
+        if let Some(fatal) = queue.fatal() {
+            return Err(failed(fatal));
+        }
+        input.map_err(failed)?;
+        Ok(report)
+    }
+}
+
+/// Runs the engines over the input, publishing into `queue`; returns the
+/// report and how the input ended.
+fn analyze(
+    input: Source,
+    name: &str,
+    settings: &Settings,
+    stop: &AtomicBool,
+    queue: &Arc<Queue>,
+    envelope: Option<(Arc<Envelope>, bool)>,
+) -> Result<(Report, Result<(), String>), Failure> {
+    #[cfg(not(feature = "live"))]
+    let _ = name;
+    let summarize = settings.summary.is_some();
+    let outputs = Outputs {
+        queue: queue.clone(),
+        batch_events: settings.batch_events,
+        envelope,
+        summarize,
+    };
+    let output = || outputs.make();
+    match input {
+        Source::File { path, file, again } => {
+            let total = file.metadata().map_or(0, |m| m.len());
+            let mut reader =
+                PcapReader::new(file).map_err(|err| fail(format!("{}: {err}", path.display())))?;
+            if settings.workers > 1 {
+                return crate::workers::run_file(
+                    &path,
+                    again,
+                    &mut reader,
+                    &settings.protocols,
+                    &outputs,
+                    settings.workers,
+                    stop,
+                    settings.progress,
+                );
             }
+            let mut beat = Beat::new(&settings.protocols, output());
+            let read = read_file(total, &mut reader, &mut beat, stop, settings.progress);
+            let read = read.map_err(|err| format!("{}: {err}", path.display()));
+            Ok(end(beat, read, None))
+        }
+        #[cfg(feature = "live")]
+        Source::Live(capture) => {
+            if let Input::Live(live) = &settings.input {
+                eprintln!(
+                    "{name}: capturing on {} (filter: {})",
+                    live.device, live.filter
+                );
+            }
+            let mut beat = Beat::new(&settings.protocols, output());
+            let (sniffed, stats) = crate::live::sniff(capture, &mut beat, stop);
+            Ok(end(beat, sniffed, stats))
         }
     }
 }
 
-fn output(file: Option<File>, summarize: bool) -> Output {
-    let out: Box<dyn Write> = match file {
-        Some(file) => Box::new(file),
-        None => Box::new(io::stdout().lock()),
-    };
-    Output::new(out, summarize)
-}
-
-/// Finishes the engines, flushes the output, and reports: an output error
-/// first, then an input error.
+/// Finishes the engines and hands on the last events; the report, and how
+/// the input ended.
 fn end(
     mut beat: Beat,
     input: Result<(), String>,
     capture: Option<serde_json::Value>,
-) -> Result<Report, Failure> {
+) -> (Report, Result<(), String>) {
     beat.finish();
+    let written = beat.output().finish();
     let report = Report {
         counters: beat
             .counters()
@@ -260,16 +344,13 @@ fn end(
             .collect(),
         summary: beat.summary(),
         capture,
+        delivery: None,
     };
-    let failed = |message| Failure {
-        message,
-        report: Some(Box::new(report.clone())),
+    let input = match written {
+        Err(err) => Err(format!("writing events: {err}")),
+        Ok(()) => input,
     };
-    if let Err(err) = beat.output().finish() {
-        return Err(failed(format!("writing events: {err}")));
-    }
-    input.map_err(failed)?;
-    Ok(report)
+    (report, input)
 }
 
 /// Feeds the file's packets to `beat` until its end, a read error, an

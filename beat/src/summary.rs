@@ -4,7 +4,8 @@
 //!
 //! The statistics come from the [`Event`] structs as they are published
 //! (status, [`Event::duration_nanos`], the request's
-//! [`Protocol::describe`] method), not from their JSON.
+//! [`Conversation::describe`](analyzer_core::Conversation::describe)
+//! method), not from their JSON.
 
 use std::collections::{BTreeMap, HashMap};
 

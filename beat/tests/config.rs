@@ -79,11 +79,11 @@ fn unknown_keys_are_rejected_with_file_line_and_column() {
     );
     assert_eq!(
         error("interface:\n  device: lo\n  snap_len: 100\n"),
-        "beat.yml:3:3: interface: unknown field `snap_len`, expected one of `device`, `file`, `snaplen`, `buffer_size_mb`, `with_vlans`, `bpf_filter`"
+        "beat.yml:3:3: interface: unknown field `snap_len`, expected one of `device`, `file`, `snaplen`, `buffer_size_mb`, `with_vlans`, `bpf_filter`, `internal_networks`"
     );
     assert_eq!(
-        error("output:\n  kafka: {}\n"),
-        "beat.yml:2:3: output: unknown field `kafka`, expected `file` or `console`"
+        error("output:\n  logstash: {}\n"),
+        "beat.yml:2:3: output: unknown field `logstash`, expected one of `console`, `file`, `redis`, `elasticsearch`, `kafka`"
     );
     assert!(error("packetbeat.interfaces.device: lo\n").starts_with(
         "beat.yml:1:1: unknown field `packetbeat.interfaces.device`, expected one of"
@@ -131,7 +131,15 @@ fn bad_values_are_rejected_with_file_line_and_column() {
         ),
         (
             "output:\n  file: {path: a.ndjson}\n  console: {}\n",
-            "beat.yml:2:3: output: choose one output: `file` or `console`",
+            "beat.yml:2:3: output: choose one output, not file and console",
+        ),
+        (
+            "output:\n  redis:\n    datatype: stack\n",
+            "beat.yml:3:15: output.redis.datatype: unknown variant `stack`, expected `list` or `channel`",
+        ),
+        (
+            "interface:\n  internal_networks: [private, 10.0.0.0/33]\n",
+            "beat.yml:2:22: interface.internal_networks: `10.0.0.0/33` is not a network: a CIDR block (`10.0.0.0/8`) or one of loopback, private, unicast, global_unicast, link_local_unicast, multicast, link_local_multicast, interface_local_multicast, unspecified, public",
         ),
         (
             "protocols: [\n",
@@ -275,4 +283,43 @@ fn the_user_comes_from_the_file_and_user_overrides_it() {
     assert_eq!(s.user, RunAs::User("nobody".into()));
     let s = settings(&["-c", config, "-r", "x.pcap", "--user", "root"]).unwrap();
     assert_eq!(s.user, RunAs::User("root".into()));
+}
+
+/// Each output the example documents in comments, uncommented: it parses
+/// as that output, with the values shown.
+#[test]
+fn the_example_outputs_parse_when_uncommented() {
+    use analyzer_beat::outputs::settings::{OutputKind, RedisDatatype};
+    let text = std::fs::read_to_string(example()).unwrap();
+    // The secrets the example takes from the environment.
+    for name in ["REDIS_PASSWORD", "ES_PASSWORD", "ES_API_KEY"] {
+        std::env::set_var(name, "from-the-environment");
+    }
+    for output in ["file", "redis", "elasticsearch", "kafka"] {
+        let head = format!("  # {output}:");
+        let start = text.find(&format!("{head}\n")).unwrap();
+        let block: Vec<String> = text[start..]
+            .lines()
+            .take_while(|l| *l == head || l.starts_with("  #   "))
+            .map(|l| l.replacen("  # ", "  ", 1))
+            .collect();
+        assert!(block.len() > 2, "{output}");
+        let yaml = format!("output:\n{}\n", block.join("\n"));
+        let file = ConfigFile::parse(&yaml, Path::new("beat.yml"), NAMES)
+            .unwrap_or_else(|e| panic!("{output}: {e}\n{yaml}"));
+        assert_eq!(file.output.kind.name(), output);
+        match file.output.kind {
+            OutputKind::File(f) => assert_eq!(f.rotate_every_kb.0, 10240),
+            OutputKind::Redis(r) => {
+                assert_eq!(r.datatype, RedisDatatype::List);
+                assert_eq!(r.password.unwrap().expose(), "from-the-environment");
+            }
+            OutputKind::Elasticsearch(e) => {
+                assert_eq!(e.bulk_max_size.0, 1600);
+                assert_eq!(e.ssl.certificate_authorities.len(), 1);
+            }
+            OutputKind::Kafka(k) => assert_eq!(k.compression, "gzip"),
+            OutputKind::Console => unreachable!(),
+        }
+    }
 }

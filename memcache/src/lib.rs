@@ -387,6 +387,25 @@ impl Conversation for MemcacheMessage {
         fits::fits(&self.fields, &request.fields)
     }
 
+    /// Packetbeat's words for which side failed: `Client Error` for a
+    /// `CLIENT_ERROR` reply or a response without request, `Server Error`
+    /// for a `SERVER_ERROR` reply, a binary status of 0x80 or more, or a
+    /// request left unanswered; other failures are `Error`.
+    fn error_status(request: Option<&Self>, response: Option<&Self>) -> Option<&'static str> {
+        match (request, response) {
+            (None, Some(_)) => Some("Client Error"),
+            (Some(_), None) => Some("Server Error"),
+            (_, Some(r)) if r.fields.command == "CLIENT_ERROR" => Some("Client Error"),
+            (_, Some(r))
+                if r.fields.command == "SERVER_ERROR"
+                    || r.fields.status_code.is_some_and(|c| c >= 0x80) =>
+            {
+                Some("Server Error")
+            }
+            _ => None,
+        }
+    }
+
     /// `"memcache": {"protocol_type": .., "request": .., "response": ..}`.
     fn fields(request: Option<&Self>, response: Option<&Self>, out: &mut JsonFields<'_>) {
         const MEMCACHE: JsonKey = JsonKey::new("memcache");

@@ -204,7 +204,7 @@ fn text_unknown_command_and_client_error() {
         lines(&run),
         [
             "Error UNKNOWN(15) -> ERROR(7)".to_string(),
-            format!("Error get {long_key}(306) -> CLIENT_ERROR(38)"),
+            format!("Client Error get {long_key}(306) -> CLIENT_ERROR(38)"),
             "OK version(9) -> VERSION(16)".to_string(),
         ]
     );
@@ -351,7 +351,7 @@ fn bin_error_statuses() {
             "OK set word(39) -> set(24)",
             "Error add word(39) -> add (Key exists)(44)",
             "Error incr word(48) -> incr (Incr/Decr on non-numeric value.)(70)",
-            "Error UNKNOWN(24) -> UNKNOWN (Unknown command)(39)",
+            "Server Error UNKNOWN(24) -> UNKNOWN (Unknown command)(39)",
         ]
     );
     assert_eq!(resp(&run, 3)["status_code"], 0x81);

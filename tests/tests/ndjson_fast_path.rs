@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use analyzer_core::pcap::PcapReader;
-use analyzer_core::{Config, Engine, Event, NdjsonWriter, Protocol, Sink};
+use analyzer_core::{Config, Engine, Event, EventJson, NdjsonWriter, Protocol, Sink};
 
 fn captures(dir: &str) -> Vec<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir);
@@ -25,10 +25,14 @@ fn both<P: Protocol>(path: &Path, send: bool) -> (Vec<u8>, Vec<u8>) {
     config.send_response = send;
     let mut serde_lines = Vec::new();
     let mut writer = NdjsonWriter::new(Vec::new());
+    // `EventJson` into a buffer of our own: the same bytes as the writer.
+    let (mut json, mut own) = (EventJson::default(), Vec::new());
     {
         let mut engine = Engine::new(config, |e: Event<P>| {
             serde_json::to_writer(&mut serde_lines, &e).unwrap();
             serde_lines.push(b'\n');
+            json.write(&mut own, &e);
+            own.push(b'\n');
             writer.publish(e);
         });
         let mut reader = PcapReader::open(path).unwrap();
@@ -37,7 +41,13 @@ fn both<P: Protocol>(path: &Path, send: bool) -> (Vec<u8>, Vec<u8>) {
         }
         engine.finish();
     }
-    (writer.finish().unwrap(), serde_lines)
+    let written = writer.finish().unwrap();
+    assert!(
+        written == own,
+        "EventJson differs from NdjsonWriter: {}",
+        path.display()
+    );
+    (written, serde_lines)
 }
 
 fn check<P: Protocol>(dir: &str) {

@@ -121,8 +121,11 @@ fn protocols_can_be_chosen() {
     let counters: Value = serde_json::from_str(text(&out.stderr).trim()).unwrap();
     assert_eq!(
         counters.as_object().unwrap().keys().collect::<Vec<_>>(),
-        ["redis"]
+        ["redis", "output"]
     );
+    // Every event delivered: the delivery counters beside the protocol's.
+    assert_eq!(counters["output"]["published"], 5);
+    assert_eq!(counters["output"]["acknowledged"], 5);
 }
 
 #[test]

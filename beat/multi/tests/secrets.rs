@@ -82,6 +82,26 @@ fn a_secret_from_the_environment_never_shows_in_a_failing_run() {
             2,
             ".yml:2:9: output.file: ",
         ),
+        // The outputs' secret keys, with another key wrong.
+        (
+            "output:\n  redis:\n    password: ${ES_PASSWORD}\n    datatype: heap\n".into(),
+            &["-r", plain],
+            2,
+            "output.redis.datatype: unknown variant `heap`",
+        ),
+        (
+            "output:\n  elasticsearch:\n    username: elastic\n    password: ${ES_PASSWORD}\n    api_key: ${ES_PASSWORD}\n    bulk_max_size: 0\n".into(),
+            &["-r", plain],
+            2,
+            "output.elasticsearch.bulk_max_size: `0`: must be at least 1",
+        ),
+        // The secret where a secret goes, but not a string.
+        (
+            "output:\n  redis:\n    password: [\"${ES_PASSWORD}\"]\n".into(),
+            &["-r", plain],
+            2,
+            "output.redis.password",
+        ),
         // The run fails: the input, then the output.
         (holds.into(), &["-r", "/nonexistent/x.pcap"], 1, "cannot open"),
         (

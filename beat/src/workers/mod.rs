@@ -4,7 +4,7 @@
 //! chosen by a hash of its connection's two endpoints that is the same in
 //! both directions, so a connection is always analyzed by one worker, in
 //! order. Each worker runs its own [`Beat`] (one engine per protocol) and
-//! writes whole ndjson lines to the shared output; events of one connection
+//! hands batches of events to the shared delivery queue; events of one connection
 //! keep their order, events of different connections interleave. Packets
 //! travel in batches, each carrying the reader's latest capture time so a
 //! worker's timeouts advance even when its own connections are quiet. At the
@@ -19,17 +19,19 @@
 //! reports them.
 
 use std::fs::File;
-use std::io::{self, Write};
+use std::io;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{sync_channel, Receiver};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread;
 
 use analyzer_core::pcap::PcapReader;
 use analyzer_core::{Config, Counters, Timestamp};
 
-use crate::analyzer::{Output, Registration};
+use crate::analyzer::Registration;
+use crate::delivery::Queue;
+use crate::output::Outputs;
 use crate::run::{Beat, Failure, Report};
 use crate::summary::{Stats, Summary};
 
@@ -59,41 +61,10 @@ struct Done {
     written: io::Result<()>,
 }
 
-/// The shared output: each `write` is a run of whole lines (the ndjson
-/// writer's buffer only ever holds whole lines), written under the lock.
+/// The shared delivery queue, watched by the reader (progress, failure).
 #[derive(Clone)]
 struct SharedOut {
-    out: Arc<Mutex<Box<dyn Write + Send>>>,
-    lines: Arc<AtomicU64>,
-    failed: Arc<AtomicBool>,
-}
-
-impl Write for SharedOut {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let mut out = self
-            .out
-            .lock()
-            .map_err(|_| io::Error::other("output lock poisoned"))?;
-        match out.write_all(buf) {
-            Ok(()) => {
-                let lines = memchr::memchr_iter(b'\n', buf).count() as u64;
-                self.lines.fetch_add(lines, Ordering::Relaxed);
-                Ok(buf.len())
-            }
-            Err(err) => {
-                self.failed.store(true, Ordering::Relaxed);
-                Err(err)
-            }
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        let mut out = self
-            .out
-            .lock()
-            .map_err(|_| io::Error::other("output lock poisoned"))?;
-        out.flush()
-    }
+    queue: Arc<Queue>,
 }
 
 /// Analyzes the capture `reader` reads with `workers` threads; `again`, a
@@ -105,26 +76,21 @@ pub(crate) fn run_file(
     again: Option<File>,
     reader: &mut PcapReader<'_>,
     protocols: &[(Registration, Config)],
-    out: Box<dyn Write + Send>,
+    outputs: &Outputs,
     workers: usize,
-    summarize: bool,
     stop: &AtomicBool,
     show_progress: bool,
-) -> Result<Report, Failure> {
+) -> Result<(Report, Result<(), String>), Failure> {
     let shared = SharedOut {
-        out: Arc::new(Mutex::new(out)),
-        lines: Arc::new(AtomicU64::new(0)),
-        failed: Arc::new(AtomicBool::new(false)),
+        queue: outputs.queue.clone(),
     };
     let mut senders = Vec::new();
     let mut handles = Vec::new();
     for _ in 0..workers {
         let (tx, rx) = sync_channel::<Batch>(QUEUE);
         let protocols = protocols.to_vec();
-        let shared = shared.clone();
-        handles.push(thread::spawn(move || {
-            work(rx, &protocols, shared, summarize)
-        }));
+        let outputs = outputs.clone();
+        handles.push(thread::spawn(move || work(rx, &protocols, &outputs)));
         senders.push(tx);
     }
     let read = read(path, again, reader, &senders, &shared, stop, show_progress);
@@ -133,6 +99,7 @@ pub(crate) fn run_file(
         counters: Vec::new(),
         summary: None,
         capture: None,
+        delivery: None,
     };
     let mut stats: Option<Vec<Stats>> = None;
     let mut written = Ok(());
@@ -161,29 +128,16 @@ pub(crate) fn run_file(
         let counters: Vec<&Counters> = report.counters.iter().map(|(_, c)| c).collect();
         report.summary = Some(Summary::new(stats, &counters));
     }
-    let flushed = shared.out.lock().map(|mut out| out.flush());
-    let failed = |message| Failure {
-        message,
-        report: Some(Box::new(report.clone())),
+    let input = match written {
+        Err(err) => Err(format!("writing events: {err}")),
+        Ok(()) => read.map_err(|err| format!("{}: {err}", path.display())),
     };
-    match (written, flushed) {
-        (Err(err), _) | (Ok(()), Ok(Err(err))) => {
-            return Err(failed(format!("writing events: {err}")))
-        }
-        _ => {}
-    }
-    read.map_err(|err| failed(format!("{}: {err}", path.display())))?;
-    Ok(report)
+    Ok((report, input))
 }
 
 /// A worker: its own engines over the packets it is sent.
-fn work(
-    rx: Receiver<Batch>,
-    protocols: &[(Registration, Config)],
-    shared: SharedOut,
-    summarize: bool,
-) -> Done {
-    let mut beat = Beat::new(protocols, Output::new(Box::new(shared), summarize));
+fn work(rx: Receiver<Batch>, protocols: &[(Registration, Config)], outputs: &Outputs) -> Done {
+    let mut beat = Beat::new(protocols, outputs.make());
     for batch in rx {
         for &(ts, link, at, len) in &batch.packets {
             let at = at as usize;

@@ -77,11 +77,11 @@ struct Input<'a> {
 
 impl Input<'_> {
     fn halted(&self) -> bool {
-        self.stop.load(Ordering::Relaxed) || self.shared.failed.load(Ordering::Relaxed)
+        self.stop.load(Ordering::Relaxed) || self.shared.queue.has_failed()
     }
 
     fn lines(&self) -> u64 {
-        self.shared.lines.load(Ordering::Relaxed)
+        self.shared.queue.counters().published
     }
 
     /// Blocks, then (if they hand over) [`PcapReader`] from where they
@@ -232,9 +232,7 @@ impl Shift {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::AtomicU64;
     use std::sync::mpsc::sync_channel;
-    use std::sync::Mutex;
 
     use etherparse::PacketBuilder;
 
@@ -277,9 +275,10 @@ mod tests {
     /// The packets `read` sends each of 3 workers, and its result.
     fn read_by_workers(path: &Path) -> (Vec<Packets>, Result<(), String>) {
         let shared = SharedOut {
-            out: Arc::new(Mutex::new(Box::new(io::sink()))),
-            lines: Arc::new(AtomicU64::new(0)),
-            failed: Arc::new(AtomicBool::new(false)),
+            queue: Arc::new(crate::delivery::Queue::new(
+                1000,
+                crate::delivery::WhenFull::Wait,
+            )),
         };
         let (senders, receivers): (Vec<_>, Vec<_>) = (0..3).map(|_| sync_channel(1000)).unzip();
         let mut reader = PcapReader::open(path).unwrap();

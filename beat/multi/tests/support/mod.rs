@@ -142,7 +142,14 @@ impl Beat {
             std::thread::sleep(Duration::from_millis(50));
         };
         assert!(status.success(), "{status}");
-        serde_json::from_str(&self.line(Duration::from_secs(1))).unwrap()
+        // The counters: the first line that is JSON (an output may have
+        // said it was retrying before).
+        loop {
+            let line = self.line(Duration::from_secs(1));
+            if let Ok(counters) = serde_json::from_str(&line) {
+                return counters;
+            }
+        }
     }
 }
 

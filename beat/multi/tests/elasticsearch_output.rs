@@ -1,0 +1,302 @@
+//! `output.elasticsearch` against a local HTTP endpoint that answers as
+//! Elasticsearch's `_bulk` API documents it (Elasticsearch cannot be
+//! installed on these machines): a whole request throttled (429), items
+//! throttled (429), unavailable (503) and refused (400), partial success,
+//! a dead first host; and `beat setup --index-management`.
+
+mod outputs;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use serde_json::{json, Value};
+
+use outputs::{common, counted};
+
+/// A request as the endpoint read it (the body un-gzipped).
+#[derive(Clone, Debug)]
+struct Request {
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Request {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The bulk body's (action, document) pairs.
+    fn bulk(&self) -> Vec<(Value, Vec<u8>)> {
+        let lines: Vec<&[u8]> = self
+            .body
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert_eq!(lines.len() % 2, 0);
+        lines
+            .chunks(2)
+            .map(|pair| (serde_json::from_slice(pair[0]).unwrap(), pair[1].to_vec()))
+            .collect()
+    }
+}
+
+type Answer = dyn Fn(usize, &Request) -> (u16, String) + Send + Sync;
+
+/// The endpoint: each connection one request, answered by `answer(n,
+/// request)` (`n` counts requests from 0).
+struct Endpoint {
+    port: u16,
+    seen: Arc<Mutex<Vec<Request>>>,
+    _thread: JoinHandle<()>,
+}
+
+impl Endpoint {
+    fn start(answer: Box<Answer>) -> Endpoint {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let thread = std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let Some(request) = read_request(&mut stream) else {
+                    continue;
+                };
+                let n = {
+                    let mut log = log.lock().unwrap();
+                    log.push(request.clone());
+                    log.len() - 1
+                };
+                let (status, body) = answer(n, &request);
+                let reply = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = stream.write_all(reply.as_bytes());
+            }
+        });
+        Endpoint {
+            port,
+            seen,
+            _thread: thread,
+        }
+    }
+
+    fn requests(&self) -> Vec<Request> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+fn read_request(stream: &mut std::net::TcpStream) -> Option<Request> {
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut words = line.split_whitespace();
+    let (method, path) = (words.next()?.to_string(), words.next()?.to_string());
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).ok()?;
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        let (name, value) = line.split_once(':')?;
+        headers.push((name.trim().to_string(), value.trim().to_string()));
+    }
+    let length: usize = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .map_or(0, |(_, v)| v.parse().unwrap());
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    let gzipped = headers
+        .iter()
+        .any(|(n, v)| n.eq_ignore_ascii_case("content-encoding") && v == "gzip");
+    if gzipped {
+        let mut plain = Vec::new();
+        flate2::read::GzDecoder::new(&body[..])
+            .read_to_end(&mut plain)
+            .unwrap();
+        body = plain;
+    }
+    Some(Request {
+        method,
+        path,
+        headers,
+        body,
+    })
+}
+
+/// A `_bulk` response: one item per status.
+fn items(statuses: &[u16]) -> String {
+    let items: Vec<Value> = statuses
+        .iter()
+        .map(|&status| {
+            let mut item = json!({"_index": ".ds-beat", "status": status});
+            match status {
+                400 => {
+                    item["error"] = json!({"type": "mapper_parsing_exception", "reason": "failed to parse field [source.port] of type [long]"})
+                }
+                429 => {
+                    item["error"] = json!({"type": "es_rejected_execution_exception", "reason": "rejected execution of coordinating operation"})
+                }
+                503 => {
+                    item["error"] = json!({"type": "unavailable_shards_exception", "reason": "primary shard is not active"})
+                }
+                _ => {}
+            }
+            json!({ "create": item })
+        })
+        .collect();
+    let errors = statuses.iter().any(|&s| s >= 300);
+    json!({"took": 5, "errors": errors, "items": items}).to_string()
+}
+
+#[test]
+fn throttling_and_refusals_end_with_every_event_delivered_or_reported() {
+    let endpoint = Endpoint::start(Box::new(|n, request| {
+        let sent = request.bulk().len();
+        match n {
+            // The whole request throttled.
+            0 => (
+                429,
+                json!({"error": {"type": "es_rejected_execution_exception", "reason": "rejected"}, "status": 429}).to_string(),
+            ),
+            // Partial success: the first refused, two to retry.
+            1 => {
+                let mut statuses = vec![201; sent];
+                statuses[0] = 400;
+                statuses[1] = 429;
+                statuses[2] = 503;
+                (200, items(&statuses))
+            }
+            _ => (200, items(&vec![201; sent])),
+        }
+    }));
+    let dead = outputs::free_port();
+    let config = format!(
+        "output:\n  elasticsearch:\n    hosts: [\"127.0.0.1:{dead}\", \"http://127.0.0.1:{}\"]\n    api_key: ${{ES_API_KEY}}\n    compression_level: 5\n    backoff: {{init: 10ms, max: 50ms}}\n",
+        endpoint.port
+    );
+    let capture = common::workspace("echo/data/concurrent.pcap");
+    let capture = capture.to_str().unwrap();
+    let out = outputs::beat(&config, "es.yml")
+        .env("ES_API_KEY", "key-id:key-secret")
+        .args(["-r", capture])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("key-secret"), "{stderr}");
+    let counters = outputs::counters(&out);
+    let delivery = &counters["output"];
+    assert_eq!(delivery["published"], 15, "{stderr}");
+    assert_eq!(delivery["acknowledged"], 14);
+    assert_eq!(delivery["failed"], 1);
+    // 15 after the dead host, 15 after the 429, 2 items.
+    assert_eq!(delivery["retried"], 32);
+    assert!(
+        stderr.contains("event refused: elasticsearch: 400 mapper_parsing_exception: failed to parse field [source.port]"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("events not delivered (0 dropped, 1 refused)"),
+        "{stderr}"
+    );
+
+    let requests = endpoint.requests();
+    assert_eq!(requests.len(), 3);
+    let mut acknowledged = Vec::new();
+    for (n, request) in requests.iter().enumerate() {
+        assert_eq!(
+            (request.method.as_str(), request.path.as_str()),
+            ("POST", "/_bulk")
+        );
+        assert_eq!(request.header("content-type"), Some("application/x-ndjson"));
+        assert_eq!(request.header("content-encoding"), Some("gzip"));
+        // base64("key-id:key-secret")
+        assert_eq!(
+            request.header("authorization"),
+            Some("ApiKey a2V5LWlkOmtleS1zZWNyZXQ=")
+        );
+        let bulk = request.bulk();
+        for (i, (action, doc)) in bulk.iter().enumerate() {
+            assert_eq!(
+                *action,
+                json!({"create": {"_index": format!("beat-{}", env!("CARGO_PKG_VERSION"))}})
+            );
+            if n == 2 || (n == 1 && i > 2) {
+                acknowledged.push(doc.clone());
+            }
+        }
+        assert_eq!(bulk.len(), [15, 15, 2][n]);
+    }
+    // Every event but the refused one, each once, as the console has it
+    // (without @metadata: Elasticsearch takes the index from the request).
+    let refused = requests[1].bulk()[0].1.clone();
+    let expected = outputs::console_events(capture, false);
+    let mut expected = counted(expected.iter().map(Vec::as_slice));
+    expected.remove(&outputs::comparable(&refused)).unwrap();
+    assert_eq!(counted(acknowledged.iter().map(Vec::as_slice)), expected);
+}
+
+#[test]
+fn setup_installs_the_index_template() {
+    let endpoint = Endpoint::start(Box::new(|n, _| match n {
+        0 => (200, json!({"acknowledged": true}).to_string()),
+        _ => (
+            401,
+            json!({"error": {"type": "security_exception", "reason": "unable to authenticate"}})
+                .to_string(),
+        ),
+    }));
+    let config = format!(
+        "output:\n  elasticsearch:\n    hosts: [\"127.0.0.1:{}\"]\n    index: packets\n    username: elastic\n    password: ${{ES_PASSWORD}}\n",
+        endpoint.port
+    );
+    let run = || {
+        outputs::beat(&config, "es-setup.yml")
+            .env("ES_PASSWORD", "s3cr3t-pw")
+            .args(["setup", "--index-management"])
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("index template `packets` installed"),
+        "{stderr}"
+    );
+    let request = &endpoint.requests()[0];
+    assert_eq!(
+        (request.method.as_str(), request.path.as_str()),
+        ("PUT", "/_index_template/packets")
+    );
+    assert_eq!(
+        request.header("authorization"),
+        Some("Basic ZWxhc3RpYzpzM2NyM3QtcHc=")
+    );
+    let template: Value = serde_json::from_slice(&request.body).unwrap();
+    assert_eq!(template["index_patterns"], json!(["packets*"]));
+    assert!(template["data_stream"].is_object());
+    let properties = &template["template"]["mappings"]["properties"];
+    assert_eq!(properties["source"]["properties"]["ip"]["type"], "ip");
+    // Refused: exit 1, Elasticsearch's reason, no password.
+    let out = run();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("HTTP 401") && stderr.contains("security_exception"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cr3t-pw"));
+}

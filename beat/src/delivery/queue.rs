@@ -1,0 +1,369 @@
+//! The bounded queue between the analysis and the output: batches of
+//! events, counted until the output acknowledges them.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// Events back to back, each followed by a newline.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Batch {
+    /// The events' JSON, each followed by `\n`.
+    pub data: Vec<u8>,
+    /// Where each event ends in `data` (its newline's offset).
+    pub ends: Vec<usize>,
+}
+
+impl Batch {
+    /// Events in the batch.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether it holds no event.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Event `i`'s JSON, without its newline.
+    pub fn event(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] + 1 };
+        &self.data[start..self.ends[i]]
+    }
+
+    /// Ends the event written after the previous one.
+    pub fn end_event(&mut self) {
+        self.ends.push(self.data.len());
+        self.data.push(b'\n');
+    }
+
+    fn append(&mut self, other: Batch) {
+        let base = self.data.len();
+        self.data.extend_from_slice(&other.data);
+        self.ends.extend(other.ends.iter().map(|e| e + base));
+    }
+}
+
+/// What a full queue does with more events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WhenFull {
+    /// The producer waits (reading a file: the file can wait).
+    Wait,
+    /// The oldest events not yet handed to the output are dropped and
+    /// counted (a live interface cannot wait).
+    DropOldest,
+}
+
+/// The delivery counters, printed with the engine's.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Delivery {
+    /// Events put in the queue.
+    pub published: u64,
+    /// Events the output acknowledged.
+    pub acknowledged: u64,
+    /// Events sent again (after a refused request, a throttled item, a
+    /// lost connection).
+    pub retried: u64,
+    /// Events the output refused for good (a mapping error, say); each
+    /// reported on stderr.
+    pub failed: u64,
+    /// Events dropped: the queue was full on a live interface, or still
+    /// held when the shutdown deadline passed.
+    pub dropped: u64,
+}
+
+/// The queue, shared by the producers (one per analysis thread) and the
+/// output workers.
+#[derive(Debug)]
+pub struct Queue {
+    state: Mutex<State>,
+    changed: Condvar,
+    capacity: usize,
+    when_full: WhenFull,
+    /// Set with [`State::fatal`], read without the lock.
+    failed: AtomicBool,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    pending: VecDeque<Batch>,
+    /// Events pending or being sent.
+    held: usize,
+    /// No more batches will come.
+    closed: bool,
+    /// Stop waiting for room (a signal came).
+    interrupted: bool,
+    /// Give up what is held (the shutdown deadline passed).
+    abandoned: bool,
+    /// An output error that ends the run.
+    fatal: Option<String>,
+    counters: Delivery,
+}
+
+const POLL: Duration = Duration::from_millis(50);
+
+impl Queue {
+    /// A queue holding at most `capacity` events.
+    pub fn new(capacity: usize, when_full: WhenFull) -> Queue {
+        Queue {
+            state: Mutex::default(),
+            changed: Condvar::new(),
+            capacity: capacity.max(1),
+            when_full,
+            failed: AtomicBool::new(false),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Puts `batch` in the queue: waits for room or drops the oldest, as
+    /// configured. After a fatal output error the events count as failed.
+    pub fn push(&self, batch: Batch) {
+        let n = batch.len();
+        if n == 0 {
+            return;
+        }
+        let mut state = self.lock();
+        state.counters.published += n as u64;
+        match self.when_full {
+            WhenFull::Wait => {
+                while state.held > 0
+                    && state.held + n > self.capacity
+                    && state.fatal.is_none()
+                    && !state.interrupted
+                    && !state.abandoned
+                {
+                    state = self
+                        .changed
+                        .wait_timeout(state, POLL)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
+                }
+            }
+            WhenFull::DropOldest => {
+                while state.held + n > self.capacity {
+                    let Some(old) = state.pending.pop_front() else {
+                        break;
+                    };
+                    state.held -= old.len();
+                    state.counters.dropped += old.len() as u64;
+                }
+                if state.held > 0 && state.held + n > self.capacity {
+                    // All that is held is being sent: the new events go.
+                    state.counters.dropped += n as u64;
+                    return;
+                }
+            }
+        }
+        if state.fatal.is_some() {
+            state.counters.failed += n as u64;
+            return;
+        }
+        if state.abandoned {
+            state.counters.dropped += n as u64;
+            return;
+        }
+        state.held += n;
+        state.pending.push_back(batch);
+        self.changed.notify_all();
+    }
+
+    /// The oldest pending events, up to `max` (whole batches; a larger
+    /// batch alone), for an output worker; `None` once the queue is closed
+    /// and empty, abandoned, or failed.
+    pub fn take(&self, max: usize) -> Option<Batch> {
+        let mut state = self.lock();
+        loop {
+            if state.abandoned || state.fatal.is_some() {
+                return None;
+            }
+            if let Some(mut batch) = state.pending.pop_front() {
+                while let Some(next) = state.pending.front() {
+                    if batch.len() + next.len() > max {
+                        break;
+                    }
+                    let next = state.pending.pop_front().expect("front exists");
+                    batch.append(next);
+                }
+                return Some(batch);
+            }
+            if state.closed {
+                return None;
+            }
+            state = self
+                .changed
+                .wait_timeout(state, POLL)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    /// A batch taken is done with: `acknowledged` events delivered,
+    /// `failed` refused for good, `dropped` given up at the deadline.
+    pub fn done(&self, acknowledged: usize, failed: usize, dropped: usize) {
+        let mut state = self.lock();
+        state.held = state.held.saturating_sub(acknowledged + failed + dropped);
+        state.counters.acknowledged += acknowledged as u64;
+        state.counters.failed += failed as u64;
+        state.counters.dropped += dropped as u64;
+        self.changed.notify_all();
+    }
+
+    /// `n` events are sent again.
+    pub fn retried(&self, n: usize) {
+        self.lock().counters.retried += n as u64;
+    }
+
+    /// No more batches come: the workers end once the queue is empty.
+    pub fn close(&self) {
+        self.lock().closed = true;
+        self.changed.notify_all();
+    }
+
+    /// A signal came: producers stop waiting for room.
+    pub fn interrupt(&self) {
+        self.lock().interrupted = true;
+        self.changed.notify_all();
+    }
+
+    /// The shutdown deadline passed: what is pending is dropped (counted),
+    /// workers give up their batches.
+    pub fn abandon(&self) {
+        let mut state = self.lock();
+        state.abandoned = true;
+        let pending: usize = state.pending.drain(..).map(|b| b.len()).sum();
+        state.held -= pending;
+        state.counters.dropped += pending as u64;
+        self.changed.notify_all();
+    }
+
+    /// Whether [`abandon`](Self::abandon) was called.
+    pub fn abandoned(&self) -> bool {
+        self.lock().abandoned
+    }
+
+    /// An output error that ends the run: producers stop.
+    pub fn fail(&self, message: String) {
+        let mut state = self.lock();
+        if state.fatal.is_none() {
+            state.fatal = Some(message);
+        }
+        self.failed.store(true, Ordering::Relaxed);
+        let pending: usize = state.pending.drain(..).map(|b| b.len()).sum();
+        state.held -= pending;
+        state.counters.failed += pending as u64;
+        self.changed.notify_all();
+    }
+
+    /// Whether the output failed for good (cheap: for every packet).
+    pub fn has_failed(&self) -> bool {
+        self.failed.load(Ordering::Relaxed)
+    }
+
+    /// The fatal output error, if one happened.
+    pub fn fatal(&self) -> Option<String> {
+        self.lock().fatal.clone()
+    }
+
+    /// The counters so far.
+    pub fn counters(&self) -> Delivery {
+        self.lock().counters
+    }
+
+    /// Waits up to `timeout` for the change of any state.
+    pub fn wait(&self, timeout: Duration) {
+        let state = self.lock();
+        let _ = self.changed.wait_timeout(state, timeout);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn batch(events: &[&str]) -> Batch {
+        let mut b = Batch::default();
+        for e in events {
+            b.data.extend_from_slice(e.as_bytes());
+            b.end_event();
+        }
+        b
+    }
+
+    #[test]
+    fn batches_hold_events_and_merge() {
+        let q = Queue::new(10, WhenFull::Wait);
+        q.push(batch(&["a", "bb"]));
+        q.push(batch(&["ccc"]));
+        q.push(batch(&["d", "e"]));
+        let taken = q.take(3).unwrap();
+        assert_eq!(taken.len(), 3);
+        assert_eq!(
+            (taken.event(0), taken.event(1), taken.event(2)),
+            (&b"a"[..], &b"bb"[..], &b"ccc"[..])
+        );
+        q.done(3, 0, 0);
+        q.close();
+        assert_eq!(q.take(100).unwrap().len(), 2);
+        q.done(1, 1, 0);
+        assert_eq!(q.take(100), None);
+        let c = q.counters();
+        assert_eq!((c.published, c.acknowledged, c.failed), (5, 4, 1));
+    }
+
+    #[test]
+    fn a_full_queue_drops_the_oldest_when_told_to() {
+        let q = Queue::new(4, WhenFull::DropOldest);
+        q.push(batch(&["1", "2"]));
+        q.push(batch(&["3", "4"]));
+        q.push(batch(&["5", "6", "7"]));
+        let c = q.counters();
+        assert_eq!((c.published, c.dropped), (7, 4));
+        let taken = q.take(10).unwrap();
+        assert_eq!(taken.event(0), b"5");
+        // In flight: the next events have no room and go.
+        q.push(batch(&["8", "9"]));
+        assert_eq!(q.counters().dropped, 6);
+        q.done(3, 0, 0);
+        q.push(batch(&["8", "9"]));
+        assert_eq!(q.take(10).unwrap().event(1), b"9");
+    }
+
+    #[test]
+    fn a_full_queue_makes_the_producer_wait_until_acknowledged() {
+        let q = Arc::new(Queue::new(2, WhenFull::Wait));
+        q.push(batch(&["1", "2"]));
+        let producer = {
+            let q = q.clone();
+            std::thread::spawn(move || q.push(batch(&["3"])))
+        };
+        std::thread::sleep(Duration::from_millis(120));
+        assert_eq!(q.counters().published, 3);
+        let first = q.take(10).unwrap();
+        assert_eq!(first.len(), 2, "the waiting batch is not in yet");
+        q.done(2, 0, 0);
+        producer.join().unwrap();
+        assert_eq!(q.take(10).unwrap().event(0), b"3");
+    }
+
+    #[test]
+    fn abandon_and_fail_count_what_is_held() {
+        let q = Queue::new(10, WhenFull::Wait);
+        q.push(batch(&["1", "2"]));
+        q.abandon();
+        assert_eq!(q.take(10), None);
+        assert_eq!(q.counters().dropped, 2);
+        let q = Queue::new(10, WhenFull::Wait);
+        q.push(batch(&["1"]));
+        q.fail("disk full".into());
+        q.push(batch(&["2"]));
+        assert_eq!(q.counters().failed, 2);
+        assert_eq!(q.fatal().as_deref(), Some("disk full"));
+    }
+}
