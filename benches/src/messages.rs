@@ -21,6 +21,8 @@ pub enum AppProtocol {
     Echo,
     /// Redis RESP2, port 6379.
     Redis,
+    /// PostgreSQL, port 5432 (see [`crate::pgsql`]).
+    Pgsql,
     /// HTTP/1.1, port 80.
     Http,
 }
@@ -31,6 +33,7 @@ impl AppProtocol {
         match self {
             AppProtocol::Echo => 3030,
             AppProtocol::Redis => 6379,
+            AppProtocol::Pgsql => 5432,
             AppProtocol::Http => 80,
         }
     }
@@ -40,6 +43,7 @@ impl AppProtocol {
         match self {
             AppProtocol::Echo => "echo",
             AppProtocol::Redis => "redis",
+            AppProtocol::Pgsql => "pgsql",
             AppProtocol::Http => "http",
         }
     }
@@ -51,6 +55,7 @@ impl AppProtocol {
         match self {
             AppProtocol::Echo => echo_exchange(rng, req, resp),
             AppProtocol::Redis => redis_exchange(rng, req, resp),
+            AppProtocol::Pgsql => crate::pgsql::exchange(rng, req, resp),
             AppProtocol::Http => http_exchange(rng, req, resp),
         }
     }
@@ -62,8 +67,11 @@ impl FromStr for AppProtocol {
         match s {
             "echo" => Ok(AppProtocol::Echo),
             "redis" => Ok(AppProtocol::Redis),
+            "pgsql" => Ok(AppProtocol::Pgsql),
             "http" => Ok(AppProtocol::Http),
-            other => Err(format!("unknown protocol `{other}` (echo, redis or http)")),
+            other => Err(format!(
+                "unknown protocol `{other}` (echo, redis, pgsql or http)"
+            )),
         }
     }
 }

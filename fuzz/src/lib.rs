@@ -38,6 +38,16 @@ pub mod targets {
         harness::parse_stream::<super::text_kv::TextKv>(data);
     }
 
+    /// `parse_pgsql`: the PostgreSQL framer and parser on a chunked byte
+    /// stream (with a new connection's session), and the same bytes as a
+    /// `tcp_session` input into a PostgreSQL engine, where the session
+    /// follows the conversation (startup phase, SSL answers, folded
+    /// answers, COPY).
+    pub fn parse_pgsql(data: &[u8]) {
+        harness::parse_stream::<pgsql::PgsqlMessage>(data);
+        harness::session::<pgsql::PgsqlMessage>(data);
+    }
+
     /// `parse_http`: the HTTP framer (which reads what it frames) on a
     /// chunked byte stream.
     pub fn parse_http(data: &[u8]) {
@@ -85,10 +95,11 @@ pub mod targets {
     pub type Target = fn(&[u8]);
 
     /// Every target, by name.
-    pub const ALL: [(&str, Target); 8] = [
+    pub const ALL: [(&str, Target); 9] = [
         ("parse_echo", parse_echo),
         ("parse_redis", parse_redis),
         ("parse_memcache", parse_memcache),
+        ("parse_pgsql", parse_pgsql),
         ("parse_http", parse_http),
         ("decode", decode),
         ("pcap", pcap),
