@@ -1,5 +1,5 @@
 //! The workload generator: a classic pcap (Ethernet, IPv4, TCP, microsecond
-//! timestamps) of many interleaved echo or Redis connections, deterministic
+//! timestamps) of many interleaved echo, Redis or MySQL connections, deterministic
 //! from a seed and written as a stream (memory does not grow with the size).
 //!
 //! Each connection: SYN, SYN-ACK, ACK; then batches of 1 request (80%) or 2–6
@@ -102,6 +102,8 @@ struct Conn {
     next_seq: [u32; 2],
     remaining: u64,
     closing: bool,
+    /// The protocol's opening (MySQL's handshake and login) was planned.
+    opened: bool,
     queue: VecDeque<Segment>,
 }
 
@@ -118,6 +120,7 @@ impl Conn {
             next_seq: [rng.next_u64() as u32, rng.next_u64() as u32],
             remaining: rng.range(per_conn.0, per_conn.1),
             closing: false,
+            opened: false,
             queue: VecDeque::new(),
         };
         conn.push(true, SYN, Vec::new());
@@ -155,6 +158,16 @@ impl Conn {
 
     /// Queues the next batch of requests and replies, or the close.
     fn plan(&mut self, protocol: AppProtocol, rng: &mut Rng, sum: &mut Summary) {
+        if !std::mem::replace(&mut self.opened, true) {
+            let (flights, transactions) = protocol.opening(rng);
+            if !flights.is_empty() {
+                sum.transactions += transactions;
+                for (from_client, bytes) in flights {
+                    self.push(from_client, ACK | PSH, bytes);
+                }
+                return;
+            }
+        }
         if self.remaining == 0 || self.closing {
             self.push(true, FIN | ACK, Vec::new());
             self.push(false, FIN | ACK, Vec::new());

@@ -6,6 +6,8 @@ use std::str::FromStr;
 
 use crate::rng::Rng;
 
+mod mysql;
+
 /// Bytes an echo line is made of (anything but `\n`).
 const TEXT: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,:;-_=+/";
 /// Bytes Redis keys and values are made of.
@@ -23,6 +25,8 @@ pub enum AppProtocol {
     Redis,
     /// PostgreSQL, port 5432 (see [`crate::pgsql`]).
     Pgsql,
+    /// MySQL, port 3306.
+    Mysql,
     /// HTTP/1.1, port 80.
     Http,
 }
@@ -34,6 +38,7 @@ impl AppProtocol {
             AppProtocol::Echo => 3030,
             AppProtocol::Redis => 6379,
             AppProtocol::Pgsql => 5432,
+            AppProtocol::Mysql => 3306,
             AppProtocol::Http => 80,
         }
     }
@@ -44,6 +49,7 @@ impl AppProtocol {
             AppProtocol::Echo => "echo",
             AppProtocol::Redis => "redis",
             AppProtocol::Pgsql => "pgsql",
+            AppProtocol::Mysql => "mysql",
             AppProtocol::Http => "http",
         }
     }
@@ -56,7 +62,18 @@ impl AppProtocol {
             AppProtocol::Echo => echo_exchange(rng, req, resp),
             AppProtocol::Redis => redis_exchange(rng, req, resp),
             AppProtocol::Pgsql => crate::pgsql::exchange(rng, req, resp),
+            AppProtocol::Mysql => mysql::exchange(rng, req, resp),
             AppProtocol::Http => http_exchange(rng, req, resp),
+        }
+    }
+
+    /// What each connection starts with, flight by flight (from the
+    /// client?, bytes), and the transactions it makes: MySQL's handshake
+    /// and login; nothing for the others.
+    pub fn opening(self, rng: &mut Rng) -> (Vec<(bool, Vec<u8>)>, u64) {
+        match self {
+            AppProtocol::Mysql => (mysql::opening(rng), 2),
+            _ => (Vec::new(), 0),
         }
     }
 }
@@ -68,9 +85,10 @@ impl FromStr for AppProtocol {
             "echo" => Ok(AppProtocol::Echo),
             "redis" => Ok(AppProtocol::Redis),
             "pgsql" => Ok(AppProtocol::Pgsql),
+            "mysql" => Ok(AppProtocol::Mysql),
             "http" => Ok(AppProtocol::Http),
             other => Err(format!(
-                "unknown protocol `{other}` (echo, redis, pgsql or http)"
+                "unknown protocol `{other}` (echo, redis, pgsql, mysql or http)"
             )),
         }
     }

@@ -25,11 +25,12 @@ use analyzer_fuzz::{harness, wire};
 const MAX_SEED: usize = 16 << 10;
 
 /// The captures, by protocol crate, and the server ports that crate uses.
-const SOURCES: [(&str, &[u16]); 5] = [
+const SOURCES: [(&str, &[u16]); 6] = [
     ("echo", &[3030]),
     ("redis", &[6379]),
     ("memcache", &[11211]),
     ("pgsql", &[5432]),
+    ("mysql", &[3306]),
     ("http", &[80, 8000, 8080]),
 ];
 

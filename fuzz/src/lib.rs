@@ -18,6 +18,7 @@ pub mod targets {
     use echo::EchoMessage;
     use http::HttpMessage;
     use memcache::MemcacheMessage;
+    use mysql::MysqlMessage;
     use redis::RedisMessage;
 
     /// `parse_echo`: the echo parser on a chunked byte stream.
@@ -48,6 +49,17 @@ pub mod targets {
         harness::session::<pgsql::PgsqlMessage>(data);
     }
 
+    /// `parse_mysql`: the MySQL framer and parser on a chunked byte stream
+    /// (a fresh connection: commands from the client, answers without
+    /// their request from the server), and the same bytes as a synthesized
+    /// TCP session ([`wire::session_to_pcap`](super::wire::session_to_pcap))
+    /// through MySQL's engine, which reaches the handshake, login, result
+    /// sets and prepared statements with the connection's state.
+    pub fn parse_mysql(data: &[u8]) {
+        harness::parse_stream::<MysqlMessage>(data);
+        harness::session::<MysqlMessage>(data);
+    }
+
     /// `parse_http`: the HTTP framer (which reads what it frames) on a
     /// chunked byte stream.
     pub fn parse_http(data: &[u8]) {
@@ -72,6 +84,7 @@ pub mod targets {
         harness::records::<EchoMessage>(data);
         harness::records::<RedisMessage>(data);
         harness::records::<MemcacheMessage>(data);
+        harness::records::<MysqlMessage>(data);
         harness::records::<HttpMessage>(data);
     }
 
@@ -81,6 +94,7 @@ pub mod targets {
         harness::session::<EchoMessage>(data);
         harness::session::<RedisMessage>(data);
         harness::session::<MemcacheMessage>(data);
+        harness::session::<MysqlMessage>(data);
         harness::session::<HttpMessage>(data);
     }
 
@@ -88,6 +102,7 @@ pub mod targets {
         harness::engine_on_pcap_all_configs::<EchoMessage>(pcap);
         harness::engine_on_pcap_all_configs::<RedisMessage>(pcap);
         harness::engine_on_pcap_all_configs::<MemcacheMessage>(pcap);
+        harness::engine_on_pcap_all_configs::<MysqlMessage>(pcap);
         harness::engine_on_pcap_all_configs::<HttpMessage>(pcap);
     }
 
@@ -95,11 +110,12 @@ pub mod targets {
     pub type Target = fn(&[u8]);
 
     /// Every target, by name.
-    pub const ALL: [(&str, Target); 9] = [
+    pub const ALL: [(&str, Target); 10] = [
         ("parse_echo", parse_echo),
         ("parse_redis", parse_redis),
         ("parse_memcache", parse_memcache),
         ("parse_pgsql", parse_pgsql),
+        ("parse_mysql", parse_mysql),
         ("parse_http", parse_http),
         ("decode", decode),
         ("pcap", pcap),

@@ -183,8 +183,8 @@ pub const SESSION_LINKS: [u32; 5] = [
 ];
 
 /// The server ports the structured fuzz input can pick (the default ports of
-/// echo, redis, memcache and HTTP), in order.
-pub const SESSION_PORTS: [u16; 4] = [3030, 6379, 11211, 80];
+/// echo, redis, memcache and mysql), in order.
+pub const SESSION_PORTS: [u16; 4] = [3030, 6379, 11211, 3306];
 
 /// Bytes of a record header in the structured (session) input.
 pub const SESSION_RECORD_HEADER: usize = 5;

@@ -47,6 +47,7 @@ impl Protocol for Line {
                 (b'>', Kind::Request),
                 (b'<', Kind::Response),
                 (b'!', Kind::Error),
+                (b'*', Kind::Greeting),
             ],
         )?;
         Ok(Line {

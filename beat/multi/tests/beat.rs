@@ -189,6 +189,25 @@ fn live_capture_needs_the_feature() {
 }
 
 #[test]
+fn analyzes_mysql_on_its_port() {
+    let capture = concat!(env!("CARGO_MANIFEST_DIR"), "/../../mysql/data/select.pcap");
+    let out = beat(&["-r", capture, "--no-counters"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let events: Vec<Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // The handshake, the login, the query, COM_QUIT.
+    assert_eq!(events.len(), 4);
+    assert!(events.iter().all(|e| e["type"] == "mysql"));
+    assert_eq!(
+        events[2]["query"],
+        "SELECT id, name, price FROM items ORDER BY id"
+    );
+    assert_eq!(events[2]["mysql"]["num_rows"], 3);
+}
+
+#[test]
 fn analyzes_http_beside_the_others() {
     let path = common::merged(
         "mixed-http.pcap",

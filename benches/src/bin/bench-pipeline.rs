@@ -23,6 +23,7 @@ use benches::pipeline::{self, Measurement};
 use clap::Parser;
 use echo::EchoMessage;
 use http::HttpMessage;
+use mysql::MysqlMessage;
 use pgsql::PgsqlMessage;
 use redis::RedisMessage;
 
@@ -88,6 +89,13 @@ fn one(mode: &str, file: &Path) -> Result<(), String> {
             let beat = sibling("pgsql-beat")?;
             let args = ["-r", path, "-o", "/dev/null", "--no-counters"];
             pipeline::command("pgsql-beat", file, &beat, &args)?
+        }
+        "mysql-engine" => pipeline::engine::<MysqlMessage>(file)?,
+        "mysql-ndjson" => pipeline::ndjson::<MysqlMessage>(file)?,
+        "mysql-beat" => {
+            let beat = sibling("mysql-beat")?;
+            let args = ["-r", path, "-o", "/dev/null", "--no-counters"];
+            pipeline::command("mysql-beat", file, &beat, &args)?
         }
         "http-engine" => pipeline::engine::<HttpMessage>(file)?,
         "http-ndjson" => pipeline::ndjson::<HttpMessage>(file)?,
@@ -163,6 +171,9 @@ fn describe(file: &Path) -> (String, Option<Summary>) {
                 if [seg.src.1, seg.dst.1].contains(&5432) {
                     protocol = "pgsql".into();
                 }
+                if [seg.src.1, seg.dst.1].contains(&3306) {
+                    protocol = "mysql".into();
+                }
                 if [seg.src.1, seg.dst.1].contains(&80) {
                     protocol = "http".into();
                 }
@@ -190,6 +201,8 @@ fn all(args: &Args) -> Result<(), String> {
         ("redis-engine", "redis-ndjson", "redis-beat", "redis-beat")
     } else if protocol == "pgsql" {
         ("pgsql-engine", "pgsql-ndjson", "pgsql-beat", "pgsql-beat")
+    } else if protocol == "mysql" {
+        ("mysql-engine", "mysql-ndjson", "mysql-beat", "mysql-beat")
     } else if protocol == "http" {
         ("http-engine", "http-ndjson", "http-beat", "http-beat")
     } else {
