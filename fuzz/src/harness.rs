@@ -315,7 +315,7 @@ pub fn decode(data: &[u8]) {
 
 /// The ports every engine of the whole-engine targets analyzes: each
 /// protocol's engine looks at every connection, whatever its port.
-pub const ALL_PORTS: [u16; 7] = [3030, 6379, 11211, 3306, 80, 8000, 8080];
+pub const ALL_PORTS: [u16; 8] = [3030, 6379, 11211, 5432, 3306, 80, 8000, 8080];
 
 /// Configurations the whole-engine targets run: the defaults, and tiny
 /// limits so that every limit trips on small inputs.

@@ -102,6 +102,7 @@ pub mod targets {
         harness::engine_on_pcap_all_configs::<EchoMessage>(pcap);
         harness::engine_on_pcap_all_configs::<RedisMessage>(pcap);
         harness::engine_on_pcap_all_configs::<MemcacheMessage>(pcap);
+        harness::engine_on_pcap_all_configs::<pgsql::PgsqlMessage>(pcap);
         harness::engine_on_pcap_all_configs::<MysqlMessage>(pcap);
         harness::engine_on_pcap_all_configs::<HttpMessage>(pcap);
     }

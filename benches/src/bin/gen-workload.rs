@@ -20,8 +20,8 @@ use clap::Parser;
 /// Write a pcap of ~1,000 interleaved echo, Redis or HTTP connections.
 #[derive(Debug, Parser)]
 struct Args {
-    /// `echo` (port 3030), `redis` (port 6379), `pgsql` (port 5432), `mysql`
-    /// (port 3306) or `http` (port 80).
+    /// `echo` (port 3030), `redis` (port 6379), `pgsql` (port 5432),
+    /// `mysql` (port 3306) or `http` (port 80).
     #[arg(long, default_value = "echo")]
     protocol: AppProtocol,
     /// Size of the file: bytes, or with a K, M or G suffix.
