@@ -25,7 +25,7 @@ use analyzer_fuzz::{harness, wire};
 const MAX_SEED: usize = 16 << 10;
 
 /// The captures, by protocol crate, and the server ports that crate uses.
-const SOURCES: [(&str, &[u16]); 4] = [
+const SOURCES: [(&str, &[u16]); 6] = [
     ("echo", &[3030]),
     ("redis", &[6379]),
     ("memcache", &[11211]),

@@ -364,12 +364,15 @@ impl analyzer_core::Framer<HttpMessage> for Framer {
         0..0
     }
 
-    /// A request line (`GET /`) or a status line (`HTTP/1.1 200`).
+    /// A request line (`GET /`) or a status line (`HTTP/1.1 200`). Bytes
+    /// that start one as far as they go, as many as the longest message
+    /// (a tiny limit), are taken for one: the stream holds no more.
     fn plausible(&self, buf: &[u8], cx: &Cx<'_, HttpMessage>) -> Option<bool> {
-        match cx.direction() {
+        let starts = match cx.direction() {
             Direction::FromClient => head::request_line_start(buf),
             Direction::FromServer => head::status_line_start(buf),
-        }
+        };
+        starts.or_else(|| (buf.len() >= cx.limit()).then_some(true))
     }
 
     fn take_parsed(&mut self) -> Option<Result<HttpMessage, ParseError>> {
