@@ -48,12 +48,15 @@ impl analyzer_core::Framer<MysqlMessage> for Framer {
         if !PACKET.plausible_at(buf, cx.limit())? {
             return Some(false);
         }
-        let len = usize::from(buf[0]) | usize::from(buf[1]) << 8 | usize::from(buf[2]) << 16;
-        let (seq, payload) = (buf[3], &buf[4..]);
-        let &first = payload.first()?;
+        // The length prefix can judge a header of 3 bytes; the sequence id
+        // and the first payload byte are needed here.
+        let [a, b, c, seq] = *buf.first_chunk::<4>()?;
+        let len = usize::from(a) | usize::from(b) << 8 | usize::from(c) << 16;
         if len == 0 {
             return Some(false);
         }
+        let payload = &buf[4..];
+        let &first = payload.first()?;
         let answer = match cx.partial().map(|m| &m.body) {
             Some(Body::Answer(answer)) if answer.state != State::Done => answer,
             _ => {
@@ -142,6 +145,22 @@ mod tests {
         assert_eq!(text_row(447, b"\xfc\xbc\x01", 1), Some(true));
         assert_eq!(text_row(446, b"\xfc\xbc\x01", 1), Some(false));
         assert_eq!(text_row(10, b"\xff", 1), Some(false));
+    }
+
+    #[test]
+    fn plausible_headers_need_their_sequence_id_and_first_byte() {
+        use analyzer_core::Framer as _;
+        let session = crate::Session::default();
+        let cx = Cx::new(Direction::FromServer, &session);
+        // Found by fuzzing (fuzz/regressions/parse_mysql): a 3-byte header.
+        assert_eq!(Framer.plausible(b"\x05\0\0", &cx), None);
+        assert_eq!(Framer.plausible(b"\x05\0\0\x01", &cx), None);
+        assert_eq!(Framer.plausible(b"\0\0\0\x01", &cx), Some(false));
+        assert_eq!(Framer.plausible(b"\x05\0\0\x01\xfe", &cx), Some(true));
+        assert_eq!(Framer.plausible(b"\x05\0\0\x02\xfe", &cx), Some(false));
+        let client = Cx::new(Direction::FromClient, &session);
+        assert_eq!(Framer.plausible(b"\x01\0\0\0\x0e", &client), Some(true));
+        assert_eq!(Framer.plausible(b"\x01\0\0\0\x77", &client), Some(false));
     }
 
     #[test]
