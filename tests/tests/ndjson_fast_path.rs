@@ -71,3 +71,8 @@ fn fast_ndjson_equals_serde_for_redis() {
 fn fast_ndjson_equals_serde_for_memcache() {
     check::<memcache::MemcacheMessage>("../memcache/data");
 }
+
+#[test]
+fn fast_ndjson_equals_serde_for_mysql() {
+    check::<mysql::MysqlMessage>("../mysql/data");
+}
