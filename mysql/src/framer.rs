@@ -45,6 +45,12 @@ impl analyzer_core::Framer<MysqlMessage> for Framer {
     }
 
     fn plausible(&self, buf: &[u8], cx: &Cx<'_, MysqlMessage>) -> Option<bool> {
+        // What is waited for here is at most a header and its first payload
+        // byte, or the frame itself: never more than the limit, which the
+        // stream must not hold more of.
+        if cx.limit() < 5 {
+            return Some(false);
+        }
         if !PACKET.plausible_at(buf, cx.limit())? {
             return Some(false);
         }
@@ -79,7 +85,7 @@ impl analyzer_core::Framer<MysqlMessage> for Framer {
             | State::Params { .. }
             | State::PreparedColumns { .. }
             | State::FieldList => {
-                if payload.len() < 4 {
+                if payload.len() < len.min(4) {
                     return None;
                 }
                 payload.starts_with(b"\x03def") || terminator
@@ -154,6 +160,9 @@ mod tests {
         let cx = Cx::new(Direction::FromServer, &session);
         // Found by fuzzing (fuzz/regressions/parse_mysql): a 3-byte header.
         assert_eq!(Framer.plausible(b"\x05\0\0", &cx), None);
+        // Nor more than the maximum message size (found by fuzzing too).
+        let tiny = Cx::new(Direction::FromServer, &session).with_limit(4);
+        assert_eq!(Framer.plausible(b"\x05\0", &tiny), Some(false));
         assert_eq!(Framer.plausible(b"\x05\0\0\x01", &cx), None);
         assert_eq!(Framer.plausible(b"\0\0\0\x01", &cx), Some(false));
         assert_eq!(Framer.plausible(b"\x05\0\0\x01\xfe", &cx), Some(true));
