@@ -36,6 +36,9 @@ pub(crate) fn parse(
         }
     }
     match request {
+        // The login's answer goes on from its sequence id (1): a packet
+        // numbered 1 answers a command (the login's answer was lost).
+        Some(Body::Login(_)) if seq == 1 => result(&payload, false),
         Some(Body::Login(_)) => auth(&payload),
         Some(Body::Command(command)) => answer(command, &payload, session),
         _ if session.phase == Phase::Auth => auth(&payload),
