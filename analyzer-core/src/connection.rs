@@ -369,18 +369,20 @@ impl<P: Protocol> Connection<P> {
             framer,
             ..
         } = side;
-        let mut deliver = |chunk: Chunk<'_>| match chunk {
-            Chunk::Data(data, at) => {
-                stream.push(at, data);
-                loop {
-                    let cx = cx(session, correlator, dir, limit);
-                    match stream.next_frame(framer, &cx) {
-                        Some(frame) => delivered.push(frame),
-                        None => break,
-                    }
+        let mut deliver = |chunk: Chunk<'_>| {
+            match chunk {
+                Chunk::Data(data, at) => stream.push(at, data),
+                // A message whose known end the gap reaches is handed out
+                // now, before the peer's answer to it is read.
+                Chunk::Gap(lost) => stream.lose(ts, lost, framer),
+            }
+            loop {
+                let cx = cx(session, correlator, dir, limit);
+                match stream.next_frame(framer, &cx) {
+                    Some(frame) => delivered.push(frame),
+                    None => break,
                 }
             }
-            Chunk::Gap(lost) => stream.lose(ts, lost, framer),
         };
         match op {
             Feed::Segment(seq, payload) => reasm.segment(seq, payload, ts, &mut deliver),

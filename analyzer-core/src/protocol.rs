@@ -150,6 +150,20 @@ pub trait Conversation: Sized + 'static {
         false
     }
 
+    /// Whether this message takes part in a transaction. `false` for the
+    /// messages that only set a connection up or take it down and that
+    /// Packetbeat publishes nothing for (PostgreSQL's startup, SSL
+    /// negotiation, authentication and `Terminate`; a MySQL login): such a
+    /// message still changes the session ([`update`](Conversation::update),
+    /// which may stop the analysis) and is counted
+    /// (`messages_not_published`), but it is neither a request nor an
+    /// answer: it pairs with nothing and makes no event. Asked of a
+    /// message's first frame only (further frames of a message being folded
+    /// are folded). Default: `true`.
+    fn published(&self) -> bool {
+        true
+    }
+
     /// Whether this request waits for an answer. `false` for requests that
     /// never get one (Memcache `noreply`, `quit`, a one-way notice): they
     /// are published at once, alone, with status `OK`.

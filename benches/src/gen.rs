@@ -126,6 +126,13 @@ impl Conn {
         conn.push(true, SYN, Vec::new());
         conn.push(false, SYN | ACK, Vec::new());
         conn.push(true, ACK, Vec::new());
+        if port == AppProtocol::Pgsql.port() {
+            // The startup phase: no transaction.
+            let (mut req, mut resp) = (Vec::new(), Vec::new());
+            crate::pgsql::startup(&mut req, &mut resp);
+            conn.push(true, ACK | PSH, req);
+            conn.push(false, ACK | PSH, resp);
+        }
         conn
     }
 

@@ -1,6 +1,7 @@
 //! Benchmarks and the workload generator.
 //!
 //! - [`gen`]: deterministic pcaps of echo or Redis traffic (`gen-workload`).
+//! - [`loss`]: the loss benchmark (`bench-loss`): one segment dropped, runs compared.
 //! - [`framing`]: the two loops of the framing micro-benchmark.
 //! - [`pipeline`]: the measured runs of `bench-pipeline` (floor, engine, ndjson).
 //! - [`messages`]: the message bodies the generator and the micro-benchmarks use.
@@ -8,6 +9,8 @@
 
 pub mod framing;
 pub mod gen;
+pub mod loss;
 pub mod messages;
+pub mod pgsql;
 pub mod pipeline;
 pub mod rng;

@@ -22,6 +22,8 @@ pub enum AppProtocol {
     Echo,
     /// Redis RESP2, port 6379.
     Redis,
+    /// PostgreSQL, port 5432 (see [`crate::pgsql`]).
+    Pgsql,
     /// MySQL, port 3306.
     Mysql,
 }
@@ -32,6 +34,7 @@ impl AppProtocol {
         match self {
             AppProtocol::Echo => 3030,
             AppProtocol::Redis => 6379,
+            AppProtocol::Pgsql => 5432,
             AppProtocol::Mysql => 3306,
         }
     }
@@ -41,6 +44,7 @@ impl AppProtocol {
         match self {
             AppProtocol::Echo => "echo",
             AppProtocol::Redis => "redis",
+            AppProtocol::Pgsql => "pgsql",
             AppProtocol::Mysql => "mysql",
         }
     }
@@ -51,6 +55,7 @@ impl AppProtocol {
         match self {
             AppProtocol::Echo => echo_exchange(rng, req, resp),
             AppProtocol::Redis => redis_exchange(rng, req, resp),
+            AppProtocol::Pgsql => crate::pgsql::exchange(rng, req, resp),
             AppProtocol::Mysql => mysql::exchange(rng, req, resp),
         }
     }
@@ -72,8 +77,11 @@ impl FromStr for AppProtocol {
         match s {
             "echo" => Ok(AppProtocol::Echo),
             "redis" => Ok(AppProtocol::Redis),
+            "pgsql" => Ok(AppProtocol::Pgsql),
             "mysql" => Ok(AppProtocol::Mysql),
-            other => Err(format!("unknown protocol `{other}` (echo, redis or mysql)")),
+            other => Err(format!(
+                "unknown protocol `{other}` (echo, redis, pgsql or mysql)"
+            )),
         }
     }
 }

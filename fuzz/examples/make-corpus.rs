@@ -29,6 +29,7 @@ const SOURCES: [(&str, &[u16]); 4] = [
     ("echo", &[3030]),
     ("redis", &[6379]),
     ("memcache", &[11211]),
+    ("pgsql", &[5432]),
     ("mysql", &[3306]),
 ];
 
@@ -156,6 +157,15 @@ fn seeds_of(
         stem,
         &session_input(index, ports, packets),
     );
+    if krate == "pgsql" {
+        // `parse_pgsql` also reads its input as a `tcp_session` one.
+        n += write(
+            out,
+            "parse_pgsql",
+            &format!("{stem}.session"),
+            &session_input(index, ports, packets),
+        );
+    }
     // Payload streams, per connection and direction, in segment chunks.
     let mut streams: BTreeMap<(String, bool), Vec<Vec<u8>>> = BTreeMap::new();
     for p in packets {

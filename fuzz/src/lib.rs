@@ -38,6 +38,16 @@ pub mod targets {
         harness::parse_stream::<super::text_kv::TextKv>(data);
     }
 
+    /// `parse_pgsql`: the PostgreSQL framer and parser on a chunked byte
+    /// stream (with a new connection's session), and the same bytes as a
+    /// `tcp_session` input into a PostgreSQL engine, where the session
+    /// follows the conversation (startup phase, SSL answers, folded
+    /// answers, COPY).
+    pub fn parse_pgsql(data: &[u8]) {
+        harness::parse_stream::<pgsql::PgsqlMessage>(data);
+        harness::session::<pgsql::PgsqlMessage>(data);
+    }
+
     /// `parse_mysql`: the MySQL framer and parser on a chunked byte stream
     /// (a fresh connection: commands from the client, answers without
     /// their request from the server), and the same bytes as a synthesized
@@ -90,10 +100,11 @@ pub mod targets {
     pub type Target = fn(&[u8]);
 
     /// Every target, by name.
-    pub const ALL: [(&str, Target); 8] = [
+    pub const ALL: [(&str, Target); 9] = [
         ("parse_echo", parse_echo),
         ("parse_redis", parse_redis),
         ("parse_memcache", parse_memcache),
+        ("parse_pgsql", parse_pgsql),
         ("parse_mysql", parse_mysql),
         ("decode", decode),
         ("pcap", pcap),

@@ -52,6 +52,7 @@ fn every_project_capture_accounts_for_every_message() {
     assert!(check::<redis::RedisMessage>("../redis/data", &[]) >= 7);
     assert!(check::<memcache::MemcacheMessage>("../memcache/data", &[]) >= 10);
     assert!(check::<mysql::MysqlMessage>("../mysql/data", &[]) >= 8);
+    assert!(check::<pgsql::PgsqlMessage>("../pgsql/data", &[]) >= 9);
 }
 
 #[test]

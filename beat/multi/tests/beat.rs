@@ -57,6 +57,40 @@ fn analyzes_echo_redis_and_memcache_in_one_run() {
 }
 
 #[test]
+fn analyzes_postgresql_beside_the_others() {
+    let path = common::merged(
+        "with-pgsql.pcap",
+        &["redis/data/pipelined.pcap", "pgsql/data/errors.pcap"],
+    );
+    let out = beat(&["-r", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let events: Vec<Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let pgsql: Vec<(&str, &str)> = events
+        .iter()
+        .filter(|e| e["type"] == "pgsql")
+        .map(|e| {
+            (
+                e["status"].as_str().unwrap(),
+                e["pgsql"]["error_code"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pgsql,
+        [
+            ("Error", "42601"),
+            ("Error", "23505"),
+            ("Error", "42P01"),
+            ("OK", "-")
+        ]
+    );
+    assert_eq!(events.len(), 5 + 4);
+}
+
+#[test]
 fn the_example_config_and_a_summary() {
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../beat.example.yml");
     let out = beat(&["-c", example, "-r", &mixed(), "--summary", "--no-counters"]);

@@ -23,6 +23,7 @@ use benches::pipeline::{self, Measurement};
 use clap::Parser;
 use echo::EchoMessage;
 use mysql::MysqlMessage;
+use pgsql::PgsqlMessage;
 use redis::RedisMessage;
 
 /// Measure the floor, the engine, ndjson output and the beat on one pcap.
@@ -80,6 +81,13 @@ fn one(mode: &str, file: &Path) -> Result<(), String> {
             let beat = sibling("redis-beat")?;
             let args = ["-r", path, "-o", "/dev/null", "--no-counters"];
             pipeline::command("redis-beat", file, &beat, &args)?
+        }
+        "pgsql-engine" => pipeline::engine::<PgsqlMessage>(file)?,
+        "pgsql-ndjson" => pipeline::ndjson::<PgsqlMessage>(file)?,
+        "pgsql-beat" => {
+            let beat = sibling("pgsql-beat")?;
+            let args = ["-r", path, "-o", "/dev/null", "--no-counters"];
+            pipeline::command("pgsql-beat", file, &beat, &args)?
         }
         "mysql-engine" => pipeline::engine::<MysqlMessage>(file)?,
         "mysql-ndjson" => pipeline::ndjson::<MysqlMessage>(file)?,
@@ -152,6 +160,9 @@ fn describe(file: &Path) -> (String, Option<Summary>) {
                 if [seg.src.1, seg.dst.1].contains(&6379) {
                     protocol = "redis".into();
                 }
+                if [seg.src.1, seg.dst.1].contains(&5432) {
+                    protocol = "pgsql".into();
+                }
                 if [seg.src.1, seg.dst.1].contains(&3306) {
                     protocol = "mysql".into();
                 }
@@ -177,6 +188,8 @@ fn all(args: &Args) -> Result<(), String> {
     let mut modes = vec!["floor"];
     let (engine, ndjson, beat, beat_bin) = if protocol == "redis" {
         ("redis-engine", "redis-ndjson", "redis-beat", "redis-beat")
+    } else if protocol == "pgsql" {
+        ("pgsql-engine", "pgsql-ndjson", "pgsql-beat", "pgsql-beat")
     } else if protocol == "mysql" {
         ("mysql-engine", "mysql-ndjson", "mysql-beat", "mysql-beat")
     } else {

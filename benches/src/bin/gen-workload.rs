@@ -20,7 +20,8 @@ use clap::Parser;
 /// Write a pcap of ~1,000 interleaved echo or Redis connections.
 #[derive(Debug, Parser)]
 struct Args {
-    /// `echo` (port 3030), `redis` (port 6379) or `mysql` (port 3306).
+    /// `echo` (port 3030), `redis` (port 6379), `pgsql` (port 5432) or
+    /// `mysql` (port 3306).
     #[arg(long, default_value = "echo")]
     protocol: AppProtocol,
     /// Size of the file: bytes, or with a K, M or G suffix.
