@@ -83,6 +83,7 @@ impl Conversation for MysqlMessage {
     /// Adds a further packet's change to the answer: its state, its rows,
     /// the OK's numbers, the first error.
     fn fold(&mut self, next: Self) {
+        self.seq = next.seq;
         match (&mut self.body, next.body) {
             (Body::Answer(whole), Body::Answer(more)) => fold_answer(whole, more),
             (Body::ClientData(whole), Body::ClientData(more)) => whole.last = more.last,

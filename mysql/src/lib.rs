@@ -109,7 +109,8 @@ pub struct MysqlMessage {
     /// (answers), greeting (the server's handshake).
     #[protocol(kind)]
     pub kind: Kind,
-    /// The packet's sequence id (of an answer's first packet).
+    /// The packet's sequence id (of an answer folded from many, its last
+    /// packet's).
     #[protocol(skip)]
     pub seq: u8,
     /// What it is.
@@ -127,8 +128,12 @@ fn read(frame: Bytes, cx: &Cx<'_, MysqlMessage>) -> Result<MysqlMessage, ParseEr
     let (kind, body) = match cx.direction() {
         Direction::FromClient => (Kind::Request, client::parse(seq, payload, cx.session())?),
         Direction::FromServer => {
-            let partial = match cx.partial().map(|m| &m.body) {
-                Some(Body::Answer(answer)) => Some(answer),
+            let partial = match cx.partial() {
+                Some(MysqlMessage {
+                    body: Body::Answer(answer),
+                    seq,
+                    ..
+                }) => Some((answer, *seq)),
                 _ => None,
             };
             let request = cx.request().map(|m| &m.body);
