@@ -61,8 +61,14 @@
 //!   Sequence ids keep the phases apart when their boundary was lost: a
 //!   client packet numbered 0 is a command, an answer numbered 1 answers a
 //!   command, not the login (whose answer goes on from 2).
+//!   An answer's first packet is numbered 1: another packet where one is
+//!   expected is the rest of an answer whose start was lost (an error), and
+//!   a packet numbered 1 inside an answer ends it. A packet's total length
+//!   is announced to the stream only for rows, so that losing an OK, EOF or
+//!   ERR ends the answer and pairing is checked after the loss.
 //!   `mysql/tests/loss.rs` drops each data segment of every capture in turn:
-//!   no event comes out `OK` and different from the clean run.
+//!   no event comes out `OK` and different from the clean run; `bench-loss`
+//!   measures pipelined traffic.
 //!
 //! # Event fields (Packetbeat's)
 //!
