@@ -164,6 +164,15 @@ pub trait Conversation: Sized + 'static {
         true
     }
 
+    /// A remark on this message, published in the event's `error.message`
+    /// with the other notes (an HTTP/0.9 request: read, but not HTTP/1.x).
+    /// It does not change the transaction's status by itself: the
+    /// message's role does (an answer that is [`Kind::Error`]). Asked once
+    /// per frame read; default: none.
+    fn note(&self) -> Option<std::borrow::Cow<'static, str>> {
+        None
+    }
+
     /// Whether this request waits for an answer. `false` for requests that
     /// never get one (Memcache `noreply`, `quit`, a one-way notice): they
     /// are published at once, alone, with status `OK`.

@@ -26,7 +26,7 @@ const START_MICROS: u64 = 1_767_225_600_000_000;
 /// What to generate.
 #[derive(Clone, Debug)]
 pub struct Options {
-    /// Echo or Redis.
+    /// Echo, Redis or HTTP.
     pub protocol: AppProtocol,
     /// Stop opening connections and starting batches once the file has this
     /// many bytes (the open connections then close: the file ends a little

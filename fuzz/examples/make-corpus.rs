@@ -31,6 +31,7 @@ const SOURCES: [(&str, &[u16]); 4] = [
     ("memcache", &[11211]),
     ("pgsql", &[5432]),
     ("mysql", &[3306]),
+    ("http", &[80, 8000, 8080]),
 ];
 
 struct Packet {

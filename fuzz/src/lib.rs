@@ -16,6 +16,7 @@ pub mod wire;
 pub mod targets {
     use super::harness;
     use echo::EchoMessage;
+    use http::HttpMessage;
     use memcache::MemcacheMessage;
     use mysql::MysqlMessage;
     use redis::RedisMessage;
@@ -59,6 +60,12 @@ pub mod targets {
         harness::session::<MysqlMessage>(data);
     }
 
+    /// `parse_http`: the HTTP framer (which reads what it frames) on a
+    /// chunked byte stream.
+    pub fn parse_http(data: &[u8]) {
+        harness::parse_stream_stateful::<HttpMessage>(data);
+    }
+
     /// `decode`: the packet decoder, every link type.
     pub fn decode(data: &[u8]) {
         harness::decode(data);
@@ -78,6 +85,7 @@ pub mod targets {
         harness::records::<RedisMessage>(data);
         harness::records::<MemcacheMessage>(data);
         harness::records::<MysqlMessage>(data);
+        harness::records::<HttpMessage>(data);
     }
 
     /// `tcp_session`: TCP connections with fuzzed flags, sequence numbers,
@@ -87,25 +95,29 @@ pub mod targets {
         harness::session::<RedisMessage>(data);
         harness::session::<MemcacheMessage>(data);
         harness::session::<MysqlMessage>(data);
+        harness::session::<HttpMessage>(data);
     }
 
     fn engines(pcap: &[u8]) {
         harness::engine_on_pcap_all_configs::<EchoMessage>(pcap);
         harness::engine_on_pcap_all_configs::<RedisMessage>(pcap);
         harness::engine_on_pcap_all_configs::<MemcacheMessage>(pcap);
+        harness::engine_on_pcap_all_configs::<pgsql::PgsqlMessage>(pcap);
         harness::engine_on_pcap_all_configs::<MysqlMessage>(pcap);
+        harness::engine_on_pcap_all_configs::<HttpMessage>(pcap);
     }
 
     /// A target's function.
     pub type Target = fn(&[u8]);
 
     /// Every target, by name.
-    pub const ALL: [(&str, Target); 9] = [
+    pub const ALL: [(&str, Target); 10] = [
         ("parse_echo", parse_echo),
         ("parse_redis", parse_redis),
         ("parse_memcache", parse_memcache),
         ("parse_pgsql", parse_pgsql),
         ("parse_mysql", parse_mysql),
+        ("parse_http", parse_http),
         ("decode", decode),
         ("pcap", pcap),
         ("pcap_records", pcap_records),

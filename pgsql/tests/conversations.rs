@@ -130,3 +130,38 @@ fn gssapi_encryption_accepted_stops_the_analysis() {
     assert_eq!(counters.connections_not_followed, 1);
     assert_eq!(counters.bytes_not_analyzed, 22);
 }
+
+#[test]
+fn a_refused_copy_from_stdin_is_never_silently_wrong() {
+    // The server refuses the COPY before it starts: no CopyInResponse, so
+    // the client sends no data and goes on with its next query, which the
+    // analyzer takes as part of the COPY's request (a known limit, see the
+    // crate's docs). Both events say something is wrong.
+    let (events, counters) = run(|c| {
+        c.client(&query("COPY missing FROM STDIN"));
+        let error = msg(
+            b'E',
+            b"SERROR\0C42P01\0Mrelation \"missing\" does not exist\0\0",
+        );
+        c.server(&[error, ready()].concat());
+        c.client(&query("SELECT 1")).server(&select_answer(1));
+    });
+    let lines: Vec<String> = events.iter().map(line).collect();
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert!(
+        lines[0].starts_with("Error COPY missing FROM STDIN | COPY | 0 | 0 | 42P01"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].starts_with("Error - | - | 1 | 1 |"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[1].ends_with("[response without a request]"),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(counters.responses_unmatched, 1);
+}

@@ -214,6 +214,9 @@ impl<P: Protocol> Connection<P> {
         let mut notes = Vec::new();
         let (kind, fields, follow) = match parsed {
             Ok(parsed) => {
+                if let Some(note) = parsed.note() {
+                    notes.push(note.into_owned());
+                }
                 let kind = parsed.kind().unwrap_or(dir.default_kind());
                 let follow = parsed.update(&mut self.session, dir);
                 (kind, Some(parsed), follow)

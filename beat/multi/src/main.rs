@@ -1,4 +1,4 @@
-//! `beat`: echo, Redis, Memcache, PostgreSQL and MySQL analyzed together, each on its ports,
+//! `beat`: echo, Redis, Memcache, PostgreSQL, MySQL and HTTP analyzed together, each on its ports,
 //! as Packetbeat users run one beat for all their protocols.
 //!
 //! `beat -r FILE`, `beat -i IFACE` (feature `live`), `beat -c beat.yml`;
@@ -13,6 +13,7 @@ const PROTOCOLS: &[Registration] = &[
     protocol::<memcache::MemcacheMessage>(),
     protocol::<pgsql::PgsqlMessage>(),
     protocol::<mysql::MysqlMessage>(),
+    protocol::<http::HttpMessage>(),
 ];
 
 fn main() -> std::process::ExitCode {

@@ -206,3 +206,27 @@ fn analyzes_mysql_on_its_port() {
     );
     assert_eq!(events[2]["mysql"]["num_rows"], 3);
 }
+
+#[test]
+fn analyzes_http_beside_the_others() {
+    let path = common::merged(
+        "mixed-http.pcap",
+        &["redis/data/pipelined.pcap", "http/data/keepalive.pcap"],
+    );
+    let out = beat(&["-r", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let events: Vec<Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let http: Vec<_> = events.iter().filter(|e| e["type"] == "http").collect();
+    let paths: Vec<_> = http
+        .iter()
+        .map(|e| e["url"]["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["/a.txt", "/b.txt", "/c.txt"]);
+    assert!(http.iter().all(|e| e["status"] == "OK"));
+    assert_eq!(events.iter().filter(|e| e["type"] == "redis").count(), 5);
+    let counters: Value = serde_json::from_str(text(&out.stderr).trim()).unwrap();
+    assert_eq!(counters["http"]["transactions"], 3);
+}

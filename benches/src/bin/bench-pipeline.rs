@@ -22,6 +22,7 @@ use benches::gen::Summary;
 use benches::pipeline::{self, Measurement};
 use clap::Parser;
 use echo::EchoMessage;
+use http::HttpMessage;
 use mysql::MysqlMessage;
 use pgsql::PgsqlMessage;
 use redis::RedisMessage;
@@ -96,6 +97,13 @@ fn one(mode: &str, file: &Path) -> Result<(), String> {
             let args = ["-r", path, "-o", "/dev/null", "--no-counters"];
             pipeline::command("mysql-beat", file, &beat, &args)?
         }
+        "http-engine" => pipeline::engine::<HttpMessage>(file)?,
+        "http-ndjson" => pipeline::ndjson::<HttpMessage>(file)?,
+        "http-beat" => {
+            let beat = sibling("http-beat")?;
+            let args = ["-r", path, "-o", "/dev/null", "--no-counters"];
+            pipeline::command("http-beat", file, &beat, &args)?
+        }
         "tshark-json" => {
             let args = ["-r", path, "-T", "json"];
             pipeline::command(mode, file, Path::new("tshark"), &args)?
@@ -121,7 +129,7 @@ fn sibling(name: &str) -> Result<PathBuf, String> {
         Ok(path)
     } else {
         Err(format!(
-            "{} not found: build it first (cargo build --release -p echo -p redis)",
+            "{} not found: build it first (cargo build --release -p echo -p redis -p http)",
             path.display()
         ))
     }
@@ -166,6 +174,9 @@ fn describe(file: &Path) -> (String, Option<Summary>) {
                 if [seg.src.1, seg.dst.1].contains(&3306) {
                     protocol = "mysql".into();
                 }
+                if [seg.src.1, seg.dst.1].contains(&80) {
+                    protocol = "http".into();
+                }
                 break;
             }
         }
@@ -192,6 +203,8 @@ fn all(args: &Args) -> Result<(), String> {
         ("pgsql-engine", "pgsql-ndjson", "pgsql-beat", "pgsql-beat")
     } else if protocol == "mysql" {
         ("mysql-engine", "mysql-ndjson", "mysql-beat", "mysql-beat")
+    } else if protocol == "http" {
+        ("http-engine", "http-ndjson", "http-beat", "http-beat")
     } else {
         ("engine", "ndjson", "beat", "echo-beat")
     };
