@@ -57,6 +57,7 @@ pub fn measure(protocol: LossProtocol, shape: Shape, drops: usize, seed: u64) ->
             measure_with::<memcache::MemcacheMessage>(protocol, shape, drops, seed)
         }
         LossProtocol::LenKey => measure_with::<lenkey::LenKey>(protocol, shape, drops, seed),
+        LossProtocol::Mysql => measure_with::<mysql::MysqlMessage>(protocol, shape, drops, seed),
     }
 }
 
@@ -71,6 +72,7 @@ pub fn explain(protocol: LossProtocol, shape: Shape, drops: usize, k: usize, see
             explain_with::<memcache::MemcacheMessage>(protocol, shape, drops, k, seed)
         }
         LossProtocol::LenKey => explain_with::<lenkey::LenKey>(protocol, shape, drops, k, seed),
+        LossProtocol::Mysql => explain_with::<mysql::MysqlMessage>(protocol, shape, drops, k, seed),
     }
 }
 

@@ -12,20 +12,21 @@ use crate::session::{
 };
 use crate::wire::Reader;
 
-/// A client packet with sequence id `seq`, by the connection's phase: the
-/// login after the server's handshake, authentication data while
-/// authenticating, an upload's contents during `LOAD DATA LOCAL INFILE`,
-/// else a command (sequence id 0; other packets are data). A capture that
-/// starts mid-connection: a packet with sequence id 1 that reads as a login
-/// is one.
+/// A client packet with sequence id `seq`: during a `LOAD DATA LOCAL
+/// INFILE` upload, its contents; else with sequence id 0, a command (also
+/// when the packets that ended the login were lost); with 1 (2 after an
+/// `SSLRequest`) after the server's handshake, the login; else data inside
+/// an exchange (authentication). A capture that starts mid-connection: a
+/// packet numbered 1 that reads as a login is one.
 pub(crate) fn parse(seq: u8, payload: Bytes, session: &Session) -> Result<Body, ParseError> {
-    match session.phase {
-        Phase::Login => login(&payload),
-        Phase::Unknown if seq == 1 => login(&payload).or(Ok(data(false, &payload))),
-        Phase::Auth => Ok(data(false, &payload)),
-        _ if session.infile => Ok(data(true, &payload)),
-        _ if seq != 0 => Ok(data(false, &payload)),
-        _ => command(payload, session),
+    if session.infile {
+        return Ok(data(true, &payload));
+    }
+    match (seq, session.phase) {
+        (0, _) => command(payload, session),
+        (1 | 2, Phase::Login) => login(&payload),
+        (1, Phase::Unknown) => login(&payload).or(Ok(data(false, &payload))),
+        _ => Ok(data(false, &payload)),
     }
 }
 

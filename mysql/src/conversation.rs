@@ -48,6 +48,10 @@ impl Conversation for MysqlMessage {
             Body::Answer(answer) => {
                 if answer.state == State::Infile {
                     session.infile = true;
+                } else if answer.ok.is_some() || answer.error.is_some() {
+                    // The upload is over when the server answers (its empty
+                    // last packet may have been lost).
+                    session.infile = false;
                 }
                 if let Some(prepared) = &answer.prepared {
                     let text = prepared.query.as_ref().map_or(&[][..], |q| q.as_bytes());
@@ -79,6 +83,7 @@ impl Conversation for MysqlMessage {
     /// Adds a further packet's change to the answer: its state, its rows,
     /// the OK's numbers, the first error.
     fn fold(&mut self, next: Self) {
+        self.seq = next.seq;
         match (&mut self.body, next.body) {
             (Body::Answer(whole), Body::Answer(more)) => fold_answer(whole, more),
             (Body::ClientData(whole), Body::ClientData(more)) => whole.last = more.last,
@@ -98,11 +103,23 @@ impl Conversation for MysqlMessage {
     }
 
     /// After packet loss: a `COM_STMT_PREPARE` answer answers only a
-    /// preparation; a result set only commands that get one.
+    /// preparation; a result set only commands that get one (not a login);
+    /// authentication packets only a login or `COM_CHANGE_USER`.
     fn fits(&self, request: &Self) -> Fit {
-        let (Body::Answer(answer), Body::Command(c)) = (&self.body, &request.body) else {
+        let Body::Answer(answer) = &self.body else {
             return Fit::Possible;
         };
+        let c = match &request.body {
+            Body::Command(c) => c,
+            // A login is answered by OK, ERR or authentication packets.
+            Body::Login(_) if answer.num_fields > 0 || answer.prepared.is_some() => {
+                return Fit::Impossible
+            }
+            _ => return Fit::Possible,
+        };
+        if answer.state == State::Auth && c.code != command::CHANGE_USER {
+            return Fit::Impossible;
+        }
         if answer.prepared.is_some() {
             return if c.code == command::STMT_PREPARE {
                 Fit::Possible

@@ -31,9 +31,22 @@ const MAX_ROW_CHECK: usize = 64 * 1024;
 pub struct Framer;
 
 impl analyzer_core::Framer<MysqlMessage> for Framer {
+    /// A packet's total is announced (so that bytes lost inside it are
+    /// skipped exactly and the answer it belongs to goes on) only once its
+    /// first payload byte shows it is not an answer's end or first packet
+    /// (`0x00` OK, `0xFE` EOF, `0xFF` ERR): losing one of those makes the
+    /// stream lose its place, so that the answer being folded ends there
+    /// and pairing is checked after the loss.
     #[inline]
     fn frame(&mut self, buf: &[u8], _: &Cx<'_, MysqlMessage>) -> FrameLen {
-        PACKET.frame_len(buf)
+        match PACKET.frame_len(buf) {
+            FrameLen::Incomplete(Some(total)) if total > 4 => match buf.get(4) {
+                None => FrameLen::AtLeast(5),
+                Some(0x00 | 0xFE | 0xFF) => FrameLen::AtLeast(total),
+                Some(_) => FrameLen::Incomplete(Some(total)),
+            },
+            other => other,
+        }
     }
 
     fn payload(&self, frame: &[u8]) -> Range<usize> {
@@ -45,20 +58,35 @@ impl analyzer_core::Framer<MysqlMessage> for Framer {
     }
 
     fn plausible(&self, buf: &[u8], cx: &Cx<'_, MysqlMessage>) -> Option<bool> {
+        // What is waited for here is at most a header and its first payload
+        // byte, or the frame itself: never more than the limit, which the
+        // stream must not hold more of.
+        if cx.limit() < 5 {
+            return Some(false);
+        }
         if !PACKET.plausible_at(buf, cx.limit())? {
             return Some(false);
         }
-        let len = usize::from(buf[0]) | usize::from(buf[1]) << 8 | usize::from(buf[2]) << 16;
-        let (seq, payload) = (buf[3], &buf[4..]);
-        let &first = payload.first()?;
+        // The length prefix can judge a header of 3 bytes; the sequence id
+        // and the first payload byte are needed here.
+        let [a, b, c, seq] = *buf.first_chunk::<4>()?;
+        let len = usize::from(a) | usize::from(b) << 8 | usize::from(c) << 16;
         if len == 0 {
             return Some(false);
         }
+        let payload = &buf[4..];
+        let &first = payload.first()?;
         let answer = match cx.partial().map(|m| &m.body) {
             Some(Body::Answer(answer)) if answer.state != State::Done => answer,
             _ => {
                 return Some(match cx.direction() {
-                    Direction::FromClient => seq == 0 && command::name(first).is_some(),
+                    // Not the server's internal commands: COM_SLEEP (0x00)
+                    // would take "text, length, 00, 00" for a header.
+                    Direction::FromClient => {
+                        seq == 0
+                            && command::name(first).is_some()
+                            && !matches!(first, 0x00 | 0x0B | 0x10 | 0x13 | 0x14 | 0x1D)
+                    }
                     Direction::FromServer => seq == 1,
                 });
             }
@@ -76,7 +104,7 @@ impl analyzer_core::Framer<MysqlMessage> for Framer {
             | State::Params { .. }
             | State::PreparedColumns { .. }
             | State::FieldList => {
-                if payload.len() < 4 {
+                if payload.len() < len.min(4) {
                     return None;
                 }
                 payload.starts_with(b"\x03def") || terminator
@@ -142,6 +170,46 @@ mod tests {
         assert_eq!(text_row(447, b"\xfc\xbc\x01", 1), Some(true));
         assert_eq!(text_row(446, b"\xfc\xbc\x01", 1), Some(false));
         assert_eq!(text_row(10, b"\xff", 1), Some(false));
+    }
+
+    #[test]
+    fn plausible_headers_need_their_sequence_id_and_first_byte() {
+        use analyzer_core::Framer as _;
+        let session = crate::Session::default();
+        let cx = Cx::new(Direction::FromServer, &session);
+        // Found by fuzzing (fuzz/regressions/parse_mysql): a 3-byte header.
+        assert_eq!(Framer.plausible(b"\x05\0\0", &cx), None);
+        // Nor more than the maximum message size (found by fuzzing too).
+        let tiny = Cx::new(Direction::FromServer, &session).with_limit(4);
+        assert_eq!(Framer.plausible(b"\x05\0", &tiny), Some(false));
+        assert_eq!(Framer.plausible(b"\x05\0\0\x01", &cx), None);
+        assert_eq!(Framer.plausible(b"\0\0\0\x01", &cx), Some(false));
+        assert_eq!(Framer.plausible(b"\x05\0\0\x01\xfe", &cx), Some(true));
+        assert_eq!(Framer.plausible(b"\x05\0\0\x02\xfe", &cx), Some(false));
+        let client = Cx::new(Direction::FromClient, &session);
+        assert_eq!(Framer.plausible(b"\x01\0\0\0\x0e", &client), Some(true));
+        assert_eq!(Framer.plausible(b"\x01\0\0\0\x77", &client), Some(false));
+        // Two bytes of text and a header's length byte, then its "00 00".
+        assert_eq!(Framer.plausible(b"yz\x4b\0\0\0\x03", &client), Some(false));
+    }
+
+    #[test]
+    fn totals_are_announced_for_rows_only() {
+        use analyzer_core::Framer as _;
+        let session = crate::Session::default();
+        let cx = Cx::new(Direction::FromServer, &session);
+        let mut f = Framer;
+        assert_eq!(f.frame(b"\x05\0\0\x03", &cx), FrameLen::AtLeast(5));
+        assert_eq!(f.frame(b"\x05\0\0\x03\xfe", &cx), FrameLen::AtLeast(9));
+        assert_eq!(
+            f.frame(b"\x05\0\0\x03\x04abc", &cx),
+            FrameLen::Incomplete(Some(9))
+        );
+        assert_eq!(
+            f.frame(b"\x05\0\0\x03\xfe\0\0\x02\0", &cx),
+            FrameLen::Complete(9)
+        );
+        assert_eq!(f.frame(b"\0\0\0\x03", &cx), FrameLen::Complete(4));
     }
 
     #[test]

@@ -14,19 +14,25 @@ use crate::session::{Phase, Session};
 use crate::wire::{self, Reader, CURSOR_EXISTS, MORE_RESULTS};
 
 /// A server packet: its role and body. `request` is the command waiting
-/// for an answer, `partial` the answer so far when this packet continues
-/// it.
+/// for an answer, `partial` the answer so far (and its last packet's
+/// sequence id) when this packet continues it.
 pub(crate) fn parse(
     seq: u8,
     payload: Bytes,
     session: &Session,
     request: Option<&Body>,
-    partial: Option<&Answer>,
+    partial: Option<(&Answer, u8)>,
 ) -> Result<(Kind, Body), ParseError> {
     let Some(&first) = payload.first() else {
         return Err(ParseError::invalid("empty server packet"));
     };
-    if let Some(so_far) = partial.filter(|a| a.state != State::Done) {
+    if let Some((so_far, last)) = partial.filter(|(a, _)| a.state != State::Done) {
+        // A packet numbered 1 that does not follow 0 starts an answer: the
+        // end of this one was lost. It ends here, as an error (the packet
+        // is taken by it: pairing after the loss is checked by the engine).
+        if seq == 1 && last != 0 && !matches!(so_far.state, State::Auth | State::Infile) {
+            return Ok((Kind::Error, Body::Answer(Answer::default())));
+        }
         return next(so_far, &payload);
     }
     let handshake_expected = matches!(session.phase, Phase::Unknown | Phase::Login);
@@ -36,18 +42,33 @@ pub(crate) fn parse(
         }
     }
     match request {
+        // The login's answer goes on from its sequence id (1): a packet
+        // numbered 1 answers a command (the login's answer was lost).
+        Some(Body::Login(_)) if seq == 1 => result(&payload, false),
         Some(Body::Login(_)) => auth(&payload),
-        Some(Body::Command(command)) => answer(command, &payload, session),
+        // An answer's first packet is numbered 1.
+        Some(Body::Command(command)) if seq == 1 => answer(command, &payload, session),
+        Some(Body::Command(_)) => Ok(rest_of_answer(&payload, Kind::Error)),
         _ if session.phase == Phase::Auth => auth(&payload),
-        // No request seen (lost, or before the capture): what the packet
-        // alone says; rows go on up to a terminator.
-        _ => Ok(match first {
-            0x00 => ok(&payload, false),
-            0xFF => err(&payload),
-            _ if wire::is_terminator(&payload) => done(Answer::default()),
-            _ => rows(State::Rows { binary: false }, 1),
-        }),
+        // No request seen (lost, or before the capture): an answer's first
+        // packet, or the rest of an answer whose start was not seen.
+        _ if seq == 1 => result(&payload, false),
+        _ => Ok(rest_of_answer(&payload, Kind::Response)),
     }
+}
+
+/// A packet of an answer whose start was not seen (lost in a gap, or
+/// before the capture): what it alone says; rows go on up to a terminator.
+/// With a command waiting, `Kind::Error`: the command cannot be told its
+/// answer (it is not numbered 1, as an answer's first packet is).
+fn rest_of_answer(payload: &Bytes, kind: Kind) -> (Kind, Body) {
+    let (_, body) = match payload[0] {
+        0xFF => err(payload),
+        _ if wire::is_terminator(payload) => done(Answer::default()),
+        0x00 => ok(payload, false),
+        _ => rows(State::Rows { binary: false }, 1),
+    };
+    (kind, body)
 }
 
 /// The server's handshake (protocol 10): its version, the connection id,

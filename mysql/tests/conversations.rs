@@ -292,3 +292,28 @@ fn an_error_in_the_middle_of_rows_ends_the_answer() {
         ["Error SELECT SELECT SLEEP(10) FROM t 1/1 -/- 1317"]
     );
 }
+
+#[test]
+fn a_capture_that_starts_inside_a_result_set() {
+    // No handshake, no query: rows, their EOF, then a whole exchange.
+    let mut c = Conn::new(false);
+    c.server(&packets(
+        7,
+        &[&lenenc(b"a"), &lenenc(b"b"), &lenenc(b"c"), &eof(2)],
+    ))
+    .client(&packet(0, b"\x03SELECT 1"))
+    .server(&packets(
+        1,
+        &[b"\x01", &column("1"), &eof(2), &lenenc(b"1"), &eof(2)],
+    ))
+    .close();
+    let (events, counters) = c.run();
+    assert_eq!(
+        lines(&events),
+        [
+            "Error - - 0/3 -/- - [response without a request]",
+            "OK SELECT SELECT 1 1/1 -/- -",
+        ]
+    );
+    assert_eq!(counters.responses_unmatched, 1);
+}

@@ -51,6 +51,7 @@ fn every_project_capture_accounts_for_every_message() {
     assert!(check::<echo::EchoMessage>("../echo/data", &[]) >= 9);
     assert!(check::<redis::RedisMessage>("../redis/data", &[]) >= 7);
     assert!(check::<memcache::MemcacheMessage>("../memcache/data", &[]) >= 10);
+    assert!(check::<mysql::MysqlMessage>("../mysql/data", &[]) >= 8);
     assert!(check::<pgsql::PgsqlMessage>("../pgsql/data", &[]) >= 9);
 }
 
@@ -76,6 +77,10 @@ fn every_packetbeat_capture_accounts_for_every_message() {
             let mut c = Config::default();
             c.ports = vec![6380];
             replay_file::<redis::RedisMessage>(&path, c)
+                .unwrap()
+                .counters
+        } else if name.starts_with("mysql") {
+            replay_file::<mysql::MysqlMessage>(&path, Config::default())
                 .unwrap()
                 .counters
         } else {

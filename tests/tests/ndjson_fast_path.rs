@@ -83,6 +83,11 @@ fn fast_ndjson_equals_serde_for_memcache() {
 }
 
 #[test]
+fn fast_ndjson_equals_serde_for_mysql() {
+    check::<mysql::MysqlMessage>("../mysql/data");
+}
+
+#[test]
 fn fast_ndjson_equals_serde_for_pgsql() {
     for path in captures("../pgsql/data") {
         for send in [false, true] {

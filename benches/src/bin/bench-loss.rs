@@ -46,7 +46,7 @@ struct Args {
     /// Print one JSON object per protocol instead of the table.
     #[arg(long)]
     json: bool,
-    /// Only this protocol (echo, redis, memcache, lenkey).
+    /// Only this protocol (echo, redis, memcache, lenkey, mysql).
     #[arg(long, value_parser = protocol)]
     protocol: Option<LossProtocol>,
     /// Show what the K-th drop (from 0) did to the events of `--protocol`:
@@ -59,7 +59,7 @@ fn protocol(name: &str) -> Result<LossProtocol, String> {
     LossProtocol::ALL
         .into_iter()
         .find(|p| p.name() == name)
-        .ok_or_else(|| format!("unknown protocol `{name}` (echo, redis, memcache, lenkey)"))
+        .ok_or_else(|| format!("unknown protocol `{name}` (echo, redis, memcache, lenkey, mysql)"))
 }
 
 fn main() -> ExitCode {

@@ -20,15 +20,19 @@ pub enum LossProtocol {
     /// A length-prefixed protocol whose answers carry their request's id
     /// ([`lenkey`]); answers of a batch come in any order.
     LenKey,
+    /// MySQL: `COM_QUERY`s answered by OK, ERR or small result sets of
+    /// several packets (the workload's, without the handshake).
+    Mysql,
 }
 
 impl LossProtocol {
     /// Every protocol, in the order the benchmark prints them.
-    pub const ALL: [LossProtocol; 4] = [
+    pub const ALL: [LossProtocol; 5] = [
         LossProtocol::Echo,
         LossProtocol::Redis,
         LossProtocol::Memcache,
         LossProtocol::LenKey,
+        LossProtocol::Mysql,
     ];
 
     /// The protocol's name.
@@ -38,6 +42,7 @@ impl LossProtocol {
             LossProtocol::Redis => "redis",
             LossProtocol::Memcache => "memcache",
             LossProtocol::LenKey => "lenkey",
+            LossProtocol::Mysql => "mysql",
         }
     }
 
@@ -47,6 +52,7 @@ impl LossProtocol {
             LossProtocol::Redis => AppProtocol::Redis.port(),
             LossProtocol::Memcache => 11211,
             LossProtocol::LenKey => lenkey::PORT,
+            LossProtocol::Mysql => AppProtocol::Mysql.port(),
         }
     }
 
@@ -67,6 +73,11 @@ impl LossProtocol {
             LossProtocol::Memcache => {
                 for _ in 0..n {
                     memcache_exchange(rng, &mut req, &mut resp);
+                }
+            }
+            LossProtocol::Mysql => {
+                for _ in 0..n {
+                    AppProtocol::Mysql.exchange(rng, &mut req, &mut resp);
                 }
             }
             LossProtocol::LenKey => {
