@@ -30,6 +30,10 @@ pub struct Measurement {
     pub lines: u64,
     /// Peak resident set size of the process doing the work, KiB.
     pub peak_rss_kib: u64,
+    /// Median over the rounds of this mode's time over the floor's time in
+    /// the same round (set by `bench-pipeline` when it ran the floor).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x_floor_median: Option<f64>,
 }
 
 impl Measurement {
