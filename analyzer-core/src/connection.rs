@@ -514,9 +514,16 @@ impl<P: Protocol> Connection<P> {
         count(ctx.counters, outcome);
     }
 
-    /// Whether [`expire`](Self::expire) has anything to do at `now`.
-    pub(crate) fn has_expired(&self, now: Timestamp, config: &Config) -> bool {
-        self.correlator.has_expired(now, config.transaction_timeout)
+    /// When the connection next needs attention: its idle expiry, or
+    /// earlier the transaction timeout of its oldest complete request
+    /// (what [`expire`](Self::expire) and the idle check look at).
+    #[inline]
+    pub(crate) fn deadline(&self, config: &Config) -> Timestamp {
+        let idle = self.last_seen + config.connection_idle_timeout;
+        match self.correlator.expiry(config.transaction_timeout) {
+            Some(at) => at.min(idle),
+            None => idle,
+        }
     }
 
     /// Stops analyzing the connection after a message that switched it to

@@ -861,7 +861,28 @@ impl<P: Conversation> Correlator<P> {
         outcome
     }
 
+    /// When [`expire`](Self::expire) next has something to do (if nothing
+    /// changes before): the earliest time a request at the front of a
+    /// queue passes `timeout`.
+    #[inline]
+    pub(crate) fn expiry(&self, timeout: Duration) -> Option<Timestamp> {
+        let front = |requester| {
+            self.queue(requester)
+                .next()
+                .filter(|p| p.request_done() && !p.has_response())
+                .map(|p| p.request.end + timeout)
+        };
+        match (front(Direction::FromClient), &self.rare) {
+            (client, None) => client,
+            (client, Some(_)) => match (client, front(Direction::FromServer)) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
+        }
+    }
+
     /// Whether a request has waited longer than `timeout` at `now`.
+    #[cfg(test)]
     pub(crate) fn has_expired(&self, now: Timestamp, timeout: Duration) -> bool {
         [Direction::FromClient, Direction::FromServer]
             .into_iter()

@@ -1,9 +1,11 @@
 //! [`Engine`]: the sans-IO core. Packets and their capture times go in,
 //! events come out to a [`Sink`].
 
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::sync::Arc;
 use std::time::Duration;
+
+use hashbrown::HashTable;
 
 use crate::config::Config;
 use crate::connection::{Close, Connection, Ctx};
@@ -15,6 +17,10 @@ use crate::message::Transaction;
 use crate::protocol::Protocol;
 use crate::sink::Sink;
 use crate::time::Timestamp;
+
+mod timers;
+
+use timers::{Timer, Timers, NEVER};
 
 /// How often (capture time) timeouts are checked, at most: a request is
 /// published within this long (or the transaction timeout, if shorter) of its
@@ -51,23 +57,43 @@ pub struct Engine<P: Protocol, S> {
     config: Config,
     ports: Vec<u16>,
     sink: S,
-    /// Keyed with foldhash: fast, and seeded per process so crafted
-    /// addresses cannot force collisions.
-    /// Boxed, so the table itself stays small and its probes stay in cache.
-    flows: HashMap<FlowKey, Box<Tracked<P>>, foldhash::fast::RandomState>,
+    /// The connections, each boxed with its key: the table holds one
+    /// pointer per slot (8 bytes; a key and a pointer took 64), so it stays
+    /// small and its probes stay in cache.
+    flows: HashTable<Box<Tracked<P>>>,
+    /// foldhash: fast, and seeded per process so crafted addresses cannot
+    /// force collisions.
+    hasher: foldhash::fast::RandomState,
+    /// When each connection next needs attention.
+    timers: Timers,
     counters: Counters,
     now: Option<Timestamp>,
     next_sweep: Option<Timestamp>,
     next_id: u64,
 }
 
-/// A connection in the flow table, and its description, which its events
-/// share. Apart, so a packet borrows both without touching the `Arc`'s count.
-// The connection first: its hot fields start the allocation.
+/// A connection in the flow table, its key, and its description, which its
+/// events share. Apart, so a packet borrows both without touching the
+/// `Arc`'s count.
+// The key first: the lookup compares it, then reads the connection's hot
+// fields that follow.
 #[repr(C)]
 struct Tracked<P: Protocol> {
+    key: FlowKey,
+    /// The deadline queued for this connection ([`NEVER`]: none).
+    scheduled: Timestamp,
     conn: Connection<P>,
     flow: Arc<Flow>,
+}
+
+impl<P: Protocol> Tracked<P> {
+    /// Queues the connection's next deadline if it is earlier than the one
+    /// queued.
+    #[inline]
+    fn schedule(&mut self, timers: &mut Timers, config: &Config, hash: u64) {
+        let at = self.conn.deadline(config);
+        timers.schedule(&mut self.scheduled, at, self.conn.id, hash);
+    }
 }
 
 impl<P: Protocol, S: Sink<P>> Engine<P, S> {
@@ -82,7 +108,9 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
             config,
             ports,
             sink,
-            flows: HashMap::default(),
+            flows: HashTable::new(),
+            hasher: Default::default(),
+            timers: Timers::default(),
             counters: Counters::default(),
             now: None,
             next_sweep: None,
@@ -171,35 +199,44 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
         if let Some(now) = self.now {
             self.sweep(now);
         }
-        let mut all: Vec<(u64, FlowKey)> =
-            self.flows.iter().map(|(k, t)| (t.conn.id, *k)).collect();
-        all.sort_unstable_by_key(|(id, _)| *id);
-        for (_, key) in all {
-            if let Some(mut tracked) = self.flows.remove(&key) {
-                self.counters.connections_flushed += 1;
-                let Tracked { flow, conn } = &mut *tracked;
-                let (mut ctx, mut out) =
-                    split(&self.config, &mut self.counters, &mut self.sink, flow);
-                conn.close(Close::EndOfInput, &mut ctx, &mut out);
-            }
+        let mut all: Vec<Box<Tracked<P>>> = self.flows.drain().collect();
+        self.timers.clear();
+        all.sort_unstable_by_key(|t| t.conn.id);
+        for mut tracked in all {
+            self.counters.connections_flushed += 1;
+            let Tracked { flow, conn, .. } = &mut *tracked;
+            let (mut ctx, mut out) = split(&self.config, &mut self.counters, &mut self.sink, flow);
+            conn.close(Close::EndOfInput, &mut ctx, &mut out);
         }
     }
 
+    fn hash(&self, key: &FlowKey) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    /// Handles the connections whose queued deadline is due at `now`, in
+    /// creation order: requests past the transaction timeout are published,
+    /// idle connections expired; the others' next deadline is queued.
     fn sweep(&mut self, now: Timestamp) {
+        let mut due: Vec<(u64, u64)> = Vec::new();
+        while let Some(Timer { at, id, hash }) = self.timers.pop_due(now) {
+            let current = self
+                .flows
+                .find_mut(hash, |t| t.conn.id == id)
+                .filter(|t| t.scheduled == at);
+            if let Some(tracked) = current {
+                tracked.scheduled = NEVER;
+                due.push((id, hash));
+            }
+        }
+        due.sort_unstable();
         let idle = self.config.connection_idle_timeout;
-        let mut due: Vec<(u64, FlowKey)> = self
-            .flows
-            .iter()
-            .map(|(k, t)| (k, &t.conn))
-            .filter(|(_, c)| c.has_expired(now, &self.config) || now >= c.last_seen + idle)
-            .map(|(k, c)| (c.id, *k))
-            .collect();
-        due.sort_unstable_by_key(|(id, _)| *id);
-        for (_, key) in due {
-            let Some(tracked) = self.flows.get_mut(&key) else {
+        for (id, hash) in due {
+            let Ok(mut entry) = self.flows.find_entry(hash, |t| t.conn.id == id) else {
                 continue;
             };
-            let Tracked { flow, conn } = &mut **tracked;
+            let tracked = &mut **entry.get_mut();
+            let Tracked { flow, conn, .. } = tracked;
             let (mut ctx, mut out) = split(&self.config, &mut self.counters, &mut self.sink, flow);
             conn.expire(now, &mut ctx, &mut out);
             let ended = now >= conn.last_seen + idle;
@@ -209,8 +246,25 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
             }
             drop(out);
             if ended {
-                self.flows.remove(&key);
+                entry.remove();
+            } else {
+                tracked.schedule(&mut self.timers, &self.config, hash);
             }
+        }
+        self.compact_timers();
+    }
+
+    /// Drops stale deadlines once they outnumber the connections (each
+    /// connection has at most one current entry), so the queue stays in
+    /// proportion to the table: amortized, a few lookups per stale entry.
+    fn compact_timers(&mut self) {
+        if self.timers.len() > 2 * self.flows.len() + 1024 {
+            let flows = &self.flows;
+            self.timers.compact(|t| {
+                flows
+                    .find(t.hash, |x| x.conn.id == t.id)
+                    .is_some_and(|x| x.scheduled == t.at)
+            });
         }
     }
 
@@ -218,21 +272,22 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
     /// one connection), publishing what they hold. Batches keep the cost per
     /// new connection constant.
     fn evict(&mut self) {
-        let mut by_age: Vec<(Timestamp, u64, FlowKey)> = self
+        let mut by_age: Vec<(Timestamp, u64, u64)> = self
             .flows
             .iter()
-            .map(|(k, t)| (t.conn.last_seen, t.conn.id, *k))
+            .map(|t| (t.conn.last_seen, t.conn.id, self.hasher.hash_one(t.key)))
             .collect();
         let count = (by_age.len() / 16).max(1);
         if count < by_age.len() {
             by_age.select_nth_unstable_by_key(count - 1, |(seen, id, _)| (*seen, *id));
         }
-        let mut victims: Vec<(u64, FlowKey)> =
-            by_age[..count].iter().map(|(_, id, k)| (*id, *k)).collect();
-        victims.sort_unstable_by_key(|(id, _)| *id);
-        for (_, key) in victims {
-            if let Some(mut tracked) = self.flows.remove(&key) {
-                let Tracked { flow, conn } = &mut *tracked;
+        let mut victims: Vec<(u64, u64)> =
+            by_age[..count].iter().map(|(_, id, h)| (*id, *h)).collect();
+        victims.sort_unstable();
+        for (id, hash) in victims {
+            if let Ok(entry) = self.flows.find_entry(hash, |t| t.conn.id == id) {
+                let (mut tracked, _) = entry.remove();
+                let Tracked { flow, conn, .. } = &mut *tracked;
                 let (mut ctx, mut out) =
                     split(&self.config, &mut self.counters, &mut self.sink, flow);
                 conn.close(Close::Evicted, &mut ctx, &mut out);
@@ -262,15 +317,20 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
         seg: &TcpSegment<'_>,
         src_first: bool,
     ) -> bool {
-        let Some(tracked) = self.flows.get_mut(key) else {
+        let hash = self.hash(key);
+        let Ok(mut entry) = self.flows.find_entry(hash, |t| t.key == *key) else {
             return false;
         };
-        let Tracked { flow, conn } = &mut **tracked;
+        let tracked = &mut **entry.get_mut();
+        let Tracked { flow, conn, .. } = tracked;
         let (mut ctx, mut out) = split(&self.config, &mut self.counters, &mut self.sink, flow);
         if conn.segment(ts, seg, src_first, &mut ctx, &mut out) {
             ctx.counters.connections_closed += 1;
             drop(out);
-            self.flows.remove(key);
+            entry.remove();
+        } else {
+            drop(out);
+            tracked.schedule(&mut self.timers, &self.config, hash);
         }
         true
     }
@@ -285,16 +345,18 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
         src_first: bool,
     ) {
         if seg.flags.syn {
+            let hash = self.hash(&key);
             let reused = !seg.flags.ack
                 && self
                     .flows
-                    .get(&key)
+                    .find(hash, |t| t.key == key)
                     .is_some_and(|t| t.conn.is_reused_by_syn());
             if reused {
                 // A new SYN on a 4-tuple that already carried a connection
                 // starts a new one: the old one ends here.
-                if let Some(mut old) = self.flows.remove(&key) {
-                    let Tracked { flow, conn } = &mut *old;
+                if let Ok(entry) = self.flows.find_entry(hash, |t| t.key == key) {
+                    let (mut old, _) = entry.remove();
+                    let Tracked { flow, conn, .. } = &mut *old;
                     let (mut ctx, mut out) =
                         split(&self.config, &mut self.counters, &mut self.sink, flow);
                     conn.close(Close::Reused, &mut ctx, &mut out);
@@ -332,7 +394,17 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
         if ended {
             self.counters.connections_closed += 1;
         } else {
-            self.flows.insert(key, Box::new(Tracked { flow, conn }));
+            let hash = self.hash(&key);
+            let mut tracked = Box::new(Tracked {
+                key,
+                scheduled: NEVER,
+                conn,
+                flow,
+            });
+            tracked.schedule(&mut self.timers, &self.config, hash);
+            let hasher = &self.hasher;
+            self.flows
+                .insert_unique(hash, tracked, |t| hasher.hash_one(t.key));
         }
     }
 
