@@ -92,7 +92,7 @@ impl<P: Protocol> Tracked<P> {
     #[inline]
     fn schedule(&mut self, timers: &mut Timers, config: &Config, hash: u64) {
         let at = self.conn.deadline(config);
-        timers.schedule(&mut self.scheduled, at, self.conn.id, hash);
+        timers.schedule(&mut self.scheduled, at, hash);
     }
 }
 
@@ -219,14 +219,13 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
     /// idle connections expired; the others' next deadline is queued.
     fn sweep(&mut self, now: Timestamp) {
         let mut due: Vec<(u64, u64)> = Vec::new();
-        while let Some(Timer { at, id, hash }) = self.timers.pop_due(now) {
-            let current = self
-                .flows
-                .find_mut(hash, |t| t.conn.id == id)
-                .filter(|t| t.scheduled == at);
-            if let Some(tracked) = current {
+        while let Some(Timer { at, hash }) = self.timers.pop_due(now) {
+            // The table compares a few bits of the hash, not all: another
+            // connection that queued the same deadline may be found (it is
+            // due too); its own hash finds it again below.
+            if let Some(tracked) = self.flows.find_mut(hash, |t| t.scheduled == at) {
                 tracked.scheduled = NEVER;
-                due.push((id, hash));
+                due.push((tracked.conn.id, self.hasher.hash_one(tracked.key)));
             }
         }
         due.sort_unstable();
@@ -260,11 +259,8 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
     fn compact_timers(&mut self) {
         if self.timers.len() > 2 * self.flows.len() + 1024 {
             let flows = &self.flows;
-            self.timers.compact(|t| {
-                flows
-                    .find(t.hash, |x| x.conn.id == t.id)
-                    .is_some_and(|x| x.scheduled == t.at)
-            });
+            self.timers
+                .compact(|t| flows.find(t.hash, |x| x.scheduled == t.at).is_some());
         }
     }
 

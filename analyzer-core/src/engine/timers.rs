@@ -16,12 +16,12 @@ use std::collections::BinaryHeap;
 
 use crate::time::Timestamp;
 
-/// One queued deadline: the connection is found again by its key's hash and
-/// its id (creation order, unique).
+/// One queued deadline (16 bytes): the connection is found again by its
+/// key's hash and the deadline it queued (two connections whose keys hash
+/// alike and that queued the same deadline each have an entry).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) struct Timer {
     pub at: Timestamp,
-    pub id: u64,
     pub hash: u64,
 }
 
@@ -38,10 +38,10 @@ impl Timers {
     /// Queues `at` for the connection whose queued deadline is `*scheduled`,
     /// if earlier.
     #[inline]
-    pub fn schedule(&mut self, scheduled: &mut Timestamp, at: Timestamp, id: u64, hash: u64) {
+    pub fn schedule(&mut self, scheduled: &mut Timestamp, at: Timestamp, hash: u64) {
         if at < *scheduled {
             *scheduled = at;
-            self.heap.push(Reverse(Timer { at, id, hash }));
+            self.heap.push(Reverse(Timer { at, hash }));
         }
     }
 
@@ -83,16 +83,16 @@ mod tests {
     fn only_an_earlier_deadline_is_queued_and_entries_pop_in_order() {
         let mut timers = Timers::default();
         let (mut a, mut b) = (NEVER, NEVER);
-        timers.schedule(&mut a, t(50), 1, 11);
-        timers.schedule(&mut a, t(60), 1, 11); // later: not queued
-        timers.schedule(&mut b, t(30), 2, 22);
-        timers.schedule(&mut a, t(20), 1, 11); // earlier: queued, 50 is stale
+        timers.schedule(&mut a, t(50), 11);
+        timers.schedule(&mut a, t(60), 11); // later: not queued
+        timers.schedule(&mut b, t(30), 22);
+        timers.schedule(&mut a, t(20), 11); // earlier: queued, 50 is stale
         assert_eq!((a, b, timers.len()), (t(20), t(30), 3));
         assert_eq!(timers.pop_due(t(10)), None);
         let due: Vec<u64> = std::iter::from_fn(|| timers.pop_due(t(40)))
-            .map(|x| x.id)
+            .map(|x| x.hash)
             .collect();
-        assert_eq!(due, [1, 2]);
+        assert_eq!(due, [11, 22]);
         assert_eq!(timers.pop_due(t(100)).map(|x| x.at), Some(t(50)));
     }
 
@@ -100,15 +100,15 @@ mod tests {
     fn compact_keeps_the_current_entries() {
         let mut timers = Timers::default();
         let mut at = [NEVER; 4];
-        for (id, slot) in at.iter_mut().enumerate() {
-            timers.schedule(slot, t(100), id as u64, 0);
-            timers.schedule(slot, t(90 - id as i64), id as u64, 0);
+        for (hash, slot) in at.iter_mut().enumerate() {
+            timers.schedule(slot, t(100), hash as u64);
+            timers.schedule(slot, t(90 - hash as i64), hash as u64);
         }
         assert_eq!(timers.len(), 8);
-        timers.compact(|x| at[x.id as usize] == x.at);
+        timers.compact(|x| at[x.hash as usize] == x.at);
         assert_eq!(timers.len(), 4);
         assert_eq!(
-            timers.pop_due(t(100)).map(|x| (x.at, x.id)),
+            timers.pop_due(t(100)).map(|x| (x.at, x.hash)),
             Some((t(87), 3))
         );
     }
