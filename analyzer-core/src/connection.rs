@@ -11,15 +11,20 @@ use crate::message::Transaction;
 use crate::protocol::{Cx, Framer, Protocol};
 use crate::reassembly::{Chunk, Reassembler, ReassemblyLimits};
 use crate::role::Direction;
-use crate::stream::{Frame, StreamBuffer};
+use crate::stream::Frame;
 use crate::time::Timestamp;
+use lazy_stream::LazyStream;
 
 mod frames;
+mod lazy_stream;
 
 /// The engine's shared state a connection updates.
 pub(crate) struct Ctx<'a> {
     pub config: &'a Config,
     pub counters: &'a mut Counters,
+    /// Frames cut during one feed, shared by the connections (reused to
+    /// avoid an allocation per packet, and kept by none of them).
+    pub scratch: &'a mut Vec<Frame>,
 }
 
 /// How a stream ended, for the note on a message it cut short.
@@ -58,10 +63,10 @@ impl Close {
 
 /// One direction: its bytes put back in order, then cut into frames.
 ///
-/// In this order, a cache line each: the flags with the reassembler's
-/// in-order state, then (after its out-of-order state) the stream buffer
-/// and the framer.
-#[repr(C, align(64))]
+/// In this order: the flags, the reassembler's in-order state (its rare
+/// state boxed), the stream buffer (a word while it holds nothing), the
+/// framer. Not cache-aligned: small, so that many connections stay small.
+#[repr(C)]
 struct Side<F> {
     /// Payload was seen (a new SYN then means a new connection).
     data_seen: bool,
@@ -76,7 +81,7 @@ struct Side<F> {
     /// The latest acknowledgment number the peer sent for this direction.
     peer_ack: Option<u32>,
     reasm: Reassembler,
-    stream: StreamBuffer,
+    stream: LazyStream,
     framer: F,
 }
 
@@ -114,14 +119,12 @@ pub(crate) struct Connection<P: Protocol> {
     /// then, cannot be answered by anything sent before. Cleared when that
     /// request is routed.
     quiet: [bool; 2],
+    /// The reassemblers' statistics were added to the counters.
+    harvested: bool,
     correlator: Correlator<P>,
     /// Creation order: events of different connections flushed together come
     /// out in this order.
     pub id: u64,
-    /// Frames cut during one feed, reused to avoid an allocation per packet.
-    scratch: Vec<Frame>,
-    /// The reassemblers' statistics were added to the counters.
-    harvested: bool,
     session: P::Session,
     sides: [Side<P::Framer>; 2],
 }
@@ -163,7 +166,7 @@ impl<P: Protocol> Connection<P> {
         };
         let side = |dir| Side {
             reasm: Reassembler::new(limits),
-            stream: StreamBuffer::new(config.max_message_size),
+            stream: LazyStream::default(),
             framer: P::framer(dir),
             data_seen: false,
             fin_seen: false,
@@ -178,7 +181,6 @@ impl<P: Protocol> Connection<P> {
             sides: [side(Direction::FromClient), side(Direction::FromServer)],
             correlator: Correlator::new(config.max_pending_requests),
             session: P::session(config),
-            scratch: Vec::new(),
             harvested: false,
             quiet: [false; 2],
             stopped: false,
@@ -243,6 +245,10 @@ impl<P: Protocol> Connection<P> {
         }
         for d in [dir, dir.reverse()] {
             self.end_if_finished(d, ctx, out);
+        }
+        self.correlator.release();
+        for side in &mut self.sides {
+            side.stream.tidy();
         }
         let over = self.sides.iter().all(|s| s.ended);
         if over {
@@ -354,13 +360,13 @@ impl<P: Protocol> Connection<P> {
                 if side.stream.is_idle() {
                     self.whole_frames(dir, ts, payload, ctx, out);
                 } else {
-                    side.stream.push(ts, payload);
+                    side.stream.push(ts, payload, limit);
                     self.drain(dir, limit, ctx, out);
                 }
                 return;
             }
         }
-        let mut delivered = std::mem::take(&mut self.scratch);
+        let mut delivered = std::mem::take(ctx.scratch);
         let (session, correlator) = (&self.session, &self.correlator);
         let side = &mut self.sides[dir.index()];
         let Side {
@@ -371,7 +377,7 @@ impl<P: Protocol> Connection<P> {
         } = side;
         let mut deliver = |chunk: Chunk<'_>| match chunk {
             Chunk::Data(data, at) => {
-                stream.push(at, data);
+                stream.push(at, data, limit);
                 loop {
                     let cx = cx(session, correlator, dir, limit);
                     match stream.next_frame(framer, &cx) {
@@ -380,7 +386,7 @@ impl<P: Protocol> Connection<P> {
                     }
                 }
             }
-            Chunk::Gap(lost) => stream.lose(ts, lost, framer),
+            Chunk::Gap(lost) => stream.get(limit).lose(ts, lost, framer),
         };
         match op {
             Feed::Segment(seq, payload) => reasm.segment(seq, payload, ts, &mut deliver),
@@ -394,7 +400,7 @@ impl<P: Protocol> Connection<P> {
             self.handle_frame(dir, frame, ctx, out);
         }
         delivered.clear();
-        self.scratch = delivered;
+        *ctx.scratch = delivered;
     }
 
     /// Hands every frame `dir`'s stream holds to [`handle_frame`].
@@ -465,20 +471,20 @@ impl<P: Protocol> Connection<P> {
                 FrameLen::Incomplete(total) if total.is_none_or(|t| t <= max) => {
                     self.sides[dir.index()]
                         .stream
-                        .push_framed(ts, payload, &found);
+                        .push_framed(ts, payload, &found, limit);
                     return self.drain(dir, limit, ctx, out);
                 }
                 FrameLen::AtLeast(_) => {
                     self.sides[dir.index()]
                         .stream
-                        .push_framed(ts, payload, &found);
+                        .push_framed(ts, payload, &found, limit);
                     return self.drain(dir, limit, ctx, out);
                 }
                 // Too long, cut, rejected: the stream's way (asked again).
                 _ => {
                     let side = &mut self.sides[dir.index()];
                     side.framer.reset();
-                    side.stream.push(ts, payload);
+                    side.stream.push(ts, payload, limit);
                     return self.drain(dir, limit, ctx, out);
                 }
             }
@@ -512,6 +518,7 @@ impl<P: Protocol> Connection<P> {
             .correlator
             .expire(now, ctx.config.transaction_timeout, out);
         count(ctx.counters, outcome);
+        self.correlator.release();
     }
 
     /// When the connection next needs attention: its idle expiry, or

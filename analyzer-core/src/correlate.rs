@@ -532,6 +532,11 @@ impl<P: Conversation> Correlator<P> {
         }
         let id = self.next_id;
         let queue = self.queue_mut(dir);
+        if queue.capacity() == 0 {
+            // One request at a time is the usual case: room for one (128
+            // bytes), not the four a first push makes room for.
+            queue.reserve_exact(1);
+        }
         queue.push_back(Pending {
             request,
             extra: (!notes.is_empty()).then(|| {
@@ -859,6 +864,15 @@ impl<P: Conversation> Correlator<P> {
             }
         }
         outcome
+    }
+
+    /// Lets the client's queue's memory go once it is empty: an idle
+    /// connection holds none.
+    #[inline]
+    pub(crate) fn release(&mut self) {
+        if self.pending.is_empty() && self.pending.capacity() != 0 {
+            self.pending = VecDeque::new();
+        }
     }
 
     /// When [`expire`](Self::expire) next has something to do (if nothing

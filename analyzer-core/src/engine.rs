@@ -16,6 +16,7 @@ use crate::flow::{Flow, FlowKey};
 use crate::message::Transaction;
 use crate::protocol::Protocol;
 use crate::sink::Sink;
+use crate::stream::Frame;
 use crate::time::Timestamp;
 
 mod timers;
@@ -66,6 +67,8 @@ pub struct Engine<P: Protocol, S> {
     hasher: foldhash::fast::RandomState,
     /// When each connection next needs attention.
     timers: Timers,
+    /// Frames cut during one feed (any connection's).
+    scratch: Vec<Frame>,
     counters: Counters,
     now: Option<Timestamp>,
     next_sweep: Option<Timestamp>,
@@ -111,6 +114,7 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
             flows: HashTable::new(),
             hasher: Default::default(),
             timers: Timers::default(),
+            scratch: Vec::new(),
             counters: Counters::default(),
             now: None,
             next_sweep: None,
@@ -205,7 +209,13 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
         for mut tracked in all {
             self.counters.connections_flushed += 1;
             let Tracked { flow, conn, .. } = &mut *tracked;
-            let (mut ctx, mut out) = split(&self.config, &mut self.counters, &mut self.sink, flow);
+            let (mut ctx, mut out) = split(
+                &self.config,
+                &mut self.counters,
+                &mut self.scratch,
+                &mut self.sink,
+                flow,
+            );
             conn.close(Close::EndOfInput, &mut ctx, &mut out);
         }
     }
@@ -236,7 +246,13 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
             };
             let tracked = &mut **entry.get_mut();
             let Tracked { flow, conn, .. } = tracked;
-            let (mut ctx, mut out) = split(&self.config, &mut self.counters, &mut self.sink, flow);
+            let (mut ctx, mut out) = split(
+                &self.config,
+                &mut self.counters,
+                &mut self.scratch,
+                &mut self.sink,
+                flow,
+            );
             conn.expire(now, &mut ctx, &mut out);
             let ended = now >= conn.last_seen + idle;
             if ended {
@@ -284,8 +300,13 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
             if let Ok(entry) = self.flows.find_entry(hash, |t| t.conn.id == id) {
                 let (mut tracked, _) = entry.remove();
                 let Tracked { flow, conn, .. } = &mut *tracked;
-                let (mut ctx, mut out) =
-                    split(&self.config, &mut self.counters, &mut self.sink, flow);
+                let (mut ctx, mut out) = split(
+                    &self.config,
+                    &mut self.counters,
+                    &mut self.scratch,
+                    &mut self.sink,
+                    flow,
+                );
                 conn.close(Close::Evicted, &mut ctx, &mut out);
                 ctx.counters.connections_evicted += 1;
             }
@@ -319,7 +340,13 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
         };
         let tracked = &mut **entry.get_mut();
         let Tracked { flow, conn, .. } = tracked;
-        let (mut ctx, mut out) = split(&self.config, &mut self.counters, &mut self.sink, flow);
+        let (mut ctx, mut out) = split(
+            &self.config,
+            &mut self.counters,
+            &mut self.scratch,
+            &mut self.sink,
+            flow,
+        );
         if conn.segment(ts, seg, src_first, &mut ctx, &mut out) {
             ctx.counters.connections_closed += 1;
             drop(out);
@@ -353,8 +380,13 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
                 if let Ok(entry) = self.flows.find_entry(hash, |t| t.key == key) {
                     let (mut old, _) = entry.remove();
                     let Tracked { flow, conn, .. } = &mut *old;
-                    let (mut ctx, mut out) =
-                        split(&self.config, &mut self.counters, &mut self.sink, flow);
+                    let (mut ctx, mut out) = split(
+                        &self.config,
+                        &mut self.counters,
+                        &mut self.scratch,
+                        &mut self.sink,
+                        flow,
+                    );
                     conn.close(Close::Reused, &mut ctx, &mut out);
                     ctx.counters.connections_closed += 1;
                 }
@@ -384,7 +416,13 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
         let server_first = (server == seg.src) == src_first;
         let mut conn = Connection::new(self.next_id, server_first, ts, &self.config);
         self.counters.connections_opened += 1;
-        let (mut ctx, mut out) = split(&self.config, &mut self.counters, &mut self.sink, &flow);
+        let (mut ctx, mut out) = split(
+            &self.config,
+            &mut self.counters,
+            &mut self.scratch,
+            &mut self.sink,
+            &flow,
+        );
         let ended = conn.segment(ts, seg, src_first, &mut ctx, &mut out);
         drop(out);
         if ended {
@@ -429,6 +467,7 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
 fn split<'a, P: Protocol, S: Sink<P>>(
     config: &'a Config,
     counters: &'a mut Counters,
+    scratch: &'a mut Vec<Frame>,
     sink: &'a mut S,
     flow: &'a Arc<Flow>,
 ) -> (Ctx<'a>, impl FnMut(Transaction<P>) + 'a) {
@@ -438,5 +477,40 @@ fn split<'a, P: Protocol, S: Sink<P>>(
             transaction,
         })
     };
-    (Ctx { config, counters }, out)
+    (
+        Ctx {
+            config,
+            counters,
+            scratch,
+        },
+        out,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(crate::Protocol, Debug)]
+    #[protocol(name = "echo", ports(3030), delimiter = b'\n')]
+    struct Echo {
+        #[protocol(tag(request = b'>', response = b'<', error = b'!'))]
+        kind: crate::Kind,
+        content: crate::NetString,
+    }
+
+    /// What an idle connection holds inline (its buffers and queues are
+    /// made only while they hold something): its allocation, its flow's,
+    /// a table slot. `bench-pipeline` measures the whole heap.
+    #[test]
+    fn an_idle_connection_is_small() {
+        use std::mem::size_of;
+        let tracked = size_of::<Tracked<Echo>>();
+        let flow = size_of::<Flow>();
+        assert!(tracked <= 336, "Tracked: {tracked} bytes");
+        assert!(flow <= 72, "Flow: {flow} bytes");
+        assert_eq!(size_of::<FlowKey>(), 40);
+        assert_eq!(size_of::<crate::reassembly::Reassembler>(), 48);
+        assert_eq!(size_of::<Timer>(), 16);
+    }
 }

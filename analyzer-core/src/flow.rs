@@ -74,10 +74,11 @@ pub struct Flow {
     pub client: Endpoint,
     /// The server endpoint.
     pub server: Endpoint,
-    /// The addresses as text and the Community ID, made on first use.
-    text: OnceLock<FlowText>,
+    /// The addresses as text and the Community ID, made on first use
+    /// (boxed, as what follows: a word each until then).
+    text: OnceLock<Box<FlowText>>,
     /// The JSON of the parts above, made by the ndjson writer on first use.
-    pub(crate) json: OnceLock<crate::flow_json::FlowJson>,
+    pub(crate) json: OnceLock<Box<crate::flow_json::FlowJson>>,
 }
 
 /// What [`Flow`] formats once.
@@ -100,10 +101,12 @@ impl Flow {
     }
 
     fn text(&self) -> &FlowText {
-        self.text.get_or_init(|| FlowText {
-            client_ip: self.client.0.to_string(),
-            server_ip: self.server.0.to_string(),
-            community_id: community_id(self.client, self.server),
+        self.text.get_or_init(|| {
+            Box::new(FlowText {
+                client_ip: self.client.0.to_string(),
+                server_ip: self.server.0.to_string(),
+                community_id: community_id(self.client, self.server),
+            })
         })
     }
 

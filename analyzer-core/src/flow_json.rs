@@ -28,18 +28,15 @@ fn concat(parts: &[Part<'_>]) -> Vec<u8> {
     out
 }
 
-/// The JSON of a connection's fixed parts, made on its first event.
+/// The JSON of a connection's fixed parts, made on its first event: one
+/// allocation (it lives as long as the connection).
 #[derive(Debug)]
 pub(crate) struct FlowJson {
-    /// `{"ip":"10.0.0.1","port":40000,"bytes":`, the client's then the
-    /// server's: the value of `source` and `client`, then of `destination`
-    /// and `server`, up to its byte count. Without the count, it ends
-    /// before [`BYTES`].
-    pub(crate) endpoints: [Vec<u8>; 2],
-    /// `"type":"ipv4","bytes":` is not fixed; this is
-    /// `"community_id":"1:..."},"related":{"ip":["a","b"]}` (the comma
-    /// before it is written with the byte count).
-    pub(crate) community_related: Vec<u8>,
+    /// The client's endpoint, the server's, then the Community ID and the
+    /// related addresses, one after the other (see the methods).
+    text: Box<[u8]>,
+    /// Where the client's endpoint ends and the server's.
+    ends: [u32; 2],
     /// What depends only on the protocol and the network type.
     pub(crate) shared: &'static SharedJson,
 }
@@ -135,10 +132,33 @@ impl FlowJson {
             json::write_str(&mut tail, server.0);
         }
         tail.extend_from_slice(b"]}");
+        let mut text = endpoint(client.0, client.1);
+        let client_end = text.len() as u32;
+        text.extend_from_slice(&endpoint(server.0, server.1));
+        let server_end = text.len() as u32;
+        text.extend_from_slice(&tail);
         FlowJson {
-            endpoints: [endpoint(client.0, client.1), endpoint(server.0, server.1)],
-            community_related: tail,
+            text: text.into_boxed_slice(),
+            ends: [client_end, server_end],
             shared: SharedJson::get(name, network_type),
         }
+    }
+
+    /// `{"ip":"10.0.0.1","port":40000,"bytes":`, the client's (0) or the
+    /// server's (1): the value of `source` and `client`, or of
+    /// `destination` and `server`, up to its byte count. Without the count,
+    /// it ends before [`BYTES`].
+    #[inline]
+    pub(crate) fn endpoint(&self, which: usize) -> &[u8] {
+        let start = if which == 0 { 0 } else { self.ends[0] as usize };
+        &self.text[start..self.ends[which.min(1)] as usize]
+    }
+
+    /// `"type":"ipv4","bytes":` is not fixed; this is
+    /// `"community_id":"1:..."},"related":{"ip":["a","b"]}` (the comma
+    /// before it is written with the byte count).
+    #[inline]
+    pub(crate) fn community_related(&self) -> &[u8] {
+        &self.text[self.ends[1] as usize..]
     }
 }

@@ -116,14 +116,18 @@ fn method_action(out: &mut Vec<u8>, method: &str, written: std::ops::Range<usize
 fn flow_json<'f>(flow: &'f Flow, name: &'static str) -> &'f FlowJson {
     match flow.json.get() {
         Some(json) => json,
+        // The text is made here and not kept: the connection keeps only
+        // its JSON (one allocation).
         None => flow.json.get_or_init(|| {
-            FlowJson::new(
-                (flow.client_ip(), flow.client.1),
-                (flow.server_ip(), flow.server.1),
-                flow.community_id(),
+            let (client_ip, server_ip) = (flow.client.0.to_string(), flow.server.0.to_string());
+            let id = crate::flow::community_id(flow.client, flow.server);
+            Box::new(FlowJson::new(
+                (&client_ip, flow.client.1),
+                (&server_ip, flow.server.1),
+                &id,
                 flow.network_type(),
                 name,
-            )
+            ))
         }),
     }
 }
@@ -190,7 +194,7 @@ pub(crate) fn write_event<P: Protocol>(out: &mut Vec<u8>, times: &mut TimeCache,
     // request it sent).
     let req_text = req_bytes.map(|n| Decimal::new(n, b'}'));
     let resp_text = resp_bytes.map(|n| Decimal::new(n, b'}'));
-    let [client, server] = &flow.endpoints;
+    let (client, server) = (flow.endpoint(0), flow.endpoint(1));
     let (source, destination) = match t.initiator() {
         Direction::FromClient => (client, server),
         Direction::FromServer => (server, client),
@@ -201,7 +205,7 @@ pub(crate) fn write_event<P: Protocol>(out: &mut Vec<u8>, times: &mut TimeCache,
     endpoint(out, b",\"server\":", destination, resp_text);
     out.extend_from_slice(&flow.shared.network);
     Decimal::new(req_bytes.unwrap_or(0) + resp_bytes.unwrap_or(0), b',').append(out);
-    out.extend_from_slice(&flow.community_related);
+    out.extend_from_slice(flow.community_related());
     if !t.notes.is_empty() {
         // The notes joined with "; " (`Event::error_message`), unallocated.
         out.extend_from_slice(b",\"error\":{\"message\":\"");
