@@ -49,7 +49,7 @@ mod tests {
     #[test]
     fn reply_classes_rule_commands_out() {
         let get = fields("get k", Direction::FromClient);
-        let set = fields("set k 0 0 1\r\nx", Direction::FromClient);
+        let set = fields("set k 0 0 1\r\nx\r\n", Direction::FromClient);
         let incr = fields("incr k 1", Direction::FromClient);
         let stored = fields("STORED", Direction::FromServer);
         let end = fields("END", Direction::FromServer);

@@ -239,9 +239,15 @@ fn binary_messages() {
                "bytes": 12, "count_values": 1, "opcode": "Set", "opcode_value": 1, "opaque": 7,
                "quiet": false, "vbucket": 0})
     );
+    // A get's miss is an answer, not a failure; a delete's is an error.
     let miss = parse(&bin(0x81, 0x00, 1, 7, &[], &[], b"Not found"), S);
     assert_eq!(
         (miss.kind, miss.fields.status),
+        (Kind::Response, Some("Key not found"))
+    );
+    let gone = parse(&bin(0x81, 0x04, 1, 7, &[], &[], b"Not found"), S);
+    assert_eq!(
+        (gone.kind, gone.fields.status),
         (Kind::Error, Some("Key not found"))
     );
     let incr = parse(&bin(0x81, 0x05, 0, 7, &[], &[], &5u64.to_be_bytes()), S);

@@ -77,7 +77,7 @@ pub enum Step {
 /// bounds it), which the parser refuses past [`MAX_DEPTH`] levels.
 ///
 /// ```
-/// use analyzer_core::{framing::FrameLen, Direction};
+/// use analyzer_core::{Direction, FrameLen};
 /// let get = b"*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n*1\r\n";
 /// assert_eq!(redis::resp::frame(get, Direction::FromClient), FrameLen::Complete(22));
 /// assert_eq!(redis::resp::frame(b"$5\r\nhel", Direction::FromServer), FrameLen::Incomplete(Some(11)));

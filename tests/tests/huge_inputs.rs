@@ -173,9 +173,31 @@ fn a_length_prefix_claiming_4_gb() {
     let partial = stream.take_partial().expect("the message being skipped");
     assert_eq!(partial.wire_len, 4 + 100 * SEGMENT as u64);
     assert!(partial.wire.is_empty());
-    // An 8-byte field of 2^64 - 1 is impossible: invalid, and the stream,
-    // having no synchronization sequence, drops the rest of the direction.
+    // An 8-byte field of 2^64 - 1 is impossible: invalid, reported as a
+    // dropped frame (never silently). The framer has no synchronization
+    // sequence, so framing picks up at the next plausible header: right
+    // after the rejected one, where zeros make a zero-length message.
     let mut framing = LengthPrefix::new(8);
+    let mut stream = StreamBuffer::new(1 << 20);
+    stream.push(Timestamp::from_nanos(1), &[0xff; 8]);
+    stream.push(Timestamp::from_nanos(2), &chunk);
+    match stream.next_frame(&mut framing, &cx::<EchoMessage>(Direction::FromClient)) {
+        Some(Frame::Dropped(dropped)) => {
+            assert_eq!(
+                dropped.reason,
+                DropReason::Invalid("impossible length field 18446744073709551615".into())
+            );
+            assert_eq!(dropped.wire_len, 8, "the invalid header itself");
+        }
+        other => panic!("expected the invalid header reported dropped, got {other:?}"),
+    }
+    match stream.next_frame(&mut framing, &cx::<EchoMessage>(Direction::FromClient)) {
+        Some(Frame::Complete(frame)) => assert_eq!(&frame.wire[..], &[0u8; 8]),
+        other => panic!("expected framing to resume after the header, got {other:?}"),
+    }
+    // A protocol that says what a plausible header is (here: a non-zero
+    // length) has the zeros skipped instead.
+    let mut framing = LengthPrefix::new(8).plausible(|b| b[..8] != [0; 8]);
     let mut stream = StreamBuffer::new(1 << 20);
     stream.push(Timestamp::from_nanos(1), &[0xff; 8]);
     stream.push(Timestamp::from_nanos(2), &chunk);
@@ -183,7 +205,18 @@ fn a_length_prefix_claiming_4_gb() {
         stream.next_frame(&mut framing, &cx::<EchoMessage>(Direction::FromClient)),
         None
     );
-    assert_eq!(stream.len(), 0);
+    assert!(stream.len() < 8, "only what could start a header is kept");
+    // The next plausible header ends the skip: the header and the zeros come
+    // out as one dropped run, then the message.
+    stream.push(Timestamp::from_nanos(3), &[0, 0, 0, 0, 0, 0, 0, 1, b'x']);
+    match stream.next_frame(&mut framing, &cx::<EchoMessage>(Direction::FromClient)) {
+        Some(Frame::Dropped(dropped)) => assert_eq!(dropped.wire_len, 8 + SEGMENT as u64),
+        other => panic!("expected the skipped run, got {other:?}"),
+    }
+    match stream.next_frame(&mut framing, &cx::<EchoMessage>(Direction::FromClient)) {
+        Some(Frame::Complete(frame)) => assert_eq!(&frame.wire[8..], b"x"),
+        other => panic!("expected the message after the skip, got {other:?}"),
+    }
     assert_eq!(
         LengthPrefix::new(8).frame_len(&[0xff; 8]),
         FrameLen::Invalid("impossible length field 18446744073709551615".into())
