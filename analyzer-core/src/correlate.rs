@@ -112,12 +112,13 @@ const UNCERTAIN: u8 = 8;
 
 /// A request waiting for its answer, with the notes it already carries.
 ///
-/// Kept small and cache-aligned (two lines for a small message): a request
+/// Kept small (two lines for a small message): a request
 /// is written to the queue and read back from it once each, and with many
 /// connections open the queue's memory is cold every time.
 // In this order: what is checked before the entry is taken (its flags)
-// first, in the line that is read first.
-#[repr(C, align(64))]
+// first, in the line that is read first. Not cache-aligned: an aligned
+// allocation costs glibc more than the line it could save.
+#[repr(C)]
 struct Pending<P> {
     /// `KEYED`, `REQUEST_DONE`, `ANSWERED`, `UNCERTAIN`.
     flags: u8,

@@ -77,8 +77,9 @@ pub struct Flow {
     /// The addresses as text and the Community ID, made on first use
     /// (boxed, as what follows: a word each until then).
     text: OnceLock<Box<FlowText>>,
-    /// The JSON of the parts above, made by the ndjson writer on first use.
-    pub(crate) json: OnceLock<Box<crate::flow_json::FlowJson>>,
+    /// The JSON of the parts above, made by the ndjson writer on first use
+    /// (inline: it points to one allocation).
+    pub(crate) json: OnceLock<crate::flow_json::FlowJson>,
 }
 
 /// What [`Flow`] formats once.

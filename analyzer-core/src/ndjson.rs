@@ -121,13 +121,13 @@ fn flow_json<'f>(flow: &'f Flow, name: &'static str) -> &'f FlowJson {
         None => flow.json.get_or_init(|| {
             let (client_ip, server_ip) = (flow.client.0.to_string(), flow.server.0.to_string());
             let id = crate::flow::community_id(flow.client, flow.server);
-            Box::new(FlowJson::new(
+            FlowJson::new(
                 (&client_ip, flow.client.1),
                 (&server_ip, flow.server.1),
                 &id,
                 flow.network_type(),
                 name,
-            ))
+            )
         }),
     }
 }
