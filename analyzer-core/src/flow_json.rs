@@ -29,14 +29,17 @@ fn concat(parts: &[Part<'_>]) -> Vec<u8> {
 }
 
 /// The JSON of a connection's fixed parts, made on its first event: one
-/// allocation (it lives as long as the connection).
+/// allocation holding only what varies between connections (it lives as
+/// long as the connection; the constant JSON around it is written with
+/// each event).
 #[derive(Debug)]
 pub(crate) struct FlowJson {
-    /// The client's endpoint, the server's, then the Community ID and the
-    /// related addresses, one after the other (see the methods).
+    /// The client's `"10.0.0.1","port":40000`, the server's, then the
+    /// Community ID as a JSON string.
     text: Box<[u8]>,
-    /// Where the client's endpoint ends and the server's.
-    ends: [u32; 2],
+    /// Where the client's address (quoted) ends, where its part ends, the
+    /// same for the server.
+    ends: [u16; 4],
     /// What depends only on the protocol and the network type.
     pub(crate) shared: &'static SharedJson,
 }
@@ -110,55 +113,50 @@ impl FlowJson {
         network_type: &'static str,
         name: &'static str,
     ) -> Self {
-        use Part::{Raw, Str};
-        let endpoint = |ip: &str, port: u16| {
-            let mut digits = itoa::Buffer::new();
-            concat(&[
-                Raw("{\"ip\":"),
-                Str(ip),
-                Raw(",\"port\":"),
-                Raw(digits.format(port)),
-                Raw(BYTES),
-            ])
-        };
-        let mut tail = concat(&[
-            Raw("\"community_id\":"),
-            Str(community_id),
-            Raw("},\"related\":{\"ip\":["),
-            Str(client.0),
-        ]);
-        if server.0 != client.0 {
-            tail.push(b',');
-            json::write_str(&mut tail, server.0);
+        let mut text = Vec::with_capacity(96);
+        let mut ends = [0u16; 4];
+        for (i, (ip, port)) in [client, server].into_iter().enumerate() {
+            json::write_str(&mut text, ip);
+            ends[2 * i] = text.len() as u16;
+            text.extend_from_slice(b",\"port\":");
+            text.extend_from_slice(itoa::Buffer::new().format(port).as_bytes());
+            ends[2 * i + 1] = text.len() as u16;
         }
-        tail.extend_from_slice(b"]}");
-        let mut text = endpoint(client.0, client.1);
-        let client_end = text.len() as u32;
-        text.extend_from_slice(&endpoint(server.0, server.1));
-        let server_end = text.len() as u32;
-        text.extend_from_slice(&tail);
+        json::write_str(&mut text, community_id);
         FlowJson {
             text: text.into_boxed_slice(),
-            ends: [client_end, server_end],
+            ends,
             shared: SharedJson::get(name, network_type),
         }
     }
 
-    /// `{"ip":"10.0.0.1","port":40000,"bytes":`, the client's (0) or the
-    /// server's (1): the value of `source` and `client`, or of
-    /// `destination` and `server`, up to its byte count. Without the count,
-    /// it ends before [`BYTES`].
+    /// `"10.0.0.1","port":40000`: the client's (0) or the server's (1)
+    /// endpoint between `{"ip":` and its byte count.
     #[inline]
     pub(crate) fn endpoint(&self, which: usize) -> &[u8] {
-        let start = if which == 0 { 0 } else { self.ends[0] as usize };
-        &self.text[start..self.ends[which.min(1)] as usize]
+        let start = if which == 0 { 0 } else { self.ends[1] as usize };
+        &self.text[start..self.ends[2 * which.min(1) + 1] as usize]
     }
 
-    /// `"type":"ipv4","bytes":` is not fixed; this is
+    /// The client's (0) or the server's (1) address as a JSON string.
+    fn ip(&self, which: usize) -> &[u8] {
+        let start = if which == 0 { 0 } else { self.ends[1] as usize };
+        &self.text[start..self.ends[2 * which.min(1)] as usize]
+    }
+
     /// `"community_id":"1:..."},"related":{"ip":["a","b"]}` (the comma
     /// before it is written with the byte count).
     #[inline]
-    pub(crate) fn community_related(&self) -> &[u8] {
-        &self.text[self.ends[1] as usize..]
+    pub(crate) fn write_community_related(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"\"community_id\":");
+        out.extend_from_slice(&self.text[self.ends[3] as usize..]);
+        out.extend_from_slice(b"},\"related\":{\"ip\":[");
+        let (client, server) = (self.ip(0), self.ip(1));
+        out.extend_from_slice(client);
+        if server != client {
+            out.push(b',');
+            out.extend_from_slice(server);
+        }
+        out.extend_from_slice(b"]}");
     }
 }

@@ -59,21 +59,20 @@ fn status(out: &mut Vec<u8>, status: Status) {
     }
 }
 
-/// `,"key":` then an endpoint's JSON up to its byte count, then the count
-/// (and the brace after it), or without a count its JSON up to
-/// [`BYTES`] and the brace.
+/// `,"key":` then an endpoint's JSON (`{"ip":`, the flow's part, then
+/// [`BYTES`] and the count with the brace after it, or without a count
+/// the brace).
 #[inline(always)]
-fn endpoint(out: &mut Vec<u8>, key: &[u8], json: &[u8], bytes: Option<Decimal>) {
+fn endpoint(out: &mut Vec<u8>, key: &[u8], part: &[u8], bytes: Option<Decimal>) {
     out.extend_from_slice(key);
+    out.extend_from_slice(b"{\"ip\":");
+    out.extend_from_slice(part);
     match bytes {
         Some(bytes) => {
-            out.extend_from_slice(json);
+            out.extend_from_slice(BYTES.as_bytes());
             bytes.append(out);
         }
-        None => {
-            out.extend_from_slice(&json[..json.len() - BYTES.len()]);
-            out.push(b'}');
-        }
+        None => out.push(b'}'),
     }
 }
 
@@ -205,7 +204,7 @@ pub(crate) fn write_event<P: Protocol>(out: &mut Vec<u8>, times: &mut TimeCache,
     endpoint(out, b",\"server\":", destination, resp_text);
     out.extend_from_slice(&flow.shared.network);
     Decimal::new(req_bytes.unwrap_or(0) + resp_bytes.unwrap_or(0), b',').append(out);
-    out.extend_from_slice(flow.community_related());
+    flow.write_community_related(out);
     if !t.notes.is_empty() {
         // The notes joined with "; " (`Event::error_message`), unallocated.
         out.extend_from_slice(b",\"error\":{\"message\":\"");
