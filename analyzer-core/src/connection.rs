@@ -68,8 +68,8 @@ impl Close {
 /// framer. Not cache-aligned: small, so that many connections stay small.
 #[repr(C)]
 struct Side<F> {
-    /// Payload was seen (a new SYN then means a new connection).
-    data_seen: bool,
+    /// [`DATA_SEEN`] and [`PEER_ACKED`].
+    seen: u8,
     /// A FIN was seen (its sequence number may lie past a hole).
     fin_seen: bool,
     /// Packets from the peer seen while this direction has a hole: at
@@ -78,12 +78,19 @@ struct Side<F> {
     /// Every byte before this direction's FIN was delivered and its last
     /// message handled.
     ended: bool,
-    /// The latest acknowledgment number the peer sent for this direction.
-    peer_ack: Option<u32>,
+    /// The latest acknowledgment number the peer sent for this direction
+    /// (when [`PEER_ACKED`]).
+    peer_ack: u32,
     reasm: Reassembler,
     stream: LazyStream,
     framer: F,
 }
+
+/// [`Side::seen`]: payload was seen (a new SYN then means a new
+/// connection).
+const DATA_SEEN: u8 = 1;
+/// [`Side::seen`]: the peer acknowledged something (`peer_ack` is set).
+const PEER_ACKED: u8 = 2;
 
 /// Pure acknowledgments from the peer, while a hole is open, before the bytes
 /// they acknowledge in it count as lost in capture. One is not enough: a
@@ -168,11 +175,11 @@ impl<P: Protocol> Connection<P> {
             reasm: Reassembler::new(limits),
             stream: LazyStream::default(),
             framer: P::framer(dir),
-            data_seen: false,
+            seen: 0,
             fin_seen: false,
             acks_over_hole: 0,
             ended: false,
-            peer_ack: None,
+            peer_ack: 0,
         };
         Connection {
             id,
@@ -191,7 +198,7 @@ impl<P: Protocol> Connection<P> {
     /// 4-tuple: this one already carried data or ended a direction.
     pub(crate) fn is_reused_by_syn(&self) -> bool {
         let client = &self.sides[Direction::FromClient.index()];
-        client.data_seen || self.sides.iter().any(|s| s.ended)
+        client.seen & DATA_SEEN != 0 || self.sides.iter().any(|s| s.ended)
     }
 
     /// Which way a segment travels, its source being the first endpoint
@@ -228,7 +235,7 @@ impl<P: Protocol> Connection<P> {
             self.acknowledged(dir, ts, seg, ctx, out);
         }
         if !seg.payload.is_empty() {
-            self.sides[dir.index()].data_seen = true;
+            self.sides[dir.index()].seen |= DATA_SEEN;
             if self.correlator.out_of_step(dir) && self.is_quiet(dir, seq, seg) {
                 self.quiet[dir.index()] = true;
             }
@@ -272,7 +279,8 @@ impl<P: Protocol> Connection<P> {
         out: &mut impl FnMut(Transaction<P>),
     ) {
         let other = &mut self.sides[dir.reverse().index()];
-        other.peer_ack = Some(seg.ack);
+        other.peer_ack = seg.ack;
+        other.seen |= PEER_ACKED;
         let hole = other.reasm.buffered_bytes() > 0 || (other.fin_seen && !other.ended);
         other.acks_over_hole = if hole {
             other.acks_over_hole.saturating_add(1)
@@ -310,7 +318,9 @@ impl<P: Protocol> Connection<P> {
         let peer_acked = seg.flags.ack
             && peer.reasm.buffered_bytes() == 0
             && peer.reasm.next_seq().is_none_or(|next| next == seg.ack);
-        let own_acked = (own.peer_ack == Some(seq) && own.reasm.next_seq() == Some(seq))
+        let own_acked = (own.seen & PEER_ACKED != 0
+            && own.peer_ack == seq
+            && own.reasm.next_seq() == Some(seq))
             || !self.correlator.waiting(dir);
         peer_acked && own_acked && own.stream.is_empty() && peer.stream.is_empty()
     }

@@ -507,8 +507,8 @@ mod tests {
         use std::mem::size_of;
         let tracked = size_of::<Tracked<Echo>>();
         let flow = size_of::<Flow>();
-        assert!(tracked <= 336, "Tracked: {tracked} bytes");
-        assert!(flow <= 96, "Flow: {flow} bytes");
+        assert!(tracked <= 312, "Tracked: {tracked} bytes");
+        assert!(flow <= 88, "Flow: {flow} bytes");
         assert_eq!(size_of::<FlowKey>(), 40);
         assert_eq!(size_of::<crate::reassembly::Reassembler>(), 48);
         assert_eq!(size_of::<Timer>(), 16);

@@ -40,8 +40,6 @@ pub(crate) struct FlowJson {
     /// Where the client's address (quoted) ends, where its part ends, the
     /// same for the server.
     ends: [u16; 4],
-    /// What depends only on the protocol and the network type.
-    pub(crate) shared: &'static SharedJson,
 }
 
 /// The parts of an event that depend only on its protocol's name and its
@@ -62,8 +60,15 @@ pub(crate) struct SharedJson {
 }
 
 impl SharedJson {
+    /// Whether these are the parts for protocol `name` over
+    /// `network_type`.
+    #[inline]
+    pub(crate) fn is_for(&self, name: &str, network_type: &str) -> bool {
+        self.name == name && self.network_type == network_type
+    }
+
     /// The parts for protocol `name` over `network_type`.
-    fn get(name: &'static str, network_type: &'static str) -> &'static SharedJson {
+    pub(crate) fn get(name: &'static str, network_type: &'static str) -> &'static SharedJson {
         static MADE: Mutex<Vec<&'static SharedJson>> = Mutex::new(Vec::new());
         let mut made = MADE.lock().unwrap_or_else(PoisonError::into_inner);
         let known = made
@@ -101,18 +106,11 @@ impl SharedJson {
 
 impl FlowJson {
     /// The JSON of a flow between `client` and `server` (addresses as text
-    /// and ports), with its Community ID, for protocol `name` over
-    /// `network_type` (without `format!`, whose machinery costs more than
-    /// the rest of a flow's first event).
+    /// and ports), with its Community ID (without `format!`, whose
+    /// machinery costs more than the rest of a flow's first event).
     #[cold]
     #[inline(never)]
-    pub(crate) fn new(
-        client: (&str, u16),
-        server: (&str, u16),
-        community_id: &str,
-        network_type: &'static str,
-        name: &'static str,
-    ) -> Self {
+    pub(crate) fn new(client: (&str, u16), server: (&str, u16), community_id: &str) -> Self {
         let mut text = Vec::with_capacity(96);
         let mut ends = [0u16; 4];
         for (i, (ip, port)) in [client, server].into_iter().enumerate() {
@@ -126,7 +124,6 @@ impl FlowJson {
         FlowJson {
             text: text.into_boxed_slice(),
             ends,
-            shared: SharedJson::get(name, network_type),
         }
     }
 

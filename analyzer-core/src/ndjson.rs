@@ -17,7 +17,7 @@ use serde::ser::{Error as _, Serialize, Serializer};
 
 use crate::event::Event;
 use crate::flow::Flow;
-use crate::flow_json::{FlowJson, BYTES};
+use crate::flow_json::{FlowJson, SharedJson, BYTES};
 use crate::json;
 use crate::json::fields::JsonFields;
 use crate::json::short::{self, Plain};
@@ -112,7 +112,7 @@ fn method_action(out: &mut Vec<u8>, method: &str, written: std::ops::Range<usize
 
 /// The flow's JSON, made on its first event.
 #[inline]
-fn flow_json<'f>(flow: &'f Flow, name: &'static str) -> &'f FlowJson {
+fn flow_json(flow: &Flow) -> &FlowJson {
     match flow.json.get() {
         Some(json) => json,
         // The text is made here and not kept: the connection keeps only
@@ -124,17 +124,30 @@ fn flow_json<'f>(flow: &'f Flow, name: &'static str) -> &'f FlowJson {
                 (&client_ip, flow.client.1),
                 (&server_ip, flow.server.1),
                 &id,
-                flow.network_type(),
-                name,
             )
         }),
+    }
+}
+
+/// The JSON shared by the flows of protocol `name` over `network_type`,
+/// from the writer's cache.
+#[inline]
+fn shared_json(
+    times: &mut TimeCache,
+    name: &'static str,
+    network_type: &'static str,
+) -> &'static SharedJson {
+    match times.shared {
+        Some(shared) if shared.is_for(name, network_type) => shared,
+        _ => times.shared.insert(SharedJson::get(name, network_type)),
     }
 }
 
 /// Appends the event's JSON (no newline) to `out`.
 pub(crate) fn write_event<P: Protocol>(out: &mut Vec<u8>, times: &mut TimeCache, event: &Event<P>) {
     let t = &event.transaction;
-    let flow = flow_json(&event.flow, P::NAME);
+    let shared = shared_json(times, P::NAME, event.flow.network_type());
+    let flow = flow_json(&event.flow);
     let req_bytes = t.request.as_ref().map(|m| m.wire_len);
     let resp_bytes = t.response.as_ref().map(|m| m.wire_len);
     let request = t.request.as_ref().and_then(|m| m.fields.as_ref());
@@ -147,7 +160,7 @@ pub(crate) fn write_event<P: Protocol>(out: &mut Vec<u8>, times: &mut TimeCache,
     let start_at = out.len();
     times.write(out, event.start());
     let start = start_at..out.len();
-    out.extend_from_slice(&flow.shared.type_status);
+    out.extend_from_slice(&shared.type_status);
     status(out, event.status());
     // Where the method's escaped text is in `out`: `event.action` copies it.
     let mut method_at = 0..0;
@@ -165,7 +178,7 @@ pub(crate) fn write_event<P: Protocol>(out: &mut Vec<u8>, times: &mut TimeCache,
     out.extend_from_slice(b",\"event\":{");
     match (&description.action, &description.method) {
         (None, Some(method)) => {
-            out.extend_from_slice(&flow.shared.action);
+            out.extend_from_slice(&shared.action);
             method_action(out, method, method_at);
             out.push(b',');
         }
@@ -177,7 +190,7 @@ pub(crate) fn write_event<P: Protocol>(out: &mut Vec<u8>, times: &mut TimeCache,
             }
         }
     }
-    out.extend_from_slice(&flow.shared.dataset_start);
+    out.extend_from_slice(&shared.dataset_start);
     out.extend_from_within(start);
     out.extend_from_slice(b",\"end\":");
     times.write(out, event.end());
@@ -202,7 +215,7 @@ pub(crate) fn write_event<P: Protocol>(out: &mut Vec<u8>, times: &mut TimeCache,
     endpoint(out, b",\"destination\":", destination, resp_text);
     endpoint(out, b",\"client\":", source, req_text);
     endpoint(out, b",\"server\":", destination, resp_text);
-    out.extend_from_slice(&flow.shared.network);
+    out.extend_from_slice(&shared.network);
     Decimal::new(req_bytes.unwrap_or(0) + resp_bytes.unwrap_or(0), b',').append(out);
     flow.write_community_related(out);
     if !t.notes.is_empty() {
