@@ -499,6 +499,108 @@ mod tests {
         content: crate::NetString,
     }
 
+    /// One TCP segment between 10.0.0.1:`port` and 10.0.0.2:3030.
+    fn segment(
+        port: u16,
+        from_client: bool,
+        syn: bool,
+        fin: bool,
+        seq: u32,
+        ack: u32,
+        data: &[u8],
+    ) -> Vec<u8> {
+        let (client, server) = (([10, 0, 0, 1], port), ([10, 0, 0, 2], 3030));
+        let (src, dst) = if from_client {
+            (client, server)
+        } else {
+            (server, client)
+        };
+        let mut b = etherparse::PacketBuilder::ethernet2([2; 6], [4; 6])
+            .ipv4(src.0, dst.0, 64)
+            .tcp(src.1, dst.1, seq, 65_535);
+        if syn {
+            b = b.syn();
+        }
+        if fin {
+            b = b.fin();
+        }
+        if !(syn && from_client) {
+            b = b.ack(ack);
+        }
+        let mut out = Vec::new();
+        b.write(&mut out, data).unwrap();
+        out
+    }
+
+    /// From the client, SYN, FIN, sequence and acknowledgment numbers,
+    /// payload.
+    type Step = (bool, bool, bool, u32, u32, &'static [u8]);
+
+    /// A whole connection on `port` at `t` (ms): handshake, one
+    /// transaction, FINs; or, with `answered` false, the handshake and a
+    /// request only.
+    fn connection(engine: &mut Engine<Echo, impl Sink<Echo>>, port: u16, t: i64, answered: bool) {
+        let ms = |n: i64| Timestamp::from_nanos((t + n) * 1_000_000);
+        let (c, s) = (1000u32, 5000u32);
+        let steps: Vec<Step> = vec![
+            (true, true, false, c, 0, b""),
+            (false, true, false, s, c + 1, b""),
+            (true, false, false, c + 1, s + 1, b">a\n"),
+            (false, false, false, s + 1, c + 4, b"<a\n"),
+            (true, false, true, c + 4, s + 4, b""),
+            (false, false, true, s + 4, c + 5, b""),
+            (true, false, false, c + 5, s + 5, b""),
+        ];
+        let last = if answered { steps.len() } else { 3 };
+        for (i, &(from_client, syn, fin, seq, ack, data)) in steps[..last].iter().enumerate() {
+            let bytes = segment(port, from_client, syn, fin, seq, ack, data);
+            engine.packet(ms(i as i64), crate::decode::LinkType::Ethernet, &bytes);
+        }
+    }
+
+    /// Timeouts come from the deadline queue amid churn: a request left
+    /// unanswered is published at its timeout and its connection expires
+    /// when idle, while 20,000 short connections come and go; the queue
+    /// holds entries in proportion to the connections open, not to all
+    /// those seen.
+    #[test]
+    fn timeouts_fire_from_the_queue_and_it_stays_small_under_churn() {
+        let mut events = Vec::new();
+        let mut engine = Engine::new(Config::default(), |e: Event<Echo>| events.push(e));
+        connection(&mut engine, 1, 0, false);
+        let mut most = 0;
+        for i in 0..20_000 {
+            connection(&mut engine, 2 + (i % 60_000) as u16, 10 + i * 4, true);
+            most = most.max(engine.timers.len());
+        }
+        // 80 s of capture: the request timed out at 10 s, its connection
+        // expired at 60 s.
+        let c = engine.counters().clone();
+        assert_eq!(
+            (c.connections_opened, c.connections_closed),
+            (20_001, 20_000)
+        );
+        assert_eq!((c.connections_expired, c.requests_unanswered), (1, 1));
+        assert_eq!(engine.connections(), 0);
+        assert!(most <= 4_000, "{most} deadlines queued");
+        engine.finish();
+        drop(engine);
+        assert_eq!(events.len(), 20_001);
+        let unanswered: Vec<usize> = (0..events.len())
+            .filter(|&i| events[i].transaction.response.is_none())
+            .collect();
+        assert_eq!(unanswered.len(), 1);
+        let timed_out = &events[unanswered[0]].transaction;
+        assert!(
+            timed_out.notes[0].contains("transaction timeout"),
+            "{timed_out:?}"
+        );
+        // Published within a second (the check's interval) of its deadline,
+        // among the events of the connections of that time: 10 to 11 s,
+        // connections 2,500 to 2,750.
+        assert!((2_400..2_800).contains(&unanswered[0]), "{}", unanswered[0]);
+    }
+
     /// What an idle connection holds inline (its buffers and queues are
     /// made only while they hold something): its allocation, its flow's,
     /// a table slot. `bench-pipeline` measures the whole heap.
