@@ -104,6 +104,9 @@ fn one(mode: &str, file: &Path) -> Result<(), String> {
     if m.peak_rss_kib == 0 {
         m.peak_rss_kib = pipeline::peak_rss_kib();
     }
+    if m.cpu_secs == 0.0 {
+        m.cpu_secs = pipeline::cpu_secs(false);
+    }
     println!("{}", serde_json::to_string(&m).expect("JSON"));
     Ok(())
 }
@@ -224,16 +227,22 @@ fn all(args: &Args) -> Result<(), String> {
     let mut best: Vec<Option<Measurement>> = vec![None; modes.len()];
     // Per mode, its time over the floor's in each round.
     let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); modes.len()];
+    let mut cpu_ratios: Vec<Vec<f64>> = vec![Vec::new(); modes.len()];
     for run in 0..args.runs.max(1) {
         let mut floor_secs = None;
+        let mut floor_cpu = None;
         for (i, mode) in modes.iter().enumerate() {
             let m = child(mode, &args.file)?;
             eprintln!("run {}: {mode:<8} {:.3} s", run + 1, m.secs);
             if *mode == "floor" {
                 floor_secs = Some(m.secs);
+                floor_cpu = Some(m.cpu_secs);
             }
             if let Some(floor) = floor_secs.filter(|f| *f > 0.0) {
                 ratios[i].push(m.secs / floor);
+            }
+            if let Some(floor) = floor_cpu.filter(|f| *f > 0.0) {
+                cpu_ratios[i].push(m.cpu_secs / floor);
             }
             best[i] = Some(match best[i].take() {
                 Some(b) if b.secs <= m.secs => Measurement {
@@ -249,9 +258,13 @@ fn all(args: &Args) -> Result<(), String> {
         }
     }
     let mut results: Vec<Measurement> = best.into_iter().flatten().collect();
-    for (m, mut r) in results.iter_mut().zip(ratios) {
+    let median = |mut r: Vec<f64>| {
         r.sort_by(f64::total_cmp);
-        m.x_floor_median = (!r.is_empty()).then(|| r[r.len() / 2]);
+        (!r.is_empty()).then(|| r[r.len() / 2])
+    };
+    for ((m, r), c) in results.iter_mut().zip(ratios).zip(cpu_ratios) {
+        m.x_floor_median = median(r);
+        m.cpu_x_floor_median = median(c);
     }
     if args.tshark {
         if tshark_available() {
@@ -309,7 +322,8 @@ fn fill_in(results: &mut [Measurement], summary: Option<&Summary>) {
 }
 
 /// The table; "x floor" is the median over the rounds of the mode's time
-/// over the floor's in the same round, "B/conn" the peak RSS above the
+/// over the floor's in the same round ("cpu x" the same of CPU times, which
+/// a loaded machine inflates less), "B/conn" the peak RSS above the
 /// floor's divided by the connections open at once (from the summary).
 fn table(results: &[Measurement], summary: Option<&Summary>) {
     let floor_m = results.iter().find(|m| m.mode == "floor");
@@ -317,7 +331,7 @@ fn table(results: &[Measurement], summary: Option<&Summary>) {
     let floor_rss = floor_m.map_or(0, |m| m.peak_rss_kib);
     let concurrent = summary.map_or(0, |s| s.concurrency.min(s.connections));
     println!(
-        "\n{:<14} {:>9} {:>9} {:>12} {:>12} {:>10} {:>9} {:>8} {:>7}",
+        "\n{:<14} {:>9} {:>9} {:>12} {:>12} {:>10} {:>9} {:>8} {:>6} {:>7}",
         "mode",
         "time s",
         "MB/s",
@@ -326,6 +340,7 @@ fn table(results: &[Measurement], summary: Option<&Summary>) {
         "peak RSS",
         "vs floor",
         "x floor",
+        "cpu x",
         "B/conn"
     );
     for m in results {
@@ -335,6 +350,9 @@ fn table(results: &[Measurement], summary: Option<&Summary>) {
         };
         let ratio = floor.map_or("-".into(), |f| format!("{:.3}", m.mb_per_sec() / f));
         let x_floor = m.x_floor_median.map_or("-".into(), |x| format!("{x:.2}"));
+        let cpu_x = m
+            .cpu_x_floor_median
+            .map_or("-".into(), |x| format!("{x:.2}"));
         let per_conn = match concurrent {
             0 => "-".to_string(),
             n => format!(
@@ -343,7 +361,7 @@ fn table(results: &[Measurement], summary: Option<&Summary>) {
             ),
         };
         println!(
-            "{:<14} {:>9.3} {:>9.1} {:>12.0} {:>12} {:>7.1} MiB {:>9} {:>8} {:>7}",
+            "{:<14} {:>9.3} {:>9.1} {:>12.0} {:>12} {:>7.1} MiB {:>9} {:>8} {:>6} {:>7}",
             m.mode,
             m.secs,
             m.mb_per_sec(),
@@ -352,6 +370,7 @@ fn table(results: &[Measurement], summary: Option<&Summary>) {
             m.peak_rss_kib as f64 / 1024.0,
             ratio,
             x_floor,
+            cpu_x,
             per_conn
         );
     }
