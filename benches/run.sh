@@ -22,8 +22,8 @@ BIN=target/release
 step() { printf '\n==> %s\n' "$*"; }
 
 step "$(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) cores: $(uname -sr)"
-step "cargo build --release -p echo -p benches"
-cargo build --release -p echo -p benches
+step "cargo build --release -p echo -p http -p benches"
+cargo build --release -p echo -p http -p benches
 
 workload() { # protocol size
   local file="$OUT/$1-$2.pcap"
@@ -35,6 +35,7 @@ workload() { # protocol size
 }
 ECHO_FILE=$(workload echo "$SIZE")
 REDIS_FILE=$(workload redis "$SIZE")
+HTTP_FILE=$(workload http "$SIZE")
 
 tshark_flag=()
 if [ "${TSHARK:-1}" != 0 ]; then
@@ -57,6 +58,9 @@ step "bench-pipeline $ECHO_FILE (${RUNS} runs, fastest shown)"
 
 step "bench-pipeline $REDIS_FILE"
 "$BIN/bench-pipeline" "$REDIS_FILE" --runs "$RUNS" --json "$OUT/results-redis.json"
+
+step "bench-pipeline $HTTP_FILE"
+"$BIN/bench-pipeline" "$HTTP_FILE" --runs "$RUNS" --json "$OUT/results-http.json"
 
 if [ "${BIG:-0}" = 1 ]; then
   BIG_FILE=$(workload echo 2G)

@@ -385,18 +385,20 @@ impl<P: Protocol> Connection<P> {
             framer,
             ..
         } = side;
-        let mut deliver = |chunk: Chunk<'_>| match chunk {
-            Chunk::Data(data, at) => {
-                stream.push(at, data, limit);
-                loop {
-                    let cx = cx(session, correlator, dir, limit);
-                    match stream.next_frame(framer, &cx) {
-                        Some(frame) => delivered.push(frame),
-                        None => break,
-                    }
+        let mut deliver = |chunk: Chunk<'_>| {
+            match chunk {
+                Chunk::Data(data, at) => stream.push(at, data, limit),
+                // A message whose known end the gap reaches is handed out
+                // now, before the peer's answer to it is read.
+                Chunk::Gap(lost) => stream.get(limit).lose(ts, lost, framer),
+            }
+            loop {
+                let cx = cx(session, correlator, dir, limit);
+                match stream.next_frame(framer, &cx) {
+                    Some(frame) => delivered.push(frame),
+                    None => break,
                 }
             }
-            Chunk::Gap(lost) => stream.get(limit).lose(ts, lost, framer),
         };
         match op {
             Feed::Segment(seq, payload) => reasm.segment(seq, payload, ts, &mut deliver),
@@ -604,6 +606,7 @@ pub(crate) fn count(counters: &mut Counters, outcome: Outcome) {
     counters.requests_unanswered += outcome.unanswered + outcome.over_limit;
     counters.requests_over_pending_limit += outcome.over_limit;
     counters.responses_unmatched += outcome.unmatched;
+    counters.greetings += outcome.greetings;
     counters.pairings_uncertain += outcome.uncertain;
     counters.resynchronizations += outcome.resynchronized;
 }

@@ -94,6 +94,10 @@ pub struct Counters {
     /// Greetings (and other messages that neither ask nor answer)
     /// published alone.
     pub greetings: u64,
+    /// Messages that set a connection up or took it down and make no
+    /// transaction by the protocol's design (`Conversation::published`):
+    /// a PostgreSQL startup, authentication, `Terminate`.
+    pub messages_not_published: u64,
     /// Transactions published with status `Error` because packet loss left
     /// their pairing uncertain ("pairing uncertain after packet loss", or
     /// "response lost in a capture gap").
@@ -142,6 +146,7 @@ impl Counters {
         self.requests_no_response_expected += other.requests_no_response_expected;
         self.responses_unmatched += other.responses_unmatched;
         self.greetings += other.greetings;
+        self.messages_not_published += other.messages_not_published;
         self.pairings_uncertain += other.pairings_uncertain;
         self.resynchronizations += other.resynchronizations;
     }

@@ -150,6 +150,29 @@ pub trait Conversation: Sized + 'static {
         false
     }
 
+    /// Whether this message takes part in a transaction. `false` for the
+    /// messages that only set a connection up or take it down and that
+    /// Packetbeat publishes nothing for (PostgreSQL's startup, SSL
+    /// negotiation, authentication and `Terminate`; a MySQL login): such a
+    /// message still changes the session ([`update`](Conversation::update),
+    /// which may stop the analysis) and is counted
+    /// (`messages_not_published`), but it is neither a request nor an
+    /// answer: it pairs with nothing and makes no event. Asked of a
+    /// message's first frame only (further frames of a message being folded
+    /// are folded). Default: `true`.
+    fn published(&self) -> bool {
+        true
+    }
+
+    /// A remark on this message, published in the event's `error.message`
+    /// with the other notes (an HTTP/0.9 request: read, but not HTTP/1.x).
+    /// It does not change the transaction's status by itself: the
+    /// message's role does (an answer that is [`Kind::Error`]). Asked once
+    /// per frame read; default: none.
+    fn note(&self) -> Option<std::borrow::Cow<'static, str>> {
+        None
+    }
+
     /// Whether this request waits for an answer. `false` for requests that
     /// never get one (Memcache `noreply`, `quit`, a one-way notice): they
     /// are published at once, alone, with status `OK`.

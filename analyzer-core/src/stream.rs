@@ -24,7 +24,7 @@ use crate::frame_len::FrameLen;
 use crate::protocol::{Conversation, Cx, Framer};
 use crate::time::Timestamp;
 
-pub use frame::{Complete, DropReason, Dropped, Frame, Partial};
+pub use frame::{AfterGap, Complete, DropReason, Dropped, Frame, Partial};
 use skip::{skip_to, Rejected, Skip, SkipTo};
 
 /// A buffer allocation above this size is not shared with small frames.

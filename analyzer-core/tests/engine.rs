@@ -332,3 +332,37 @@ fn idle_connections_expire_and_publish_what_they_hold() {
     );
     assert_eq!(r.counters.connections_expired, 1);
 }
+
+#[test]
+fn a_greeting_is_counted_and_accounted_for() {
+    let mut c = Conn::new(CLIENT, SERVER);
+    c.handshake()
+        .server(b"*hello\n")
+        .client(b">x\n")
+        .server(b"<x\n");
+    c.client_fin().server_fin();
+    let r = run(Config::default(), &c.packets);
+    assert_eq!(r.events.len(), 2);
+    assert_eq!(r.events[0]["status"], "OK");
+    assert_eq!(r.counters.greetings, 1);
+    assert_eq!(r.counters.transactions, 2);
+    assert_eq!(r.counters.check_accounting(), Ok(()));
+}
+
+#[test]
+fn a_message_note_is_published_without_changing_the_status() {
+    let mut c = Conn::new(CLIENT, SERVER);
+    c.handshake()
+        .client(b">?a\n>b\n")
+        .server(b"<?a\n")
+        .server(b"<b\n");
+    c.client_fin().server_fin();
+    let r = run(Config::default(), &c.packets);
+    assert_eq!(
+        summary(&r.events),
+        vec![
+            row("OK", "?a", "?a", "doubtful request; doubtful response"),
+            row("OK", "b", "b", "-"),
+        ]
+    );
+}

@@ -14,8 +14,9 @@ const PROTOCOLS: &[Registration] = &[
     protocol::<echo::EchoMessage>(),
     protocol::<redis::RedisMessage>(),
     protocol::<memcache::MemcacheMessage>(),
+    protocol::<pgsql::PgsqlMessage>(),
 ];
-const NAMES: &[&str] = &["echo", "redis", "memcache"];
+const NAMES: &[&str] = &["echo", "redis", "memcache", "pgsql"];
 
 fn example() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("beat.example.yml")
@@ -67,6 +68,7 @@ fn the_example_config_sets_every_key() {
     assert!(enabled);
     assert_eq!(memcache.max_message_size, 1 << 20, "the entry's own limit");
     assert_eq!(file.protocol("redis").1.ports, [6379]);
+    assert_eq!(file.protocol("pgsql").1.ports, [5432]);
 }
 
 #[test]
@@ -117,7 +119,7 @@ fn bad_values_are_rejected_with_file_line_and_column() {
         ),
         (
             "protocols:\n  - type: echo\n  - type: http\n",
-            "beat.yml:3:5: protocols[1]: unknown protocol type `http`; this beat analyzes echo, redis, memcache",
+            "beat.yml:3:5: protocols[1]: unknown protocol type `http`; this beat analyzes echo, redis, memcache, pgsql",
         ),
         (
             "protocols:\n  - type: redis\n  - type: redis\n",
@@ -231,7 +233,7 @@ fn contradictory_or_missing_options_are_usage_errors() {
     );
     assert_eq!(
         usage(&["-r", "x.pcap", "--protocols", "http"]),
-        "--protocols: unknown protocol `http`; this beat analyzes echo, redis, memcache"
+        "--protocols: unknown protocol `http`; this beat analyzes echo, redis, memcache, pgsql"
     );
     assert_eq!(
         usage(&[]),
@@ -248,7 +250,7 @@ fn a_live_capture_filters_on_the_configured_ports() {
             assert_eq!(live.device, "lo");
             assert_eq!(
                 live.filter,
-                "tcp port 3030 or tcp port 6379 or tcp port 11211"
+                "tcp port 3030 or tcp port 6379 or tcp port 11211 or tcp port 5432"
             );
             assert_eq!((live.snaplen, live.buffer_size), (65535, 30 << 20));
         }

@@ -15,6 +15,14 @@ const PROTOCOLS: &[Registration] = &[
     protocol::<memcache::MemcacheMessage>(),
 ];
 
+/// The protocols of the shipped example config (the `beat` binary's).
+const EXAMPLE_PROTOCOLS: &[Registration] = &[
+    protocol::<echo::EchoMessage>(),
+    protocol::<redis::RedisMessage>(),
+    protocol::<memcache::MemcacheMessage>(),
+    protocol::<pgsql::PgsqlMessage>(),
+];
+
 /// The three protocols' captures in one file: 3 echo, 5 Redis and 2
 /// Memcache transactions, in 14, 10 and 12 packets.
 fn mixed() -> String {
@@ -30,17 +38,30 @@ fn mixed() -> String {
 }
 
 fn settings(args: &[&str]) -> Settings {
+    settings_for(PROTOCOLS, args)
+}
+
+fn settings_for(protocols: &'static [Registration], args: &[&str]) -> Settings {
     let args = Args::try_parse_from([&"beat"].into_iter().chain(args)).unwrap();
-    Settings::new(&args, PROTOCOLS).unwrap()
+    Settings::new(&args, protocols).unwrap()
 }
 
 /// Runs `args` with events to a temporary file; returns the report and the
 /// events.
 fn run_to_file(name: &str, args: &[&str]) -> (analyzer_beat::Report, Vec<Value>) {
+    run_to_file_for(PROTOCOLS, name, args)
+}
+
+fn run_to_file_for(
+    protocols: &'static [Registration],
+    name: &str,
+    args: &[&str],
+) -> (analyzer_beat::Report, Vec<Value>) {
     let out = common::temp(name);
     let mut args = args.to_vec();
     args.extend(["-o", out.to_str().unwrap()]);
-    let report = run("beat", &settings(&args), &AtomicBool::new(false)).unwrap();
+    let settings = settings_for(protocols, &args);
+    let report = run("beat", &settings, &AtomicBool::new(false)).unwrap();
     let events = std::fs::read_to_string(&out)
         .unwrap()
         .lines()
@@ -90,9 +111,14 @@ fn one_run_analyzes_every_protocol_on_its_ports() {
 fn the_example_config_runs_against_a_capture() {
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/beat.example.yml");
     let mixed = mixed();
-    let (report, events) = run_to_file("example.ndjson", &["-c", example, "-r", &mixed]);
+    let (report, events) = run_to_file_for(
+        EXAMPLE_PROTOCOLS,
+        "example.ndjson",
+        &["-c", example, "-r", &mixed],
+    );
     assert_eq!(events.len(), 10);
-    assert_eq!(report.counters.len(), 3);
+    // Every protocol of the example (PostgreSQL's too, seeing nothing).
+    assert_eq!(report.counters.len(), 4);
     assert!(events.iter().all(|e| e["status"] == "OK"));
     assert!(
         events.iter().all(|e| e.get("request").is_none()),

@@ -1,5 +1,5 @@
 //! The workload generator: a classic pcap (Ethernet, IPv4, TCP, microsecond
-//! timestamps) of many interleaved echo or Redis connections, deterministic
+//! timestamps) of many interleaved echo, Redis or MySQL connections, deterministic
 //! from a seed and written as a stream (memory does not grow with the size).
 //!
 //! Each connection: SYN, SYN-ACK, ACK; then batches of 1 request (80%) or 2–6
@@ -26,7 +26,7 @@ const START_MICROS: u64 = 1_767_225_600_000_000;
 /// What to generate.
 #[derive(Clone, Debug)]
 pub struct Options {
-    /// Echo or Redis.
+    /// Echo, Redis or HTTP.
     pub protocol: AppProtocol,
     /// Stop opening connections and starting batches once the file has this
     /// many bytes (the open connections then close: the file ends a little
@@ -111,6 +111,8 @@ struct Conn {
     next_seq: [u32; 2],
     remaining: u64,
     closing: bool,
+    /// The protocol's opening (MySQL's handshake and login) was planned.
+    opened: bool,
     queue: VecDeque<Segment>,
 }
 
@@ -127,11 +129,19 @@ impl Conn {
             next_seq: [rng.next_u64() as u32, rng.next_u64() as u32],
             remaining: rng.range(per_conn.0, per_conn.1),
             closing: false,
+            opened: false,
             queue: VecDeque::new(),
         };
         conn.push(true, SYN, Vec::new());
         conn.push(false, SYN | ACK, Vec::new());
         conn.push(true, ACK, Vec::new());
+        if port == AppProtocol::Pgsql.port() {
+            // The startup phase: no transaction.
+            let (mut req, mut resp) = (Vec::new(), Vec::new());
+            crate::pgsql::startup(&mut req, &mut resp);
+            conn.push(true, ACK | PSH, req);
+            conn.push(false, ACK | PSH, resp);
+        }
         conn
     }
 
@@ -157,6 +167,16 @@ impl Conn {
 
     /// Queues the next batch of requests and replies, or the close.
     fn plan(&mut self, protocol: AppProtocol, rng: &mut Rng, sum: &mut Summary) {
+        if !std::mem::replace(&mut self.opened, true) {
+            let (flights, transactions) = protocol.opening(rng);
+            if !flights.is_empty() {
+                sum.transactions += transactions;
+                for (from_client, bytes) in flights {
+                    self.push(from_client, ACK | PSH, bytes);
+                }
+                return;
+            }
+        }
         if self.remaining == 0 || self.closing {
             self.push(true, FIN | ACK, Vec::new());
             self.push(false, FIN | ACK, Vec::new());

@@ -1,9 +1,12 @@
-//! Message bodies: echo lines and Redis RESP2 commands with their replies.
+//! Message bodies: echo lines, Redis RESP2 commands and HTTP/1.1 requests
+//! with their replies.
 
 use std::fmt;
 use std::str::FromStr;
 
 use crate::rng::Rng;
+
+mod mysql;
 
 /// Bytes an echo line is made of (anything but `\n`).
 const TEXT: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,:;-_=+/";
@@ -20,6 +23,12 @@ pub enum AppProtocol {
     Echo,
     /// Redis RESP2, port 6379.
     Redis,
+    /// PostgreSQL, port 5432 (see [`crate::pgsql`]).
+    Pgsql,
+    /// MySQL, port 3306.
+    Mysql,
+    /// HTTP/1.1, port 80.
+    Http,
 }
 
 impl AppProtocol {
@@ -28,23 +37,43 @@ impl AppProtocol {
         match self {
             AppProtocol::Echo => 3030,
             AppProtocol::Redis => 6379,
+            AppProtocol::Pgsql => 5432,
+            AppProtocol::Mysql => 3306,
+            AppProtocol::Http => 80,
         }
     }
 
-    /// `echo` or `redis`.
+    /// `echo`, `redis` or `http`.
     pub fn name(self) -> &'static str {
         match self {
             AppProtocol::Echo => "echo",
             AppProtocol::Redis => "redis",
+            AppProtocol::Pgsql => "pgsql",
+            AppProtocol::Mysql => "mysql",
+            AppProtocol::Http => "http",
         }
     }
 
     /// Appends one request to `req` and its reply to `resp`; returns whether
-    /// the reply is an error (`!...` for echo, `-ERR ...` for Redis).
+    /// the reply is an error (`!...` for echo, `-ERR ...` for Redis, a
+    /// 4xx or 5xx status for HTTP).
     pub fn exchange(self, rng: &mut Rng, req: &mut Vec<u8>, resp: &mut Vec<u8>) -> bool {
         match self {
             AppProtocol::Echo => echo_exchange(rng, req, resp),
             AppProtocol::Redis => redis_exchange(rng, req, resp),
+            AppProtocol::Pgsql => crate::pgsql::exchange(rng, req, resp),
+            AppProtocol::Mysql => mysql::exchange(rng, req, resp),
+            AppProtocol::Http => http_exchange(rng, req, resp),
+        }
+    }
+
+    /// What each connection starts with, flight by flight (from the
+    /// client?, bytes), and the transactions it makes: MySQL's handshake
+    /// and login; nothing for the others.
+    pub fn opening(self, rng: &mut Rng) -> (Vec<(bool, Vec<u8>)>, u64) {
+        match self {
+            AppProtocol::Mysql => (mysql::opening(rng), 2),
+            _ => (Vec::new(), 0),
         }
     }
 }
@@ -55,7 +84,12 @@ impl FromStr for AppProtocol {
         match s {
             "echo" => Ok(AppProtocol::Echo),
             "redis" => Ok(AppProtocol::Redis),
-            other => Err(format!("unknown protocol `{other}` (echo or redis)")),
+            "pgsql" => Ok(AppProtocol::Pgsql),
+            "mysql" => Ok(AppProtocol::Mysql),
+            "http" => Ok(AppProtocol::Http),
+            other => Err(format!(
+                "unknown protocol `{other}` (echo, redis, pgsql, mysql or http)"
+            )),
         }
     }
 }
@@ -148,6 +182,73 @@ fn redis_exchange(rng: &mut Rng, req: &mut Vec<u8>, resp: &mut Vec<u8>) -> bool 
     error
 }
 
+const HTTP_ERRORS: &[&str] = &[
+    "404 Not Found",
+    "500 Internal Server Error",
+    "403 Forbidden",
+];
+
+/// A small HTTP/1.1 exchange: a GET (with a query string, four times in
+/// five) or a POST with a form body of 10-100 bytes, curl-like headers
+/// (about 100-200 bytes); a response with a `Content-Length` body of
+/// 10-150 bytes (or an error page).
+fn http_exchange(rng: &mut Rng, req: &mut Vec<u8>, resp: &mut Vec<u8>) -> bool {
+    let id = rng.range(0, 99_999);
+    let post = rng.percent(20);
+    let mut body = Vec::new();
+    if post {
+        body.extend_from_slice(b"name=");
+        let len = rng.between(5, 95);
+        rng.fill_from(&mut body, ALNUM, len);
+    }
+    let method = if post { "POST" } else { "GET" };
+    let query = if !post && rng.percent(80) {
+        format!("?page={}&lang=en", rng.range(1, 50))
+    } else {
+        String::new()
+    };
+    req.extend_from_slice(
+        format!(
+            "{method} /api/items/{id}{query} HTTP/1.1\r\nHost: example.com\r\nUser-Agent: bench/1.0\r\nAccept: */*\r\n"
+        )
+        .as_bytes(),
+    );
+    if post {
+        req.extend_from_slice(
+            format!(
+                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+                body.len()
+            )
+            .as_bytes(),
+        );
+    }
+    req.extend_from_slice(b"\r\n");
+    req.extend_from_slice(&body);
+    let error = rng.percent(ERROR_PERCENT);
+    let (status, content_type, mut content) = if error {
+        let status = HTTP_ERRORS[rng.between(0, HTTP_ERRORS.len() - 1)];
+        (
+            status,
+            "text/html",
+            format!("<html><body>{status}</body></html>").into_bytes(),
+        )
+    } else {
+        let mut content = Vec::new();
+        let len = rng.between(10, 150);
+        rng.fill_from(&mut content, ALNUM, len);
+        ("200 OK", "text/plain", content)
+    };
+    resp.extend_from_slice(
+        format!(
+            "HTTP/1.1 {status}\r\nServer: bench\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+            content.len()
+        )
+        .as_bytes(),
+    );
+    resp.append(&mut content);
+    error
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +283,23 @@ mod tests {
             assert!((10..=220).contains(&req.len()), "{}", req.len());
             assert_eq!(error, resp[0] == b'-');
             assert!(b"+-:$".contains(&resp[0]));
+        }
+    }
+
+    #[test]
+    fn http_exchanges_read_as_one_request_and_its_response() {
+        use analyzer_core::{Direction, Kind, Protocol};
+        let mut rng = Rng::new(5);
+        for _ in 0..500 {
+            let (mut req, mut resp) = (Vec::new(), Vec::new());
+            let error = AppProtocol::Http.exchange(&mut rng, &mut req, &mut resp);
+            let request = http::HttpMessage::parse_one(req.clone(), Direction::FromClient).unwrap();
+            assert_eq!(request.bytes, req.len() as u64);
+            assert!((80..=300).contains(&req.len()), "{}", req.len());
+            let response =
+                http::HttpMessage::parse_one(resp.clone(), Direction::FromServer).unwrap();
+            assert_eq!(response.bytes, resp.len() as u64);
+            assert_eq!(error, response.kind == Kind::Error);
         }
     }
 }

@@ -78,8 +78,66 @@ fn redis_workload_has_clean_tcp_streams() {
 }
 
 #[test]
+fn pgsql_workload_gives_exactly_the_generated_transactions() {
+    for seed in 1..=2 {
+        let (path, summary) = tiny(AppProtocol::Pgsql, seed, "pgsql");
+        assert!(summary.error_replies > 0, "{summary:?}");
+        assert!(summary.pipelined_requests > 0, "{summary:?}");
+        assert!(summary.split_messages > 0, "{summary:?}");
+        let run = replay::replay_file::<pgsql::PgsqlMessage>(&path, Config::default()).unwrap();
+        let c = &run.counters;
+        assert_eq!(c.packets, summary.packets);
+        assert_eq!(run.events.len() as u64, summary.transactions);
+        assert_eq!(c.transactions_answered, summary.transactions);
+        assert_eq!((c.connections_opened, c.connections_closed), (20, 20));
+        assert_eq!(
+            (c.gaps, c.messages_unparsed, c.messages_cut_short),
+            (0, 0, 0)
+        );
+        assert_eq!((c.requests_unanswered, c.responses_unmatched), (0, 0));
+        // Each connection's startup: StartupMessage, R, 3 S, K, Z.
+        assert_eq!(c.messages_not_published, 20 * 7);
+        let errors = run.events.iter().filter(|e| e["status"] != "OK").count();
+        assert_eq!(errors as u64, summary.error_replies);
+        for e in &run.events {
+            assert!(e["method"] == "SELECT" || e["method"] == "UPDATE", "{e}");
+            let error = e["pgsql"].get("error_code").is_some();
+            assert_eq!(error, e["status"] == "Error", "{e}");
+        }
+    }
+}
+
+#[test]
 fn same_seed_same_bytes() {
     let (a, _) = tiny(AppProtocol::Echo, 11, "det-a");
     let (b, _) = tiny(AppProtocol::Echo, 11, "det-b");
     assert_eq!(std::fs::read(a).unwrap(), std::fs::read(b).unwrap());
+}
+
+#[test]
+fn mysql_workload_gives_exactly_the_generated_transactions() {
+    let (path, summary) = tiny(AppProtocol::Mysql, 5, "mysql");
+    assert!(summary.error_replies > 0 && summary.pipelined_requests > 0);
+    assert!(summary.split_messages > 0, "{summary:?}");
+    let run = replay::replay_file::<mysql::MysqlMessage>(&path, Config::default()).unwrap();
+    let c = &run.counters;
+    assert_eq!(c.packets, summary.packets);
+    assert_eq!(run.events.len() as u64, summary.transactions);
+    assert_eq!(c.transactions, summary.transactions);
+    // Each connection's handshake is a greeting; everything else answered.
+    assert_eq!(c.greetings, 20);
+    assert_eq!(c.transactions_answered, summary.transactions - 20);
+    assert_eq!(
+        (c.gaps, c.messages_unparsed, c.messages_cut_short),
+        (0, 0, 0)
+    );
+    assert_eq!((c.requests_unanswered, c.responses_unmatched), (0, 0));
+    let errors = run.events.iter().filter(|e| e["status"] != "OK").count();
+    assert_eq!(errors as u64, summary.error_replies);
+    let rows: u64 = run
+        .events
+        .iter()
+        .filter_map(|e| e["mysql"]["num_rows"].as_u64())
+        .sum();
+    assert!(rows > 0);
 }

@@ -25,10 +25,13 @@ use analyzer_fuzz::{harness, wire};
 const MAX_SEED: usize = 16 << 10;
 
 /// The captures, by protocol crate, and the server ports that crate uses.
-const SOURCES: [(&str, &[u16]); 3] = [
+const SOURCES: [(&str, &[u16]); 4] = [
     ("echo", &[3030]),
     ("redis", &[6379]),
     ("memcache", &[11211]),
+    ("pgsql", &[5432]),
+    ("mysql", &[3306]),
+    ("http", &[80, 8000, 8080]),
 ];
 
 struct Packet {
@@ -155,6 +158,15 @@ fn seeds_of(
         stem,
         &session_input(index, ports, packets),
     );
+    if krate == "pgsql" {
+        // `parse_pgsql` also reads its input as a `tcp_session` one.
+        n += write(
+            out,
+            "parse_pgsql",
+            &format!("{stem}.session"),
+            &session_input(index, ports, packets),
+        );
+    }
     // Payload streams, per connection and direction, in segment chunks.
     let mut streams: BTreeMap<(String, bool), Vec<Vec<u8>>> = BTreeMap::new();
     for p in packets {

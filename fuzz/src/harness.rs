@@ -42,6 +42,18 @@ const MAX_FRAMER_BYTES: usize = 1 << 21;
 ///   exactly; the framer resuming where it stopped (as the stream buffer
 ///   calls it) answers as a new framer does on the same bytes.
 pub fn parse_stream<P: Protocol>(data: &[u8]) {
+    parse_stream_checked::<P>(data, true);
+}
+
+/// [`parse_stream`] for a framer whose frames depend on the frames before
+/// them (HTTP: a head announces its body, which then comes in frames of
+/// whatever arrived): every check but the framer's alone from a new framer
+/// at each frame start, which such a framer cannot answer.
+pub fn parse_stream_stateful<P: Protocol>(data: &[u8]) {
+    parse_stream_checked::<P>(data, false);
+}
+
+fn parse_stream_checked<P: Protocol>(data: &[u8], fresh_framers: bool) {
     let (from_server, max, pieces) = wire::parse_stream_input(data);
     let dir = if from_server {
         Direction::FromServer
@@ -99,7 +111,7 @@ pub fn parse_stream<P: Protocol>(data: &[u8]) {
             wire::StreamPiece::Lost(_) => None,
         })
         .collect();
-    if let Some(chunks) = chunks {
+    if let (Some(chunks), true) = (chunks, fresh_framers) {
         check_framer::<P>(&chunks, &cx);
     }
 }
@@ -303,7 +315,7 @@ pub fn decode(data: &[u8]) {
 
 /// The ports every engine of the whole-engine targets analyzes: each
 /// protocol's engine looks at every connection, whatever its port.
-pub const ALL_PORTS: [u16; 3] = [3030, 6379, 11211];
+pub const ALL_PORTS: [u16; 8] = [3030, 6379, 11211, 5432, 3306, 80, 8000, 8080];
 
 /// Configurations the whole-engine targets run: the defaults, and tiny
 /// limits so that every limit trips on small inputs.

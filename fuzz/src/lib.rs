@@ -16,7 +16,9 @@ pub mod wire;
 pub mod targets {
     use super::harness;
     use echo::EchoMessage;
+    use http::HttpMessage;
     use memcache::MemcacheMessage;
+    use mysql::MysqlMessage;
     use redis::RedisMessage;
 
     /// `parse_echo`: the echo parser on a chunked byte stream.
@@ -37,6 +39,33 @@ pub mod targets {
         harness::parse_stream::<super::text_kv::TextKv>(data);
     }
 
+    /// `parse_pgsql`: the PostgreSQL framer and parser on a chunked byte
+    /// stream (with a new connection's session), and the same bytes as a
+    /// `tcp_session` input into a PostgreSQL engine, where the session
+    /// follows the conversation (startup phase, SSL answers, folded
+    /// answers, COPY).
+    pub fn parse_pgsql(data: &[u8]) {
+        harness::parse_stream::<pgsql::PgsqlMessage>(data);
+        harness::session::<pgsql::PgsqlMessage>(data);
+    }
+
+    /// `parse_mysql`: the MySQL framer and parser on a chunked byte stream
+    /// (a fresh connection: commands from the client, answers without
+    /// their request from the server), and the same bytes as a synthesized
+    /// TCP session ([`wire::session_to_pcap`](super::wire::session_to_pcap))
+    /// through MySQL's engine, which reaches the handshake, login, result
+    /// sets and prepared statements with the connection's state.
+    pub fn parse_mysql(data: &[u8]) {
+        harness::parse_stream::<MysqlMessage>(data);
+        harness::session::<MysqlMessage>(data);
+    }
+
+    /// `parse_http`: the HTTP framer (which reads what it frames) on a
+    /// chunked byte stream.
+    pub fn parse_http(data: &[u8]) {
+        harness::parse_stream_stateful::<HttpMessage>(data);
+    }
+
     /// `decode`: the packet decoder, every link type.
     pub fn decode(data: &[u8]) {
         harness::decode(data);
@@ -55,6 +84,8 @@ pub mod targets {
         harness::records::<EchoMessage>(data);
         harness::records::<RedisMessage>(data);
         harness::records::<MemcacheMessage>(data);
+        harness::records::<MysqlMessage>(data);
+        harness::records::<HttpMessage>(data);
     }
 
     /// `tcp_session`: TCP connections with fuzzed flags, sequence numbers,
@@ -63,22 +94,30 @@ pub mod targets {
         harness::session::<EchoMessage>(data);
         harness::session::<RedisMessage>(data);
         harness::session::<MemcacheMessage>(data);
+        harness::session::<MysqlMessage>(data);
+        harness::session::<HttpMessage>(data);
     }
 
     fn engines(pcap: &[u8]) {
         harness::engine_on_pcap_all_configs::<EchoMessage>(pcap);
         harness::engine_on_pcap_all_configs::<RedisMessage>(pcap);
         harness::engine_on_pcap_all_configs::<MemcacheMessage>(pcap);
+        harness::engine_on_pcap_all_configs::<pgsql::PgsqlMessage>(pcap);
+        harness::engine_on_pcap_all_configs::<MysqlMessage>(pcap);
+        harness::engine_on_pcap_all_configs::<HttpMessage>(pcap);
     }
 
     /// A target's function.
     pub type Target = fn(&[u8]);
 
     /// Every target, by name.
-    pub const ALL: [(&str, Target); 7] = [
+    pub const ALL: [(&str, Target); 10] = [
         ("parse_echo", parse_echo),
         ("parse_redis", parse_redis),
         ("parse_memcache", parse_memcache),
+        ("parse_pgsql", parse_pgsql),
+        ("parse_mysql", parse_mysql),
+        ("parse_http", parse_http),
         ("decode", decode),
         ("pcap", pcap),
         ("pcap_records", pcap_records),

@@ -183,8 +183,8 @@ pub const SESSION_LINKS: [u32; 5] = [
 ];
 
 /// The server ports the structured fuzz input can pick (the default ports of
-/// echo, redis and memcache), in order.
-pub const SESSION_PORTS: [u16; 4] = [3030, 6379, 11211, 3030];
+/// echo, redis, memcache, mysql and http), in order.
+pub const SESSION_PORTS: [u16; 5] = [3030, 6379, 11211, 3306, 80];
 
 /// Bytes of a record header in the structured (session) input.
 pub const SESSION_RECORD_HEADER: usize = 5;
@@ -236,7 +236,7 @@ pub fn session_isn(conn: usize, from_server: bool) -> u32 {
 /// connections between synthesized endpoints.
 ///
 /// Layout: byte 0 picks the link type (bits 0-2, modulo
-/// [`SESSION_LINKS`]), IPv6 (bit 3) and the server port (bits 4-5,
+/// [`SESSION_LINKS`]), IPv6 (bit 3) and the server port (bits 4-7, modulo
 /// [`SESSION_PORTS`]); then records, each a control byte ([`session`]), a
 /// signed sequence offset (added to the next sequence number of that
 /// direction: negative retransmits, positive leaves a hole), a signed time
@@ -262,7 +262,7 @@ pub fn session_packets(data: &[u8]) -> (u32, Vec<(i64, Vec<u8>)>) {
     };
     let link = SESSION_LINKS[usize::from(setup & 0x07) % SESSION_LINKS.len()];
     let v6 = setup & 0x08 != 0;
-    let server_port = SESSION_PORTS[usize::from(setup >> 4) & 0x03];
+    let server_port = SESSION_PORTS[usize::from(setup >> 4) % SESSION_PORTS.len()];
     let mut out = Vec::new();
     // Next sequence number per connection and direction.
     let mut next = [[0u32; 2]; 4];

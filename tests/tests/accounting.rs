@@ -51,6 +51,7 @@ fn every_project_capture_accounts_for_every_message() {
     assert!(check::<echo::EchoMessage>("../echo/data", &[]) >= 9);
     assert!(check::<redis::RedisMessage>("../redis/data", &[]) >= 7);
     assert!(check::<memcache::MemcacheMessage>("../memcache/data", &[]) >= 10);
+    assert!(check::<pgsql::PgsqlMessage>("../pgsql/data", &[]) >= 9);
 }
 
 #[test]

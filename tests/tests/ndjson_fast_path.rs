@@ -71,3 +71,25 @@ fn fast_ndjson_equals_serde_for_redis() {
 fn fast_ndjson_equals_serde_for_memcache() {
     check::<memcache::MemcacheMessage>("../memcache/data");
 }
+
+#[test]
+fn fast_ndjson_equals_serde_for_pgsql() {
+    for path in captures("../pgsql/data") {
+        for send in [false, true] {
+            let (fast, slow) = both::<pgsql::PgsqlMessage>(&path, send);
+            // ssl.pcap turns to TLS before any transaction.
+            assert_eq!(
+                fast.is_empty(),
+                path.ends_with("ssl.pcap"),
+                "{}",
+                path.display()
+            );
+            assert_eq!(
+                String::from_utf8_lossy(&fast),
+                String::from_utf8_lossy(&slow),
+                "{} (send {send})",
+                path.display()
+            );
+        }
+    }
+}

@@ -11,7 +11,7 @@ use crate::frame_len::FrameLen;
 use crate::message::{Message, Transaction};
 use crate::protocol::{Cx, Follow, Framer, Protocol};
 use crate::role::{Direction, Kind};
-use crate::stream::{Complete, DropReason, Dropped, Frame, Partial};
+use crate::stream::{AfterGap, Complete, DropReason, Dropped, Frame, Partial};
 use crate::time::Timestamp;
 
 impl<P: Protocol> Connection<P> {
@@ -122,7 +122,11 @@ impl<P: Protocol> Connection<P> {
         // The gap may have ended on a frame boundary: if what follows it,
         // up to the sync sequence, is a frame and reads as a message, it is
         // one and only the bytes before it are damaged.
-        if let Some(tail) = after_gap.filter(|t| t.len() as u64 <= wire_len) {
+        if let Some(AfterGap {
+            wire: tail,
+            start: tail_start,
+        }) = after_gap.filter(|t| t.wire.len() as u64 <= wire_len)
+        {
             let mut framer = P::framer(dir);
             let cx = Cx::new(dir, &self.session).with_limit(ctx.config.max_message_size);
             if framer.frame(&tail, &cx) == FrameLen::Complete(tail.len()) {
@@ -137,7 +141,7 @@ impl<P: Protocol> Connection<P> {
                     let frame = Complete {
                         wire: tail,
                         payload,
-                        start: end,
+                        start: tail_start,
                         end,
                         cut: false,
                     };
@@ -196,9 +200,23 @@ impl<P: Protocol> Connection<P> {
                 )
             }
         };
+        let parsed = match parsed {
+            Ok(parsed) if !cut && !parsed.published() && !self.correlator.is_folding(dir) => {
+                // Setting the connection up or taking it down: no transaction.
+                ctx.counters.messages_not_published += 1;
+                if let Follow::Stop(why) = parsed.update(&mut self.session, dir) {
+                    self.stop(why, ctx, out);
+                }
+                return;
+            }
+            parsed => parsed,
+        };
         let mut notes = Vec::new();
         let (kind, fields, follow) = match parsed {
             Ok(parsed) => {
+                if let Some(note) = parsed.note() {
+                    notes.push(note.into_owned());
+                }
                 let kind = parsed.kind().unwrap_or(dir.default_kind());
                 let follow = parsed.update(&mut self.session, dir);
                 (kind, Some(parsed), follow)

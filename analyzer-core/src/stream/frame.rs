@@ -95,12 +95,21 @@ pub struct Dropped {
     /// sequence or a plausible frame start, not after a known length):
     /// whole messages may have gone with them.
     pub blind: bool,
-    /// After lost bytes, with a delimiter framing: the bytes from the end of
-    /// the gap up to and including the delimiter (part of `wire_len`). The
-    /// gap may have ended on a message boundary: if these parse as a
-    /// message, the caller can publish them as one and count only the rest
-    /// as damaged.
-    pub after_gap: Option<Bytes>,
+    /// After lost bytes, with a delimiter framing: what followed the gap up
+    /// to and including the delimiter (part of `wire_len`). The gap may have
+    /// ended on a message boundary: if these bytes parse as a message, the
+    /// caller can publish them as one and count only the rest as damaged.
+    pub after_gap: Option<AfterGap>,
+}
+
+/// The bytes from the end of a gap up to the next delimiter
+/// ([`Dropped::after_gap`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AfterGap {
+    /// The bytes, delimiter included.
+    pub wire: Bytes,
+    /// Capture time of their first byte.
+    pub start: Timestamp,
 }
 
 impl From<Dropped> for Frame {

@@ -5,7 +5,7 @@
 //! next offset where a frame plausibly starts. Consecutive rejected bytes
 //! merge into one dropped message.
 
-use super::{DropReason, Dropped, Frame, StreamBuffer};
+use super::{AfterGap, DropReason, Dropped, Frame, StreamBuffer};
 use crate::framing::find_end;
 use crate::protocol::{Conversation, Cx, Framer};
 use crate::time::Timestamp;
@@ -141,6 +141,9 @@ impl StreamBuffer {
         cx: &Cx<'_, P>,
     ) -> Option<Frame> {
         let synced = self.skip()?.to == SkipTo::Sync;
+        // The time of the first byte held (the first after the gap, when
+        // every byte since it is held).
+        let held_since = self.head_ts;
         let (drop, to) = self.skip_target(framer, cx);
         let end = match drop {
             0 => self.last_ts,
@@ -161,7 +164,10 @@ impl StreamBuffer {
         // What follows a gap, up to the sync sequence found: maybe a
         // message of its own. Not when the skip ended by count (the rest
         // of a message of known length, e.g. a data block).
-        let after_gap = (synced && skip.tail_held && skip.lost > 0).then_some(dropped);
+        let after_gap = (synced && skip.tail_held && skip.lost > 0).then_some(AfterGap {
+            wire: dropped,
+            start: held_since,
+        });
         let reason = match (skip.lost, skip.invalid) {
             (lost, _) if lost > 0 => DropReason::Lost(lost),
             (_, Some(why)) => DropReason::Invalid(why),

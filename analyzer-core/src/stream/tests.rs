@@ -159,7 +159,10 @@ fn lost_bytes_skip_to_the_next_delimiter() {
             start: t(1),
             end: t(3),
             blind: true,
-            after_gap: Some(Bytes::from_static(b"ld\n"))
+            after_gap: Some(AfterGap {
+                wire: Bytes::from_static(b"ld\n"),
+                start: t(3)
+            })
         }))
     );
     assert_eq!(&wire(next(&mut s, &mut f).unwrap())[..], b">next\n");

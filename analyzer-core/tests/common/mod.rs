@@ -21,6 +21,14 @@ pub struct Line {
 
 impl Conversation for Line {
     type Session = ();
+
+    /// Contents starting with `?` are doubtful.
+    fn note(&self) -> Option<std::borrow::Cow<'static, str>> {
+        self.content
+            .as_bytes()
+            .starts_with(b"?")
+            .then(|| format!("doubtful {}", self.kind.as_str()).into())
+    }
 }
 
 impl Protocol for Line {
@@ -39,6 +47,7 @@ impl Protocol for Line {
                 (b'>', Kind::Request),
                 (b'<', Kind::Response),
                 (b'!', Kind::Error),
+                (b'*', Kind::Greeting),
             ],
         )?;
         Ok(Line {

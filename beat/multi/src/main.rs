@@ -1,4 +1,4 @@
-//! `beat`: echo, Redis and Memcache analyzed together, each on its ports,
+//! `beat`: echo, Redis, Memcache, PostgreSQL, MySQL and HTTP analyzed together, each on its ports,
 //! as Packetbeat users run one beat for all their protocols.
 //!
 //! `beat -r FILE`, `beat -i IFACE` (feature `live`), `beat -c beat.yml`;
@@ -11,6 +11,9 @@ const PROTOCOLS: &[Registration] = &[
     protocol::<echo::EchoMessage>(),
     protocol::<redis::RedisMessage>(),
     protocol::<memcache::MemcacheMessage>(),
+    protocol::<pgsql::PgsqlMessage>(),
+    protocol::<mysql::MysqlMessage>(),
+    protocol::<http::HttpMessage>(),
 ];
 
 fn main() -> std::process::ExitCode {

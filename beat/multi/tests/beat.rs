@@ -57,6 +57,40 @@ fn analyzes_echo_redis_and_memcache_in_one_run() {
 }
 
 #[test]
+fn analyzes_postgresql_beside_the_others() {
+    let path = common::merged(
+        "with-pgsql.pcap",
+        &["redis/data/pipelined.pcap", "pgsql/data/errors.pcap"],
+    );
+    let out = beat(&["-r", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let events: Vec<Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let pgsql: Vec<(&str, &str)> = events
+        .iter()
+        .filter(|e| e["type"] == "pgsql")
+        .map(|e| {
+            (
+                e["status"].as_str().unwrap(),
+                e["pgsql"]["error_code"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pgsql,
+        [
+            ("Error", "42601"),
+            ("Error", "23505"),
+            ("Error", "42P01"),
+            ("OK", "-")
+        ]
+    );
+    assert_eq!(events.len(), 5 + 4);
+}
+
+#[test]
 fn the_example_config_and_a_summary() {
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../beat.example.yml");
     let out = beat(&["-c", example, "-r", &mixed(), "--summary", "--no-counters"]);
@@ -152,4 +186,47 @@ fn live_capture_needs_the_feature() {
         text(&out.stderr),
         "beat: live capture (-i) needs a beat built with analyzer-beat's `live` feature (and libpcap-dev)\n"
     );
+}
+
+#[test]
+fn analyzes_mysql_on_its_port() {
+    let capture = concat!(env!("CARGO_MANIFEST_DIR"), "/../../mysql/data/select.pcap");
+    let out = beat(&["-r", capture, "--no-counters"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let events: Vec<Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // The handshake, the login, the query, COM_QUIT.
+    assert_eq!(events.len(), 4);
+    assert!(events.iter().all(|e| e["type"] == "mysql"));
+    assert_eq!(
+        events[2]["query"],
+        "SELECT id, name, price FROM items ORDER BY id"
+    );
+    assert_eq!(events[2]["mysql"]["num_rows"], 3);
+}
+
+#[test]
+fn analyzes_http_beside_the_others() {
+    let path = common::merged(
+        "mixed-http.pcap",
+        &["redis/data/pipelined.pcap", "http/data/keepalive.pcap"],
+    );
+    let out = beat(&["-r", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let events: Vec<Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let http: Vec<_> = events.iter().filter(|e| e["type"] == "http").collect();
+    let paths: Vec<_> = http
+        .iter()
+        .map(|e| e["url"]["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["/a.txt", "/b.txt", "/c.txt"]);
+    assert!(http.iter().all(|e| e["status"] == "OK"));
+    assert_eq!(events.iter().filter(|e| e["type"] == "redis").count(), 5);
+    let counters: Value = serde_json::from_str(text(&out.stderr).trim()).unwrap();
+    assert_eq!(counters["http"]["transactions"], 3);
 }

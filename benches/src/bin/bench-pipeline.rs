@@ -24,6 +24,9 @@ use benches::gen::Summary;
 use benches::pipeline::{self, Measurement};
 use clap::Parser;
 use echo::EchoMessage;
+use http::HttpMessage;
+use mysql::MysqlMessage;
+use pgsql::PgsqlMessage;
 use redis::RedisMessage;
 
 /// Measure the floor, the engine, ndjson output and the beat on one pcap.
@@ -91,6 +94,27 @@ fn one(mode: &str, file: &Path) -> Result<(), String> {
             let args = ["-r", path, "-o", "/dev/null", "--no-counters"];
             pipeline::command("redis-beat", file, &beat, &args)?
         }
+        "pgsql-engine" => pipeline::engine::<PgsqlMessage>(file)?,
+        "pgsql-ndjson" => pipeline::ndjson::<PgsqlMessage>(file)?,
+        "pgsql-beat" => {
+            let beat = sibling("pgsql-beat")?;
+            let args = ["-r", path, "-o", "/dev/null", "--no-counters"];
+            pipeline::command("pgsql-beat", file, &beat, &args)?
+        }
+        "mysql-engine" => pipeline::engine::<MysqlMessage>(file)?,
+        "mysql-ndjson" => pipeline::ndjson::<MysqlMessage>(file)?,
+        "mysql-beat" => {
+            let beat = sibling("mysql-beat")?;
+            let args = ["-r", path, "-o", "/dev/null", "--no-counters"];
+            pipeline::command("mysql-beat", file, &beat, &args)?
+        }
+        "http-engine" => pipeline::engine::<HttpMessage>(file)?,
+        "http-ndjson" => pipeline::ndjson::<HttpMessage>(file)?,
+        "http-beat" => {
+            let beat = sibling("http-beat")?;
+            let args = ["-r", path, "-o", "/dev/null", "--no-counters"];
+            pipeline::command("http-beat", file, &beat, &args)?
+        }
         "tshark-json" => {
             let args = ["-r", path, "-T", "json"];
             pipeline::command(mode, file, Path::new("tshark"), &args)?
@@ -155,7 +179,7 @@ fn sibling(name: &str) -> Result<PathBuf, String> {
         Ok(path)
     } else {
         Err(format!(
-            "{} not found: build it first (cargo build --release -p echo -p redis)",
+            "{} not found: build it first (cargo build --release -p echo -p redis -p http)",
             path.display()
         ))
     }
@@ -194,6 +218,15 @@ fn describe(file: &Path) -> (String, Option<Summary>) {
                 if [seg.src.1, seg.dst.1].contains(&6379) {
                     protocol = "redis".into();
                 }
+                if [seg.src.1, seg.dst.1].contains(&5432) {
+                    protocol = "pgsql".into();
+                }
+                if [seg.src.1, seg.dst.1].contains(&3306) {
+                    protocol = "mysql".into();
+                }
+                if [seg.src.1, seg.dst.1].contains(&80) {
+                    protocol = "http".into();
+                }
                 break;
             }
         }
@@ -216,6 +249,12 @@ fn all(args: &Args) -> Result<(), String> {
     let mut modes = vec!["floor"];
     let (engine, ndjson, beat, beat_bin) = if protocol == "redis" {
         ("redis-engine", "redis-ndjson", "redis-beat", "redis-beat")
+    } else if protocol == "pgsql" {
+        ("pgsql-engine", "pgsql-ndjson", "pgsql-beat", "pgsql-beat")
+    } else if protocol == "mysql" {
+        ("mysql-engine", "mysql-ndjson", "mysql-beat", "mysql-beat")
+    } else if protocol == "http" {
+        ("http-engine", "http-ndjson", "http-beat", "http-beat")
     } else {
         ("engine", "ndjson", "beat", "echo-beat")
     };

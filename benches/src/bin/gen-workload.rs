@@ -1,4 +1,4 @@
-//! `gen-workload`: writes a deterministic pcap of echo or Redis traffic.
+//! `gen-workload`: writes a deterministic pcap of echo, Redis or HTTP traffic.
 //!
 //! ```sh
 //! cargo run --release -p benches --bin gen-workload -- --protocol echo --size 200M --seed 1
@@ -17,10 +17,11 @@ use benches::gen::{generate, parse_size, Options};
 use benches::messages::AppProtocol;
 use clap::Parser;
 
-/// Write a pcap of ~1,000 interleaved echo or Redis connections.
+/// Write a pcap of ~1,000 interleaved echo, Redis or HTTP connections.
 #[derive(Debug, Parser)]
 struct Args {
-    /// `echo` (port 3030) or `redis` (port 6379).
+    /// `echo` (port 3030), `redis` (port 6379), `pgsql` (port 5432),
+    /// `mysql` (port 3306) or `http` (port 80).
     #[arg(long, default_value = "echo")]
     protocol: AppProtocol,
     /// Size of the file: bytes, or with a K, M or G suffix.
