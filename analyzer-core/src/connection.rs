@@ -11,15 +11,20 @@ use crate::message::Transaction;
 use crate::protocol::{Cx, Framer, Protocol};
 use crate::reassembly::{Chunk, Reassembler, ReassemblyLimits};
 use crate::role::Direction;
-use crate::stream::{Frame, StreamBuffer};
+use crate::stream::Frame;
 use crate::time::Timestamp;
+use lazy_stream::LazyStream;
 
 mod frames;
+mod lazy_stream;
 
 /// The engine's shared state a connection updates.
 pub(crate) struct Ctx<'a> {
     pub config: &'a Config,
     pub counters: &'a mut Counters,
+    /// Frames cut during one feed, shared by the connections (reused to
+    /// avoid an allocation per packet, and kept by none of them).
+    pub scratch: &'a mut Vec<Frame>,
 }
 
 /// How a stream ended, for the note on a message it cut short.
@@ -58,13 +63,13 @@ impl Close {
 
 /// One direction: its bytes put back in order, then cut into frames.
 ///
-/// In this order, a cache line each: the flags with the reassembler's
-/// in-order state, then (after its out-of-order state) the stream buffer
-/// and the framer.
-#[repr(C, align(64))]
+/// In this order: the flags, the reassembler's in-order state (its rare
+/// state boxed), the stream buffer (a word while it holds nothing), the
+/// framer. Not cache-aligned: small, so that many connections stay small.
+#[repr(C)]
 struct Side<F> {
-    /// Payload was seen (a new SYN then means a new connection).
-    data_seen: bool,
+    /// [`DATA_SEEN`] and [`PEER_ACKED`].
+    seen: u8,
     /// A FIN was seen (its sequence number may lie past a hole).
     fin_seen: bool,
     /// Packets from the peer seen while this direction has a hole: at
@@ -73,12 +78,19 @@ struct Side<F> {
     /// Every byte before this direction's FIN was delivered and its last
     /// message handled.
     ended: bool,
-    /// The latest acknowledgment number the peer sent for this direction.
-    peer_ack: Option<u32>,
+    /// The latest acknowledgment number the peer sent for this direction
+    /// (when [`PEER_ACKED`]).
+    peer_ack: u32,
     reasm: Reassembler,
-    stream: StreamBuffer,
+    stream: LazyStream,
     framer: F,
 }
+
+/// [`Side::seen`]: payload was seen (a new SYN then means a new
+/// connection).
+const DATA_SEEN: u8 = 1;
+/// [`Side::seen`]: the peer acknowledged something (`peer_ack` is set).
+const PEER_ACKED: u8 = 2;
 
 /// Pure acknowledgments from the peer, while a hole is open, before the bytes
 /// they acknowledge in it count as lost in capture. One is not enough: a
@@ -114,14 +126,12 @@ pub(crate) struct Connection<P: Protocol> {
     /// then, cannot be answered by anything sent before. Cleared when that
     /// request is routed.
     quiet: [bool; 2],
+    /// The reassemblers' statistics were added to the counters.
+    harvested: bool,
     correlator: Correlator<P>,
     /// Creation order: events of different connections flushed together come
     /// out in this order.
     pub id: u64,
-    /// Frames cut during one feed, reused to avoid an allocation per packet.
-    scratch: Vec<Frame>,
-    /// The reassemblers' statistics were added to the counters.
-    harvested: bool,
     session: P::Session,
     sides: [Side<P::Framer>; 2],
 }
@@ -163,13 +173,13 @@ impl<P: Protocol> Connection<P> {
         };
         let side = |dir| Side {
             reasm: Reassembler::new(limits),
-            stream: StreamBuffer::new(config.max_message_size),
+            stream: LazyStream::default(),
             framer: P::framer(dir),
-            data_seen: false,
+            seen: 0,
             fin_seen: false,
             acks_over_hole: 0,
             ended: false,
-            peer_ack: None,
+            peer_ack: 0,
         };
         Connection {
             id,
@@ -178,7 +188,6 @@ impl<P: Protocol> Connection<P> {
             sides: [side(Direction::FromClient), side(Direction::FromServer)],
             correlator: Correlator::new(config.max_pending_requests),
             session: P::session(config),
-            scratch: Vec::new(),
             harvested: false,
             quiet: [false; 2],
             stopped: false,
@@ -189,7 +198,7 @@ impl<P: Protocol> Connection<P> {
     /// 4-tuple: this one already carried data or ended a direction.
     pub(crate) fn is_reused_by_syn(&self) -> bool {
         let client = &self.sides[Direction::FromClient.index()];
-        client.data_seen || self.sides.iter().any(|s| s.ended)
+        client.seen & DATA_SEEN != 0 || self.sides.iter().any(|s| s.ended)
     }
 
     /// Which way a segment travels, its source being the first endpoint
@@ -226,7 +235,7 @@ impl<P: Protocol> Connection<P> {
             self.acknowledged(dir, ts, seg, ctx, out);
         }
         if !seg.payload.is_empty() {
-            self.sides[dir.index()].data_seen = true;
+            self.sides[dir.index()].seen |= DATA_SEEN;
             if self.correlator.out_of_step(dir) && self.is_quiet(dir, seq, seg) {
                 self.quiet[dir.index()] = true;
             }
@@ -243,6 +252,10 @@ impl<P: Protocol> Connection<P> {
         }
         for d in [dir, dir.reverse()] {
             self.end_if_finished(d, ctx, out);
+        }
+        self.correlator.release();
+        for side in &mut self.sides {
+            side.stream.tidy();
         }
         let over = self.sides.iter().all(|s| s.ended);
         if over {
@@ -266,7 +279,8 @@ impl<P: Protocol> Connection<P> {
         out: &mut impl FnMut(Transaction<P>),
     ) {
         let other = &mut self.sides[dir.reverse().index()];
-        other.peer_ack = Some(seg.ack);
+        other.peer_ack = seg.ack;
+        other.seen |= PEER_ACKED;
         let hole = other.reasm.buffered_bytes() > 0 || (other.fin_seen && !other.ended);
         other.acks_over_hole = if hole {
             other.acks_over_hole.saturating_add(1)
@@ -304,7 +318,9 @@ impl<P: Protocol> Connection<P> {
         let peer_acked = seg.flags.ack
             && peer.reasm.buffered_bytes() == 0
             && peer.reasm.next_seq().is_none_or(|next| next == seg.ack);
-        let own_acked = (own.peer_ack == Some(seq) && own.reasm.next_seq() == Some(seq))
+        let own_acked = (own.seen & PEER_ACKED != 0
+            && own.peer_ack == seq
+            && own.reasm.next_seq() == Some(seq))
             || !self.correlator.waiting(dir);
         peer_acked && own_acked && own.stream.is_empty() && peer.stream.is_empty()
     }
@@ -354,13 +370,13 @@ impl<P: Protocol> Connection<P> {
                 if side.stream.is_idle() {
                     self.whole_frames(dir, ts, payload, ctx, out);
                 } else {
-                    side.stream.push(ts, payload);
+                    side.stream.push(ts, payload, limit);
                     self.drain(dir, limit, ctx, out);
                 }
                 return;
             }
         }
-        let mut delivered = std::mem::take(&mut self.scratch);
+        let mut delivered = std::mem::take(ctx.scratch);
         let (session, correlator) = (&self.session, &self.correlator);
         let side = &mut self.sides[dir.index()];
         let Side {
@@ -371,10 +387,10 @@ impl<P: Protocol> Connection<P> {
         } = side;
         let mut deliver = |chunk: Chunk<'_>| {
             match chunk {
-                Chunk::Data(data, at) => stream.push(at, data),
+                Chunk::Data(data, at) => stream.push(at, data, limit),
                 // A message whose known end the gap reaches is handed out
                 // now, before the peer's answer to it is read.
-                Chunk::Gap(lost) => stream.lose(ts, lost, framer),
+                Chunk::Gap(lost) => stream.get(limit).lose(ts, lost, framer),
             }
             loop {
                 let cx = cx(session, correlator, dir, limit);
@@ -396,7 +412,7 @@ impl<P: Protocol> Connection<P> {
             self.handle_frame(dir, frame, ctx, out);
         }
         delivered.clear();
-        self.scratch = delivered;
+        *ctx.scratch = delivered;
     }
 
     /// Hands every frame `dir`'s stream holds to [`handle_frame`].
@@ -467,20 +483,20 @@ impl<P: Protocol> Connection<P> {
                 FrameLen::Incomplete(total) if total.is_none_or(|t| t <= max) => {
                     self.sides[dir.index()]
                         .stream
-                        .push_framed(ts, payload, &found);
+                        .push_framed(ts, payload, &found, limit);
                     return self.drain(dir, limit, ctx, out);
                 }
                 FrameLen::AtLeast(_) => {
                     self.sides[dir.index()]
                         .stream
-                        .push_framed(ts, payload, &found);
+                        .push_framed(ts, payload, &found, limit);
                     return self.drain(dir, limit, ctx, out);
                 }
                 // Too long, cut, rejected: the stream's way (asked again).
                 _ => {
                     let side = &mut self.sides[dir.index()];
                     side.framer.reset();
-                    side.stream.push(ts, payload);
+                    side.stream.push(ts, payload, limit);
                     return self.drain(dir, limit, ctx, out);
                 }
             }
@@ -514,11 +530,19 @@ impl<P: Protocol> Connection<P> {
             .correlator
             .expire(now, ctx.config.transaction_timeout, out);
         count(ctx.counters, outcome);
+        self.correlator.release();
     }
 
-    /// Whether [`expire`](Self::expire) has anything to do at `now`.
-    pub(crate) fn has_expired(&self, now: Timestamp, config: &Config) -> bool {
-        self.correlator.has_expired(now, config.transaction_timeout)
+    /// When the connection next needs attention: its idle expiry, or
+    /// earlier the transaction timeout of its oldest complete request
+    /// (what [`expire`](Self::expire) and the idle check look at).
+    #[inline]
+    pub(crate) fn deadline(&self, config: &Config) -> Timestamp {
+        let idle = self.last_seen + config.connection_idle_timeout;
+        match self.correlator.expiry(config.transaction_timeout) {
+            Some(at) => at.min(idle),
+            None => idle,
+        }
     }
 
     /// Stops analyzing the connection after a message that switched it to

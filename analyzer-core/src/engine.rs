@@ -1,9 +1,11 @@
 //! [`Engine`]: the sans-IO core. Packets and their capture times go in,
 //! events come out to a [`Sink`].
 
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::sync::Arc;
 use std::time::Duration;
+
+use hashbrown::HashTable;
 
 use crate::config::Config;
 use crate::connection::{Close, Connection, Ctx};
@@ -14,7 +16,12 @@ use crate::flow::{Flow, FlowKey};
 use crate::message::Transaction;
 use crate::protocol::Protocol;
 use crate::sink::Sink;
+use crate::stream::Frame;
 use crate::time::Timestamp;
+
+mod timers;
+
+use timers::{Timer, Timers, NEVER};
 
 /// How often (capture time) timeouts are checked, at most: a request is
 /// published within this long (or the transaction timeout, if shorter) of its
@@ -51,23 +58,45 @@ pub struct Engine<P: Protocol, S> {
     config: Config,
     ports: Vec<u16>,
     sink: S,
-    /// Keyed with foldhash: fast, and seeded per process so crafted
-    /// addresses cannot force collisions.
-    /// Boxed, so the table itself stays small and its probes stay in cache.
-    flows: HashMap<FlowKey, Box<Tracked<P>>, foldhash::fast::RandomState>,
+    /// The connections, each boxed with its key: the table holds one
+    /// pointer per slot (8 bytes; a key and a pointer took 64), so it stays
+    /// small and its probes stay in cache.
+    flows: HashTable<Box<Tracked<P>>>,
+    /// foldhash: fast, and seeded per process so crafted addresses cannot
+    /// force collisions.
+    hasher: foldhash::fast::RandomState,
+    /// When each connection next needs attention.
+    timers: Timers,
+    /// Frames cut during one feed (any connection's).
+    scratch: Vec<Frame>,
     counters: Counters,
     now: Option<Timestamp>,
     next_sweep: Option<Timestamp>,
     next_id: u64,
 }
 
-/// A connection in the flow table, and its description, which its events
-/// share. Apart, so a packet borrows both without touching the `Arc`'s count.
-// The connection first: its hot fields start the allocation.
+/// A connection in the flow table, its key, and its description, which its
+/// events share. Apart, so a packet borrows both without touching the
+/// `Arc`'s count.
+// The key first: the lookup compares it, then reads the connection's hot
+// fields that follow.
 #[repr(C)]
 struct Tracked<P: Protocol> {
+    key: FlowKey,
+    /// The deadline queued for this connection ([`NEVER`]: none).
+    scheduled: Timestamp,
     conn: Connection<P>,
     flow: Arc<Flow>,
+}
+
+impl<P: Protocol> Tracked<P> {
+    /// Queues the connection's next deadline if it is earlier than the one
+    /// queued.
+    #[inline]
+    fn schedule(&mut self, timers: &mut Timers, config: &Config, hash: u64) {
+        let at = self.conn.deadline(config);
+        timers.schedule(&mut self.scheduled, at, hash);
+    }
 }
 
 impl<P: Protocol, S: Sink<P>> Engine<P, S> {
@@ -82,7 +111,10 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
             config,
             ports,
             sink,
-            flows: HashMap::default(),
+            flows: HashTable::new(),
+            hasher: Default::default(),
+            timers: Timers::default(),
+            scratch: Vec::new(),
             counters: Counters::default(),
             now: None,
             next_sweep: None,
@@ -171,36 +203,56 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
         if let Some(now) = self.now {
             self.sweep(now);
         }
-        let mut all: Vec<(u64, FlowKey)> =
-            self.flows.iter().map(|(k, t)| (t.conn.id, *k)).collect();
-        all.sort_unstable_by_key(|(id, _)| *id);
-        for (_, key) in all {
-            if let Some(mut tracked) = self.flows.remove(&key) {
-                self.counters.connections_flushed += 1;
-                let Tracked { flow, conn } = &mut *tracked;
-                let (mut ctx, mut out) =
-                    split(&self.config, &mut self.counters, &mut self.sink, flow);
-                conn.close(Close::EndOfInput, &mut ctx, &mut out);
-            }
+        let mut all: Vec<Box<Tracked<P>>> = self.flows.drain().collect();
+        self.timers.clear();
+        all.sort_unstable_by_key(|t| t.conn.id);
+        for mut tracked in all {
+            self.counters.connections_flushed += 1;
+            let Tracked { flow, conn, .. } = &mut *tracked;
+            let (mut ctx, mut out) = split(
+                &self.config,
+                &mut self.counters,
+                &mut self.scratch,
+                &mut self.sink,
+                flow,
+            );
+            conn.close(Close::EndOfInput, &mut ctx, &mut out);
         }
     }
 
+    fn hash(&self, key: &FlowKey) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    /// Handles the connections whose queued deadline is due at `now`, in
+    /// creation order: requests past the transaction timeout are published,
+    /// idle connections expired; the others' next deadline is queued.
     fn sweep(&mut self, now: Timestamp) {
+        let mut due: Vec<(u64, u64)> = Vec::new();
+        while let Some(Timer { at, hash }) = self.timers.pop_due(now) {
+            // The table compares a few bits of the hash, not all: another
+            // connection that queued the same deadline may be found (it is
+            // due too); its own hash finds it again below.
+            if let Some(tracked) = self.flows.find_mut(hash, |t| t.scheduled == at) {
+                tracked.scheduled = NEVER;
+                due.push((tracked.conn.id, self.hasher.hash_one(tracked.key)));
+            }
+        }
+        due.sort_unstable();
         let idle = self.config.connection_idle_timeout;
-        let mut due: Vec<(u64, FlowKey)> = self
-            .flows
-            .iter()
-            .map(|(k, t)| (k, &t.conn))
-            .filter(|(_, c)| c.has_expired(now, &self.config) || now >= c.last_seen + idle)
-            .map(|(k, c)| (c.id, *k))
-            .collect();
-        due.sort_unstable_by_key(|(id, _)| *id);
-        for (_, key) in due {
-            let Some(tracked) = self.flows.get_mut(&key) else {
+        for (id, hash) in due {
+            let Ok(mut entry) = self.flows.find_entry(hash, |t| t.conn.id == id) else {
                 continue;
             };
-            let Tracked { flow, conn } = &mut **tracked;
-            let (mut ctx, mut out) = split(&self.config, &mut self.counters, &mut self.sink, flow);
+            let tracked = &mut **entry.get_mut();
+            let Tracked { flow, conn, .. } = tracked;
+            let (mut ctx, mut out) = split(
+                &self.config,
+                &mut self.counters,
+                &mut self.scratch,
+                &mut self.sink,
+                flow,
+            );
             conn.expire(now, &mut ctx, &mut out);
             let ended = now >= conn.last_seen + idle;
             if ended {
@@ -209,8 +261,22 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
             }
             drop(out);
             if ended {
-                self.flows.remove(&key);
+                entry.remove();
+            } else {
+                tracked.schedule(&mut self.timers, &self.config, hash);
             }
+        }
+        self.compact_timers();
+    }
+
+    /// Drops stale deadlines once there are half as many as connections
+    /// (each connection has one current entry), so the queue stays in
+    /// proportion to the table: amortized, a few lookups per stale entry.
+    fn compact_timers(&mut self) {
+        if self.timers.len() > self.flows.len() + self.flows.len() / 2 + 1024 {
+            let flows = &self.flows;
+            self.timers
+                .compact(|t| flows.find(t.hash, |x| x.scheduled == t.at).is_some());
         }
     }
 
@@ -218,23 +284,29 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
     /// one connection), publishing what they hold. Batches keep the cost per
     /// new connection constant.
     fn evict(&mut self) {
-        let mut by_age: Vec<(Timestamp, u64, FlowKey)> = self
+        let mut by_age: Vec<(Timestamp, u64, u64)> = self
             .flows
             .iter()
-            .map(|(k, t)| (t.conn.last_seen, t.conn.id, *k))
+            .map(|t| (t.conn.last_seen, t.conn.id, self.hasher.hash_one(t.key)))
             .collect();
         let count = (by_age.len() / 16).max(1);
         if count < by_age.len() {
             by_age.select_nth_unstable_by_key(count - 1, |(seen, id, _)| (*seen, *id));
         }
-        let mut victims: Vec<(u64, FlowKey)> =
-            by_age[..count].iter().map(|(_, id, k)| (*id, *k)).collect();
-        victims.sort_unstable_by_key(|(id, _)| *id);
-        for (_, key) in victims {
-            if let Some(mut tracked) = self.flows.remove(&key) {
-                let Tracked { flow, conn } = &mut *tracked;
-                let (mut ctx, mut out) =
-                    split(&self.config, &mut self.counters, &mut self.sink, flow);
+        let mut victims: Vec<(u64, u64)> =
+            by_age[..count].iter().map(|(_, id, h)| (*id, *h)).collect();
+        victims.sort_unstable();
+        for (id, hash) in victims {
+            if let Ok(entry) = self.flows.find_entry(hash, |t| t.conn.id == id) {
+                let (mut tracked, _) = entry.remove();
+                let Tracked { flow, conn, .. } = &mut *tracked;
+                let (mut ctx, mut out) = split(
+                    &self.config,
+                    &mut self.counters,
+                    &mut self.scratch,
+                    &mut self.sink,
+                    flow,
+                );
                 conn.close(Close::Evicted, &mut ctx, &mut out);
                 ctx.counters.connections_evicted += 1;
             }
@@ -262,15 +334,26 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
         seg: &TcpSegment<'_>,
         src_first: bool,
     ) -> bool {
-        let Some(tracked) = self.flows.get_mut(key) else {
+        let hash = self.hash(key);
+        let Ok(mut entry) = self.flows.find_entry(hash, |t| t.key == *key) else {
             return false;
         };
-        let Tracked { flow, conn } = &mut **tracked;
-        let (mut ctx, mut out) = split(&self.config, &mut self.counters, &mut self.sink, flow);
+        let tracked = &mut **entry.get_mut();
+        let Tracked { flow, conn, .. } = tracked;
+        let (mut ctx, mut out) = split(
+            &self.config,
+            &mut self.counters,
+            &mut self.scratch,
+            &mut self.sink,
+            flow,
+        );
         if conn.segment(ts, seg, src_first, &mut ctx, &mut out) {
             ctx.counters.connections_closed += 1;
             drop(out);
-            self.flows.remove(key);
+            entry.remove();
+        } else {
+            drop(out);
+            tracked.schedule(&mut self.timers, &self.config, hash);
         }
         true
     }
@@ -285,18 +368,25 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
         src_first: bool,
     ) {
         if seg.flags.syn {
+            let hash = self.hash(&key);
             let reused = !seg.flags.ack
                 && self
                     .flows
-                    .get(&key)
+                    .find(hash, |t| t.key == key)
                     .is_some_and(|t| t.conn.is_reused_by_syn());
             if reused {
                 // A new SYN on a 4-tuple that already carried a connection
                 // starts a new one: the old one ends here.
-                if let Some(mut old) = self.flows.remove(&key) {
-                    let Tracked { flow, conn } = &mut *old;
-                    let (mut ctx, mut out) =
-                        split(&self.config, &mut self.counters, &mut self.sink, flow);
+                if let Ok(entry) = self.flows.find_entry(hash, |t| t.key == key) {
+                    let (mut old, _) = entry.remove();
+                    let Tracked { flow, conn, .. } = &mut *old;
+                    let (mut ctx, mut out) = split(
+                        &self.config,
+                        &mut self.counters,
+                        &mut self.scratch,
+                        &mut self.sink,
+                        flow,
+                    );
                     conn.close(Close::Reused, &mut ctx, &mut out);
                     ctx.counters.connections_closed += 1;
                 }
@@ -326,13 +416,29 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
         let server_first = (server == seg.src) == src_first;
         let mut conn = Connection::new(self.next_id, server_first, ts, &self.config);
         self.counters.connections_opened += 1;
-        let (mut ctx, mut out) = split(&self.config, &mut self.counters, &mut self.sink, &flow);
+        let (mut ctx, mut out) = split(
+            &self.config,
+            &mut self.counters,
+            &mut self.scratch,
+            &mut self.sink,
+            &flow,
+        );
         let ended = conn.segment(ts, seg, src_first, &mut ctx, &mut out);
         drop(out);
         if ended {
             self.counters.connections_closed += 1;
         } else {
-            self.flows.insert(key, Box::new(Tracked { flow, conn }));
+            let hash = self.hash(&key);
+            let mut tracked = Box::new(Tracked {
+                key,
+                scheduled: NEVER,
+                conn,
+                flow,
+            });
+            tracked.schedule(&mut self.timers, &self.config, hash);
+            let hasher = &self.hasher;
+            self.flows
+                .insert_unique(hash, tracked, |t| hasher.hash_one(t.key));
         }
     }
 
@@ -361,6 +467,7 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
 fn split<'a, P: Protocol, S: Sink<P>>(
     config: &'a Config,
     counters: &'a mut Counters,
+    scratch: &'a mut Vec<Frame>,
     sink: &'a mut S,
     flow: &'a Arc<Flow>,
 ) -> (Ctx<'a>, impl FnMut(Transaction<P>) + 'a) {
@@ -370,5 +477,142 @@ fn split<'a, P: Protocol, S: Sink<P>>(
             transaction,
         })
     };
-    (Ctx { config, counters }, out)
+    (
+        Ctx {
+            config,
+            counters,
+            scratch,
+        },
+        out,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(crate::Protocol, Debug)]
+    #[protocol(name = "echo", ports(3030), delimiter = b'\n')]
+    struct Echo {
+        #[protocol(tag(request = b'>', response = b'<', error = b'!'))]
+        kind: crate::Kind,
+        content: crate::NetString,
+    }
+
+    /// One TCP segment between 10.0.0.1:`port` and 10.0.0.2:3030.
+    fn segment(
+        port: u16,
+        from_client: bool,
+        syn: bool,
+        fin: bool,
+        seq: u32,
+        ack: u32,
+        data: &[u8],
+    ) -> Vec<u8> {
+        let (client, server) = (([10, 0, 0, 1], port), ([10, 0, 0, 2], 3030));
+        let (src, dst) = if from_client {
+            (client, server)
+        } else {
+            (server, client)
+        };
+        let mut b = etherparse::PacketBuilder::ethernet2([2; 6], [4; 6])
+            .ipv4(src.0, dst.0, 64)
+            .tcp(src.1, dst.1, seq, 65_535);
+        if syn {
+            b = b.syn();
+        }
+        if fin {
+            b = b.fin();
+        }
+        if !(syn && from_client) {
+            b = b.ack(ack);
+        }
+        let mut out = Vec::new();
+        b.write(&mut out, data).unwrap();
+        out
+    }
+
+    /// From the client, SYN, FIN, sequence and acknowledgment numbers,
+    /// payload.
+    type Step = (bool, bool, bool, u32, u32, &'static [u8]);
+
+    /// A whole connection on `port` at `t` (ms): handshake, one
+    /// transaction, FINs; or, with `answered` false, the handshake and a
+    /// request only.
+    fn connection(engine: &mut Engine<Echo, impl Sink<Echo>>, port: u16, t: i64, answered: bool) {
+        let ms = |n: i64| Timestamp::from_nanos((t + n) * 1_000_000);
+        let (c, s) = (1000u32, 5000u32);
+        let steps: Vec<Step> = vec![
+            (true, true, false, c, 0, b""),
+            (false, true, false, s, c + 1, b""),
+            (true, false, false, c + 1, s + 1, b">a\n"),
+            (false, false, false, s + 1, c + 4, b"<a\n"),
+            (true, false, true, c + 4, s + 4, b""),
+            (false, false, true, s + 4, c + 5, b""),
+            (true, false, false, c + 5, s + 5, b""),
+        ];
+        let last = if answered { steps.len() } else { 3 };
+        for (i, &(from_client, syn, fin, seq, ack, data)) in steps[..last].iter().enumerate() {
+            let bytes = segment(port, from_client, syn, fin, seq, ack, data);
+            engine.packet(ms(i as i64), crate::decode::LinkType::Ethernet, &bytes);
+        }
+    }
+
+    /// Timeouts come from the deadline queue amid churn: a request left
+    /// unanswered is published at its timeout and its connection expires
+    /// when idle, while 20,000 short connections come and go; the queue
+    /// holds entries in proportion to the connections open, not to all
+    /// those seen.
+    #[test]
+    fn timeouts_fire_from_the_queue_and_it_stays_small_under_churn() {
+        let mut events = Vec::new();
+        let mut engine = Engine::new(Config::default(), |e: Event<Echo>| events.push(e));
+        connection(&mut engine, 1, 0, false);
+        let mut most = 0;
+        for i in 0..20_000 {
+            connection(&mut engine, 2 + (i % 60_000) as u16, 10 + i * 4, true);
+            most = most.max(engine.timers.len());
+        }
+        // 80 s of capture: the request timed out at 10 s, its connection
+        // expired at 60 s.
+        let c = engine.counters().clone();
+        assert_eq!(
+            (c.connections_opened, c.connections_closed),
+            (20_001, 20_000)
+        );
+        assert_eq!((c.connections_expired, c.requests_unanswered), (1, 1));
+        assert_eq!(engine.connections(), 0);
+        assert!(most <= 4_000, "{most} deadlines queued");
+        engine.finish();
+        drop(engine);
+        assert_eq!(events.len(), 20_001);
+        let unanswered: Vec<usize> = (0..events.len())
+            .filter(|&i| events[i].transaction.response.is_none())
+            .collect();
+        assert_eq!(unanswered.len(), 1);
+        let timed_out = &events[unanswered[0]].transaction;
+        assert!(
+            timed_out.notes[0].contains("transaction timeout"),
+            "{timed_out:?}"
+        );
+        // Published within a second (the check's interval) of its deadline,
+        // among the events of the connections of that time: 10 to 11 s,
+        // connections 2,500 to 2,750.
+        assert!((2_400..2_800).contains(&unanswered[0]), "{}", unanswered[0]);
+    }
+
+    /// What an idle connection holds inline (its buffers and queues are
+    /// made only while they hold something): its allocation, its flow's,
+    /// a table slot. `bench-pipeline` measures the whole heap.
+    #[test]
+    fn an_idle_connection_is_small() {
+        use std::mem::size_of;
+        let tracked = size_of::<Tracked<Echo>>();
+        let flow = size_of::<Flow>();
+        assert!(tracked <= 312, "Tracked: {tracked} bytes");
+        assert!(flow <= 88, "Flow: {flow} bytes");
+        assert_eq!(size_of::<FlowKey>(), 40);
+        assert_eq!(size_of::<crate::reassembly::Reassembler>(), 48);
+        assert_eq!(size_of::<Timer>(), 16);
+    }
 }

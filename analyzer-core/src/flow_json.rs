@@ -28,20 +28,18 @@ fn concat(parts: &[Part<'_>]) -> Vec<u8> {
     out
 }
 
-/// The JSON of a connection's fixed parts, made on its first event.
+/// The JSON of a connection's fixed parts, made on its first event: one
+/// allocation holding only what varies between connections (it lives as
+/// long as the connection; the constant JSON around it is written with
+/// each event).
 #[derive(Debug)]
 pub(crate) struct FlowJson {
-    /// `{"ip":"10.0.0.1","port":40000,"bytes":`, the client's then the
-    /// server's: the value of `source` and `client`, then of `destination`
-    /// and `server`, up to its byte count. Without the count, it ends
-    /// before [`BYTES`].
-    pub(crate) endpoints: [Vec<u8>; 2],
-    /// `"type":"ipv4","bytes":` is not fixed; this is
-    /// `"community_id":"1:..."},"related":{"ip":["a","b"]}` (the comma
-    /// before it is written with the byte count).
-    pub(crate) community_related: Vec<u8>,
-    /// What depends only on the protocol and the network type.
-    pub(crate) shared: &'static SharedJson,
+    /// The client's `"10.0.0.1","port":40000`, the server's, then the
+    /// Community ID as a JSON string.
+    text: Box<[u8]>,
+    /// Where the client's address (quoted) ends, where its part ends, the
+    /// same for the server.
+    ends: [u16; 4],
 }
 
 /// The parts of an event that depend only on its protocol's name and its
@@ -62,8 +60,15 @@ pub(crate) struct SharedJson {
 }
 
 impl SharedJson {
+    /// Whether these are the parts for protocol `name` over
+    /// `network_type`.
+    #[inline]
+    pub(crate) fn is_for(&self, name: &str, network_type: &str) -> bool {
+        self.name == name && self.network_type == network_type
+    }
+
     /// The parts for protocol `name` over `network_type`.
-    fn get(name: &'static str, network_type: &'static str) -> &'static SharedJson {
+    pub(crate) fn get(name: &'static str, network_type: &'static str) -> &'static SharedJson {
         static MADE: Mutex<Vec<&'static SharedJson>> = Mutex::new(Vec::new());
         let mut made = MADE.lock().unwrap_or_else(PoisonError::into_inner);
         let known = made
@@ -101,44 +106,54 @@ impl SharedJson {
 
 impl FlowJson {
     /// The JSON of a flow between `client` and `server` (addresses as text
-    /// and ports), with its Community ID, for protocol `name` over
-    /// `network_type` (without `format!`, whose machinery costs more than
-    /// the rest of a flow's first event).
+    /// and ports), with its Community ID (without `format!`, whose
+    /// machinery costs more than the rest of a flow's first event).
     #[cold]
     #[inline(never)]
-    pub(crate) fn new(
-        client: (&str, u16),
-        server: (&str, u16),
-        community_id: &str,
-        network_type: &'static str,
-        name: &'static str,
-    ) -> Self {
-        use Part::{Raw, Str};
-        let endpoint = |ip: &str, port: u16| {
-            let mut digits = itoa::Buffer::new();
-            concat(&[
-                Raw("{\"ip\":"),
-                Str(ip),
-                Raw(",\"port\":"),
-                Raw(digits.format(port)),
-                Raw(BYTES),
-            ])
-        };
-        let mut tail = concat(&[
-            Raw("\"community_id\":"),
-            Str(community_id),
-            Raw("},\"related\":{\"ip\":["),
-            Str(client.0),
-        ]);
-        if server.0 != client.0 {
-            tail.push(b',');
-            json::write_str(&mut tail, server.0);
+    pub(crate) fn new(client: (&str, u16), server: (&str, u16), community_id: &str) -> Self {
+        let mut text = Vec::with_capacity(96);
+        let mut ends = [0u16; 4];
+        for (i, (ip, port)) in [client, server].into_iter().enumerate() {
+            json::write_str(&mut text, ip);
+            ends[2 * i] = text.len() as u16;
+            text.extend_from_slice(b",\"port\":");
+            text.extend_from_slice(itoa::Buffer::new().format(port).as_bytes());
+            ends[2 * i + 1] = text.len() as u16;
         }
-        tail.extend_from_slice(b"]}");
+        json::write_str(&mut text, community_id);
         FlowJson {
-            endpoints: [endpoint(client.0, client.1), endpoint(server.0, server.1)],
-            community_related: tail,
-            shared: SharedJson::get(name, network_type),
+            text: text.into_boxed_slice(),
+            ends,
         }
+    }
+
+    /// `"10.0.0.1","port":40000`: the client's (0) or the server's (1)
+    /// endpoint between `{"ip":` and its byte count.
+    #[inline]
+    pub(crate) fn endpoint(&self, which: usize) -> &[u8] {
+        let start = if which == 0 { 0 } else { self.ends[1] as usize };
+        &self.text[start..self.ends[2 * which.min(1) + 1] as usize]
+    }
+
+    /// The client's (0) or the server's (1) address as a JSON string.
+    fn ip(&self, which: usize) -> &[u8] {
+        let start = if which == 0 { 0 } else { self.ends[1] as usize };
+        &self.text[start..self.ends[2 * which.min(1)] as usize]
+    }
+
+    /// `"community_id":"1:..."},"related":{"ip":["a","b"]}` (the comma
+    /// before it is written with the byte count).
+    #[inline]
+    pub(crate) fn write_community_related(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"\"community_id\":");
+        out.extend_from_slice(&self.text[self.ends[3] as usize..]);
+        out.extend_from_slice(b"},\"related\":{\"ip\":[");
+        let (client, server) = (self.ip(0), self.ip(1));
+        out.extend_from_slice(client);
+        if server != client {
+            out.push(b',');
+            out.extend_from_slice(server);
+        }
+        out.extend_from_slice(b"]}");
     }
 }

@@ -17,7 +17,7 @@ use serde::ser::{Error as _, Serialize, Serializer};
 
 use crate::event::Event;
 use crate::flow::Flow;
-use crate::flow_json::{FlowJson, BYTES};
+use crate::flow_json::{FlowJson, SharedJson, BYTES};
 use crate::json;
 use crate::json::fields::JsonFields;
 use crate::json::short::{self, Plain};
@@ -69,21 +69,20 @@ fn outcome(out: &mut Vec<u8>, status: Status) {
     }
 }
 
-/// `,"key":` then an endpoint's JSON up to its byte count, then the count
-/// (and the brace after it), or without a count its JSON up to
-/// [`BYTES`] and the brace.
+/// `,"key":` then an endpoint's JSON (`{"ip":`, the flow's part, then
+/// [`BYTES`] and the count with the brace after it, or without a count
+/// the brace).
 #[inline(always)]
-fn endpoint(out: &mut Vec<u8>, key: &[u8], json: &[u8], bytes: Option<Decimal>) {
+fn endpoint(out: &mut Vec<u8>, key: &[u8], part: &[u8], bytes: Option<Decimal>) {
     out.extend_from_slice(key);
+    out.extend_from_slice(b"{\"ip\":");
+    out.extend_from_slice(part);
     match bytes {
         Some(bytes) => {
-            out.extend_from_slice(json);
+            out.extend_from_slice(BYTES.as_bytes());
             bytes.append(out);
         }
-        None => {
-            out.extend_from_slice(&json[..json.len() - BYTES.len()]);
-            out.push(b'}');
-        }
+        None => out.push(b'}'),
     }
 }
 
@@ -123,16 +122,18 @@ fn method_action(out: &mut Vec<u8>, method: &str, written: std::ops::Range<usize
 
 /// The flow's JSON, made on its first event.
 #[inline]
-fn flow_json<'f>(flow: &'f Flow, name: &'static str) -> &'f FlowJson {
+fn flow_json(flow: &Flow) -> &FlowJson {
     match flow.json.get() {
         Some(json) => json,
+        // The text is made here and not kept: the connection keeps only
+        // its JSON (one allocation).
         None => flow.json.get_or_init(|| {
+            let (client_ip, server_ip) = (flow.client.0.to_string(), flow.server.0.to_string());
+            let id = crate::flow::community_id(flow.client, flow.server);
             FlowJson::new(
-                (flow.client_ip(), flow.client.1),
-                (flow.server_ip(), flow.server.1),
-                flow.community_id(),
-                flow.network_type(),
-                name,
+                (&client_ip, flow.client.1),
+                (&server_ip, flow.server.1),
+                &id,
             )
         }),
     }
@@ -165,10 +166,25 @@ impl EventJson {
     }
 }
 
+/// The JSON shared by the flows of protocol `name` over `network_type`,
+/// from the writer's cache.
+#[inline]
+fn shared_json(
+    times: &mut TimeCache,
+    name: &'static str,
+    network_type: &'static str,
+) -> &'static SharedJson {
+    match times.shared {
+        Some(shared) if shared.is_for(name, network_type) => shared,
+        _ => times.shared.insert(SharedJson::get(name, network_type)),
+    }
+}
+
 /// Appends the event's JSON (no newline) to `out`.
 pub(crate) fn write_event<P: Protocol>(out: &mut Vec<u8>, times: &mut TimeCache, event: &Event<P>) {
     let t = &event.transaction;
-    let flow = flow_json(&event.flow, P::NAME);
+    let shared = shared_json(times, P::NAME, event.flow.network_type());
+    let flow = flow_json(&event.flow);
     let req_bytes = t.request.as_ref().map(|m| m.wire_len);
     let resp_bytes = t.response.as_ref().map(|m| m.wire_len);
     let request = t.request.as_ref().and_then(|m| m.fields.as_ref());
@@ -181,7 +197,7 @@ pub(crate) fn write_event<P: Protocol>(out: &mut Vec<u8>, times: &mut TimeCache,
     let start_at = out.len();
     times.write(out, event.start());
     let start = start_at..out.len();
-    out.extend_from_slice(&flow.shared.type_status);
+    out.extend_from_slice(&shared.type_status);
     match event.status() {
         // The protocol may say which side failed (`Server Error`).
         Status::Error => match P::error_status(request, response) {
@@ -209,7 +225,7 @@ pub(crate) fn write_event<P: Protocol>(out: &mut Vec<u8>, times: &mut TimeCache,
     out.extend_from_slice(b",\"event\":{");
     match (&description.action, &description.method) {
         (None, Some(method)) => {
-            out.extend_from_slice(&flow.shared.action);
+            out.extend_from_slice(&shared.action);
             method_action(out, method, method_at);
             out.push(b',');
         }
@@ -221,7 +237,7 @@ pub(crate) fn write_event<P: Protocol>(out: &mut Vec<u8>, times: &mut TimeCache,
             }
         }
     }
-    out.extend_from_slice(&flow.shared.dataset_start);
+    out.extend_from_slice(&shared.dataset_start);
     out.extend_from_within(start);
     out.extend_from_slice(b",\"end\":");
     times.write(out, event.end());
@@ -237,7 +253,7 @@ pub(crate) fn write_event<P: Protocol>(out: &mut Vec<u8>, times: &mut TimeCache,
     // request it sent).
     let req_text = req_bytes.map(|n| Decimal::new(n, b'}'));
     let resp_text = resp_bytes.map(|n| Decimal::new(n, b'}'));
-    let [client, server] = &flow.endpoints;
+    let (client, server) = (flow.endpoint(0), flow.endpoint(1));
     let (source, destination) = match t.initiator() {
         Direction::FromClient => (client, server),
         Direction::FromServer => (server, client),
@@ -246,9 +262,9 @@ pub(crate) fn write_event<P: Protocol>(out: &mut Vec<u8>, times: &mut TimeCache,
     endpoint(out, b",\"destination\":", destination, resp_text);
     endpoint(out, b",\"client\":", source, req_text);
     endpoint(out, b",\"server\":", destination, resp_text);
-    out.extend_from_slice(&flow.shared.network);
+    out.extend_from_slice(&shared.network);
     Decimal::new(req_bytes.unwrap_or(0) + resp_bytes.unwrap_or(0), b',').append(out);
-    out.extend_from_slice(&flow.community_related);
+    flow.write_community_related(out);
     if !t.notes.is_empty() {
         // The notes joined with "; " (`Event::error_message`), unallocated.
         out.extend_from_slice(b",\"error\":{\"message\":\"");

@@ -90,8 +90,9 @@ pub struct ReassemblyStats {
 /// acknowledgment numbers) in capture order, and [`flush`](Self::flush) it
 /// when the connection ends.
 #[derive(Debug)]
-// In this order: what every in-order segment reads and writes first, in one
-// cache line with the caller's flags; the out-of-order state after it.
+// In this order: what every in-order segment reads and writes first; the
+// rare state (pieces held out of order, statistics) boxed, made on first
+// use: 48 bytes in all while a stream flows in order.
 #[repr(C)]
 pub struct Reassembler {
     /// A SYN, FIN or data was seen: `next_seq` is meaningful.
@@ -100,29 +101,47 @@ pub struct Reassembler {
     next_seq: u32,
     /// Stream offset of the next byte to deliver.
     next: u64,
-    /// Sum of the lengths in `buffer` (zero exactly when it is empty).
-    buffered: usize,
-    /// Stream offset of the FIN, once seen.
-    fin: Option<u64>,
+    /// Sum of the lengths in `buffer` (zero exactly when it is empty; at
+    /// most `max_bytes`).
+    buffered: u32,
+    /// [`ReassemblyLimits::max_bytes`], at most `u32::MAX`.
+    max_bytes: u32,
+    /// Stream offset of the FIN, once seen ([`NO_FIN`]: none).
+    fin: u64,
+    /// [`ReassemblyLimits::max_segments`], at most `u32::MAX`.
+    max_segments: u32,
+    rare: Option<Box<Rare>>,
+}
+
+/// No FIN seen.
+const NO_FIN: u64 = u64::MAX;
+
+/// What a [`Reassembler`] holds only once segments come out of order,
+/// again, or never.
+#[derive(Debug, Default)]
+struct Rare {
     /// Out-of-order pieces by stream offset; never overlapping, never empty,
     /// every key greater than `next` between calls.
     buffer: BTreeMap<u64, (Timestamp, Vec<u8>)>,
-    limits: ReassemblyLimits,
     stats: ReassemblyStats,
 }
+
+/// The empty out-of-order buffer of a reassembler without [`Rare`] state.
+static EMPTY: BTreeMap<u64, (Timestamp, Vec<u8>)> = BTreeMap::new();
 
 impl Reassembler {
     /// A reassembler that has seen nothing yet.
     pub fn new(limits: ReassemblyLimits) -> Self {
+        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         Reassembler {
-            limits,
             started: false,
             next_seq: 0,
             next: 0,
-            fin: None,
-            buffer: BTreeMap::new(),
             buffered: 0,
-            stats: ReassemblyStats::default(),
+            max_bytes: clamp(limits.max_bytes),
+            fin: NO_FIN,
+            max_segments: clamp(limits.max_segments),
+            rare: None,
         }
     }
 
@@ -189,11 +208,13 @@ impl Reassembler {
         self.start_at(seq);
         let (len, rel) = (payload.len() as u64, self.rel(seq));
         if rel > 0 {
-            self.stats.out_of_order_segments += 1;
+            self.stats_mut().out_of_order_segments += 1;
             return self.insert(self.next.saturating_add(rel as u64), payload, ts, out);
         }
         let back = rel.unsigned_abs();
-        self.stats.retransmitted_bytes += back.min(len);
+        if back > 0 {
+            self.stats_mut().retransmitted_bytes += back.min(len);
+        }
         if back < len {
             self.deliver_in_order(&payload[back as usize..], ts, out);
         }
@@ -203,16 +224,19 @@ impl Reassembler {
     /// segment's payload) was seen. The first FIN counts; later ones are
     /// ignored. Data past the FIN is still delivered if it comes.
     pub fn fin(&mut self, seq: u32) {
-        if self.fin.is_none() {
+        if self.fin == NO_FIN {
             self.start_at(seq);
-            self.fin = Some(self.next.saturating_add_signed(self.rel(seq)));
+            self.fin = self
+                .next
+                .saturating_add_signed(self.rel(seq))
+                .min(NO_FIN - 1);
         }
     }
 
     /// Whether a FIN was seen and every byte before it was delivered (or
     /// declared lost).
     pub fn is_finished(&self) -> bool {
-        self.fin.is_some_and(|fin| self.next >= fin)
+        self.fin != NO_FIN && self.next >= self.fin
     }
 
     /// The peer acknowledged every byte before `ack` (the other direction's
@@ -229,7 +253,7 @@ impl Reassembler {
             return;
         }
         let target = self.next.saturating_add(rel as u64);
-        let target = target.min(self.fin.unwrap_or(u64::MAX));
+        let target = target.min(self.fin);
         while self.next < target {
             let hole_end = self.first_key().map_or(target, |k| k.min(target));
             self.gap(hole_end - self.next, out);
@@ -245,8 +269,8 @@ impl Reassembler {
             self.gap(key.saturating_sub(self.next), out);
             self.drain(out);
         }
-        if let Some(fin) = self.fin {
-            self.gap(fin.saturating_sub(self.next), out);
+        if self.fin != NO_FIN {
+            self.gap(self.fin.saturating_sub(self.next), out);
         }
     }
 
@@ -254,7 +278,7 @@ impl Reassembler {
     /// what [`ack`](Self::ack) would declare lost. Cheap: callers check it
     /// before asking for the work.
     pub fn acknowledges_unseen(&self, ack: u32) -> bool {
-        self.started && self.rel(ack) > 0 && self.fin.is_none_or(|fin| self.next < fin)
+        self.started && self.rel(ack) > 0 && (self.fin == NO_FIN || self.next < self.fin)
     }
 
     /// The sequence number of the next byte expected in order, once the
@@ -265,18 +289,40 @@ impl Reassembler {
 
     /// Payload bytes currently held out of order.
     pub fn buffered_bytes(&self) -> usize {
-        self.buffered
+        self.buffered as usize
     }
 
     /// Pieces of payload currently held out of order (at most
     /// [`ReassemblyLimits::max_segments`]).
     pub fn buffered_segments(&self) -> usize {
-        self.buffer.len()
+        self.buffer().len()
     }
 
     /// What happened so far.
     pub fn stats(&self) -> ReassemblyStats {
-        self.stats
+        self.rare.as_ref().map(|r| r.stats).unwrap_or_default()
+    }
+
+    /// The pieces held out of order.
+    fn buffer(&self) -> &BTreeMap<u64, (Timestamp, Vec<u8>)> {
+        self.rare.as_ref().map_or(&EMPTY, |r| &r.buffer)
+    }
+
+    /// The rare state, made on first use.
+    fn rare(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_with(Default::default)
+    }
+
+    /// The statistics, to count something that happened.
+    fn stats_mut(&mut self) -> &mut ReassemblyStats {
+        &mut self.rare().stats
+    }
+
+    /// Counts `n` bytes received again (nothing made when there are none).
+    fn overlap(&mut self, n: u64) {
+        if n > 0 {
+            self.stats_mut().overlap_bytes += n;
+        }
     }
 
     /// Sets the next expected sequence number if nothing was seen yet.
@@ -298,13 +344,14 @@ impl Reassembler {
     }
 
     fn first_key(&self) -> Option<u64> {
-        self.buffer.first_key_value().map(|(&k, _)| k)
+        self.buffer().first_key_value().map(|(&k, _)| k)
     }
 
     fn gap(&mut self, n: u64, out: &mut impl FnMut(Chunk<'_>)) {
         if n > 0 {
-            self.stats.gaps += 1;
-            self.stats.bytes_lost += n;
+            let stats = self.stats_mut();
+            stats.gaps += 1;
+            stats.bytes_lost += n;
             self.advance(n);
             out(Chunk::Gap(n));
         }
@@ -313,8 +360,8 @@ impl Reassembler {
     /// Delivers the buffered pieces that start at `next`.
     fn drain(&mut self, out: &mut impl FnMut(Chunk<'_>)) {
         while self.first_key() == Some(self.next) {
-            if let Some((_, (ts, piece))) = self.buffer.pop_first() {
-                self.buffered -= piece.len();
+            if let Some((_, (ts, piece))) = self.rare().buffer.pop_first() {
+                self.buffered -= piece.len() as u32;
                 self.advance(piece.len() as u64);
                 out(Chunk::Data(&piece, ts));
             }
@@ -341,7 +388,7 @@ impl Reassembler {
             used += stop - self.next;
             self.advance(stop - self.next);
         }
-        self.stats.overlap_bytes += payload.len() as u64 - used;
+        self.overlap(payload.len() as u64 - used);
     }
 
     /// Stores `payload`, which starts at `start` > `next`, forcing holes out
@@ -356,24 +403,25 @@ impl Reassembler {
         let len = payload.len() as u64;
         while start > self.next {
             let Some((s, e)) = self.trim(start, start.saturating_add(len)) else {
-                self.stats.overlap_bytes += len;
+                self.overlap(len);
                 return;
             };
             let (count, held) = self
-                .buffer
+                .buffer()
                 .range(s..e)
                 .fold((0usize, 0u64), |(c, h), (_, (_, v))| {
                     (c + 1, h + v.len() as u64)
                 });
             let new_bytes = (e - s) - held;
-            let fits = self.buffered as u64 + new_bytes <= self.limits.max_bytes as u64
-                && self.buffer.len() - count < self.limits.max_segments;
+            let fits = u64::from(self.buffered) + new_bytes <= u64::from(self.max_bytes)
+                && self.buffer().len() - count < self.max_segments as usize;
             if fits {
-                self.stats.overlap_bytes += len - new_bytes;
+                self.overlap(len - new_bytes);
                 let mut piece = payload[(s - start) as usize..(e - start) as usize].to_vec();
                 let mut earliest = ts;
-                while let Some((&k, _)) = self.buffer.range(s..e).next() {
-                    let Some((old_ts, old)) = self.buffer.remove(&k) else {
+                let buffer = &mut self.rare().buffer;
+                while let Some((&k, _)) = buffer.range(s..e).next() {
+                    let Some((old_ts, old)) = buffer.remove(&k) else {
                         break;
                     };
                     earliest = earliest.min(old_ts);
@@ -382,11 +430,11 @@ impl Reassembler {
                         dst.copy_from_slice(&old);
                     }
                 }
-                self.buffered += new_bytes as usize;
-                self.buffer.insert(s, (earliest, piece));
+                buffer.insert(s, (earliest, piece));
+                self.buffered += new_bytes as u32;
                 return;
             }
-            self.stats.overflows += 1;
+            self.stats_mut().overflows += 1;
             let hole_end = self.first_key().map_or(start, |k| k.min(start));
             self.gap(hole_end - self.next, out);
             self.drain(out);
@@ -394,7 +442,7 @@ impl Reassembler {
         // The segment is now at or before `next`: bytes before `next` were
         // delivered from the buffer.
         let back = self.next - start;
-        self.stats.overlap_bytes += back.min(len);
+        self.overlap(back.min(len));
         if back < len {
             self.deliver_in_order(&payload[back as usize..], ts, out);
         }
@@ -405,11 +453,11 @@ impl Reassembler {
     /// absorbed. `None` if every byte is held already.
     fn trim(&self, start: u64, end: u64) -> Option<(u64, u64)> {
         let mut s = start;
-        if let Some((&k, (_, v))) = self.buffer.range(..=start).next_back() {
+        if let Some((&k, (_, v))) = self.buffer().range(..=start).next_back() {
             s = s.max(k + v.len() as u64);
         }
         let mut e = end;
-        if let Some((&k, (_, v))) = self.buffer.range(..end).next_back() {
+        if let Some((&k, (_, v))) = self.buffer().range(..end).next_back() {
             if k >= s && k + v.len() as u64 > end {
                 e = k;
             }

@@ -34,7 +34,7 @@ const SMALL_FRAME: usize = 4096;
 /// A buffer that must grow gets at least this much room: several small
 /// messages then share one allocation (and one reference-count header)
 /// instead of one each, while what one waiting message can pin stays small.
-const MIN_GROWTH: usize = 512;
+const MIN_GROWTH: usize = 256;
 /// Bytes of one direction of a connection, cut into frames.
 #[derive(Debug)]
 // In this order: the fields a message touches come first; the rare states

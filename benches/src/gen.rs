@@ -40,6 +40,10 @@ pub struct Options {
     pub max_connections: Option<u64>,
     /// Transactions per connection, drawn uniformly from this range.
     pub transactions_per_connection: (u64, u64),
+    /// Leave each connection open once its transactions are done (no FIN):
+    /// the file ends with every connection idle (`bench-pipeline`'s idle
+    /// footprint).
+    pub keep_open: bool,
 }
 
 impl Options {
@@ -52,6 +56,7 @@ impl Options {
             concurrency: 1000,
             max_connections: None,
             transactions_per_connection: (1, 200),
+            keep_open: false,
         }
     }
 }
@@ -67,6 +72,10 @@ pub struct Summary {
     pub bytes: u64,
     /// TCP connections (all complete: handshake to FIN).
     pub connections: u64,
+    /// Connections open at the same time (`Options::concurrency`; 0 in
+    /// summaries written before it was recorded).
+    #[serde(default)]
+    pub concurrency: u64,
     /// Packets (records) in the file.
     pub packets: u64,
     /// Request/reply pairs: the transactions an analyzer must publish.
@@ -321,6 +330,7 @@ pub fn generate<W: Write>(opts: &Options, out: W) -> io::Result<Summary> {
     let mut sum = Summary {
         protocol: opts.protocol.name().to_string(),
         seed: opts.seed,
+        concurrency: opts.concurrency.max(1) as u64,
         ..Summary::default()
     };
     let mut active: Vec<Conn> = Vec::with_capacity(opts.concurrency);
@@ -342,6 +352,11 @@ pub fn generate<W: Write>(opts: &Options, out: W) -> io::Result<Summary> {
         if conn.queue.is_empty() {
             conn.closing |= stopping;
             conn.plan(opts.protocol, &mut rng, &mut sum);
+        }
+        if opts.keep_open && conn.closing && conn.remaining == 0 {
+            // Done, left open: its close is not written.
+            active.swap_remove(i);
+            continue;
         }
         let seg = conn.queue.pop_front().expect("planned a packet");
         pcap.write(micros, conn, &seg)?;

@@ -30,6 +30,17 @@ pub struct Measurement {
     pub lines: u64,
     /// Peak resident set size of the process doing the work, KiB.
     pub peak_rss_kib: u64,
+    /// Median over the rounds of this mode's time over the floor's time in
+    /// the same round (set by `bench-pipeline` when it ran the floor).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x_floor_median: Option<f64>,
+    /// CPU time (user and system) of the process doing the work, seconds:
+    /// on a loaded machine it counts only the time the work ran.
+    #[serde(default)]
+    pub cpu_secs: f64,
+    /// Median over the rounds of this mode's CPU time over the floor's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_x_floor_median: Option<f64>,
 }
 
 impl Measurement {
@@ -167,7 +178,25 @@ pub fn command(
     }
     let mut m = Measurement::new(mode, path, secs);
     m.peak_rss_kib = children_max_rss_kib();
+    m.cpu_secs = cpu_secs(true);
     Ok(m)
+}
+
+/// CPU time (user + system) so far of this process (`RUSAGE_SELF`) or of
+/// its waited-for children (`RUSAGE_CHILDREN`), seconds.
+pub fn cpu_secs(children: bool) -> f64 {
+    let who = if children {
+        libc::RUSAGE_CHILDREN
+    } else {
+        libc::RUSAGE_SELF
+    };
+    // SAFETY: getrusage only writes the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(who, &mut usage) } != 0 {
+        return 0.0;
+    }
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
 }
 
 fn children_max_rss_kib() -> u64 {

@@ -156,6 +156,10 @@ fn unmatched_timeout_flush_and_limit_are_published_with_notes() {
     assert_eq!(r.outcome.over_limit, 1);
     let timeout = Duration::from_nanos(15);
     assert!(!r.c.has_expired(Timestamp::from_nanos(34), timeout));
+    // The deadline the engine queues: the oldest request's end plus the
+    // timeout, exactly when it expires.
+    assert_eq!(r.c.expiry(timeout), Some(Timestamp::from_nanos(35)));
+    assert!(r.c.has_expired(Timestamp::from_nanos(35), timeout));
     let out = &mut r.out;
     let o =
         r.c.expire(Timestamp::from_nanos(35), timeout, &mut |t| out.push(t));

@@ -15,6 +15,10 @@ pub(crate) struct TimeCache {
     /// holds), so that a timestamp is made in a fixed-size buffer and copied
     /// at once.
     head: Option<[u8; HEAD]>,
+    /// The writer's other cache: the JSON shared by the flows of the last
+    /// protocol and network type written (a flow does not keep a pointer
+    /// to it: a word less per connection).
+    pub(super) shared: Option<&'static crate::flow_json::SharedJson>,
 }
 
 /// The bytes of [`TimeCache::head`].

@@ -9,7 +9,8 @@
 //! Every measurement runs in a child process of this binary
 //! (`bench-pipeline --one MODE FILE`, which prints one JSON line) so that its
 //! peak RSS is its own. Modes are run round-robin `--runs` times; the fastest
-//! run of each is reported, with the largest peak RSS. With the generator's
+//! run of each is reported, with the largest peak RSS, and the median over the
+//! rounds of its time over the floor's (`x floor`). With the generator's
 //! summary beside the file (`FILE.json`), a transaction count of the engine
 //! or ndjson modes that differs from it fails the run, after the table.
 
@@ -18,6 +19,7 @@ use std::process::{Command, ExitCode};
 
 use analyzer_core::decode::decode_tcp;
 use analyzer_core::pcap::PcapReader;
+use benches::footprint::{self, Idle};
 use benches::gen::Summary;
 use benches::pipeline::{self, Measurement};
 use clap::Parser;
@@ -47,11 +49,20 @@ struct Args {
     /// Run one mode in this process and print its measurement as JSON.
     #[arg(long, value_name = "MODE", hide = true)]
     one: Option<String>,
+    /// Connections of the idle-footprint measurement printed after the
+    /// table (0: none).
+    #[arg(long, default_value_t = 10_000)]
+    idle_connections: u64,
 }
+
+/// Counts heap blocks, only during the idle-footprint measurement.
+#[global_allocator]
+static ALLOC: footprint::CountingAlloc = footprint::CountingAlloc;
 
 fn main() -> ExitCode {
     let args = Args::parse();
     let result = match &args.one {
+        Some(mode) if mode.starts_with("idle-") => one_idle(mode, args.idle_connections),
         Some(mode) => one(mode, &args.file),
         None => all(&args),
     };
@@ -117,7 +128,46 @@ fn one(mode: &str, file: &Path) -> Result<(), String> {
     if m.peak_rss_kib == 0 {
         m.peak_rss_kib = pipeline::peak_rss_kib();
     }
+    if m.cpu_secs == 0.0 {
+        m.cpu_secs = pipeline::cpu_secs(false);
+    }
     println!("{}", serde_json::to_string(&m).expect("JSON"));
+    Ok(())
+}
+
+/// Child side of the idle footprint: one JSON line on stdout.
+fn one_idle(mode: &str, connections: u64) -> Result<(), String> {
+    let idle = match mode {
+        "idle-engine" => footprint::idle::<EchoMessage>(connections, false)?,
+        "idle-ndjson" => footprint::idle::<EchoMessage>(connections, true)?,
+        other => return Err(format!("unknown mode `{other}`")),
+    };
+    println!("{}", serde_json::to_string(&idle).expect("JSON"));
+    Ok(())
+}
+
+/// The idle footprint, each sink in a child process of its own.
+fn idle_footprint(connections: u64) -> Result<(), String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    println!("\nidle connections (handshake, one transaction, nothing pending or buffered):");
+    for mode in ["idle-engine", "idle-ndjson"] {
+        let out = Command::new(&exe)
+            .args(["--one", mode, "--idle-connections"])
+            .arg(connections.to_string())
+            .arg("-")
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            let err = String::from_utf8_lossy(&out.stderr);
+            return Err(format!("{mode}: {}", err.trim()));
+        }
+        let idle: Idle =
+            serde_json::from_slice(&out.stdout).map_err(|e| format!("{mode}: bad result: {e}"))?;
+        println!(
+            "  {:<7} {} open: {:.0} heap bytes per connection ({:.2} blocks), RSS +{:.0} bytes per connection",
+            idle.sink, idle.connections, idle.heap_bytes, idle.heap_blocks, idle.rss_bytes
+        );
+    }
     Ok(())
 }
 
@@ -214,10 +264,25 @@ fn all(args: &Args) -> Result<(), String> {
         Err(err) => println!("beat skipped: {err}"),
     }
     let mut best: Vec<Option<Measurement>> = vec![None; modes.len()];
+    // Per mode, its time over the floor's in each round.
+    let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); modes.len()];
+    let mut cpu_ratios: Vec<Vec<f64>> = vec![Vec::new(); modes.len()];
     for run in 0..args.runs.max(1) {
+        let mut floor_secs = None;
+        let mut floor_cpu = None;
         for (i, mode) in modes.iter().enumerate() {
             let m = child(mode, &args.file)?;
             eprintln!("run {}: {mode:<8} {:.3} s", run + 1, m.secs);
+            if *mode == "floor" {
+                floor_secs = Some(m.secs);
+                floor_cpu = Some(m.cpu_secs);
+            }
+            if let Some(floor) = floor_secs.filter(|f| *f > 0.0) {
+                ratios[i].push(m.secs / floor);
+            }
+            if let Some(floor) = floor_cpu.filter(|f| *f > 0.0) {
+                cpu_ratios[i].push(m.cpu_secs / floor);
+            }
             best[i] = Some(match best[i].take() {
                 Some(b) if b.secs <= m.secs => Measurement {
                     peak_rss_kib: b.peak_rss_kib.max(m.peak_rss_kib),
@@ -232,6 +297,14 @@ fn all(args: &Args) -> Result<(), String> {
         }
     }
     let mut results: Vec<Measurement> = best.into_iter().flatten().collect();
+    let median = |mut r: Vec<f64>| {
+        r.sort_by(f64::total_cmp);
+        (!r.is_empty()).then(|| r[r.len() / 2])
+    };
+    for ((m, r), c) in results.iter_mut().zip(ratios).zip(cpu_ratios) {
+        m.x_floor_median = median(r);
+        m.cpu_x_floor_median = median(c);
+    }
     if args.tshark {
         if tshark_available() {
             for mode in ["tshark-fields", "tshark-json"] {
@@ -243,12 +316,16 @@ fn all(args: &Args) -> Result<(), String> {
         }
     }
     fill_in(&mut results, summary.as_ref());
-    table(&results);
+    table(&results, summary.as_ref());
     if let Some(path) = &args.json {
         let json = serde_json::to_string_pretty(&results).expect("JSON");
         std::fs::write(path, json + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
     }
-    check(&results, summary.as_ref())
+    check(&results, summary.as_ref())?;
+    if args.idle_connections > 0 {
+        idle_footprint(args.idle_connections)?;
+    }
+    Ok(())
 }
 
 fn tshark_available() -> bool {
@@ -283,14 +360,27 @@ fn fill_in(results: &mut [Measurement], summary: Option<&Summary>) {
     }
 }
 
-fn table(results: &[Measurement]) {
-    let floor = results
-        .iter()
-        .find(|m| m.mode == "floor")
-        .map(|m| m.mb_per_sec());
+/// The table; "x floor" is the median over the rounds of the mode's time
+/// over the floor's in the same round ("cpu x" the same of CPU times, which
+/// a loaded machine inflates less), "B/conn" the peak RSS above the
+/// floor's divided by the connections open at once (from the summary).
+fn table(results: &[Measurement], summary: Option<&Summary>) {
+    let floor_m = results.iter().find(|m| m.mode == "floor");
+    let floor = floor_m.map(|m| m.mb_per_sec());
+    let floor_rss = floor_m.map_or(0, |m| m.peak_rss_kib);
+    let concurrent = summary.map_or(0, |s| s.concurrency.min(s.connections));
     println!(
-        "\n{:<14} {:>9} {:>9} {:>12} {:>12} {:>10} {:>9}",
-        "mode", "time s", "MB/s", "packets/s", "trans/s", "peak RSS", "vs floor"
+        "\n{:<14} {:>9} {:>9} {:>12} {:>12} {:>10} {:>9} {:>8} {:>6} {:>7}",
+        "mode",
+        "time s",
+        "MB/s",
+        "packets/s",
+        "trans/s",
+        "peak RSS",
+        "vs floor",
+        "x floor",
+        "cpu x",
+        "B/conn"
     );
     for m in results {
         let tps = match m.transactions {
@@ -298,15 +388,29 @@ fn table(results: &[Measurement]) {
             t => format!("{:.0}", t as f64 / m.secs),
         };
         let ratio = floor.map_or("-".into(), |f| format!("{:.3}", m.mb_per_sec() / f));
+        let x_floor = m.x_floor_median.map_or("-".into(), |x| format!("{x:.2}"));
+        let cpu_x = m
+            .cpu_x_floor_median
+            .map_or("-".into(), |x| format!("{x:.2}"));
+        let per_conn = match concurrent {
+            0 => "-".to_string(),
+            n => format!(
+                "{:.0}",
+                m.peak_rss_kib.saturating_sub(floor_rss) as f64 * 1024.0 / n as f64
+            ),
+        };
         println!(
-            "{:<14} {:>9.3} {:>9.1} {:>12.0} {:>12} {:>7.1} MiB {:>9}",
+            "{:<14} {:>9.3} {:>9.1} {:>12.0} {:>12} {:>7.1} MiB {:>9} {:>8} {:>6} {:>7}",
             m.mode,
             m.secs,
             m.mb_per_sec(),
             m.packets as f64 / m.secs,
             tps,
             m.peak_rss_kib as f64 / 1024.0,
-            ratio
+            ratio,
+            x_floor,
+            cpu_x,
+            per_conn
         );
     }
 }

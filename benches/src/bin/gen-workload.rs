@@ -30,9 +30,17 @@ struct Args {
     /// Seed: the same seed and options give the same file.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Connections open at the same time.
-    #[arg(long, default_value_t = 1000)]
+    /// Connections open at the same time (`--connections` is the same).
+    #[arg(long, visible_alias = "connections", default_value_t = 1000)]
     concurrency: usize,
+    /// Connections opened in all, at most (default: as many as `--size`
+    /// takes). With a large `--size`, a churn run: `--connections 3000
+    /// --total 1000000`.
+    #[arg(long)]
+    total: Option<u64>,
+    /// Transactions per connection, drawn uniformly: `MIN-MAX` or `N`.
+    #[arg(long, default_value = "1-200", value_parser = parse_range)]
+    transactions: (u64, u64),
     /// Output file [default: target/workload/PROTOCOL-SIZE.pcap].
     #[arg(long)]
     out: Option<PathBuf>,
@@ -62,6 +70,8 @@ fn run(args: &Args, out: &PathBuf) -> Result<(), String> {
     }
     let mut opts = Options::new(args.protocol, args.size, args.seed);
     opts.concurrency = args.concurrency;
+    opts.max_connections = args.total;
+    opts.transactions_per_connection = args.transactions;
     let started = Instant::now();
     // Write to a temporary name: an interrupted run leaves no truncated file
     // that a later run would take as complete.
@@ -86,6 +96,17 @@ fn run(args: &Args, out: &PathBuf) -> Result<(), String> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// `1-4` for 1 to 4, `3` for exactly 3.
+fn parse_range(text: &str) -> Result<(u64, u64), String> {
+    let (lo, hi) = text.split_once('-').unwrap_or((text, text));
+    let number = |t: &str| t.trim().parse::<u64>().map_err(|e| format!("`{t}`: {e}"));
+    let (lo, hi) = (number(lo)?, number(hi)?);
+    if lo == 0 || lo > hi {
+        return Err(format!("`{text}`: want MIN-MAX with 1 <= MIN <= MAX"));
+    }
+    Ok((lo, hi))
 }
 
 /// `200M` for 200 MiB, `1536K` for 1.5 MiB.
