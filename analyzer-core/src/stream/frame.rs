@@ -58,7 +58,7 @@ pub struct Complete {
     /// Only the first parts of a longer message, cut at a part boundary
     /// because it was too long or had too many parts ([`FrameLen::Cut`]).
     ///
-    /// [`FrameLen::Cut`]: crate::framing::FrameLen::Cut
+    /// [`FrameLen::Cut`]: crate::FrameLen::Cut
     pub cut: bool,
 }
 
