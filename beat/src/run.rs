@@ -58,6 +58,15 @@ impl Beat {
         }
     }
 
+    /// A hint: `data` is the packet after the next one handed to
+    /// [`packet`](Self::packet); each engine starts loading its connection
+    /// into the cache ([`Engine::prefetch`](analyzer_core::Engine::prefetch)).
+    pub fn prefetch(&self, link: LinkType, data: &[u8]) {
+        for analyzer in &self.analyzers {
+            analyzer.prefetch(link, data);
+        }
+    }
+
     /// Advances every engine's clock to `now` (a quiet live link).
     pub fn tick(&mut self, now: Timestamp) {
         for analyzer in &mut self.analyzers {
@@ -364,17 +373,35 @@ fn read_file(
 ) -> Result<(), ReadError> {
     let progress = Progress::stderr(total, show_progress);
     let mut packets = 0u64;
+    // Each packet is read before the one before it is handled, and the
+    // engines told of it (`Beat::prefetch`): the packet read last, copied.
+    let mut held = Vec::new();
+    let mut waiting = None;
     let result = loop {
         if stop.load(Ordering::Relaxed) {
+            if let Some((ts, link)) = waiting.take() {
+                beat.packet(ts, link, &held);
+            }
             break Ok(());
         }
-        match reader.next_packet() {
-            Ok(Some(packet)) => beat.packet(packet.ts, packet.link, packet.data),
+        let next = reader.next_packet();
+        if let Ok(Some(packet)) = &next {
+            beat.prefetch(packet.link, packet.data);
+        }
+        if let Some((ts, link)) = waiting.take() {
+            beat.packet(ts, link, &held);
+            if beat.output().failed() {
+                break Ok(());
+            }
+        }
+        match next {
+            Ok(Some(packet)) => {
+                held.clear();
+                held.extend_from_slice(packet.data);
+                waiting = Some((packet.ts, packet.link));
+            }
             Ok(None) => break Ok(()),
             Err(err) => break Err(err),
-        }
-        if beat.output().failed() {
-            break Ok(());
         }
         packets += 1;
         if packets % UPDATE_EVERY == 0 {
