@@ -10,7 +10,7 @@ use hashbrown::HashTable;
 use crate::config::Config;
 use crate::connection::{Close, Connection, Ctx};
 use crate::counters::Counters;
-use crate::decode::{decode_tcp, DecodeError, LinkType, TcpSegment};
+use crate::decode::{self, decode_tcp, DecodeError, LinkType, TcpSegment};
 use crate::event::Event;
 use crate::flow::{Flow, FlowKey};
 use crate::message::Transaction;
@@ -188,7 +188,8 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
     /// connections their state is mostly not cached, and each packet's
     /// lookup would wait for it. Call it for packet N + 1 before handing over
     /// packet N ([`replay::feed`](crate::replay::feed) does). It changes
-    /// nothing, and does nothing while few connections are tracked.
+    /// nothing, and does nothing while few connections are tracked, nor for
+    /// packets other than Ethernet, IPv4 and TCP (yet).
     ///
     /// ```
     /// use analyzer_core::{decode::LinkType, Config, Engine, Event, Kind, NetString, Protocol, Timestamp};
@@ -216,10 +217,12 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
         if self.flows.len() < PREFETCH_FROM {
             return;
         }
-        let Ok(seg) = decode_tcp(link, data) else {
+        // The common case only (Ethernet, IPv4), read with the least
+        // checking: a wrong guess costs a useless prefetch.
+        let Some((src, dst)) = decode::endpoints_hint(link, data) else {
             return;
         };
-        let (key, _) = FlowKey::ordered(seg.src, seg.dst);
+        let (key, _) = FlowKey::ordered(src, dst);
         // The probe reads the table's control bytes and slots (a few bytes
         // per connection: mostly cached); the connections it finds are only
         // prefetched, never read.

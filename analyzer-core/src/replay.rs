@@ -33,32 +33,21 @@ use crate::sink::Sink;
 /// (after the packets before it were handled). Does not call
 /// [`Engine::finish`].
 ///
-/// Each packet is read before the one before it is handled, and the engine
-/// told of it ([`Engine::prefetch`]): its connection's state is on its way
-/// into the cache while the engine works on the previous one.
+/// The engine is told of the packet after each one it handles
+/// ([`Engine::prefetch`], [`PcapReader::peek_after_next`]): that packet's
+/// connection is on its way into the cache while the engine works.
 pub fn feed<P: Protocol, S: Sink<P>>(
     reader: &mut PcapReader<'_>,
     engine: &mut Engine<P, S>,
 ) -> Result<(), ReadError> {
-    // The packet read last, copied (the reader's next read replaces it).
-    let mut held = Vec::new();
-    let mut waiting = None;
     loop {
-        let next = reader.next_packet();
-        if let Ok(Some(packet)) = &next {
-            engine.prefetch(packet.link, packet.data);
+        if let Some((link, after)) = reader.peek_after_next() {
+            engine.prefetch(link, after);
         }
-        if let Some((ts, link)) = waiting.take() {
-            engine.packet(ts, link, &held);
-        }
-        match next? {
-            Some(packet) => {
-                held.clear();
-                held.extend_from_slice(packet.data);
-                waiting = Some((packet.ts, packet.link));
-            }
-            None => return Ok(()),
-        }
+        let Some(packet) = reader.next_packet()? else {
+            return Ok(());
+        };
+        engine.packet(packet.ts, packet.link, packet.data);
     }
 }
 
