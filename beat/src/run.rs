@@ -373,35 +373,22 @@ fn read_file(
 ) -> Result<(), ReadError> {
     let progress = Progress::stderr(total, show_progress);
     let mut packets = 0u64;
-    // Each packet is read before the one before it is handled, and the
-    // engines told of it (`Beat::prefetch`): the packet read last, copied.
-    let mut held = Vec::new();
-    let mut waiting = None;
     let result = loop {
         if stop.load(Ordering::Relaxed) {
-            if let Some((ts, link)) = waiting.take() {
-                beat.packet(ts, link, &held);
-            }
             break Ok(());
         }
-        let next = reader.next_packet();
-        if let Ok(Some(packet)) = &next {
-            beat.prefetch(packet.link, packet.data);
+        // The engines are told of the packet after this one
+        // (`Beat::prefetch`): its connection is loaded while they work.
+        if let Some((link, after)) = reader.peek_after_next() {
+            beat.prefetch(link, after);
         }
-        if let Some((ts, link)) = waiting.take() {
-            beat.packet(ts, link, &held);
-            if beat.output().failed() {
-                break Ok(());
-            }
-        }
-        match next {
-            Ok(Some(packet)) => {
-                held.clear();
-                held.extend_from_slice(packet.data);
-                waiting = Some((packet.ts, packet.link));
-            }
+        match reader.next_packet() {
+            Ok(Some(packet)) => beat.packet(packet.ts, packet.link, packet.data),
             Ok(None) => break Ok(()),
             Err(err) => break Err(err),
+        }
+        if beat.output().failed() {
+            break Ok(());
         }
         packets += 1;
         if packets % UPDATE_EVERY == 0 {
