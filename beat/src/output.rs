@@ -207,10 +207,13 @@ impl State {
                 self.batch.data.clear();
             }
             Target::Queue(queue) => {
-                // The next batch will be about as large.
-                self.batch.data = Vec::with_capacity(batch.data.len() + batch.data.len() / 8);
-                self.batch.ends = Vec::with_capacity(batch.ends.len());
-                queue.push(batch)
+                let (bytes, events) = (batch.data.len(), batch.len());
+                queue.push(batch);
+                // One a worker sent back, or one about as large.
+                self.batch = queue.spare().unwrap_or_else(|| Batch {
+                    data: Vec::with_capacity(bytes + bytes / 8),
+                    ends: Vec::with_capacity(events),
+                });
             }
         }
     }

@@ -172,6 +172,7 @@ pub fn work(
             queue.retried(todo.len());
             delay = (delay * 2).min(backoff.max);
         }
+        queue.recycle(batch);
     }
     if let Err(SendError::Fatal(message) | SendError::Retry(message)) = output.close() {
         queue.fail(message);

@@ -40,7 +40,7 @@ impl Batch {
         self.data.push(b'\n');
     }
 
-    fn append(&mut self, other: Batch) {
+    fn append(&mut self, other: &Batch) {
         let base = self.data.len();
         self.data.extend_from_slice(&other.data);
         self.ends.extend(other.ends.iter().map(|e| e + base));
@@ -101,7 +101,17 @@ struct State {
     /// An output error that ends the run.
     fatal: Option<String>,
     counters: Delivery,
+    /// Emptied batches sent back by the workers, for the producers to fill
+    /// again ([`Queue::recycle`]).
+    spare: Vec<Batch>,
 }
+
+/// Emptied batches kept for reuse, at most: the one a producer fills and
+/// the one a worker sends are all a steady run needs.
+const SPARE_BATCHES: usize = 2;
+/// A batch whose buffer grew past this (merged for a bulk request) is not
+/// kept for reuse.
+const SPARE_BYTES: usize = 1 << 20;
 
 const POLL: Duration = Duration::from_millis(50);
 
@@ -188,7 +198,13 @@ impl Queue {
                         break;
                     }
                     let next = state.pending.pop_front().expect("front exists");
-                    batch.append(next);
+                    batch.append(&next);
+                    if state.spare.len() < SPARE_BATCHES && next.data.capacity() <= SPARE_BYTES {
+                        let mut next = next;
+                        next.data.clear();
+                        next.ends.clear();
+                        state.spare.push(next);
+                    }
                 }
                 return Some(batch);
             }
@@ -201,6 +217,28 @@ impl Queue {
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
         }
+    }
+
+    /// A batch a worker is done with, for a producer to fill again: kept
+    /// (emptied) when fewer than two are and its buffer is small. Reusing
+    /// them keeps the batches' memory to what is in flight: allocated anew
+    /// each time, they end up spread over a heap that connections' state
+    /// fills between them.
+    pub fn recycle(&self, mut batch: Batch) {
+        if batch.data.capacity() > SPARE_BYTES {
+            return;
+        }
+        let mut state = self.lock();
+        if state.spare.len() < SPARE_BATCHES {
+            batch.data.clear();
+            batch.ends.clear();
+            state.spare.push(batch);
+        }
+    }
+
+    /// An emptied batch to fill, if a worker sent one back.
+    pub fn spare(&self) -> Option<Batch> {
+        self.lock().spare.pop()
     }
 
     /// A batch taken is done with: `acknowledged` events delivered,
@@ -315,6 +353,29 @@ mod tests {
         assert_eq!(q.take(100), None);
         let c = q.counters();
         assert_eq!((c.published, c.acknowledged, c.failed), (5, 4, 1));
+    }
+
+    #[test]
+    fn batches_sent_back_are_reused_emptied_two_at_most() {
+        let q = Queue::new(10, WhenFull::Wait);
+        assert_eq!(q.spare(), None);
+        for _ in 0..3 {
+            q.recycle(batch(&["a", "b"]));
+        }
+        let big = Batch {
+            data: Vec::with_capacity(SPARE_BYTES + 1),
+            ends: Vec::new(),
+        };
+        q.recycle(big);
+        let spare = q.spare().unwrap();
+        assert!(spare.is_empty() && spare.data.is_empty() && spare.data.capacity() >= 4);
+        assert!(q.spare().is_some());
+        assert_eq!(q.spare(), None);
+        // Batches merged for a worker go back too.
+        q.push(batch(&["1"]));
+        q.push(batch(&["2"]));
+        assert_eq!(q.take(10).unwrap().len(), 2);
+        assert!(q.spare().is_some());
     }
 
     #[test]
