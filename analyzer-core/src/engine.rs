@@ -181,6 +181,14 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
         }
     }
 
+    /// Whether [`prefetch`](Self::prefetch) does anything now: enough
+    /// connections are tracked that their state is mostly not cached. A
+    /// caller can skip looking ahead while it does not.
+    #[inline]
+    pub fn prefetching(&self) -> bool {
+        self.flows.len() >= PREFETCH_FROM
+    }
+
     /// A hint, for speed: `data` (of link type `link`) is the packet that
     /// will be handed to [`packet`](Self::packet) after the next one. Starts
     /// loading the state of its connection into the CPU's caches, so that
@@ -214,7 +222,7 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
     /// ```
     #[inline]
     pub fn prefetch(&self, link: LinkType, data: &[u8]) {
-        if self.flows.len() < PREFETCH_FROM {
+        if !self.prefetching() {
             return;
         }
         // The common case only (Ethernet, IPv4), read with the least
@@ -705,6 +713,7 @@ mod tests {
             let ts = Timestamp::from_nanos(1_000_000);
             let link = crate::decode::LinkType::Ethernet;
             for (i, packet) in packets.iter().enumerate() {
+                assert_eq!(engine.prefetching(), engine.connections() >= PREFETCH_FROM);
                 if let Some(next) = packets.get(i + 1).filter(|_| prefetch) {
                     engine.prefetch(link, next);
                 }

@@ -41,8 +41,10 @@ pub fn feed<P: Protocol, S: Sink<P>>(
     engine: &mut Engine<P, S>,
 ) -> Result<(), ReadError> {
     loop {
-        if let Some((link, after)) = reader.peek_after_next() {
-            engine.prefetch(link, after);
+        if engine.prefetching() {
+            if let Some((link, after)) = reader.peek_after_next() {
+                engine.prefetch(link, after);
+            }
         }
         let Some(packet) = reader.next_packet()? else {
             return Ok(());
