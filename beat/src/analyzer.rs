@@ -34,6 +34,11 @@ pub trait Analyzer {
     fn prefetch(&self, link: LinkType, data: &[u8]) {
         let _ = (link, data);
     }
+    /// Whether [`prefetch`](Self::prefetch) does anything now
+    /// ([`Engine::prefetching`]). `false` by default.
+    fn prefetching(&self) -> bool {
+        false
+    }
     /// Advances capture time on a quiet link, so timeouts fire.
     fn tick(&mut self, now: Timestamp);
     /// Ends the input: what is pending is published.
@@ -51,6 +56,9 @@ impl<P: Protocol, S: Sink<P>> Analyzer for Engine<P, S> {
     }
     fn prefetch(&self, link: LinkType, data: &[u8]) {
         Engine::prefetch(self, link, data)
+    }
+    fn prefetching(&self) -> bool {
+        Engine::prefetching(self)
     }
     fn tick(&mut self, now: Timestamp) {
         Engine::tick(self, now)

@@ -67,6 +67,12 @@ impl Beat {
         }
     }
 
+    /// Whether [`prefetch`](Self::prefetch) does anything now: an engine
+    /// tracks enough connections ([`Engine::prefetching`](analyzer_core::Engine::prefetching)).
+    pub fn prefetching(&self) -> bool {
+        self.analyzers.iter().any(|a| a.prefetching())
+    }
+
     /// Advances every engine's clock to `now` (a quiet live link).
     pub fn tick(&mut self, now: Timestamp) {
         for analyzer in &mut self.analyzers {
@@ -379,8 +385,10 @@ fn read_file(
         }
         // The engines are told of the packet after this one
         // (`Beat::prefetch`): its connection is loaded while they work.
-        if let Some((link, after)) = reader.peek_after_next() {
-            beat.prefetch(link, after);
+        if beat.prefetching() {
+            if let Some((link, after)) = reader.peek_after_next() {
+                beat.prefetch(link, after);
+            }
         }
         match reader.next_packet() {
             Ok(Some(packet)) => beat.packet(packet.ts, packet.link, packet.data),

@@ -142,7 +142,9 @@ fn work(rx: Receiver<Batch>, protocols: &[(Registration, Config)], outputs: &Out
         let data = |at: u32, len: u32| &batch.data[at as usize..at as usize + len as usize];
         for (i, &(ts, link, at, len)) in batch.packets.iter().enumerate() {
             if let Some(&(_, link, at, len)) = batch.packets.get(i + 1) {
-                beat.prefetch(link, data(at, len));
+                if beat.prefetching() {
+                    beat.prefetch(link, data(at, len));
+                }
             }
             beat.packet(ts, link, data(at, len));
         }
