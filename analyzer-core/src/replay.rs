@@ -17,7 +17,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -40,6 +40,37 @@ pub fn feed<P: Protocol, S: Sink<P>>(
         engine.packet(packet.ts, packet.link, packet.data);
     }
     Ok(())
+}
+
+/// Where Packetbeat's own test captures are: the directory named by the
+/// environment variable `PACKETBEAT_PCAPS`, else `../shared/pcaps/packetbeat`
+/// beside this workspace (where this project's CI puts them; they are not
+/// in the repository). For tests: the path may not exist.
+pub fn packetbeat_pcaps() -> PathBuf {
+    std::env::var_os("PACKETBEAT_PCAPS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../shared/pcaps/packetbeat"
+            ))
+        })
+}
+
+/// The Packetbeat test capture `name` (a path under [`packetbeat_pcaps`]).
+///
+/// # Panics
+///
+/// When it does not exist, saying where it was looked for and how to point
+/// elsewhere.
+pub fn packetbeat_pcap(name: &str) -> PathBuf {
+    let path = packetbeat_pcaps().join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: set PACKETBEAT_PCAPS to the directory of Packetbeat's captures",
+        path.display()
+    );
+    path
 }
 
 /// What [`replay_file`] produced.
