@@ -2,7 +2,8 @@
 //! Elasticsearch's `_bulk` API documents it (Elasticsearch cannot be
 //! installed on these machines): a whole request throttled (429), items
 //! throttled (429), unavailable (503) and refused (400), partial success,
-//! a dead first host; and `beat setup --index-management`.
+//! a dead first host, requests too large (413); and `beat setup
+//! --index-management`.
 
 mod outputs;
 
@@ -245,6 +246,58 @@ fn throttling_and_refusals_end_with_every_event_delivered_or_reported() {
     let expected = outputs::console_events(capture, false);
     let mut expected = counted(expected.iter().map(Vec::as_slice));
     expected.remove(&outputs::comparable(&refused)).unwrap();
+    assert_eq!(counted(acknowledged.iter().map(Vec::as_slice)), expected);
+}
+
+/// A request larger than the server takes (413) is split until it passes;
+/// an event refused alone is refused for good, the others delivered.
+#[test]
+fn requests_too_large_are_split_and_an_event_too_large_alone_is_refused() {
+    // The endpoint takes at most 4 events a request, and never the first
+    // event of the first request (as if it alone passed the size limit).
+    let first: Mutex<Option<Vec<u8>>> = Mutex::new(None);
+    let endpoint = Endpoint::start(Box::new(move |_, request| {
+        let bulk = request.bulk();
+        let mut first = first.lock().unwrap();
+        let big = first.get_or_insert_with(|| bulk[0].1.clone());
+        if bulk.len() > 4 || bulk.iter().any(|(_, doc)| doc == big) {
+            (413, String::new())
+        } else {
+            (200, items(&vec![201; bulk.len()]))
+        }
+    }));
+    let config = format!(
+        "output:\n  elasticsearch:\n    hosts: [\"127.0.0.1:{}\"]\n    backoff: {{init: 1ms, max: 5ms}}\n",
+        endpoint.port
+    );
+    let capture = common::workspace("echo/data/concurrent.pcap");
+    let capture = capture.to_str().unwrap();
+    let out = outputs::beat(&config, "es-413.yml")
+        .args(["-r", capture])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let delivery = &outputs::counters(&out)["output"];
+    assert_eq!(delivery["published"], 15, "{stderr}");
+    assert_eq!(delivery["acknowledged"], 14, "{stderr}");
+    assert_eq!(delivery["failed"], 1, "{stderr}");
+    assert!(
+        stderr.contains("HTTP 413: the event alone") && stderr.contains("http.max_content_length"),
+        "{stderr}"
+    );
+    let requests = endpoint.requests();
+    let big = requests[0].bulk()[0].1.clone();
+    let mut acknowledged = Vec::new();
+    for request in &requests {
+        let bulk = request.bulk();
+        if bulk.len() <= 4 && !bulk.iter().any(|(_, doc)| *doc == big) {
+            acknowledged.extend(bulk.into_iter().map(|(_, doc)| doc));
+        }
+    }
+    let expected = outputs::console_events(capture, false);
+    let mut expected = counted(expected.iter().map(Vec::as_slice));
+    expected.remove(&outputs::comparable(&big)).unwrap();
     assert_eq!(counted(acknowledged.iter().map(Vec::as_slice)), expected);
 }
 

@@ -9,6 +9,9 @@
 //!   was delivered before): acknowledged. 429 or 5xx: sent again. Any other
 //!   4xx (a mapping error...): refused for good, counted in `failed` and
 //!   reported with Elasticsearch's reason.
+//! - The whole request refused with 413 (larger than the server's
+//!   `http.max_content_length`): split in halves until it passes; an event
+//!   too large alone is refused for good.
 //! - Other answers to the whole request (400, 401, 403...): sent again
 //!   after the backoff, reported on stderr (a wrong password or a missing
 //!   privilege is fixed without losing the events).
@@ -209,6 +212,16 @@ impl Deliver for Elasticsearch {
                 item_outcomes(&value, todo.len())
                     .map_err(|e| SendError::Retry(format!("{host}: {e}")))
             }
+            Err(ureq::Error::Status(413, _)) if todo.len() > 1 => {
+                // Request too large: the first half alone (the delivery
+                // loop sends again the events this says nothing of).
+                self.send(batch, &todo[..todo.len() / 2])
+            }
+            Err(ureq::Error::Status(413, _)) => Ok(vec![Outcome::Failed(format!(
+                "elasticsearch: {host}: HTTP 413: the event alone ({} bytes) is larger than \
+                 the server accepts (http.max_content_length)",
+                batch.event(todo[0]).len()
+            ))]),
             Err(ureq::Error::Status(code, response)) => {
                 let text = read(response).unwrap_or_default();
                 let text = String::from_utf8_lossy(&text);
