@@ -55,31 +55,14 @@ pub fn base_url(host: &str) -> String {
     }
 }
 
-/// The HTTP client of `settings`: its timeout, and TLS trusting Mozilla's
-/// roots and the configured authorities.
+/// The HTTP client of `settings`: its timeout and TLS ([`super::tls`]).
 pub fn agent(settings: &ElasticsearchSettings) -> Result<ureq::Agent, String> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    for path in &settings.ssl.certificate_authorities {
-        use rustls_pki_types::pem::PemObject;
-        let certs = rustls_pki_types::CertificateDer::pem_file_iter(path)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        for cert in certs {
-            let cert = cert.map_err(|e| format!("{}: {e}", path.display()))?;
-            roots
-                .add(cert)
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-        }
+    let tls = super::tls::client_config(&settings.ssl)?;
+    if settings.ssl.verification_mode == super::settings::VerificationMode::None {
+        eprintln!(
+            "warning: output.elasticsearch.ssl.verification_mode is none: the server's certificate is not checked"
+        );
     }
-    // ring, as ureq 2 builds rustls with (aws-lc would need cmake); its
-    // deprecation is about post-quantum key exchange, not soundness.
-    #[allow(deprecated)]
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
     Ok(ureq::AgentBuilder::new()
         .timeout(settings.timeout.0)
         .tls_config(Arc::new(tls))
