@@ -13,11 +13,14 @@ use crate::message::{Body, State};
 use crate::MysqlMessage;
 
 /// A packet: a 3-byte little-endian payload length, a sequence id, the
-/// payload. The parser gets the sequence id and the payload.
+/// payload. The parser gets the sequence id and the payload. After lost
+/// bytes, a header is judged with its sequence id and first payload byte
+/// (5 bytes).
 pub const PACKET: LengthPrefix = LengthPrefix::new(3)
     .little_endian()
     .adjust(1)
     .skip(3)
+    .header(5)
     .max_frame(4 + 0xFF_FFFF);
 
 /// How far past a candidate header a row is read to judge it (after a gap);
@@ -80,17 +83,17 @@ impl analyzer_core::Framer<MysqlMessage> for Framer {
     }
 
     fn plausible(&self, buf: &[u8], cx: &Cx<'_, MysqlMessage>) -> Option<bool> {
-        // What is waited for here is at most a header and its first payload
-        // byte, or the frame itself: never more than the limit, which the
-        // stream must not hold more of.
+        // Under 5 bytes a packet has no payload: no start (and an answer
+        // without waiting).
         if cx.limit() < 5 {
             return Some(false);
         }
+        // Once the length prefix says yes, the sequence id and the first
+        // payload byte are there (its header is 5 bytes), or the frame is
+        // 4 bytes long, payload-less.
         if !PACKET.plausible_at(buf, cx.limit())? {
             return Some(false);
         }
-        // The length prefix can judge a header of 3 bytes; the sequence id
-        // and the first payload byte are needed here.
         let [a, b, c, seq] = *buf.first_chunk::<4>()?;
         let len = usize::from(a) | usize::from(b) << 8 | usize::from(c) << 16;
         if len == 0 {
