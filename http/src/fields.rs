@@ -167,21 +167,30 @@ fn url(request: &HttpMessage, out: &mut JsonFields<'_>) {
     if let Some(domain) = url.domain {
         // `http://domain[:port]path[?query]`, `[domain]` for an IPv6
         // address.
-        let v6 = domain.contains(&b':');
-        let mut digits = [0u8; 5];
-        let port_text = port.map_or(&[][..], |p| decimal(p, &mut digits));
-        let parts: [&[u8]; 9] = [
-            b"http://",
-            if v6 { b"[" } else { b"" },
-            domain,
-            if v6 { b"]" } else { b"" },
-            if port.is_some() { b":" } else { b"" },
-            port_text,
-            url.path.unwrap_or_default(),
-            if url.query.is_some() { b"?" } else { b"" },
-            url.query.unwrap_or_default(),
-        ];
-        joined(&parts, |full| out.text(FULL, full));
+        let mut full = Joined::default();
+        full.push(b"http://");
+        if domain.contains(&b':') {
+            full.push(b"[");
+            full.push(domain);
+            full.push(b"]");
+        } else {
+            full.push(domain);
+        }
+        if let Some(port) = port {
+            full.push(b":");
+            full.push(decimal(port, &mut [0; 5]));
+        }
+        if url.origin {
+            // `path[?query]` as sent.
+            full.push(request.target());
+        } else {
+            full.push(url.path.unwrap_or_default());
+            if let Some(query) = url.query {
+                full.push(b"?");
+                full.push(query);
+            }
+        }
+        out.text(FULL, full.as_slice());
         out.text(DOMAIN, domain);
     }
     if let Some(port) = port {
@@ -209,20 +218,44 @@ fn decimal(mut n: u16, digits: &mut [u8; 5]) -> &[u8] {
     }
 }
 
-/// Calls `f` with `parts` one after the other: on the stack when short.
-fn joined<R>(parts: &[&[u8]], f: impl FnOnce(&[u8]) -> R) -> R {
-    let len = parts.iter().map(|p| p.len()).sum();
-    let mut stack = [0u8; 256];
-    match stack.get_mut(..len) {
-        Some(buf) => {
-            let mut at = 0;
-            for part in parts {
-                buf[at..at + part.len()].copy_from_slice(part);
-                at += part.len();
-            }
-            f(buf)
+/// Bytes put one after the other: on the stack while they are few.
+struct Joined {
+    stack: [u8; 256],
+    len: usize,
+    spilled: Vec<u8>,
+}
+
+impl Default for Joined {
+    fn default() -> Self {
+        Joined {
+            stack: [0; 256],
+            len: 0,
+            spilled: Vec::new(),
         }
-        None => f(&parts.concat()),
+    }
+}
+
+impl Joined {
+    fn push(&mut self, part: &[u8]) {
+        match self.stack.get_mut(self.len..self.len + part.len()) {
+            Some(room) if self.spilled.is_empty() => {
+                room.copy_from_slice(part);
+                self.len += part.len();
+            }
+            _ => {
+                if self.spilled.is_empty() {
+                    self.spilled.extend_from_slice(&self.stack[..self.len]);
+                }
+                self.spilled.extend_from_slice(part);
+            }
+        }
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        match self.spilled.is_empty() {
+            true => &self.stack[..self.len],
+            false => &self.spilled,
+        }
     }
 }
 
