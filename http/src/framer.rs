@@ -11,7 +11,7 @@ use bytes::Bytes;
 
 use crate::chunked::{self, Chunked};
 use crate::head::{self, Head};
-use crate::{Extra, HttpMessage, Next, Version};
+use crate::{Extra, HttpMessage, Next, Stop, Version};
 
 /// The longest head (request or status line and header fields) read; a
 /// longer one is skipped with a note, as `max_message_size` would.
@@ -240,7 +240,7 @@ impl Framer {
                 } else if (100..200).contains(&code) {
                     Next::FinalHead
                 } else if asked(b"CONNECT") && (200..300).contains(&code) {
-                    message.stop = Some("CONNECT tunnel");
+                    message.stop = Some(Stop::Connect);
                     Next::Done
                 } else if code == 204 || code == 304 || asked(b"HEAD") {
                     Next::Done

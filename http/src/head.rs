@@ -5,7 +5,7 @@
 use analyzer_core::{Direction, Kind, ParseError};
 use bytes::Bytes;
 
-use crate::{Extra, HttpMessage, Next, Settings, Span, Spans, Version};
+use crate::{Extra, HttpMessage, Next, Settings, Span, Spans, Stop, Version};
 
 /// A head, read: the message and what its header fields say of the body.
 #[derive(Debug)]
@@ -17,7 +17,7 @@ pub(crate) struct Head {
     /// is `chunked`.
     pub transfer_encoding: Option<bool>,
     /// What a `101` switches to, from the `Upgrade` field.
-    pub upgrade: &'static str,
+    pub upgrade: Stop,
 }
 
 /// Reads a head line by line, as [`Framer`](crate::Framer) finds its
@@ -48,7 +48,7 @@ impl<'s> Reader<'s> {
                 message: HttpMessage::body_frame(direction.default_kind(), 0, 0, Next::Done),
                 length: None,
                 transfer_encoding: None,
-                upgrade: "HTTP upgrade",
+                upgrade: Stop::Upgrade,
             },
             spans: Spans::default(),
             keep_headers: settings.keeps_headers(),
@@ -103,11 +103,11 @@ impl<'s> Reader<'s> {
         };
         let name = &line[..colon];
         let value = trimmed(line, colon + 1);
-        let value_span = Span(start + value.0, start + value.1);
+        let value_span = Span::new(start + value.0, start + value.1);
         let value_bytes = &line[value.0 as usize..value.1 as usize];
         if self.keep_headers && self.settings.keeps_header(name) {
             self.headers
-                .push((Span(start, start + colon as u32), value_span));
+                .push((Span::new(start, start + colon as u32), value_span));
         }
         let parsed = &mut self.head;
         match name.len() {
@@ -197,9 +197,9 @@ fn request_line(
     if target_end == 0 || rest.get(target_end).is_some_and(|&b| b != b' ') {
         return Err(bad());
     }
-    spans.method = Span(start, start + method_end as u32);
+    spans.method = Span::new(start, start + method_end as u32);
     let target_start = start + method_end as u32 + 1;
-    spans.target = Span(target_start, target_start + target_end as u32);
+    spans.target = Span::new(target_start, target_start + target_end as u32);
     message.version = if target_end == rest.len() {
         Version { major: 0, minor: 9 }
     } else {
@@ -227,7 +227,7 @@ fn status_line(
         return Err(bad());
     }
     if line.len() > 13 {
-        spans.phrase = Span(start + 13, start + line.len() as u32);
+        spans.phrase = Span::new(start + 13, start + line.len() as u32);
     }
     message.version = version;
     message.status_code = code;
@@ -298,7 +298,7 @@ fn content_length(value: &[u8]) -> Result<u64, ParseError> {
 }
 
 /// What an `Upgrade` field asks for, as the reason analysis stops.
-fn upgrade(value: &[u8]) -> &'static str {
+fn upgrade(value: &[u8]) -> Stop {
     let first = value
         .split(|b| *b == b',')
         .next()
@@ -306,13 +306,13 @@ fn upgrade(value: &[u8]) -> &'static str {
         .trim_ascii();
     let name = first.split(|b| *b == b'/').next().unwrap_or_default();
     if name.eq_ignore_ascii_case(b"websocket") {
-        "WebSocket"
+        Stop::WebSocket
     } else if name.eq_ignore_ascii_case(b"h2c") {
-        "HTTP/2"
+        Stop::Http2
     } else if name.eq_ignore_ascii_case(b"tls") {
-        "TLS"
+        Stop::Tls
     } else {
-        "HTTP upgrade"
+        Stop::Upgrade
     }
 }
 
