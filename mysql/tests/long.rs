@@ -6,35 +6,15 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use analyzer_core::decode::LinkType;
 use analyzer_core::{Config, Engine, Event, Timestamp};
 use common::*;
+use integration_tests::PeakAlloc;
 use mysql::MysqlMessage;
 use serde_json::Value;
 
-struct Counting;
-
-static NOW: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let now = NOW.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-        PEAK.fetch_max(now, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        NOW.fetch_sub(layout.size(), Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static HEAP: PeakAlloc = PeakAlloc::new();
 
 const MAX: usize = 0xFF_FFFF;
 
@@ -71,8 +51,7 @@ fn send(c: &mut Conn, from_client: bool, bytes: &[u8]) {
 /// ran, above what was held before.
 fn run(c: &Conn) -> (Vec<Value>, usize) {
     let mut events = Vec::new();
-    let base = NOW.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
+    let base = HEAP.start();
     {
         let mut engine = Engine::new(Config::default(), |e: Event<MysqlMessage>| {
             events.push(serde_json::to_value(&e).unwrap())
@@ -83,7 +62,7 @@ fn run(c: &Conn) -> (Vec<Value>, usize) {
         engine.finish();
         assert_eq!(engine.counters().check_accounting(), Ok(()));
     }
-    let peak = PEAK.load(Ordering::Relaxed) - base;
+    let peak = HEAP.peak_above(base);
     (events, peak)
 }
 

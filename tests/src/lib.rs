@@ -4,8 +4,10 @@
 //!
 //! The `pcap-mangle` binary exposes the same operations on the command line.
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{self, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use analyzer_core::decode::LinkType;
 use analyzer_core::pcap::{OpenError, PcapReader};
@@ -190,6 +192,67 @@ pub fn run_beat(
         .collect();
     let counters = serde_json::from_str(stderr.trim()).unwrap_or_else(|e| panic!("{e}: {stderr}"));
     (events, counters)
+}
+
+/// The system allocator, keeping the heap's live bytes (as requested) and
+/// their peak: the memory tests install it with `#[global_allocator]` in
+/// their own binary and measure what a run holds at most.
+///
+/// ```
+/// use integration_tests::PeakAlloc;
+///
+/// static HEAP: PeakAlloc = PeakAlloc::new();
+/// let base = HEAP.start();
+/// assert_eq!(HEAP.peak_above(base), 0);
+/// ```
+pub struct PeakAlloc {
+    live: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+impl PeakAlloc {
+    /// Nothing counted yet.
+    pub const fn new() -> PeakAlloc {
+        PeakAlloc {
+            live: AtomicUsize::new(0),
+            peak: AtomicUsize::new(0),
+        }
+    }
+
+    /// Starts a measurement: the peak is reset to what is live now, which
+    /// is returned (the base of [`peak_above`](PeakAlloc::peak_above)).
+    pub fn start(&self) -> usize {
+        let base = self.live.load(Relaxed);
+        self.peak.store(base, Relaxed);
+        base
+    }
+
+    /// The peak since [`start`](PeakAlloc::start), above `base`.
+    pub fn peak_above(&self, base: usize) -> usize {
+        self.peak.load(Relaxed).saturating_sub(base)
+    }
+}
+
+impl Default for PeakAlloc {
+    fn default() -> Self {
+        PeakAlloc::new()
+    }
+}
+
+// SAFETY: every call goes to `System`; the counters only observe.
+unsafe impl GlobalAlloc for PeakAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let live = self.live.fetch_add(layout.size(), Relaxed) + layout.size();
+        self.peak.fetch_max(live, Relaxed);
+        // SAFETY: the caller's contract, passed on.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        self.live.fetch_sub(layout.size(), Relaxed);
+        // SAFETY: the caller's contract, passed on.
+        unsafe { System.dealloc(ptr, layout) }
+    }
 }
 
 #[cfg(test)]
