@@ -542,10 +542,12 @@ impl<P: Conversation> Correlator<P> {
         }
         let id = self.next_id;
         let queue = self.queue_mut(dir);
-        if queue.capacity() == 0 {
+        if queue.len() == queue.capacity() {
             // One request at a time is the usual case: room for one (128
-            // bytes), not the four a first push makes room for.
-            queue.reserve_exact(1);
+            // bytes), not the four a first push makes room for; then the
+            // room doubles (two, not four, for a second request in flight:
+            // at tens of thousands of connections that is megabytes).
+            queue.reserve_exact(queue.capacity().max(1));
         }
         queue.push_back(Pending {
             request,

@@ -6,19 +6,8 @@ use std::process::Command;
 use serde_json::Value;
 
 fn run(args: &[&str]) -> (Vec<Value>, Value) {
-    let out = Command::new(env!("CARGO_BIN_EXE_http-beat"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("http-beat runs");
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(out.status.success(), "{stderr}");
-    let events = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    (events, serde_json::from_str(stderr.trim()).unwrap())
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    integration_tests::run_beat(env!("CARGO_BIN_EXE_http-beat"), dir, args)
 }
 
 #[test]

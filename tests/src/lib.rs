@@ -163,6 +163,35 @@ pub fn write_pcap(out: &mut impl Write, packets: &[OwnedPacket]) -> io::Result<(
     Ok(())
 }
 
+/// Runs a beat binary (`program`: `env!("CARGO_BIN_EXE_http-beat")`...)
+/// with `args` in `dir` and returns its events (stdout, one JSON document
+/// a line) and its counters (stderr, one JSON document).
+///
+/// # Panics
+///
+/// When it cannot start, exits with an error (showing its stderr), or
+/// writes anything else.
+pub fn run_beat(
+    program: &str,
+    dir: &Path,
+    args: &[&str],
+) -> (Vec<serde_json::Value>, serde_json::Value) {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    let stderr = String::from_utf8(out.stderr).expect("UTF-8 on stderr");
+    assert!(out.status.success(), "{program} {args:?}: {stderr}");
+    let events = String::from_utf8(out.stdout)
+        .expect("UTF-8 on stdout")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let counters = serde_json::from_str(stderr.trim()).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    (events, counters)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

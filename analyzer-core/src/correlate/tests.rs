@@ -146,6 +146,25 @@ fn pipelined_requests_pair_in_order() {
     assert_eq!(r.outcome.paired, 2);
 }
 
+/// The client's queue makes room for one request, then doubles: a second
+/// request in flight costs one more entry, not three (the standard
+/// growth's first step is to four), and the memory goes once it is empty.
+#[test]
+fn the_request_queue_grows_by_doubling_from_one() {
+    let mut r = Run::new(100);
+    let mut capacities = Vec::new();
+    for i in 0..5 {
+        r.ask(i, "a");
+        capacities.push(r.c.pending.capacity());
+    }
+    assert_eq!(capacities, [1, 2, 4, 4, 8]);
+    for i in 0..5 {
+        r.answer(10 + i, "A");
+    }
+    r.c.release();
+    assert_eq!((r.out.len(), r.c.pending.capacity()), (5, 0));
+}
+
 #[test]
 fn unmatched_timeout_flush_and_limit_are_published_with_notes() {
     let mut r = Run::new(2);

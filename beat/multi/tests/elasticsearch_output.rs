@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use serde_json::{json, Value};
 
 use outputs::bulk_endpoint::{items, Endpoint};
-use outputs::{common, counted};
+use outputs::{counted, Delivered};
 
 #[test]
 fn throttling_and_refusals_end_with_every_event_delivered_or_reported() {
@@ -40,18 +40,9 @@ fn throttling_and_refusals_end_with_every_event_delivered_or_reported() {
         "output:\n  elasticsearch:\n    hosts: [\"127.0.0.1:{dead}\", \"http://127.0.0.1:{}\"]\n    api_key: ${{ES_API_KEY}}\n    compression_level: 5\n    backoff: {{init: 10ms, max: 50ms}}\n",
         endpoint.port
     );
-    let capture = common::workspace("echo/data/concurrent.pcap");
-    let capture = capture.to_str().unwrap();
-    let out = outputs::beat(&config, "es.yml")
-        .env("ES_API_KEY", "key-id:key-secret")
-        .args(["-r", capture])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
+    let Delivered { stderr, delivery } =
+        outputs::deliver(outputs::beat(&config, "es.yml").env("ES_API_KEY", "key-id:key-secret"));
     assert!(!stderr.contains("key-secret"), "{stderr}");
-    let counters = outputs::counters(&out);
-    let delivery = &counters["output"];
     assert_eq!(delivery["published"], 15, "{stderr}");
     assert_eq!(delivery["acknowledged"], 14);
     assert_eq!(delivery["failed"], 1);
@@ -96,7 +87,7 @@ fn throttling_and_refusals_end_with_every_event_delivered_or_reported() {
     // Every event but the refused one, each once, as the console has it
     // (without @metadata: Elasticsearch takes the index from the request).
     let refused = requests[1].bulk()[0].1.clone();
-    let expected = outputs::console_events(capture, false);
+    let expected = outputs::console_events(&outputs::capture(), false);
     let mut expected = counted(expected.iter().map(Vec::as_slice));
     expected.remove(&outputs::comparable(&refused)).unwrap();
     assert_eq!(counted(acknowledged.iter().map(Vec::as_slice)), expected);
@@ -123,15 +114,8 @@ fn requests_too_large_are_split_and_an_event_too_large_alone_is_refused() {
         "output:\n  elasticsearch:\n    hosts: [\"127.0.0.1:{}\"]\n    backoff: {{init: 1ms, max: 5ms}}\n",
         endpoint.port
     );
-    let capture = common::workspace("echo/data/concurrent.pcap");
-    let capture = capture.to_str().unwrap();
-    let out = outputs::beat(&config, "es-413.yml")
-        .args(["-r", capture])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    let delivery = &outputs::counters(&out)["output"];
+    let Delivered { stderr, delivery } =
+        outputs::deliver(&mut outputs::beat(&config, "es-413.yml"));
     assert_eq!(delivery["published"], 15, "{stderr}");
     assert_eq!(delivery["acknowledged"], 14, "{stderr}");
     assert_eq!(delivery["failed"], 1, "{stderr}");
@@ -148,7 +132,7 @@ fn requests_too_large_are_split_and_an_event_too_large_alone_is_refused() {
             acknowledged.extend(bulk.into_iter().map(|(_, doc)| doc));
         }
     }
-    let expected = outputs::console_events(capture, false);
+    let expected = outputs::console_events(&outputs::capture(), false);
     let mut expected = counted(expected.iter().map(Vec::as_slice));
     expected.remove(&outputs::comparable(&big)).unwrap();
     assert_eq!(counted(acknowledged.iter().map(Vec::as_slice)), expected);

@@ -13,7 +13,7 @@ use rustls::pki_types::ServerName;
 
 use outputs::bulk_endpoint::{items, Endpoint};
 use outputs::pki::{self, Pki};
-use outputs::{common, counted};
+use outputs::{common, counted, Delivered};
 
 /// A TLS handshake between `client` and `server` for `name`, in memory:
 /// `Err` with the first side's error.
@@ -115,22 +115,15 @@ fn the_beat_delivers_over_https_with_a_client_certificate() {
         pki.client.display(),
         pki.client_key.display()
     );
-    let capture = common::workspace("echo/data/concurrent.pcap");
-    let capture = capture.to_str().unwrap();
-    let out = outputs::beat(&config, "es-tls.yml")
-        .args(["-r", capture])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    let delivery = &outputs::counters(&out)["output"];
+    let Delivered { stderr, delivery } =
+        outputs::deliver(&mut outputs::beat(&config, "es-tls.yml"));
     assert_eq!(delivery["acknowledged"], 15, "{stderr}");
     let delivered: Vec<Vec<u8>> = endpoint
         .requests()
         .iter()
         .flat_map(|r| r.bulk().into_iter().map(|(_, doc)| doc))
         .collect();
-    let expected = outputs::console_events(capture, false);
+    let expected = outputs::console_events(&outputs::capture(), false);
     assert_eq!(
         counted(delivered.iter().map(Vec::as_slice)),
         counted(expected.iter().map(Vec::as_slice))

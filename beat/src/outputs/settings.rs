@@ -38,10 +38,12 @@ impl OutputKind {
         }
     }
 
-    /// Events sent in one request (`bulk_max_size`).
+    /// Events sent in one request (`bulk_max_size`). A stream (console,
+    /// file) writes each batch as it comes: merging batches would only copy
+    /// them, holding the queue's lock, while the queue fills behind.
     pub fn bulk_max_size(&self) -> usize {
         match self {
-            OutputKind::Console | OutputKind::File(_) => 2048,
+            OutputKind::Console | OutputKind::File(_) => 1,
             OutputKind::Redis(r) => r.bulk_max_size.0,
             OutputKind::Elasticsearch(e) => e.bulk_max_size.0,
             OutputKind::Kafka(k) => k.bulk_max_size.0,
