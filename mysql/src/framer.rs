@@ -63,6 +63,7 @@ impl analyzer_core::Framer<MysqlMessage> for Framer {
 
     /// The sequence id and the payload; nothing for a piece of a long
     /// payload, read already.
+    #[inline]
     fn payload(&self, frame: &[u8]) -> Range<usize> {
         if self.long.cutting() {
             return 0..0;
@@ -70,10 +71,12 @@ impl analyzer_core::Framer<MysqlMessage> for Framer {
         PACKET.skip.min(frame.len())..frame.len()
     }
 
+    #[inline]
     fn reset(&mut self) {
         self.long.reset();
     }
 
+    #[inline]
     fn take_parsed(&mut self) -> Option<Result<MysqlMessage, ParseError>> {
         self.long.take_parsed()
     }

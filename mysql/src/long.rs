@@ -47,17 +47,24 @@ impl At {
 /// The framer's part for long payloads: where the payload being cut
 /// stands, and the message of the piece announced (it reads each piece as
 /// it cuts it; the stream takes it with
-/// [`take_parsed`](analyzer_core::Framer::take_parsed)).
+/// [`take_parsed`](analyzer_core::Framer::take_parsed)). Boxed, so that
+/// an ordinary packet costs a few pointer checks.
 #[derive(Debug, Default)]
 pub struct Pieces {
     at: Option<At>,
-    /// The piece announced as complete: its message and where the payload
-    /// stands after it.
-    announced: Option<(Result<MysqlMessage, ParseError>, Option<At>)>,
+    /// The piece announced as complete.
+    announced: Option<Box<Piece>>,
     /// The stream took the piece announced.
     cut: Cell<bool>,
-    /// The message of the piece cut, not taken yet.
-    ready: Option<Result<MysqlMessage, ParseError>>,
+    /// The piece cut, its message not taken yet.
+    ready: Option<Box<Piece>>,
+}
+
+/// A piece's message, and where the payload stands after it.
+#[derive(Debug)]
+struct Piece {
+    message: Result<MysqlMessage, ParseError>,
+    next: Option<At>,
 }
 
 impl Pieces {
@@ -66,6 +73,15 @@ impl Pieces {
     /// an ordinary packet.
     #[inline]
     pub fn frame(&mut self, buf: &[u8], cx: &Cx<'_, MysqlMessage>) -> Option<FrameLen> {
+        if self.announced.is_none() && self.at.is_none() && buf.get(..3) != Some(&[0xFF; 3][..]) {
+            return None;
+        }
+        self.piece(buf, cx)
+    }
+
+    /// [`frame`](Self::frame) past its quick check (out of line: rare).
+    #[inline(never)]
+    fn piece(&mut self, buf: &[u8], cx: &Cx<'_, MysqlMessage>) -> Option<FrameLen> {
         self.announced = None;
         if self.at.is_none() && buf.get(..3) != Some(&[0xFF; 3][..]) {
             return None;
@@ -140,7 +156,7 @@ impl Pieces {
         message: Result<MysqlMessage, ParseError>,
         next: Option<At>,
     ) -> FrameLen {
-        self.announced = Some((message, next));
+        self.announced = Some(Box::new(Piece { message, next }));
         FrameLen::Complete(len)
     }
 
@@ -149,7 +165,9 @@ impl Pieces {
     #[inline]
     pub fn cutting(&self) -> bool {
         let piece = self.announced.is_some();
-        self.cut.set(piece);
+        if piece {
+            self.cut.set(true);
+        }
         piece
     }
 
@@ -158,18 +176,20 @@ impl Pieces {
     /// next frame starts at a packet).
     #[inline]
     pub fn reset(&mut self) {
-        match (self.cut.take(), self.announced.take()) {
-            (true, Some((message, next))) => {
-                self.ready = Some(message);
-                self.at = next;
+        if self.cut.take() {
+            if let Some(piece) = self.announced.take() {
+                self.at = piece.next;
+                self.ready = Some(piece);
+                return;
             }
-            _ => self.at = None,
         }
+        self.announced = None;
+        self.at = None;
     }
 
     /// The message of the piece just cut.
     #[inline]
     pub fn take_parsed(&mut self) -> Option<Result<MysqlMessage, ParseError>> {
-        self.ready.take()
+        self.ready.take().map(|piece| piece.message)
     }
 }

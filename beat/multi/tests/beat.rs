@@ -173,6 +173,7 @@ fn help_documents_the_options() {
         "--summary",
         "--summary-format",
         "--no-progress",
+        "--option",
         "SIGINT or SIGTERM",
         "Exit status",
     ] {
