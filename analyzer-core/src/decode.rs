@@ -125,6 +125,17 @@ pub fn decode_tcp(link: LinkType, data: &[u8]) -> Result<TcpSegment<'_>, DecodeE
     decode_general(link, data)
 }
 
+/// The endpoints of a packet in the common case (Ethernet, IPv4, TCP),
+/// read with the least checking, for a hint: where [`decode_tcp`] takes the
+/// packet that way, its endpoints; `None` for the other cases.
+#[inline]
+pub(crate) fn endpoints_hint(link: LinkType, data: &[u8]) -> Option<(Endpoint, Endpoint)> {
+    match link {
+        LinkType::Ethernet => fast::ethernet_ipv4_endpoints(data),
+        _ => None,
+    }
+}
+
 /// [`decode_tcp`] by `etherparse`, for every packet the fast path leaves.
 fn decode_general(link: LinkType, data: &[u8]) -> Result<TcpSegment<'_>, DecodeError> {
     let (ether_type, rest) = match link {

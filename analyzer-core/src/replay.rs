@@ -34,14 +34,23 @@ use crate::time::Timestamp;
 /// Feeds every packet of `reader` to `engine`; stops at the first read error
 /// (after the packets before it were handled). Does not call
 /// [`Engine::finish`].
+///
+/// The engine is told of the packet after each one it handles
+/// ([`Engine::prefetch`], [`PcapReader::peek_after_next`]): that packet's
+/// connection is on its way into the cache while the engine works.
 pub fn feed<P: Protocol, S: Sink<P>>(
     reader: &mut PcapReader<'_>,
     engine: &mut Engine<P, S>,
 ) -> Result<(), ReadError> {
-    while let Some(packet) = reader.next_packet()? {
+    loop {
+        if let Some((link, after)) = reader.peek_after_next() {
+            engine.prefetch(link, after);
+        }
+        let Some(packet) = reader.next_packet()? else {
+            return Ok(());
+        };
         engine.packet(packet.ts, packet.link, packet.data);
     }
-    Ok(())
 }
 
 /// Where Packetbeat's own test captures are: the directory named by the

@@ -28,6 +28,12 @@ pub trait Analyzer {
     fn name(&self) -> &'static str;
     /// Handles one captured packet.
     fn packet(&mut self, ts: Timestamp, link: LinkType, data: &[u8]);
+    /// A hint: `data` is the packet after the next one handed to
+    /// [`packet`](Self::packet) ([`Engine::prefetch`]). Does nothing by
+    /// default.
+    fn prefetch(&self, link: LinkType, data: &[u8]) {
+        let _ = (link, data);
+    }
     /// Advances capture time on a quiet link, so timeouts fire.
     fn tick(&mut self, now: Timestamp);
     /// Ends the input: what is pending is published.
@@ -42,6 +48,9 @@ impl<P: Protocol, S: Sink<P>> Analyzer for Engine<P, S> {
     }
     fn packet(&mut self, ts: Timestamp, link: LinkType, data: &[u8]) {
         Engine::packet(self, ts, link, data)
+    }
+    fn prefetch(&self, link: LinkType, data: &[u8]) {
+        Engine::prefetch(self, link, data)
     }
     fn tick(&mut self, now: Timestamp) {
         Engine::tick(self, now)

@@ -58,6 +58,15 @@ impl Beat {
         }
     }
 
+    /// A hint: `data` is the packet after the next one handed to
+    /// [`packet`](Self::packet); each engine starts loading its connection
+    /// into the cache ([`Engine::prefetch`](analyzer_core::Engine::prefetch)).
+    pub fn prefetch(&self, link: LinkType, data: &[u8]) {
+        for analyzer in &self.analyzers {
+            analyzer.prefetch(link, data);
+        }
+    }
+
     /// Advances every engine's clock to `now` (a quiet live link).
     pub fn tick(&mut self, now: Timestamp) {
         for analyzer in &mut self.analyzers {
@@ -367,6 +376,11 @@ fn read_file(
     let result = loop {
         if stop.load(Ordering::Relaxed) {
             break Ok(());
+        }
+        // The engines are told of the packet after this one
+        // (`Beat::prefetch`): its connection is loaded while they work.
+        if let Some((link, after)) = reader.peek_after_next() {
+            beat.prefetch(link, after);
         }
         match reader.next_packet() {
             Ok(Some(packet)) => beat.packet(packet.ts, packet.link, packet.data),

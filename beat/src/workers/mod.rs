@@ -139,9 +139,12 @@ pub(crate) fn run_file(
 fn work(rx: Receiver<Batch>, protocols: &[(Registration, Config)], outputs: &Outputs) -> Done {
     let mut beat = Beat::new(protocols, outputs.make());
     for batch in rx {
-        for &(ts, link, at, len) in &batch.packets {
-            let at = at as usize;
-            beat.packet(ts, link, &batch.data[at..at + len as usize]);
+        let data = |at: u32, len: u32| &batch.data[at as usize..at as usize + len as usize];
+        for (i, &(ts, link, at, len)) in batch.packets.iter().enumerate() {
+            if let Some(&(_, link, at, len)) = batch.packets.get(i + 1) {
+                beat.prefetch(link, data(at, len));
+            }
+            beat.packet(ts, link, data(at, len));
         }
         beat.tick(batch.now);
     }
