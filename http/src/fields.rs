@@ -327,8 +327,10 @@ fn split_host(authority: &[u8]) -> (&[u8], Option<u16>) {
         let port = rest[close + 1..].strip_prefix(b":").and_then(port_of);
         return (&rest[..close], port);
     }
-    // Host names are short: a loop, not a search.
-    match authority.iter().rposition(|&b| b == b':') {
+    if crate::framer::find(authority, b':').is_none() {
+        return (authority, None); // the usual host name
+    }
+    match memchr::memrchr(b':', authority) {
         Some(colon) if !authority[..colon].contains(&b':') => {
             (&authority[..colon], port_of(&authority[colon + 1..]))
         }
