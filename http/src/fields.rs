@@ -327,7 +327,7 @@ fn split_host(authority: &[u8]) -> (&[u8], Option<u16>) {
         let port = rest[close + 1..].strip_prefix(b":").and_then(port_of);
         return (&rest[..close], port);
     }
-    if crate::framer::find(authority, b':').is_none() {
+    if crate::words::find(authority, b':').is_none() {
         return (authority, None); // the usual host name
     }
     match memchr::memrchr(b':', authority) {

@@ -11,6 +11,7 @@ use bytes::Bytes;
 
 use crate::chunked::{self, Chunked};
 use crate::head::{self, Head};
+use crate::words;
 use crate::{Extra, HttpMessage, Next, Stop, Version};
 
 /// The longest head (request or status line and header fields) read; a
@@ -327,7 +328,7 @@ fn walk(
 ) -> Option<usize> {
     loop {
         let from = scan.searched;
-        let Some(i) = find(&buf[from..], b'\n') else {
+        let Some(i) = words::find(&buf[from..], b'\n') else {
             scan.searched = buf.len();
             return None;
         };
@@ -353,31 +354,6 @@ fn walk(
             }
         }
     }
-}
-
-/// Where the first `byte` of `bytes` is. Header lines and host names are
-/// short: their first 32 bytes are looked at a word at a time (no call),
-/// the rest of a long one searched.
-#[inline(always)]
-pub(crate) fn find(bytes: &[u8], byte: u8) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let mut at = 0;
-    while at < 32 {
-        let Some(word) = bytes.get(at..at + 8) else {
-            return bytes[at..].iter().position(|&b| b == byte).map(|i| at + i);
-        };
-        let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
-        let x = word ^ (ONES * u64::from(byte));
-        // The lowest byte flagged is the first `byte` (a flag above it may
-        // be a borrow's).
-        let found = x.wrapping_sub(ONES) & !x & HIGHS;
-        if found != 0 {
-            return Some(at + (found.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    memchr::memchr(byte, &bytes[at..]).map(|i| at + i)
 }
 
 /// `METHOD /target` without a version: an HTTP/0.9 request.
@@ -461,32 +437,5 @@ pub(crate) fn read_alone(
         FrameLen::Invalid(why) => Err(ParseError::Invalid(why)),
         _ if frame.is_empty() => Err(ParseError::Empty),
         _ => Err(ParseError::invalid("incomplete head")),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn find_is_what_memchr_finds() {
-        let mut bytes = Vec::new();
-        for len in 0..80 {
-            for at in (0..len).chain([len]) {
-                bytes.clear();
-                bytes.extend((0..len).map(|i| [b'a', b'\x0b', b'\x8a', 0, b'\t'][i % 5]));
-                if at < len {
-                    bytes[at] = b'\n';
-                    if at + 3 < len {
-                        bytes[at + 3] = b'\n';
-                    }
-                }
-                assert_eq!(
-                    find(&bytes, b'\n'),
-                    memchr::memchr(b'\n', &bytes),
-                    "{len} {at}"
-                );
-            }
-        }
     }
 }

@@ -5,7 +5,7 @@
 use analyzer_core::{Direction, Kind, ParseError};
 use bytes::Bytes;
 
-use crate::{Extra, HttpMessage, Next, Settings, Span, Spans, Stop, Version};
+use crate::{words, Extra, HttpMessage, Next, Settings, Span, Spans, Stop, Version};
 
 /// A head, read: the message and what its header fields say of the body.
 #[derive(Debug)]
@@ -111,20 +111,18 @@ impl<'s> Reader<'s> {
         }
         let parsed = &mut self.head;
         match name.len() {
-            4 if name.eq_ignore_ascii_case(b"host") => self.spans.host = value_span,
-            7 if name.eq_ignore_ascii_case(b"upgrade") => parsed.upgrade = upgrade(value_bytes),
-            10 if name.eq_ignore_ascii_case(b"user-agent") => self.spans.user_agent = value_span,
-            12 if name.eq_ignore_ascii_case(b"content-type") => {
-                self.spans.content_type = value_span
-            }
-            14 if name.eq_ignore_ascii_case(b"content-length") => {
+            4 if words::is_name(name, b"host") => self.spans.host = value_span,
+            7 if words::is_name(name, b"upgrade") => parsed.upgrade = upgrade(value_bytes),
+            10 if words::is_name(name, b"user-agent") => self.spans.user_agent = value_span,
+            12 if words::is_name(name, b"content-type") => self.spans.content_type = value_span,
+            14 if words::is_name(name, b"content-length") => {
                 let length = content_length(value_bytes)?;
                 if parsed.length.is_some_and(|l| l != length) {
                     return Err(ParseError::invalid("conflicting Content-Length fields"));
                 }
                 parsed.length = Some(length);
             }
-            17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
+            17 if words::is_name(name, b"transfer-encoding") => {
                 let last = value_bytes
                     .rsplit(|b| *b == b',')
                     .next()
@@ -190,10 +188,7 @@ fn request_line(
     }
     let rest = &line[method_end + 1..];
     // Up to the next space, without control characters.
-    let target_end = rest
-        .iter()
-        .position(|&b| b == b' ' || b.is_ascii_control())
-        .unwrap_or(rest.len());
+    let target_end = words::space_or_control(rest).unwrap_or(rest.len());
     if target_end == 0 || rest.get(target_end).is_some_and(|&b| b != b' ') {
         return Err(bad());
     }

@@ -78,6 +78,7 @@ mod fields;
 mod framer;
 mod head;
 mod settings;
+mod words;
 
 use std::fmt;
 
