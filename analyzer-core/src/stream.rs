@@ -35,6 +35,9 @@ const SMALL_FRAME: usize = 4096;
 /// messages then share one allocation (and one reference-count header)
 /// instead of one each, while what one waiting message can pin stays small.
 const MIN_GROWTH: usize = 256;
+/// The least room made for the first bytes of a message that must wait
+/// ([`StreamBuffer::push_framed`]).
+const FIRST_ROOM: usize = 64;
 /// Bytes of one direction of a connection, cut into frames.
 #[derive(Debug)]
 // In this order: the fields a message touches come first; the rare states
@@ -111,7 +114,11 @@ impl StreamBuffer {
         }
         self.last_ts = ts;
         if self.buf.capacity() - self.buf.len() < data.len() {
-            self.buf.reserve(data.len().max(MIN_GROWTH));
+            // At least what comes; at least `MIN_GROWTH`, or the room
+            // already made (doubling it) when that is less: a short message
+            // waiting in `FIRST_ROOM` grows to twice that, not by 256.
+            let least = MIN_GROWTH.min(self.buf.capacity().max(FIRST_ROOM));
+            self.buf.reserve(data.len().max(least));
         }
         self.buf.extend_from_slice(data);
     }
@@ -123,6 +130,19 @@ impl StreamBuffer {
     /// not ask it again before the bytes it asked for are there.
     pub(crate) fn push_framed(&mut self, ts: Timestamp, data: &[u8], found: &FrameLen) {
         debug_assert!(self.is_empty());
+        if self.buf.capacity() - self.buf.len() < data.len() {
+            // Room for the message as the framer sees it: its total when
+            // known, else twice what came (a short message cut by a segment
+            // boundary), within [`FIRST_ROOM`, `SMALL_FRAME`]: at tens of
+            // thousands of connections each waiting on a short message,
+            // `MIN_GROWTH` apiece is megabytes. Longer messages grow as usual.
+            let room = match *found {
+                FrameLen::Incomplete(Some(total)) | FrameLen::AtLeast(total) => total,
+                _ => data.len().saturating_mul(2),
+            };
+            self.buf
+                .reserve(room.clamp(FIRST_ROOM, SMALL_FRAME).max(data.len()));
+        }
         self.push(ts, data);
         self.wait(found, self.max_message);
     }

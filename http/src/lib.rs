@@ -327,6 +327,12 @@ impl Conversation for HttpMessage {
         Settings::from_options(&config.options)
     }
 
+    const OPTIONS: &'static [&'static str] = Settings::OPTIONS;
+
+    fn check_option(name: &str, value: &serde_json::Value) -> Result<(), String> {
+        Settings::check(name, value)
+    }
+
     /// Further frames follow: body, or the final response after an interim
     /// one.
     fn continues(&self) -> bool {

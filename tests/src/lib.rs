@@ -9,7 +9,8 @@ use std::path::Path;
 
 use analyzer_core::decode::LinkType;
 use analyzer_core::pcap::{OpenError, PcapReader};
-use analyzer_core::Timestamp;
+use analyzer_core::replay::{replay_packets, Replay};
+use analyzer_core::{Config, Protocol, Timestamp};
 
 /// One captured packet, owned.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,6 +110,28 @@ pub fn mangle(packets: &[OwnedPacket], ops: &[Op]) -> Result<Vec<OwnedPacket>, S
         }
     }
     Ok(seq.into_iter().map(|(_, p)| p).collect())
+}
+
+/// The capture at `path` with `ops` applied ([`mangle`]), analyzed with
+/// protocol `P` (default configuration).
+///
+/// # Panics
+///
+/// When the file cannot be read, an op names a packet not there, or the
+/// counters do not account for every message
+/// ([`Counters::check_accounting`](analyzer_core::Counters::check_accounting)).
+pub fn replay_mangled<P: Protocol>(path: impl AsRef<Path>, ops: &[Op]) -> Replay {
+    let path = path.as_ref();
+    let packets = read_packets(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let packets = mangle(&packets, ops).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let run = replay_packets::<P, _>(
+        Config::default(),
+        packets.iter().map(|p| (p.ts, p.link, &p.data)),
+    );
+    if let Err(problem) = run.counters.check_accounting() {
+        panic!("{}: {problem}", path.display());
+    }
+    run
 }
 
 /// Writes packets as a classic pcap (microseconds, little endian). All

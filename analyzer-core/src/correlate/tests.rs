@@ -146,6 +146,25 @@ fn pipelined_requests_pair_in_order() {
     assert_eq!(r.outcome.paired, 2);
 }
 
+/// The client's queue makes room for one request, then doubles: a second
+/// request in flight costs one more entry, not three (the standard
+/// growth's first step is to four), and the memory goes once it is empty.
+#[test]
+fn the_request_queue_grows_by_doubling_from_one() {
+    let mut r = Run::new(100);
+    let mut capacities = Vec::new();
+    for i in 0..5 {
+        r.ask(i, "a");
+        capacities.push(r.c.pending.capacity());
+    }
+    assert_eq!(capacities, [1, 2, 4, 4, 8]);
+    for i in 0..5 {
+        r.answer(10 + i, "A");
+    }
+    r.c.release();
+    assert_eq!((r.out.len(), r.c.pending.capacity()), (5, 0));
+}
+
 #[test]
 fn unmatched_timeout_flush_and_limit_are_published_with_notes() {
     let mut r = Run::new(2);
@@ -188,6 +207,40 @@ fn unmatched_timeout_flush_and_limit_are_published_with_notes() {
         ]
     );
     assert_eq!(r.c.len(), 0);
+}
+
+/// A request pushed out by the pending limit while its answer is being
+/// folded is published with what came of that answer, counted answered (its
+/// response was counted when it began); the rest of that answer is skipped,
+/// and the next answer pairs with the next request.
+#[test]
+fn a_request_pushed_out_while_its_answer_folds_counts_as_answered() {
+    let mut r = Run::new(2);
+    r.ask(1, "a");
+    r.ask(2, "b");
+    r.send(SV, Kind::Response, 3, "A", more(Kind::Response));
+    r.ask(4, "c");
+    assert_eq!((r.outcome.paired, r.outcome.over_limit), (1, 0));
+    r.send(SV, Kind::Response, 5, "A", shape(Kind::Response));
+    r.answer(6, "B");
+    r.answer(7, "C");
+    assert_eq!(
+        r.summary(),
+        [
+            (
+                "a",
+                "A",
+                E,
+                "response cut short: too many pending requests (limit 2): published without \
+                 waiting for its response"
+                    .to_string()
+            ),
+            ("b", "B", K, String::new()),
+            ("c", "C", K, String::new()),
+        ]
+    );
+    assert_eq!(r.outcome.paired, 3);
+    assert_eq!(r.outcome.unmatched + r.outcome.unanswered, 0);
 }
 
 #[test]

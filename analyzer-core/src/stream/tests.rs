@@ -464,3 +464,33 @@ fn length_prefixed_framing_scans_for_a_plausible_header_after_a_gap() {
         &[b'Q', 0, 3, b'!']
     );
 }
+
+/// The first bytes of a message that must wait get room for about the
+/// message (twice what came, or the total the framer announced), not
+/// `MIN_GROWTH`: tens of thousands of connections each waiting on a short
+/// message hold little. The rest completes it.
+#[test]
+fn a_short_waiting_message_holds_little() {
+    let mut s = StreamBuffer::new(1 << 20);
+    let mut f = NL;
+    s.push_framed(t(1), b">hello, wor", &FrameLen::Incomplete(None));
+    assert_eq!(s.buf.capacity(), FIRST_ROOM);
+    s.push(t(2), b"ld\n");
+    assert_eq!(&wire(next(&mut s, &mut f).unwrap())[..], b">hello, world\n");
+    // Room short for the rest: it doubles.
+    let mut s = StreamBuffer::new(1 << 20);
+    s.push_framed(t(1), &[b'x'; 30], &FrameLen::Incomplete(None));
+    s.push(t(2), &[b'x'; 40]);
+    assert_eq!(s.buf.capacity(), 2 * FIRST_ROOM);
+
+    let mut s = StreamBuffer::new(1 << 20);
+    s.push_framed(t(1), &[b'x'; 100], &FrameLen::Incomplete(Some(300)));
+    assert_eq!(s.buf.capacity(), 300);
+    let mut s = StreamBuffer::new(1 << 20);
+    s.push_framed(t(1), &[b'x'; 100], &FrameLen::Incomplete(None));
+    assert_eq!(s.buf.capacity(), 200);
+    // A long message grows as before, from what came.
+    let mut s = StreamBuffer::new(1 << 20);
+    s.push_framed(t(1), &[b'x'; 9000], &FrameLen::AtLeast(100_000));
+    assert_eq!(s.buf.capacity(), 9000);
+}

@@ -11,6 +11,9 @@ use std::process::{Child, Command, Output, Stdio};
 
 use serde_json::Value;
 
+pub mod bulk_endpoint;
+pub mod pki;
+
 #[path = "../../../tests/common/mod.rs"]
 pub mod common;
 
