@@ -86,10 +86,7 @@ impl<'s> Reader<'s> {
     #[inline]
     fn field(&mut self, start: u32, line: &[u8]) -> Result<(), ParseError> {
         // The usual line: a token, then the colon.
-        let token = line
-            .iter()
-            .position(|b| !is_tchar(*b))
-            .unwrap_or(line.len());
+        let token = token_len(line);
         let colon = match line.get(token) {
             Some(b':') if token > 0 => token,
             _ => match memchr::memchr(b':', line) {
@@ -179,10 +176,7 @@ fn request_line(
 ) -> Result<(), ParseError> {
     let bad = || ParseError::invalid("not an HTTP request line");
     // A token, then a space.
-    let method_end = line
-        .iter()
-        .position(|b| !is_tchar(*b))
-        .unwrap_or(line.len());
+    let method_end = token_len(line);
     if method_end == 0 || line.get(method_end) != Some(&b' ') {
         return Err(bad());
     }
@@ -316,6 +310,24 @@ pub(crate) fn is_tchar(b: u8) -> bool {
     TCHAR[usize::from(b)]
 }
 
+/// How many token characters `bytes` starts with: four looked up at a
+/// time, then one by one.
+#[inline(always)]
+fn token_len(bytes: &[u8]) -> usize {
+    let mut at = 0;
+    while let Some(&[a, b, c, d]) = bytes.get(at..at + 4) {
+        if !(is_tchar(a) & is_tchar(b) & is_tchar(c) & is_tchar(d)) {
+            break;
+        }
+        at += 4;
+    }
+    let rest = &bytes[at..];
+    at + rest
+        .iter()
+        .position(|b| !is_tchar(*b))
+        .unwrap_or(rest.len())
+}
+
 /// [`is_tchar`] of every byte.
 const TCHAR: [bool; 256] = {
     let mut table = [false; 256];
@@ -379,5 +391,28 @@ impl<'a> Iterator for Lines<'a> {
         let start = self.at as u32;
         self.at += end + 1;
         Some((start, line))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_len_is_where_the_first_other_byte_is() {
+        let bytes: Vec<u8> = (0..=255u8).collect();
+        for len in 0..12 {
+            for other in 0..=255u8 {
+                for at in 0..=len {
+                    let mut name = vec![b'a'; len];
+                    if at < len {
+                        name[at] = other;
+                    }
+                    let plain = name.iter().position(|b| !is_tchar(*b)).unwrap_or(len);
+                    assert_eq!(token_len(&name), plain);
+                }
+            }
+        }
+        assert_eq!(token_len(&bytes), 0);
     }
 }

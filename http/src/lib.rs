@@ -288,7 +288,7 @@ impl HttpMessage {
     /// (`text/html`).
     pub fn mime_type(&self) -> &[u8] {
         let value = self.spans.content_type.of(&self.head);
-        let end = memchr::memchr(b';', value).unwrap_or(value.len());
+        let end = words::find(value, b';').unwrap_or(value.len());
         value[..end].trim_ascii()
     }
 
