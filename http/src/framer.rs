@@ -7,7 +7,6 @@ use std::collections::VecDeque;
 use std::ops::Range;
 
 use analyzer_core::{Cx, Direction, FrameLen, Kind, ParseError};
-use bytes::Bytes;
 
 use crate::chunked::{self, Chunked};
 use crate::head::{self, Head};
@@ -201,7 +200,7 @@ impl Framer {
             );
             reader
         });
-        let head = Bytes::copy_from_slice(&buf[..end]);
+        let head = Box::from(&buf[..end]);
         match reader.finish(head) {
             Err(err) => self.announce(end, Err(err), State::Head),
             Ok(head) => self.with_body(head, end, buf, cx),

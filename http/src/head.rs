@@ -3,7 +3,6 @@
 //! header fields, up to the empty line.
 
 use analyzer_core::{Direction, Kind, ParseError};
-use bytes::Bytes;
 
 use crate::{words, Extra, HttpMessage, Next, Settings, Span, Spans, Stop, Version};
 
@@ -132,7 +131,7 @@ impl<'s> Reader<'s> {
     }
 
     /// The head read, `head` being its bytes (every line was handed over).
-    pub(crate) fn finish(self, head: Bytes) -> Result<Head, ParseError> {
+    pub(crate) fn finish(self, head: Box<[u8]>) -> Result<Head, ParseError> {
         if let Some(err) = self.error {
             return Err(err);
         }

@@ -127,7 +127,7 @@ pub struct HttpMessage {
     /// The head's bytes (empty for a further body frame); the spans below
     /// are ranges of them.
     #[protocol(skip)]
-    head: Bytes,
+    head: Box<[u8]>,
     #[protocol(skip)]
     spans: Spans,
     /// What follows this frame of the message.
@@ -251,7 +251,7 @@ impl HttpMessage {
             status_code: 0,
             bytes,
             body_bytes: decoded,
-            head: Bytes::new(),
+            head: Box::default(),
             spans: Spans::default(),
             next,
             stop: None,
