@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use analyzer_core::{Description, JsonFields, JsonKey};
 use bytes::Bytes;
 
-use crate::HttpMessage;
+use crate::{words, HttpMessage};
 
 const HTTP: JsonKey = JsonKey::new("http");
 const VERSION: JsonKey = JsonKey::new("version");
@@ -37,7 +37,7 @@ pub(crate) fn describe(request: &HttpMessage) -> Description<'_> {
     if method.is_empty() {
         return Description::default();
     }
-    let url = Url::of(request);
+    let url = Url::of(request, false);
     let path = url.path.unwrap_or(request.target());
     let query = if url.origin {
         // The path follows the method and a space in the head: borrowed.
@@ -160,7 +160,7 @@ fn message(message: &HttpMessage, out: &mut JsonFields<'_>) {
 
 /// `url.*` of a request.
 fn url(request: &HttpMessage, out: &mut JsonFields<'_>) {
-    let url = Url::of(request);
+    let url = Url::of(request, true);
     out.object(URL);
     out.str(SCHEME, "http");
     let port = url.port.filter(|&p| p != 80);
@@ -272,13 +272,15 @@ struct Url<'a> {
 }
 
 impl<'a> Url<'a> {
-    fn of(request: &'a HttpMessage) -> Self {
+    /// The URL of `request`; without its domain and port unless
+    /// `authority` (the top-level `query` needs the path only).
+    fn of(request: &'a HttpMessage, authority: bool) -> Self {
         let target = request.target();
         let mut url = Url {
             origin: target.starts_with(b"/") || target == b"*",
             ..Url::default()
         };
-        let (authority, path_and_query) = if url.origin {
+        let (host, path_and_query) = if url.origin {
             (request.host(), Some(target))
         } else if let Some(rest) = strip_scheme(target) {
             // absolute-form: http://host:port/path?query
@@ -291,13 +293,13 @@ impl<'a> Url<'a> {
             // authority-form (CONNECT host:port)
             (target, None)
         };
-        if !authority.is_empty() {
-            let (domain, port) = split_host(authority);
+        if authority && !host.is_empty() {
+            let (domain, port) = split_host(host);
             url.domain = Some(domain);
             url.port = port;
         }
         if let Some(pq) = path_and_query {
-            let (path, query) = match memchr::memchr(b'?', pq) {
+            let (path, query) = match words::find(pq, b'?') {
                 Some(q) => (&pq[..q], Some(&pq[q + 1..])),
                 None => (pq, None),
             };
@@ -327,8 +329,10 @@ fn split_host(authority: &[u8]) -> (&[u8], Option<u16>) {
         let port = rest[close + 1..].strip_prefix(b":").and_then(port_of);
         return (&rest[..close], port);
     }
-    // Host names are short: a loop, not a search.
-    match authority.iter().rposition(|&b| b == b':') {
+    if words::find(authority, b':').is_none() {
+        return (authority, None); // the usual host name
+    }
+    match memchr::memrchr(b':', authority) {
         Some(colon) if !authority[..colon].contains(&b':') => {
             (&authority[..colon], port_of(&authority[colon + 1..]))
         }

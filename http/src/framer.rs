@@ -7,10 +7,10 @@ use std::collections::VecDeque;
 use std::ops::Range;
 
 use analyzer_core::{Cx, Direction, FrameLen, Kind, ParseError};
-use bytes::Bytes;
 
 use crate::chunked::{self, Chunked};
 use crate::head::{self, Head};
+use crate::words;
 use crate::{Extra, HttpMessage, Next, Stop, Version};
 
 /// The longest head (request or status line and header fields) read; a
@@ -200,7 +200,7 @@ impl Framer {
             );
             reader
         });
-        let head = Bytes::copy_from_slice(&buf[..end]);
+        let head = Box::from(&buf[..end]);
         match reader.finish(head) {
             Err(err) => self.announce(end, Err(err), State::Head),
             Ok(head) => self.with_body(head, end, buf, cx),
@@ -327,7 +327,7 @@ fn walk(
 ) -> Option<usize> {
     loop {
         let from = scan.searched;
-        let Some(i) = memchr::memchr(b'\n', &buf[from..]) else {
+        let Some(i) = words::find(&buf[from..], b'\n') else {
             scan.searched = buf.len();
             return None;
         };

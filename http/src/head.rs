@@ -3,9 +3,8 @@
 //! header fields, up to the empty line.
 
 use analyzer_core::{Direction, Kind, ParseError};
-use bytes::Bytes;
 
-use crate::{Extra, HttpMessage, Next, Settings, Span, Spans, Stop, Version};
+use crate::{words, Extra, HttpMessage, Next, Settings, Span, Spans, Stop, Version};
 
 /// A head, read: the message and what its header fields say of the body.
 #[derive(Debug)]
@@ -86,10 +85,7 @@ impl<'s> Reader<'s> {
     #[inline]
     fn field(&mut self, start: u32, line: &[u8]) -> Result<(), ParseError> {
         // The usual line: a token, then the colon.
-        let token = line
-            .iter()
-            .position(|b| !is_tchar(*b))
-            .unwrap_or(line.len());
+        let token = token_len(line);
         let colon = match line.get(token) {
             Some(b':') if token > 0 => token,
             _ => match memchr::memchr(b':', line) {
@@ -111,20 +107,18 @@ impl<'s> Reader<'s> {
         }
         let parsed = &mut self.head;
         match name.len() {
-            4 if name.eq_ignore_ascii_case(b"host") => self.spans.host = value_span,
-            7 if name.eq_ignore_ascii_case(b"upgrade") => parsed.upgrade = upgrade(value_bytes),
-            10 if name.eq_ignore_ascii_case(b"user-agent") => self.spans.user_agent = value_span,
-            12 if name.eq_ignore_ascii_case(b"content-type") => {
-                self.spans.content_type = value_span
-            }
-            14 if name.eq_ignore_ascii_case(b"content-length") => {
+            4 if words::is_name(name, b"host") => self.spans.host = value_span,
+            7 if words::is_name(name, b"upgrade") => parsed.upgrade = upgrade(value_bytes),
+            10 if words::is_name(name, b"user-agent") => self.spans.user_agent = value_span,
+            12 if words::is_name(name, b"content-type") => self.spans.content_type = value_span,
+            14 if words::is_name(name, b"content-length") => {
                 let length = content_length(value_bytes)?;
                 if parsed.length.is_some_and(|l| l != length) {
                     return Err(ParseError::invalid("conflicting Content-Length fields"));
                 }
                 parsed.length = Some(length);
             }
-            17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
+            17 if words::is_name(name, b"transfer-encoding") => {
                 let last = value_bytes
                     .rsplit(|b| *b == b',')
                     .next()
@@ -137,7 +131,7 @@ impl<'s> Reader<'s> {
     }
 
     /// The head read, `head` being its bytes (every line was handed over).
-    pub(crate) fn finish(self, head: Bytes) -> Result<Head, ParseError> {
+    pub(crate) fn finish(self, head: Box<[u8]>) -> Result<Head, ParseError> {
         if let Some(err) = self.error {
             return Err(err);
         }
@@ -181,19 +175,13 @@ fn request_line(
 ) -> Result<(), ParseError> {
     let bad = || ParseError::invalid("not an HTTP request line");
     // A token, then a space.
-    let method_end = line
-        .iter()
-        .position(|b| !is_tchar(*b))
-        .unwrap_or(line.len());
+    let method_end = token_len(line);
     if method_end == 0 || line.get(method_end) != Some(&b' ') {
         return Err(bad());
     }
     let rest = &line[method_end + 1..];
     // Up to the next space, without control characters.
-    let target_end = rest
-        .iter()
-        .position(|&b| b == b' ' || b.is_ascii_control())
-        .unwrap_or(rest.len());
+    let target_end = words::space_or_control(rest).unwrap_or(rest.len());
     if target_end == 0 || rest.get(target_end).is_some_and(|&b| b != b' ') {
         return Err(bad());
     }
@@ -321,6 +309,24 @@ pub(crate) fn is_tchar(b: u8) -> bool {
     TCHAR[usize::from(b)]
 }
 
+/// How many token characters `bytes` starts with: four looked up at a
+/// time, then one by one.
+#[inline(always)]
+fn token_len(bytes: &[u8]) -> usize {
+    let mut at = 0;
+    while let Some(&[a, b, c, d]) = bytes.get(at..at + 4) {
+        if !(is_tchar(a) & is_tchar(b) & is_tchar(c) & is_tchar(d)) {
+            break;
+        }
+        at += 4;
+    }
+    let rest = &bytes[at..];
+    at + rest
+        .iter()
+        .position(|b| !is_tchar(*b))
+        .unwrap_or(rest.len())
+}
+
 /// [`is_tchar`] of every byte.
 const TCHAR: [bool; 256] = {
     let mut table = [false; 256];
@@ -384,5 +390,28 @@ impl<'a> Iterator for Lines<'a> {
         let start = self.at as u32;
         self.at += end + 1;
         Some((start, line))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_len_is_where_the_first_other_byte_is() {
+        let bytes: Vec<u8> = (0..=255u8).collect();
+        for len in 0..12 {
+            for other in 0..=255u8 {
+                for at in 0..=len {
+                    let mut name = vec![b'a'; len];
+                    if at < len {
+                        name[at] = other;
+                    }
+                    let plain = name.iter().position(|b| !is_tchar(*b)).unwrap_or(len);
+                    assert_eq!(token_len(&name), plain);
+                }
+            }
+        }
+        assert_eq!(token_len(&bytes), 0);
     }
 }

@@ -78,6 +78,7 @@ mod fields;
 mod framer;
 mod head;
 mod settings;
+mod words;
 
 use std::fmt;
 
@@ -126,7 +127,7 @@ pub struct HttpMessage {
     /// The head's bytes (empty for a further body frame); the spans below
     /// are ranges of them.
     #[protocol(skip)]
-    head: Bytes,
+    head: Box<[u8]>,
     #[protocol(skip)]
     spans: Spans,
     /// What follows this frame of the message.
@@ -250,7 +251,7 @@ impl HttpMessage {
             status_code: 0,
             bytes,
             body_bytes: decoded,
-            head: Bytes::new(),
+            head: Box::default(),
             spans: Spans::default(),
             next,
             stop: None,
@@ -287,7 +288,7 @@ impl HttpMessage {
     /// (`text/html`).
     pub fn mime_type(&self) -> &[u8] {
         let value = self.spans.content_type.of(&self.head);
-        let end = memchr::memchr(b';', value).unwrap_or(value.len());
+        let end = words::find(value, b';').unwrap_or(value.len());
         value[..end].trim_ascii()
     }
 
