@@ -36,6 +36,9 @@ pub enum Unanswered {
     EndOfInput,
     /// The connection switched to something not analyzed (TLS).
     NotFollowed(&'static str),
+    /// More requests than this limit waited on the connection: the oldest
+    /// was published to make room.
+    PendingLimit(u32),
 }
 
 impl Unanswered {
@@ -56,6 +59,9 @@ impl Unanswered {
             Unanswered::NotFollowed(why) => {
                 format!("connection switched to {why} (not analyzed) before the response")
             }
+            Unanswered::PendingLimit(max) => format!(
+                "too many pending requests (limit {max}): published without waiting for its response"
+            ),
         }
     }
 }
@@ -521,14 +527,17 @@ impl<P: Conversation> Correlator<P> {
         // not full, and the field (in another cache line) is not read.
         if !queue.is_empty() && queue.len() >= max_pending {
             if let Some(oldest) = queue.pop_front() {
-                let max = max_pending;
-                outcome = outcome.plus(publish_unanswered(oldest, |notes| {
-                    notes.push(format!(
-                        "too many pending requests (limit {max}): published without waiting for its response"
-                    ));
-                }, out));
-                outcome.unanswered -= 1;
-                outcome.over_limit += 1;
+                // Published with what came of its answer, if it began (the
+                // rest of that answer, when it comes, finds no request to
+                // fold into and is skipped): then it counts as answered.
+                let why = Unanswered::PendingLimit(self.max_pending);
+                if oldest.has_response() {
+                    outcome = outcome.plus(flush_one(oldest, why, out));
+                } else {
+                    outcome = outcome.plus(publish_unanswered(oldest, |n| n.push(why.note()), out));
+                    outcome.unanswered -= 1;
+                    outcome.over_limit += 1;
+                }
             }
         }
         let id = self.next_id;

@@ -108,6 +108,30 @@ pub trait Conversation: Sized + 'static {
         Self::Session::default()
     }
 
+    /// The names of the protocol's own settings, those
+    /// [`session`](Conversation::session) reads from `config.options`
+    /// (HTTP's `send_headers`): a configuration naming any other is wrong,
+    /// and a beat says so. Default: none.
+    const OPTIONS: &'static [&'static str] = &[];
+
+    /// Checks `value` for option `name` (one of
+    /// [`OPTIONS`](Conversation::OPTIONS)) when a configuration is read:
+    /// `Err` says what the option takes, to be shown with where it was
+    /// given. Default: any value.
+    ///
+    /// ```
+    /// # use analyzer_core::{Conversation, Kind, NetString, Protocol};
+    /// # #[derive(Protocol)]
+    /// # #[protocol(name = "line", ports(7), delimiter = b'\n')]
+    /// # struct Line { #[protocol(tag(request = b'>'))] kind: Kind, rest: NetString }
+    /// assert!(Line::OPTIONS.is_empty());
+    /// assert_eq!(Line::check_option("verbose", &serde_json::json!(true)), Ok(()));
+    /// ```
+    fn check_option(name: &str, value: &serde_json::Value) -> Result<(), String> {
+        let _ = (name, value);
+        Ok(())
+    }
+
     /// The role of a message whose type does not declare one (no `tag`,
     /// `keyword` or `kind` field); `None`: the role its direction implies.
     fn role(&self) -> Option<Kind> {

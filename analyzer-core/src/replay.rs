@@ -17,17 +17,19 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
 use crate::config::Config;
 use crate::counters::Counters;
+use crate::decode::LinkType;
 use crate::engine::Engine;
 use crate::event::Event;
 use crate::pcap::{OpenError, PcapReader, ReadError};
 use crate::protocol::Protocol;
 use crate::sink::Sink;
+use crate::time::Timestamp;
 
 /// Feeds every packet of `reader` to `engine`; stops at the first read error
 /// (after the packets before it were handled). Does not call
@@ -53,6 +55,37 @@ pub fn feed<P: Protocol, S: Sink<P>>(
     }
 }
 
+/// Where Packetbeat's own test captures are: the directory named by the
+/// environment variable `PACKETBEAT_PCAPS`, else `../shared/pcaps/packetbeat`
+/// beside this workspace (where this project's CI puts them; they are not
+/// in the repository). For tests: the path may not exist.
+pub fn packetbeat_pcaps() -> PathBuf {
+    std::env::var_os("PACKETBEAT_PCAPS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../shared/pcaps/packetbeat"
+            ))
+        })
+}
+
+/// The Packetbeat test capture `name` (a path under [`packetbeat_pcaps`]).
+///
+/// # Panics
+///
+/// When it does not exist, saying where it was looked for and how to point
+/// elsewhere.
+pub fn packetbeat_pcap(name: &str) -> PathBuf {
+    let path = packetbeat_pcaps().join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: set PACKETBEAT_PCAPS to the directory of Packetbeat's captures",
+        path.display()
+    );
+    path
+}
+
 /// What [`replay_file`] produced.
 #[derive(Clone, Debug)]
 pub struct Replay {
@@ -69,17 +102,62 @@ pub fn replay_file<P: Protocol>(
     path: impl AsRef<Path>,
     config: Config,
 ) -> Result<Replay, OpenError> {
-    let mut events = Vec::new();
     let mut reader = PcapReader::open(path)?;
-    let mut engine = Engine::new(config, |event: Event<P>| {
-        events.push(serde_json::to_value(&event).expect("events serialize to JSON"))
+    let (replay, result) = collect::<P, _>(config, |engine| feed(&mut reader, engine));
+    result.map_err(OpenError::Read)?;
+    Ok(replay)
+}
+
+/// Analyzes packets handed over one by one (capture time, link type,
+/// bytes) with protocol `P`, then finishes the engine: [`replay_file`] for
+/// packets made or changed in memory.
+///
+/// ```
+/// # use analyzer_core::{Kind, NetString, Protocol};
+/// # #[derive(Protocol)]
+/// # #[protocol(name = "echo", ports(3030), delimiter = b'\n')]
+/// # struct Echo { #[protocol(tag(request = b'>', response = b'<', error = b'!'))] kind: Kind, content: NetString }
+/// use analyzer_core::decode::LinkType;
+/// use analyzer_core::{replay, Config, Timestamp};
+///
+/// let not_ip = (Timestamp::from_nanos(0), LinkType::Ethernet, [0u8; 14]);
+/// let run = replay::replay_packets::<Echo, _>(Config::default(), [not_ip]);
+/// assert!(run.events.is_empty());
+/// assert_eq!(run.counters.packets, 1);
+/// ```
+pub fn replay_packets<P: Protocol, D: AsRef<[u8]>>(
+    config: Config,
+    packets: impl IntoIterator<Item = (Timestamp, LinkType, D)>,
+) -> Replay {
+    let (replay, ()) = collect::<P, _>(config, |engine| {
+        for (ts, link, data) in packets {
+            engine.packet(ts, link, data.as_ref());
+        }
     });
-    let result = feed(&mut reader, &mut engine);
+    replay
+}
+
+/// A sink keeping each event as its JSON document.
+struct JsonEvents(Vec<Value>);
+
+impl<P: Protocol> Sink<P> for JsonEvents {
+    fn publish(&mut self, event: Event<P>) {
+        self.0
+            .push(serde_json::to_value(&event).expect("events serialize to JSON"));
+    }
+}
+
+/// An engine collecting JSON events, fed by `feed`, then finished.
+fn collect<P: Protocol, R>(
+    config: Config,
+    feed: impl FnOnce(&mut Engine<P, JsonEvents>) -> R,
+) -> (Replay, R) {
+    let mut engine = Engine::new(config, JsonEvents(Vec::new()));
+    let result = feed(&mut engine);
     engine.finish();
     let counters = engine.counters().clone();
-    drop(engine);
-    result.map_err(OpenError::Read)?;
-    Ok(Replay { events, counters })
+    let events = engine.into_sink().0;
+    (Replay { events, counters }, result)
 }
 
 /// Asserts that `events` equal the JSON array stored in `golden`. With the

@@ -79,6 +79,10 @@ pub struct Registration {
     pub name: &'static str,
     /// Ports analyzed when neither the config nor the command line name any.
     pub default_ports: &'static [u16],
+    /// The protocol's own settings a config file or `--option` may give
+    /// (HTTP's `send_headers`): [`Conversation::OPTIONS`](analyzer_core::Conversation::OPTIONS).
+    pub options: &'static [&'static str],
+    check_option: fn(&str, &serde_json::Value) -> Result<(), String>,
     build: fn(Config, &Output) -> Box<dyn Analyzer>,
 }
 
@@ -87,6 +91,7 @@ impl std::fmt::Debug for Registration {
         f.debug_struct("Registration")
             .field("name", &self.name)
             .field("default_ports", &self.default_ports)
+            .field("options", &self.options)
             .finish()
     }
 }
@@ -95,6 +100,12 @@ impl Registration {
     /// An engine for this protocol with `config`, publishing to `output`.
     pub fn build(&self, config: Config, output: &Output) -> Box<dyn Analyzer> {
         (self.build)(config, output)
+    }
+
+    /// Checks `value` for the protocol's option `name` (one of
+    /// [`options`](Registration::options)): [`Conversation::check_option`](analyzer_core::Conversation::check_option).
+    pub fn check_option(&self, name: &str, value: &serde_json::Value) -> Result<(), String> {
+        (self.check_option)(name, value)
     }
 }
 
@@ -112,6 +123,8 @@ pub const fn protocol<P: Protocol + 'static>() -> Registration {
     Registration {
         name: P::NAME,
         default_ports: P::DEFAULT_PORTS,
+        options: P::OPTIONS,
+        check_option: P::check_option,
         build: build::<P>,
     }
 }

@@ -55,6 +55,9 @@ pub struct Args {
     /// Seconds (capture time) a request waits for its response [default: 10].
     #[arg(long, value_name = "SECS", value_parser = positive_secs)]
     pub transaction_timeout: Option<f64>,
+    /// A protocol's own setting, as in its config file entry, over the file's: NAME=VALUE (for every protocol analyzed that takes NAME) or PROTOCOL.NAME=VALUE; VALUE in YAML, e.g. `--option 'send_headers=[host, user-agent]'`, `--option http.max_body_bytes=4096`. Repeatable.
+    #[arg(short = 'O', long = "option", value_name = "[PROTOCOL.]NAME=VALUE")]
+    pub option: Vec<String>,
     /// Longest message analyzed, in bytes; longer ones are noted and skipped [default: 10485760].
     #[arg(long, value_name = "BYTES")]
     pub max_message_size: Option<usize>,
@@ -186,7 +189,7 @@ impl Settings {
     pub fn new(args: &Args, protocols: &[Registration]) -> Result<Self, SettingsError> {
         let known: Vec<&'static str> = protocols.iter().map(|p| p.name).collect();
         let file = match &args.config {
-            Some(path) => ConfigFile::load(path, &known).map_err(SettingsError::Config)?,
+            Some(path) => ConfigFile::load(path, protocols).map_err(SettingsError::Config)?,
             None => ConfigFile::default(),
         };
         for name in &args.protocols {
@@ -220,6 +223,7 @@ impl Settings {
             }
             _ => {}
         }
+        crate::option_flag::apply(&args.option, &mut chosen).map_err(SettingsError::Usage)?;
         let interface = &file.interface;
         let input = match (&args.read, &args.interface, &interface.file, &interface.device) {
             (Some(path), _, _, _) => Input::File(path.clone()),

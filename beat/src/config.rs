@@ -17,7 +17,10 @@
 //! ```
 //!
 //! Every section and key is optional; unknown keys and bad values are
-//! errors that name the file, line and column ([`ConfigError`]). Relative
+//! errors that name the file, line and column ([`ConfigError`]). A
+//! protocol's entry also takes the protocol's own options (HTTP's
+//! `send_headers`: [`KnownProtocol::options`]), each value checked by the
+//! protocol as it is read; `--option` sets them from the command line. Relative
 //! paths are taken from the current directory. The commented
 //! `beat.example.yml` beside this crate's `Cargo.toml` lists every key.
 //!
@@ -35,11 +38,14 @@ use std::time::Duration;
 use analyzer_core::Config;
 use serde::Deserialize;
 
+use crate::analyzer::Registration;
 use crate::envelope::Network;
 use crate::outputs::settings::{
     ElasticsearchSettings, FileSettings, KafkaSettings, OutputKind, QueueSection, RedisSettings,
 };
 use crate::values::{Bytes, Count, Port, Secs};
+
+mod section;
 
 /// The whole file.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -115,15 +121,13 @@ impl Default for InterfaceSection {
     }
 }
 
-/// One entry of `protocols:`.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One entry of `protocols:` (read by hand, so that the
+/// protocol's own options are checked against its `type`).
+#[derive(Clone, Debug)]
 pub struct ProtocolSection {
     /// The protocol's name (`echo`, `redis`, `memcache`).
-    #[serde(rename = "type")]
     pub kind: ProtocolType,
     /// `false` keeps the entry but does not analyze the protocol.
-    #[serde(default = "yes")]
     pub enabled: bool,
     /// Server ports (default: the protocol's own).
     pub ports: Option<Vec<Port>>,
@@ -146,10 +150,10 @@ pub struct ProtocolSection {
     pub max_out_of_order_bytes: Option<Bytes>,
     /// See [`Limits::max_out_of_order_segments`].
     pub max_out_of_order_segments: Option<Count>,
-}
-
-fn yes() -> bool {
-    true
+    /// The protocol's own settings (HTTP's `send_headers`...), each one it
+    /// takes ([`KnownProtocol::options`]) and checked by it: the engine's
+    /// [`Config::options`].
+    pub options: serde_json::Map<String, serde_json::Value>,
 }
 
 /// `limits:` — the engine's bounds (see [`Config`] for the defaults).
@@ -271,6 +275,9 @@ impl ProtocolSection {
             max_out_of_order_segments: self.max_out_of_order_segments,
         }
         .apply(&mut config);
+        if !self.options.is_empty() {
+            config.options = self.options.clone().into();
+        }
         config
     }
 }
@@ -304,6 +311,54 @@ impl Limits {
     }
 }
 
+/// A protocol a config file may name: its `type` and the options of its
+/// own it takes. A beat's [`Registration`]s give them; a bare name is a
+/// protocol without options.
+#[derive(Clone, Copy)]
+pub struct KnownProtocol {
+    /// The `type`.
+    pub name: &'static str,
+    /// The options of its own ([`Registration::options`]).
+    pub options: &'static [&'static str],
+    check: Option<Registration>,
+}
+
+impl KnownProtocol {
+    /// Checks `value` for option `name`, one of [`options`](Self::options).
+    pub fn check_option(&self, name: &str, value: &serde_json::Value) -> Result<(), String> {
+        self.check.map_or(Ok(()), |r| r.check_option(name, value))
+    }
+}
+
+impl fmt::Debug for KnownProtocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KnownProtocol")
+            .field("name", &self.name)
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+impl From<&'static str> for KnownProtocol {
+    fn from(name: &'static str) -> Self {
+        KnownProtocol {
+            name,
+            options: &[],
+            check: None,
+        }
+    }
+}
+
+impl From<Registration> for KnownProtocol {
+    fn from(registration: Registration) -> Self {
+        KnownProtocol {
+            name: registration.name,
+            options: registration.options,
+            check: Some(registration),
+        }
+    }
+}
+
 /// A protocol's `type`: one the beat knows, named once in the file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProtocolType(pub String);
@@ -311,7 +366,12 @@ pub struct ProtocolType(pub String);
 thread_local! {
     /// While a file is parsed: the protocols the beat knows, and the types
     /// seen so far (to reject one configured twice).
-    static PARSING: RefCell<(Vec<&'static str>, Vec<String>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+    static PARSING: RefCell<(Vec<KnownProtocol>, Vec<String>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// The protocol named `name`, while a file is parsed.
+fn known_protocol(name: &str) -> Option<KnownProtocol> {
+    PARSING.with(|parsing| parsing.borrow().0.iter().find(|k| k.name == name).copied())
 }
 
 impl<'de> Deserialize<'de> for ProtocolType {
@@ -319,10 +379,11 @@ impl<'de> Deserialize<'de> for ProtocolType {
         let name = String::deserialize(d)?;
         PARSING.with(|parsing| {
             let (known, seen) = &mut *parsing.borrow_mut();
-            if !known.is_empty() && !known.contains(&name.as_str()) {
+            if !known.is_empty() && !known.iter().any(|k| k.name == name) {
+                let names: Vec<&str> = known.iter().map(|k| k.name).collect();
                 return Err(serde::de::Error::custom(format!(
                     "unknown protocol type `{name}`; this beat analyzes {}",
-                    known.join(", ")
+                    names.join(", ")
                 )));
             }
             if seen.contains(&name) {
@@ -364,9 +425,13 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 impl ConfigFile {
-    /// Reads and checks the file at `path`; `known` lists the protocol
-    /// types the beat analyzes.
-    pub fn load(path: &Path, known: &[&'static str]) -> Result<Self, ConfigError> {
+    /// Reads and checks the file at `path`; `known` lists the protocols the
+    /// beat analyzes: its [`Registration`]s (their options checked), or
+    /// their names (protocols without options of their own).
+    pub fn load<K: Copy + Into<KnownProtocol>>(
+        path: &Path,
+        known: &[K],
+    ) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|err| ConfigError {
             file: path.to_path_buf(),
             location: None,
@@ -377,18 +442,23 @@ impl ConfigFile {
 
     /// Parses `text` (read from `file`, named in errors), with `${NAME}`
     /// taken from the environment.
-    pub fn parse(text: &str, file: &Path, known: &[&'static str]) -> Result<Self, ConfigError> {
+    pub fn parse<K: Copy + Into<KnownProtocol>>(
+        text: &str,
+        file: &Path,
+        known: &[K],
+    ) -> Result<Self, ConfigError> {
         ConfigFile::parse_with(text, file, known, &|name| std::env::var(name))
     }
 
     /// [`ConfigFile::parse`] with variables from `lookup`.
-    pub(crate) fn parse_with(
+    pub(crate) fn parse_with<K: Copy + Into<KnownProtocol>>(
         text: &str,
         file: &Path,
-        known: &[&'static str],
+        known: &[K],
         lookup: crate::expand::Lookup<'_>,
     ) -> Result<Self, ConfigError> {
-        PARSING.with(|p| *p.borrow_mut() = (known.to_vec(), Vec::new()));
+        let known = known.iter().map(|&k| k.into()).collect();
+        PARSING.with(|p| *p.borrow_mut() = (known, Vec::new()));
         let state = crate::expand::State::new(lookup);
         let parsed = if text.trim().is_empty() {
             Ok(ConfigFile::default())

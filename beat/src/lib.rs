@@ -60,6 +60,7 @@ mod expand;
 pub mod filter;
 #[cfg(feature = "live")]
 mod live;
+mod option_flag;
 mod output;
 pub mod outputs;
 pub mod privileges;
@@ -161,9 +162,8 @@ pub fn main_with(name: &str, protocols: &[Registration]) -> ExitCode {
 /// `setup`: installs the Elasticsearch index template of the configured
 /// output.
 fn setup(name: &str, args: &Args, protocols: &[Registration]) -> ExitCode {
-    let known: Vec<&'static str> = protocols.iter().map(|p| p.name).collect();
     let file = match &args.config {
-        Some(path) => match config::ConfigFile::load(path, &known) {
+        Some(path) => match config::ConfigFile::load(path, protocols) {
             Ok(file) => file,
             Err(err) => {
                 eprintln!("{name}: {err}");

@@ -15,8 +15,10 @@ const PROTOCOLS: &[Registration] = &[
     protocol::<redis::RedisMessage>(),
     protocol::<memcache::MemcacheMessage>(),
     protocol::<pgsql::PgsqlMessage>(),
+    protocol::<mysql::MysqlMessage>(),
+    protocol::<http::HttpMessage>(),
 ];
-const NAMES: &[&str] = &["echo", "redis", "memcache", "pgsql"];
+const NAMES: &[&str] = &["echo", "redis", "memcache", "pgsql", "mysql", "http"];
 
 fn example() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("beat.example.yml")
@@ -69,6 +71,17 @@ fn the_example_config_sets_every_key() {
     assert_eq!(memcache.max_message_size, 1 << 20, "the entry's own limit");
     assert_eq!(file.protocol("redis").1.ports, [6379]);
     assert_eq!(file.protocol("pgsql").1.ports, [5432]);
+    assert_eq!(file.protocol("mysql").1.ports, [3306]);
+    assert_eq!(file.protocol("http").1.ports, [80, 8080, 8000, 5000, 8002]);
+    let listed: Vec<&str> = file
+        .protocols
+        .iter()
+        .flatten()
+        .map(|p| p.kind.0.as_str())
+        .collect();
+    assert_eq!(listed, NAMES, "the example lists every protocol");
+    // HTTP's options are commented out: none by default.
+    assert!(file.protocol("http").1.options.is_empty());
 }
 
 #[test]
@@ -118,8 +131,8 @@ fn bad_values_are_rejected_with_file_line_and_column() {
             "beat.yml:2:20: limits.max_connections: `0`: must be at least 1",
         ),
         (
-            "protocols:\n  - type: echo\n  - type: http\n",
-            "beat.yml:3:5: protocols[1]: unknown protocol type `http`; this beat analyzes echo, redis, memcache, pgsql",
+            "protocols:\n  - type: echo\n  - type: dns\n",
+            "beat.yml:3:5: protocols[1]: unknown protocol type `dns`; this beat analyzes echo, redis, memcache, pgsql, mysql, http",
         ),
         (
             "protocols:\n  - type: redis\n  - type: redis\n",
@@ -240,8 +253,8 @@ fn contradictory_or_missing_options_are_usage_errors() {
         "--ports needs a single protocol: choose one with --protocols, or set each protocol's ports in the config file"
     );
     assert_eq!(
-        usage(&["-r", "x.pcap", "--protocols", "http"]),
-        "--protocols: unknown protocol `http`; this beat analyzes echo, redis, memcache, pgsql"
+        usage(&["-r", "x.pcap", "--protocols", "dns"]),
+        "--protocols: unknown protocol `dns`; this beat analyzes echo, redis, memcache, pgsql, mysql, http"
     );
     assert_eq!(
         usage(&[]),
@@ -258,7 +271,7 @@ fn a_live_capture_filters_on_the_configured_ports() {
             assert_eq!(live.device, "lo");
             assert_eq!(
                 live.filter,
-                "tcp port 3030 or tcp port 6379 or tcp port 11211 or tcp port 5432"
+                "tcp port 3030 or tcp port 6379 or tcp port 11211 or tcp port 5432 or tcp port 3306 or tcp port 80 or tcp port 8080 or tcp port 8000 or tcp port 5000 or tcp port 8002"
             );
             assert_eq!((live.snaplen, live.buffer_size), (65535, 30 << 20));
         }
@@ -322,4 +335,41 @@ fn the_example_outputs_parse_when_uncommented() {
             OutputKind::Console => unreachable!(),
         }
     }
+}
+
+/// HTTP's options the example documents in comments, uncommented: they
+/// parse, as the protocol's options.
+#[test]
+fn the_example_http_options_parse_when_uncommented() {
+    let text = std::fs::read_to_string(example()).unwrap();
+    let start = text.find("  - type: http\n").unwrap();
+    let entry: Vec<&str> = text[start..]
+        .lines()
+        .take_while(|l| l.starts_with("  - type: http") || l.starts_with("    "))
+        .collect();
+    let uncommented: Vec<String> = entry
+        .iter()
+        .filter(|l| {
+            let Some(t) = l.strip_prefix("    # ") else {
+                return false;
+            };
+            t.split_once(": ")
+                .is_some_and(|(key, _)| key.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        })
+        .map(|l| l.replacen("    # ", "    ", 1))
+        .collect();
+    let yaml = format!("protocols:\n  - type: http\n{}\n", uncommented.join("\n"));
+    let file = ConfigFile::parse(&yaml, Path::new("beat.yml"), PROTOCOLS)
+        .unwrap_or_else(|e| panic!("{e}\n{yaml}"));
+    let (_, http) = file.protocol("http");
+    let names: Vec<&str> = http.options.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        names,
+        http::Settings::OPTIONS,
+        "every option, documented in order:\n{yaml}"
+    );
+    assert_eq!(
+        http.options.get("max_body_bytes"),
+        Some(&serde_json::json!(http::Settings::default().max_body()))
+    );
 }

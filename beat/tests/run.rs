@@ -21,6 +21,8 @@ const EXAMPLE_PROTOCOLS: &[Registration] = &[
     protocol::<redis::RedisMessage>(),
     protocol::<memcache::MemcacheMessage>(),
     protocol::<pgsql::PgsqlMessage>(),
+    protocol::<mysql::MysqlMessage>(),
+    protocol::<http::HttpMessage>(),
 ];
 
 /// The three protocols' captures in one file: 3 echo, 5 Redis and 2
@@ -117,8 +119,9 @@ fn the_example_config_runs_against_a_capture() {
         &["-c", example, "-r", &mixed],
     );
     assert_eq!(events.len(), 10);
-    // Every protocol of the example (PostgreSQL's too, seeing nothing).
-    assert_eq!(report.counters.len(), 4);
+    // Every protocol of the example (PostgreSQL's, MySQL's and HTTP's too,
+    // seeing nothing).
+    assert_eq!(report.counters.len(), 6);
     assert!(events.iter().all(|e| e["status"] == "OK"));
     assert!(
         events.iter().all(|e| e.get("request").is_none()),

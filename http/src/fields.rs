@@ -2,10 +2,12 @@
 //! `http.*`, `url.*`, `user_agent.original`, and the top-level `method`
 //! and `query`.
 
+use std::borrow::Cow;
+
 use analyzer_core::{Description, JsonFields, JsonKey};
 use bytes::Bytes;
 
-use crate::HttpMessage;
+use crate::{words, HttpMessage};
 
 const HTTP: JsonKey = JsonKey::new("http");
 const VERSION: JsonKey = JsonKey::new("version");
@@ -35,14 +37,31 @@ pub(crate) fn describe(request: &HttpMessage) -> Description<'_> {
     if method.is_empty() {
         return Description::default();
     }
-    let path = Url::of(request).path.unwrap_or(request.target());
-    let method = String::from_utf8_lossy(method);
-    let path = String::from_utf8_lossy(path);
-    let mut query = String::with_capacity(method.len() + 1 + path.len());
-    query.push_str(&method);
-    query.push(' ');
-    query.push_str(&path);
-    Description::method(method).with_query(query)
+    let url = Url::of(request, false);
+    let path = url.path.unwrap_or(request.target());
+    let query = if url.origin {
+        // The path follows the method and a space in the head: borrowed.
+        let start = request.spans.method.0 as usize;
+        let end = request.spans.target.0 as usize + path.len();
+        text(&request.head[start..end])
+    } else {
+        let (method, path) = (text(method), text(path));
+        let mut query = String::with_capacity(method.len() + 1 + path.len());
+        query.push_str(&method);
+        query.push(' ');
+        query.push_str(&path);
+        Cow::Owned(query)
+    };
+    Description::method(text(method)).with_query(query)
+}
+
+/// `bytes` as text, as `String::from_utf8_lossy` makes it (valid UTF-8,
+/// the usual case, checked a word at a time).
+fn text(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 /// Writes `http`, `url` and `user_agent`.
@@ -141,42 +160,40 @@ fn message(message: &HttpMessage, out: &mut JsonFields<'_>) {
 
 /// `url.*` of a request.
 fn url(request: &HttpMessage, out: &mut JsonFields<'_>) {
-    let url = Url::of(request);
+    let url = Url::of(request, true);
     out.object(URL);
     out.str(SCHEME, "http");
-    let mut full = Vec::with_capacity(
-        16 + url.domain.map_or(0, <[u8]>::len)
-            + url.path.map_or(0, <[u8]>::len)
-            + url.query.map_or(0, <[u8]>::len),
-    );
-    full.extend_from_slice(b"http://");
+    let port = url.port.filter(|&p| p != 80);
     if let Some(domain) = url.domain {
+        // `http://domain[:port]path[?query]`, `[domain]` for an IPv6
+        // address.
+        let mut full = Joined::default();
+        full.push(b"http://");
         if domain.contains(&b':') {
-            full.push(b'[');
-            full.extend_from_slice(domain);
-            full.push(b']');
+            full.push(b"[");
+            full.push(domain);
+            full.push(b"]");
         } else {
-            full.extend_from_slice(domain);
+            full.push(domain);
         }
-        if let Some(port) = url.port.filter(|&p| p != 80) {
-            full.push(b':');
-            full.extend_from_slice(port.to_string().as_bytes());
+        if let Some(port) = port {
+            full.push(b":");
+            full.push(decimal(port, &mut [0; 5]));
         }
-    }
-    if let Some(path) = url.path {
-        full.extend_from_slice(path);
-    }
-    if let Some(query) = url.query {
-        full.push(b'?');
-        full.extend_from_slice(query);
-    }
-    if url.domain.is_some() {
-        out.text(FULL, &full);
-    }
-    if let Some(domain) = url.domain {
+        if url.origin {
+            // `path[?query]` as sent.
+            full.push(request.target());
+        } else {
+            full.push(url.path.unwrap_or_default());
+            if let Some(query) = url.query {
+                full.push(b"?");
+                full.push(query);
+            }
+        }
+        out.text(FULL, full.as_slice());
         out.text(DOMAIN, domain);
     }
-    if let Some(port) = url.port.filter(|&p| p != 80) {
+    if let Some(port) = port {
         out.u64(PORT, u64::from(port));
     }
     if let Some(path) = url.path {
@@ -188,6 +205,60 @@ fn url(request: &HttpMessage, out: &mut JsonFields<'_>) {
     out.end();
 }
 
+/// `n` in decimal, in `digits`.
+fn decimal(mut n: u16, digits: &mut [u8; 5]) -> &[u8] {
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &digits[at..];
+        }
+    }
+}
+
+/// Bytes put one after the other: on the stack while they are few.
+struct Joined {
+    stack: [u8; 256],
+    len: usize,
+    spilled: Vec<u8>,
+}
+
+impl Default for Joined {
+    fn default() -> Self {
+        Joined {
+            stack: [0; 256],
+            len: 0,
+            spilled: Vec::new(),
+        }
+    }
+}
+
+impl Joined {
+    fn push(&mut self, part: &[u8]) {
+        match self.stack.get_mut(self.len..self.len + part.len()) {
+            Some(room) if self.spilled.is_empty() => {
+                room.copy_from_slice(part);
+                self.len += part.len();
+            }
+            _ => {
+                if self.spilled.is_empty() {
+                    self.spilled.extend_from_slice(&self.stack[..self.len]);
+                }
+                self.spilled.extend_from_slice(part);
+            }
+        }
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        match self.spilled.is_empty() {
+            true => &self.stack[..self.len],
+            false => &self.spilled,
+        }
+    }
+}
+
 /// A request's URL, from its target and `Host`.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Url<'a> {
@@ -195,32 +266,40 @@ struct Url<'a> {
     port: Option<u16>,
     path: Option<&'a [u8]>,
     query: Option<&'a [u8]>,
+    /// The target is in origin form (`/path?query`) or `*`: the path is
+    /// where the target starts.
+    origin: bool,
 }
 
 impl<'a> Url<'a> {
-    fn of(request: &'a HttpMessage) -> Self {
+    /// The URL of `request`; without its domain and port unless
+    /// `authority` (the top-level `query` needs the path only).
+    fn of(request: &'a HttpMessage, authority: bool) -> Self {
         let target = request.target();
-        let mut url = Url::default();
-        let (authority, path_and_query) = if let Some(rest) = strip_scheme(target) {
+        let mut url = Url {
+            origin: target.starts_with(b"/") || target == b"*",
+            ..Url::default()
+        };
+        let (host, path_and_query) = if url.origin {
+            (request.host(), Some(target))
+        } else if let Some(rest) = strip_scheme(target) {
             // absolute-form: http://host:port/path?query
             let end = rest
                 .iter()
                 .position(|b| matches!(b, b'/' | b'?'))
                 .unwrap_or(rest.len());
             (&rest[..end], Some(&rest[end..]))
-        } else if target.starts_with(b"/") || target == b"*" {
-            (request.host(), Some(target))
         } else {
             // authority-form (CONNECT host:port)
             (target, None)
         };
-        if !authority.is_empty() {
-            let (domain, port) = split_host(authority);
+        if authority && !host.is_empty() {
+            let (domain, port) = split_host(host);
             url.domain = Some(domain);
             url.port = port;
         }
         if let Some(pq) = path_and_query {
-            let (path, query) = match memchr::memchr(b'?', pq) {
+            let (path, query) = match words::find(pq, b'?') {
                 Some(q) => (&pq[..q], Some(&pq[q + 1..])),
                 None => (pq, None),
             };
@@ -249,6 +328,9 @@ fn split_host(authority: &[u8]) -> (&[u8], Option<u16>) {
         };
         let port = rest[close + 1..].strip_prefix(b":").and_then(port_of);
         return (&rest[..close], port);
+    }
+    if words::find(authority, b':').is_none() {
+        return (authority, None); // the usual host name
     }
     match memchr::memrchr(b':', authority) {
         Some(colon) if !authority[..colon].contains(&b':') => {

@@ -7,11 +7,11 @@ use std::collections::VecDeque;
 use std::ops::Range;
 
 use analyzer_core::{Cx, Direction, FrameLen, Kind, ParseError};
-use bytes::Bytes;
 
 use crate::chunked::{self, Chunked};
 use crate::head::{self, Head};
-use crate::{Extra, HttpMessage, Next, Version};
+use crate::words;
+use crate::{Extra, HttpMessage, Next, Stop, Version};
 
 /// The longest head (request or status line and header fields) read; a
 /// longer one is skipped with a note, as `max_message_size` would.
@@ -171,35 +171,18 @@ impl Framer {
             }
         }
         let limit = MAX_HEAD.min(cx.limit().max(1));
-        let end = loop {
-            let from = self.scan.searched;
-            let Some(i) = memchr::memchr(b'\n', &buf[from..]) else {
-                self.scan.searched = buf.len();
-                if buf.len() >= limit {
-                    return FrameLen::Invalid(format!(
-                        "{} head longer than {limit} bytes",
-                        direction.default_kind().as_str()
-                    ));
-                }
-                return FrameLen::Incomplete(None);
-            };
-            let nl = from + i;
-            let line = &buf[self.scan.line_start..nl];
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            self.scan.searched = nl + 1;
-            self.scan.line_start = nl + 1;
-            if line.is_empty() {
-                if self.scan.first_seen {
-                    break nl + 1;
-                }
-                continue; // blank lines before a head are skipped
+        // Lines are read as they are found, on the first search; a head
+        // that needed more bytes is read once its end is found.
+        let mut reader =
+            (self.scan.searched == 0).then(|| head::Reader::new(direction, cx.session()));
+        let Some(end) = walk(&mut self.scan, buf, direction, reader.as_mut()) else {
+            if buf.len() >= limit {
+                return FrameLen::Invalid(format!(
+                    "{} head longer than {limit} bytes",
+                    direction.default_kind().as_str()
+                ));
             }
-            if !self.scan.first_seen {
-                self.scan.first_seen = true;
-                if direction == Direction::FromClient && is_simple_request(line) {
-                    break nl + 1; // HTTP/0.9: the request line alone
-                }
-            }
+            return FrameLen::Incomplete(None);
         };
         if end > limit {
             return FrameLen::Invalid(format!(
@@ -207,8 +190,18 @@ impl Framer {
                 direction.default_kind().as_str()
             ));
         }
-        let head = Bytes::copy_from_slice(&buf[..end]);
-        match head::parse(head, direction, cx.session()) {
+        let reader = reader.unwrap_or_else(|| {
+            let mut reader = head::Reader::new(direction, cx.session());
+            walk(
+                &mut Scan::default(),
+                &buf[..end],
+                direction,
+                Some(&mut reader),
+            );
+            reader
+        });
+        let head = Box::from(&buf[..end]);
+        match reader.finish(head) {
             Err(err) => self.announce(end, Err(err), State::Head),
             Ok(head) => self.with_body(head, end, buf, cx),
         }
@@ -247,7 +240,7 @@ impl Framer {
                 } else if (100..200).contains(&code) {
                     Next::FinalHead
                 } else if asked(b"CONNECT") && (200..300).contains(&code) {
-                    message.stop = Some("CONNECT tunnel");
+                    message.stop = Some(Stop::Connect);
                     Next::Done
                 } else if code == 204 || code == 304 || asked(b"HEAD") {
                     Next::Done
@@ -321,8 +314,54 @@ fn kept(message: &mut HttpMessage, data: &[u8], keep: usize) -> usize {
     keep - take
 }
 
+/// Walks the lines of the head at the start of `buf` from where `scan`
+/// stopped, handing each to `reader` (if any): where the head ends (after
+/// the empty line, or an HTTP/0.9 request line), or `None` when `buf` does
+/// not hold all of it yet. Blank lines before the first line are skipped.
+#[inline]
+fn walk(
+    scan: &mut Scan,
+    buf: &[u8],
+    direction: Direction,
+    mut reader: Option<&mut head::Reader<'_>>,
+) -> Option<usize> {
+    loop {
+        let from = scan.searched;
+        let Some(i) = words::find(&buf[from..], b'\n') else {
+            scan.searched = buf.len();
+            return None;
+        };
+        let nl = from + i;
+        let start = scan.line_start;
+        let line = &buf[start..nl];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        scan.searched = nl + 1;
+        scan.line_start = nl + 1;
+        if line.is_empty() {
+            if scan.first_seen {
+                return Some(nl + 1);
+            }
+            continue; // blank lines before a head are skipped
+        }
+        if let Some(reader) = reader.as_deref_mut() {
+            reader.line(start as u32, line);
+        }
+        if !scan.first_seen {
+            scan.first_seen = true;
+            if direction == Direction::FromClient && is_simple_request(line) {
+                return Some(nl + 1); // HTTP/0.9: the request line alone
+            }
+        }
+    }
+}
+
 /// `METHOD /target` without a version: an HTTP/0.9 request.
 fn is_simple_request(line: &[u8]) -> bool {
+    // The usual request line ends with ` HTTP/d.d`: a third word, or a
+    // second one that is no path.
+    if let [.., b' ', b'H', b'T', b'T', b'P', b'/', _, b'.', _] = line {
+        return false;
+    }
     let mut words = line.split(|b| *b == b' ');
     let (Some(method), Some(target), None) = (words.next(), words.next(), words.next()) else {
         return false;

@@ -3,9 +3,8 @@
 //! header fields, up to the empty line.
 
 use analyzer_core::{Direction, Kind, ParseError};
-use bytes::Bytes;
 
-use crate::{Extra, HttpMessage, Next, Settings, Span, Spans, Version};
+use crate::{words, Extra, HttpMessage, Next, Settings, Span, Spans, Stop, Version};
 
 /// A head, read: the message and what its header fields say of the body.
 #[derive(Debug)]
@@ -17,69 +16,109 @@ pub(crate) struct Head {
     /// is `chunked`.
     pub transfer_encoding: Option<bool>,
     /// What a `101` switches to, from the `Upgrade` field.
-    pub upgrade: &'static str,
+    pub upgrade: Stop,
 }
 
-/// Reads `head` (request or status line, header fields, the empty line),
-/// sent in `direction`. Blank lines before the first line are skipped.
-pub(crate) fn parse(
-    head: Bytes,
+/// Reads a head line by line, as [`Framer`](crate::Framer) finds its
+/// lines (request or status line, then header fields; blank lines before
+/// the first line are not handed over, nor the empty line ending the
+/// head). The first line or field that does not read is the head's error;
+/// the lines after it are not read.
+pub(crate) struct Reader<'s> {
     direction: Direction,
-    settings: &Settings,
-) -> Result<Head, ParseError> {
-    let mut lines = Lines { buf: &head, at: 0 };
-    let (mut start, mut first) = lines.next().ok_or(ParseError::Empty)?;
-    while first.is_empty() {
-        (start, first) = lines.next().ok_or(ParseError::Empty)?;
-    }
-    let mut spans = Spans::default();
-    let mut message =
-        HttpMessage::body_frame(direction.default_kind(), head.len() as u64, 0, Next::Done);
-    match direction {
-        Direction::FromClient => request_line(first, start, &mut message, &mut spans)?,
-        Direction::FromServer => status_line(first, start, &mut message, &mut spans)?,
-    }
-    let mut parsed = Head {
-        message,
-        length: None,
-        transfer_encoding: None,
-        upgrade: "HTTP upgrade",
-    };
-    let keep_headers = settings.keeps_headers();
-    let mut headers = Vec::new();
-    for (start, line) in lines {
-        if line.is_empty() {
-            break;
+    settings: &'s Settings,
+    /// The first line was read.
+    started: bool,
+    head: Head,
+    spans: Spans,
+    keep_headers: bool,
+    headers: Vec<(Span, Span)>,
+    error: Option<ParseError>,
+}
+
+impl<'s> Reader<'s> {
+    /// A reader of a head sent in `direction`.
+    pub(crate) fn new(direction: Direction, settings: &'s Settings) -> Self {
+        Reader {
+            direction,
+            settings,
+            started: false,
+            head: Head {
+                message: HttpMessage::body_frame(direction.default_kind(), 0, 0, Next::Done),
+                length: None,
+                transfer_encoding: None,
+                upgrade: Stop::Upgrade,
+            },
+            spans: Spans::default(),
+            keep_headers: settings.keeps_headers(),
+            headers: Vec::new(),
+            error: None,
         }
-        let Some(colon) = memchr::memchr(b':', line) else {
-            if matches!(line[0], b' ' | b'\t') {
-                continue; // obsolete line folding: part of the field before
+    }
+
+    /// Reads the next line, `line` (without its line end), which starts
+    /// `start` bytes into the head.
+    #[inline]
+    pub(crate) fn line(&mut self, start: u32, line: &[u8]) {
+        if self.error.is_some() {
+            return;
+        }
+        let read = if self.started {
+            self.field(start, line)
+        } else {
+            self.started = true;
+            match self.direction {
+                Direction::FromClient => {
+                    request_line(line, start, &mut self.head.message, &mut self.spans)
+                }
+                Direction::FromServer => {
+                    status_line(line, start, &mut self.head.message, &mut self.spans)
+                }
             }
-            return Err(ParseError::invalid("header line without a colon"));
+        };
+        if let Err(err) = read {
+            self.error = Some(err);
+        }
+    }
+
+    /// A header field line.
+    #[inline]
+    fn field(&mut self, start: u32, line: &[u8]) -> Result<(), ParseError> {
+        // The usual line: a token, then the colon.
+        let token = token_len(line);
+        let colon = match line.get(token) {
+            Some(b':') if token > 0 => token,
+            _ => match memchr::memchr(b':', line) {
+                None if matches!(line[0], b' ' | b'\t') => {
+                    return Ok(()); // obsolete line folding: part of the field before
+                }
+                None => return Err(ParseError::invalid("header line without a colon")),
+                // A colon after something that is not a token.
+                Some(_) => return Err(ParseError::invalid("invalid header field name")),
+            },
         };
         let name = &line[..colon];
-        if name.is_empty() || name.iter().any(|b| !is_tchar(*b)) {
-            return Err(ParseError::invalid("invalid header field name"));
-        }
         let value = trimmed(line, colon + 1);
-        let value_span = Span(start + value.0, start + value.1);
-        let value_bytes = value_span.of(&head);
-        if keep_headers && settings.keeps_header(name) {
-            headers.push((Span(start, start + colon as u32), value_span));
+        let value_span = Span::new(start + value.0, start + value.1);
+        let value_bytes = &line[value.0 as usize..value.1 as usize];
+        if self.keep_headers && self.settings.keeps_header(name) {
+            self.headers
+                .push((Span::new(start, start + colon as u32), value_span));
         }
+        let parsed = &mut self.head;
         match name.len() {
-            4 if name.eq_ignore_ascii_case(b"host") => spans.host = value_span,
-            7 if name.eq_ignore_ascii_case(b"upgrade") => parsed.upgrade = upgrade(value_bytes),
-            10 if name.eq_ignore_ascii_case(b"user-agent") => spans.user_agent = value_span,
-            12 if name.eq_ignore_ascii_case(b"content-type") => spans.content_type = value_span,
-            14 if name.eq_ignore_ascii_case(b"content-length") => {
+            4 if words::is_name(name, b"host") => self.spans.host = value_span,
+            7 if words::is_name(name, b"upgrade") => parsed.upgrade = upgrade(value_bytes),
+            10 if words::is_name(name, b"user-agent") => self.spans.user_agent = value_span,
+            12 if words::is_name(name, b"content-type") => self.spans.content_type = value_span,
+            14 if words::is_name(name, b"content-length") => {
                 let length = content_length(value_bytes)?;
                 if parsed.length.is_some_and(|l| l != length) {
                     return Err(ParseError::invalid("conflicting Content-Length fields"));
                 }
                 parsed.length = Some(length);
             }
-            17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
+            17 if words::is_name(name, b"transfer-encoding") => {
                 let last = value_bytes
                     .rsplit(|b| *b == b',')
                     .next()
@@ -88,16 +127,29 @@ pub(crate) fn parse(
             }
             _ => {}
         }
+        Ok(())
     }
-    parsed.message.spans = spans;
-    if keep_headers {
-        parsed.message.extra = Some(Box::new(Extra {
-            headers,
-            body: None,
-        }));
+
+    /// The head read, `head` being its bytes (every line was handed over).
+    pub(crate) fn finish(self, head: Box<[u8]>) -> Result<Head, ParseError> {
+        if let Some(err) = self.error {
+            return Err(err);
+        }
+        if !self.started {
+            return Err(ParseError::Empty);
+        }
+        let mut parsed = self.head;
+        parsed.message.bytes = head.len() as u64;
+        parsed.message.spans = self.spans;
+        if self.keep_headers {
+            parsed.message.extra = Some(Box::new(Extra {
+                headers: self.headers,
+                body: None,
+            }));
+        }
+        parsed.message.head = head;
+        Ok(parsed)
     }
-    parsed.message.head = head;
-    Ok(parsed)
 }
 
 /// The value of header field `name` (lower case) in `head`, if given.
@@ -122,19 +174,20 @@ fn request_line(
     spans: &mut Spans,
 ) -> Result<(), ParseError> {
     let bad = || ParseError::invalid("not an HTTP request line");
-    let method_end = memchr::memchr(b' ', line).ok_or_else(bad)?;
-    if method_end == 0 || line[..method_end].iter().any(|b| !is_tchar(*b)) {
+    // A token, then a space.
+    let method_end = token_len(line);
+    if method_end == 0 || line.get(method_end) != Some(&b' ') {
         return Err(bad());
     }
     let rest = &line[method_end + 1..];
-    let target_end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
-    let target = &rest[..target_end];
-    if target.is_empty() || target.iter().any(|b| b.is_ascii_control()) {
+    // Up to the next space, without control characters.
+    let target_end = words::space_or_control(rest).unwrap_or(rest.len());
+    if target_end == 0 || rest.get(target_end).is_some_and(|&b| b != b' ') {
         return Err(bad());
     }
-    spans.method = Span(start, start + method_end as u32);
+    spans.method = Span::new(start, start + method_end as u32);
     let target_start = start + method_end as u32 + 1;
-    spans.target = Span(target_start, target_start + target_end as u32);
+    spans.target = Span::new(target_start, target_start + target_end as u32);
     message.version = if target_end == rest.len() {
         Version { major: 0, minor: 9 }
     } else {
@@ -162,7 +215,7 @@ fn status_line(
         return Err(bad());
     }
     if line.len() > 13 {
-        spans.phrase = Span(start + 13, start + line.len() as u32);
+        spans.phrase = Span::new(start + 13, start + line.len() as u32);
     }
     message.version = version;
     message.status_code = code;
@@ -233,7 +286,7 @@ fn content_length(value: &[u8]) -> Result<u64, ParseError> {
 }
 
 /// What an `Upgrade` field asks for, as the reason analysis stops.
-fn upgrade(value: &[u8]) -> &'static str {
+fn upgrade(value: &[u8]) -> Stop {
     let first = value
         .split(|b| *b == b',')
         .next()
@@ -241,19 +294,37 @@ fn upgrade(value: &[u8]) -> &'static str {
         .trim_ascii();
     let name = first.split(|b| *b == b'/').next().unwrap_or_default();
     if name.eq_ignore_ascii_case(b"websocket") {
-        "WebSocket"
+        Stop::WebSocket
     } else if name.eq_ignore_ascii_case(b"h2c") {
-        "HTTP/2"
+        Stop::Http2
     } else if name.eq_ignore_ascii_case(b"tls") {
-        "TLS"
+        Stop::Tls
     } else {
-        "HTTP upgrade"
+        Stop::Upgrade
     }
 }
 
 /// The token characters of RFC 9110 (methods, header names).
 pub(crate) fn is_tchar(b: u8) -> bool {
     TCHAR[usize::from(b)]
+}
+
+/// How many token characters `bytes` starts with: four looked up at a
+/// time, then one by one.
+#[inline(always)]
+fn token_len(bytes: &[u8]) -> usize {
+    let mut at = 0;
+    while let Some(&[a, b, c, d]) = bytes.get(at..at + 4) {
+        if !(is_tchar(a) & is_tchar(b) & is_tchar(c) & is_tchar(d)) {
+            break;
+        }
+        at += 4;
+    }
+    let rest = &bytes[at..];
+    at + rest
+        .iter()
+        .position(|b| !is_tchar(*b))
+        .unwrap_or(rest.len())
 }
 
 /// [`is_tchar`] of every byte.
@@ -319,5 +390,28 @@ impl<'a> Iterator for Lines<'a> {
         let start = self.at as u32;
         self.at += end + 1;
         Some((start, line))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_len_is_where_the_first_other_byte_is() {
+        let bytes: Vec<u8> = (0..=255u8).collect();
+        for len in 0..12 {
+            for other in 0..=255u8 {
+                for at in 0..=len {
+                    let mut name = vec![b'a'; len];
+                    if at < len {
+                        name[at] = other;
+                    }
+                    let plain = name.iter().position(|b| !is_tchar(*b)).unwrap_or(len);
+                    assert_eq!(token_len(&name), plain);
+                }
+            }
+        }
+        assert_eq!(token_len(&bytes), 0);
     }
 }

@@ -78,6 +78,7 @@ mod fields;
 mod framer;
 mod head;
 mod settings;
+mod words;
 
 use std::fmt;
 
@@ -126,7 +127,7 @@ pub struct HttpMessage {
     /// The head's bytes (empty for a further body frame); the spans below
     /// are ranges of them.
     #[protocol(skip)]
-    head: Bytes,
+    head: Box<[u8]>,
     #[protocol(skip)]
     spans: Spans,
     /// What follows this frame of the message.
@@ -135,7 +136,7 @@ pub struct HttpMessage {
     /// The analysis of the connection stops after this message (an
     /// upgrade, a tunnel): why.
     #[protocol(skip)]
-    stop: Option<&'static str>,
+    stop: Option<Stop>,
     /// Opt-in parts: header fields and body content.
     #[protocol(skip)]
     extra: Option<Box<Extra>>,
@@ -156,11 +157,21 @@ impl fmt::Display for Version {
     }
 }
 
-/// A range of a message's head.
+/// A range of a message's head: 16-bit offsets, a head being at most
+/// [`MAX_HEAD`](framer::MAX_HEAD) bytes (its last byte a line end no span
+/// covers), so that a message stays small to move.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct Span(u32, u32);
+struct Span(u16, u16);
+
+const _: () = assert!(framer::MAX_HEAD <= 1 << 16);
 
 impl Span {
+    /// The range `start..end` of a head (read only for a head of at most
+    /// [`MAX_HEAD`](framer::MAX_HEAD) bytes: a longer one is refused).
+    fn new(start: u32, end: u32) -> Span {
+        Span(start as u16, end as u16)
+    }
+
     fn of(self, head: &[u8]) -> &[u8] {
         head.get(self.0 as usize..self.1 as usize)
             .unwrap_or_default()
@@ -176,6 +187,34 @@ struct Spans {
     host: Span,
     user_agent: Span,
     content_type: Span,
+}
+
+/// Why the analysis of a connection stops after a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stop {
+    /// `101` to `Upgrade: websocket`.
+    WebSocket,
+    /// `101` to `Upgrade: h2c`.
+    Http2,
+    /// `101` to `Upgrade: TLS`.
+    Tls,
+    /// `101` to another upgrade, or none named.
+    Upgrade,
+    /// A 2xx answer to `CONNECT`.
+    Connect,
+}
+
+impl Stop {
+    /// In words, for the counters and notes.
+    fn why(self) -> &'static str {
+        match self {
+            Stop::WebSocket => "WebSocket",
+            Stop::Http2 => "HTTP/2",
+            Stop::Tls => "TLS",
+            Stop::Upgrade => "HTTP upgrade",
+            Stop::Connect => "CONNECT tunnel",
+        }
+    }
 }
 
 /// What follows a frame of a message.
@@ -212,7 +251,7 @@ impl HttpMessage {
             status_code: 0,
             bytes,
             body_bytes: decoded,
-            head: Bytes::new(),
+            head: Box::default(),
             spans: Spans::default(),
             next,
             stop: None,
@@ -249,7 +288,7 @@ impl HttpMessage {
     /// (`text/html`).
     pub fn mime_type(&self) -> &[u8] {
         let value = self.spans.content_type.of(&self.head);
-        let end = memchr::memchr(b';', value).unwrap_or(value.len());
+        let end = words::find(value, b';').unwrap_or(value.len());
         value[..end].trim_ascii()
     }
 
@@ -286,6 +325,12 @@ impl Conversation for HttpMessage {
     /// The opt-in settings from the configuration's options.
     fn session(config: &analyzer_core::Config) -> Settings {
         Settings::from_options(&config.options)
+    }
+
+    const OPTIONS: &'static [&'static str] = Settings::OPTIONS;
+
+    fn check_option(name: &str, value: &serde_json::Value) -> Result<(), String> {
+        Settings::check(name, value)
     }
 
     /// Further frames follow: body, or the final response after an interim
@@ -331,7 +376,7 @@ impl Conversation for HttpMessage {
     /// connection carries something else: stop.
     fn update(&self, _session: &mut Settings, _direction: analyzer_core::Direction) -> Follow {
         match self.stop {
-            Some(why) => Follow::Stop(why),
+            Some(stop) => Follow::Stop(stop.why()),
             None => Follow::Continue,
         }
     }

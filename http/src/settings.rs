@@ -18,7 +18,7 @@ pub const DEFAULT_MAX_BODY: usize = 10 * 1024;
 /// | option | value |
 /// |---|---|
 /// | `send_all_headers` | `true`: every header field, in `http.{request,response}.headers` |
-/// | `send_headers` | a list of header names (any case): those only |
+/// | `send_headers` | a list of header names (any case): those only; `true`: every one |
 /// | `include_body_for` | a list of content types (a word they contain: `"json"`, `"text/"`; `"*"`: any): bodies of both directions with one |
 /// | `include_request_body_for`, `include_response_body_for` | the same, one direction |
 /// | `max_body_bytes` | the longest body content kept, in bytes (default 10 KiB) |
@@ -35,6 +35,10 @@ pub const DEFAULT_MAX_BODY: usize = 10 * 1024;
 /// assert!(settings.keeps_header(b"HOST") && !settings.keeps_header(b"cookie"));
 /// assert!(settings.keeps_body(analyzer_core::Direction::FromServer, b"application/json"));
 /// assert!(!settings.keeps_body(analyzer_core::Direction::FromClient, b"application/json"));
+///
+/// // What a configuration may give ([`Settings::OPTIONS`], [`Settings::check`]).
+/// assert!(Settings::from_options(&Options::from(json!({"send_headers": true}))).keeps_header(b"cookie"));
+/// assert_eq!(Settings::check("max_body_bytes", &json!("ten")), Err("a number of bytes".to_owned()));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Settings(Option<Arc<Wanted>>);
@@ -50,6 +54,42 @@ struct Wanted {
 }
 
 impl Settings {
+    /// The options HTTP reads.
+    pub const OPTIONS: &'static [&'static str] = &[
+        "send_headers",
+        "send_all_headers",
+        "include_body_for",
+        "include_request_body_for",
+        "include_response_body_for",
+        "max_body_bytes",
+    ];
+
+    /// Checks the value of option `name` (one of [`Settings::OPTIONS`]):
+    /// `Err` says what it takes.
+    pub fn check(name: &str, value: &serde_json::Value) -> Result<(), String> {
+        use serde_json::Value;
+        let words = |value: &Value| match value {
+            Value::String(_) => true,
+            Value::Array(items) => items.iter().all(Value::is_string),
+            _ => false,
+        };
+        let fits = match name {
+            "send_headers" => value.is_boolean() || words(value),
+            "send_all_headers" => value.is_boolean(),
+            "max_body_bytes" => value.is_u64(),
+            _ => words(value),
+        };
+        match fits {
+            true => Ok(()),
+            false => Err(match name {
+                "send_headers" => "a list of header names, or true for all".into(),
+                "send_all_headers" => "true or false".into(),
+                "max_body_bytes" => "a number of bytes".into(),
+                _ => "a list of content types (words they contain, \"*\" for any)".into(),
+            }),
+        }
+    }
+
     /// The settings the options give (unknown options are the engine's or
     /// the beat's business, and ignored here).
     pub fn from_options(options: &Options) -> Self {
@@ -73,10 +113,9 @@ impl Settings {
         client.extend(both.iter().cloned());
         server.extend(both);
         let wanted = Wanted {
-            all_headers: options
-                .get("send_all_headers")
-                .and_then(|v| v.as_bool())
-                .unwrap_or(false),
+            all_headers: ["send_all_headers", "send_headers"]
+                .iter()
+                .any(|name| options.get(name).and_then(|v| v.as_bool()) == Some(true)),
             headers: list("send_headers"),
             bodies: [client, server],
             max_body: options

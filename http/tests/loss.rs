@@ -3,26 +3,15 @@
 //! a gap must not shift the pairing of the requests after it, and what it
 //! damaged is said, never silently wrong.
 
-use analyzer_core::{Config, Counters, Engine, Event};
+use analyzer_core::Counters;
 use http::HttpMessage;
-use integration_tests::{mangle, read_packets, Op};
+use integration_tests::{read_packets, replay_mangled, Op};
 use serde_json::Value;
 
 fn events(name: &str, ops: &[Op]) -> (Vec<Value>, Counters) {
     let path = format!("{}/data/{name}.pcap", env!("CARGO_MANIFEST_DIR"));
-    let packets = mangle(&read_packets(&path).unwrap(), ops).unwrap();
-    let mut events = Vec::new();
-    let mut engine = Engine::new(Config::default(), |e: Event<HttpMessage>| {
-        events.push(serde_json::to_value(&e).unwrap())
-    });
-    for p in &packets {
-        engine.packet(p.ts, p.link, &p.data);
-    }
-    engine.finish();
-    let counters = engine.counters().clone();
-    drop(engine);
-    counters.check_accounting().unwrap();
-    (events, counters)
+    let run = replay_mangled::<HttpMessage>(path, ops);
+    (run.events, run.counters)
 }
 
 /// `status path code(body bytes) [notes]`.

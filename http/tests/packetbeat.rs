@@ -7,37 +7,17 @@
 //! silently: a request cut off by a reset is published; a message that lost
 //! bytes makes its transaction `Error`), the test says so.
 
-use std::path::PathBuf;
-
-use analyzer_core::replay::{replay_file, Replay};
+use analyzer_core::replay::{packetbeat_pcap, replay_file, Replay};
 use analyzer_core::Config;
 use http::HttpMessage;
 use serde_json::Value;
-
-fn pcap(name: &str) -> PathBuf {
-    let dir = std::env::var_os("PACKETBEAT_PCAPS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../shared/pcaps/packetbeat"
-            ))
-        });
-    let path = dir.join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: set PACKETBEAT_PCAPS",
-        path.display()
-    );
-    path
-}
 
 /// Replays `name` with the server on `port`, as Packetbeat's tests do.
 fn replay(name: &str, port: u16) -> Replay {
     let mut config = Config::default();
     config.ports = vec![port];
-    let run =
-        replay_file::<HttpMessage>(pcap(name), config).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let run = replay_file::<HttpMessage>(packetbeat_pcap(name), config)
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
     run.counters.check_accounting().unwrap();
     run
 }

@@ -7,27 +7,12 @@
 
 mod common;
 
-use std::path::PathBuf;
-
-use analyzer_core::replay::Replay;
+use analyzer_core::replay::{packetbeat_pcap, Replay};
 use common::{lines, replay};
 use serde_json::{json, Value};
 
 fn run(name: &str, protocol: &str, transactions: usize) -> Replay {
-    let dir = std::env::var_os("PACKETBEAT_PCAPS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../shared/pcaps/packetbeat"
-            ))
-        });
-    let path = dir.join("memcache").join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: set PACKETBEAT_PCAPS",
-        path.display()
-    );
+    let path = packetbeat_pcap(&format!("memcache/{name}"));
     let run = replay(&path);
     assert_eq!(run.events.len(), transactions, "{name}: {:#?}", lines(&run));
     let c = &run.counters;

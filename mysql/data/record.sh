@@ -56,6 +56,7 @@ start_server() {
         --auth-root-authentication-method=socket >"$TMP/install.log" 2>&1
     mariadbd --no-defaults --user=mysql --datadir="$TMP/data" --port=$PORT --bind-address=127.0.0.1 \
         --socket="$RUN/mysqld.sock" --pid-file="$RUN/mysqld.pid" --skip-ssl --skip-name-resolve \
+        --max-allowed-packet=64M \
         --log-error="$RUN/error.log" &
     server_pid=$!
     for _ in $(seq 100); do
@@ -97,6 +98,18 @@ prep_use_db() { prep_items; }
 scenario_use_db() { "${MARIADB[@]}" -e 'USE analyzer; SELECT COUNT(*) FROM items' >/dev/null; }
 prep_prepared() { prep_items; }
 scenario_prepared() { perl "$DATA_DIR/prepared.pl" $PORT "$PASSWORD"; }
+prep_long_payload() {
+    admin analyzer -e 'CREATE TABLE blobs (b LONGBLOB)'
+    # A 17 MiB INSERT: two packets (0xFFFFFF bytes, then the rest).
+    "$PY" -c "import sys; sys.stdout.write(\"INSERT INTO blobs VALUES ('\" + 'x' * (17 << 20) + \"');\\n\")" >"$TMP/long.sql"
+    cat >>"$TMP/long.sql" <<'SQL'
+SELECT REPEAT('y', 17825797) AS r, 'b';
+SELECT LENGTH(b) FROM blobs;
+SQL
+}
+scenario_long_payload() { "${MARIADB[@]}" --max-allowed-packet=64M analyzer <"$TMP/long.sql" >/dev/null; }
+# Stored compressed (35 MB of x and y: 75 KB).
+post_long_payload() { gzip -9 -n -f "$1"; }
 prep_deprecate_eof() { prep_items; }
 scenario_deprecate_eof() { "$PY" "$DATA_DIR/client.py" $PORT "$PASSWORD"; }
 
@@ -132,6 +145,11 @@ check_prepared() {
     login "$1" && expect "prepare/execute/close" "$(commands "$1" | tr ' ' '\n' | grep -E '^(22|23|25)$' | tr '\n' ' ' | sed 's/ $//')" \
         "22 23 25 22 23 23 25 22 23 25" && expect "error codes" "$(field "$1" mysql.error_code)" "1062"
 }
+# tshark reads the INSERT's second packet (a continuation: 'xxx...') as a command 0x78 (120).
+check_long_payload() {
+    login "$1" && expect commands "$(commands "$1")" "3 120 3 3 1" &&
+        expect "packets of 0xFFFFFF bytes" "$(tshark -r "$1" -n -Y 'mysql.packet_length == 16777215' 2>/dev/null | wc -l)" 2
+}
 check_deprecate_eof() {
     login "$1" && expect commands "$(commands "$1")" "3 3 3 1" && expect "error codes" "$(field "$1" mysql.error_code)" "1146"
 }
@@ -151,6 +169,7 @@ record() {
             echo "  tcpdump dropped packets: $(grep dropped "$TMP/tcpdump.err")" >&2
         elif "check_$name" "$file"; then
             mv "$file" "$DATA_DIR/${name//_/-}.pcap"
+            if declare -F "post_$name" >/dev/null; then "post_$name" "$DATA_DIR/${name//_/-}.pcap"; fi
             return 0
         fi
         tshark -r "$file" -n -Y mysql 2>/dev/null >&2 | head -40
@@ -160,7 +179,7 @@ record() {
     exit 1
 }
 
-ALL=(ping query-ok query-error select select-large use-db prepared deprecate-eof)
+ALL=(ping query-ok query-error select select-large use-db prepared deprecate-eof long-payload)
 if [[ $# -eq 0 ]]; then set -- "${ALL[@]}"; fi
 for name in "$@"; do
     if [[ " ${ALL[*]} " != *" ${name%.pcap} "* ]]; then
@@ -174,4 +193,4 @@ for name in "$@"; do
     name=${name%.pcap}
     record "${name//-/_}"
 done
-ls -l "$DATA_DIR"/*.pcap
+ls -l "$DATA_DIR"/*.pcap*

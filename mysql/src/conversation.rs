@@ -45,6 +45,7 @@ impl Conversation for MysqlMessage {
                     session.infile = false;
                 }
             }
+            Body::Continuation => {}
             Body::Answer(answer) => {
                 if answer.state == State::Infile {
                     session.infile = true;
@@ -70,14 +71,17 @@ impl Conversation for MysqlMessage {
         Follow::Continue
     }
 
+    /// A statement of 16 MiB or more: its `query` is its start.
+    fn note(&self) -> Option<Cow<'static, str>> {
+        (self.continued && matches!(self.body, Body::Command(_))).then_some(Cow::Borrowed(
+            "a statement of 16 MiB or more: `query` holds its first 64 KiB",
+        ))
+    }
+
     /// An answer goes on until its state is done; an upload up to its
-    /// empty packet.
+    /// empty packet; a payload of 16 MiB or more up to its last piece.
     fn continues(&self) -> bool {
-        match &self.body {
-            Body::Answer(answer) => answer.state != State::Done,
-            Body::ClientData(data) => data.infile && !data.last,
-            _ => false,
-        }
+        self.continued || self.body.continues()
     }
 
     /// Adds a further packet's change to the answer: its state, its rows,
@@ -97,7 +101,7 @@ impl Conversation for MysqlMessage {
         match &self.body {
             Body::Command(c) => !command::one_way(c.code),
             Body::Login(login) => !login.ssl,
-            Body::ClientData(_) => false,
+            Body::ClientData(_) | Body::Continuation => false,
             _ => true,
         }
     }

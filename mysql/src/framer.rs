@@ -5,18 +5,22 @@
 use std::ops::Range;
 
 use analyzer_core::framing::LengthPrefix;
-use analyzer_core::{Cx, Direction, FrameLen};
+use analyzer_core::{Cx, Direction, FrameLen, ParseError};
 
 use crate::command;
+use crate::long::Pieces;
 use crate::message::{Body, State};
 use crate::MysqlMessage;
 
 /// A packet: a 3-byte little-endian payload length, a sequence id, the
-/// payload. The parser gets the sequence id and the payload.
+/// payload. The parser gets the sequence id and the payload. After lost
+/// bytes, a header is judged with its sequence id and first payload byte
+/// (5 bytes).
 pub const PACKET: LengthPrefix = LengthPrefix::new(3)
     .little_endian()
     .adjust(1)
     .skip(3)
+    .header(5)
     .max_frame(4 + 0xFF_FFFF);
 
 /// How far past a candidate header a row is read to judge it (after a gap);
@@ -27,8 +31,13 @@ const MAX_ROW_CHECK: usize = 64 * 1024;
 /// offset where what the connection expects plausibly starts (a row of the
 /// result set being read, whose columns must fill its length exactly; its
 /// terminator; a command with sequence id 0; an answer's first packet).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Framer;
+/// A payload of 16 MiB or more (packets of 0xFFFFFF bytes, continued) is
+/// cut into pieces of at most 64 KiB, counted and folded into its first
+/// packet's message: nothing of it is held whole.
+#[derive(Debug, Default)]
+pub struct Framer {
+    long: Pieces,
+}
 
 impl analyzer_core::Framer<MysqlMessage> for Framer {
     /// A packet's total is announced (so that bytes lost inside it are
@@ -38,7 +47,10 @@ impl analyzer_core::Framer<MysqlMessage> for Framer {
     /// stream lose its place, so that the answer being folded ends there
     /// and pairing is checked after the loss.
     #[inline]
-    fn frame(&mut self, buf: &[u8], _: &Cx<'_, MysqlMessage>) -> FrameLen {
+    fn frame(&mut self, buf: &[u8], cx: &Cx<'_, MysqlMessage>) -> FrameLen {
+        if let Some(piece) = self.long.frame(buf, cx) {
+            return piece;
+        }
         match PACKET.frame_len(buf) {
             FrameLen::Incomplete(Some(total)) if total > 4 => match buf.get(4) {
                 None => FrameLen::AtLeast(5),
@@ -49,8 +61,24 @@ impl analyzer_core::Framer<MysqlMessage> for Framer {
         }
     }
 
+    /// The sequence id and the payload; nothing for a piece of a long
+    /// payload, read already.
+    #[inline]
     fn payload(&self, frame: &[u8]) -> Range<usize> {
+        if self.long.cutting() {
+            return 0..0;
+        }
         PACKET.skip.min(frame.len())..frame.len()
+    }
+
+    #[inline]
+    fn reset(&mut self) {
+        self.long.reset();
+    }
+
+    #[inline]
+    fn take_parsed(&mut self) -> Option<Result<MysqlMessage, ParseError>> {
+        self.long.take_parsed()
     }
 
     fn max_frame(&self) -> Option<usize> {
@@ -58,17 +86,17 @@ impl analyzer_core::Framer<MysqlMessage> for Framer {
     }
 
     fn plausible(&self, buf: &[u8], cx: &Cx<'_, MysqlMessage>) -> Option<bool> {
-        // What is waited for here is at most a header and its first payload
-        // byte, or the frame itself: never more than the limit, which the
-        // stream must not hold more of.
+        // Under 5 bytes a packet has no payload: no start (and an answer
+        // without waiting).
         if cx.limit() < 5 {
             return Some(false);
         }
+        // Once the length prefix says yes, the sequence id and the first
+        // payload byte are there (its header is 5 bytes), or the frame is
+        // 4 bytes long, payload-less.
         if !PACKET.plausible_at(buf, cx.limit())? {
             return Some(false);
         }
-        // The length prefix can judge a header of 3 bytes; the sequence id
-        // and the first payload byte are needed here.
         let [a, b, c, seq] = *buf.first_chunk::<4>()?;
         let len = usize::from(a) | usize::from(b) << 8 | usize::from(c) << 16;
         if len == 0 {
@@ -178,19 +206,34 @@ mod tests {
         let session = crate::Session::default();
         let cx = Cx::new(Direction::FromServer, &session);
         // Found by fuzzing (fuzz/regressions/parse_mysql): a 3-byte header.
-        assert_eq!(Framer.plausible(b"\x05\0\0", &cx), None);
+        assert_eq!(Framer::default().plausible(b"\x05\0\0", &cx), None);
         // Nor more than the maximum message size (found by fuzzing too).
         let tiny = Cx::new(Direction::FromServer, &session).with_limit(4);
-        assert_eq!(Framer.plausible(b"\x05\0", &tiny), Some(false));
-        assert_eq!(Framer.plausible(b"\x05\0\0\x01", &cx), None);
-        assert_eq!(Framer.plausible(b"\0\0\0\x01", &cx), Some(false));
-        assert_eq!(Framer.plausible(b"\x05\0\0\x01\xfe", &cx), Some(true));
-        assert_eq!(Framer.plausible(b"\x05\0\0\x02\xfe", &cx), Some(false));
+        assert_eq!(Framer::default().plausible(b"\x05\0", &tiny), Some(false));
+        assert_eq!(Framer::default().plausible(b"\x05\0\0\x01", &cx), None);
+        assert_eq!(Framer::default().plausible(b"\0\0\0\x01", &cx), Some(false));
+        assert_eq!(
+            Framer::default().plausible(b"\x05\0\0\x01\xfe", &cx),
+            Some(true)
+        );
+        assert_eq!(
+            Framer::default().plausible(b"\x05\0\0\x02\xfe", &cx),
+            Some(false)
+        );
         let client = Cx::new(Direction::FromClient, &session);
-        assert_eq!(Framer.plausible(b"\x01\0\0\0\x0e", &client), Some(true));
-        assert_eq!(Framer.plausible(b"\x01\0\0\0\x77", &client), Some(false));
+        assert_eq!(
+            Framer::default().plausible(b"\x01\0\0\0\x0e", &client),
+            Some(true)
+        );
+        assert_eq!(
+            Framer::default().plausible(b"\x01\0\0\0\x77", &client),
+            Some(false)
+        );
         // Two bytes of text and a header's length byte, then its "00 00".
-        assert_eq!(Framer.plausible(b"yz\x4b\0\0\0\x03", &client), Some(false));
+        assert_eq!(
+            Framer::default().plausible(b"yz\x4b\0\0\0\x03", &client),
+            Some(false)
+        );
     }
 
     #[test]
@@ -198,7 +241,7 @@ mod tests {
         use analyzer_core::Framer as _;
         let session = crate::Session::default();
         let cx = Cx::new(Direction::FromServer, &session);
-        let mut f = Framer;
+        let mut f = Framer::default();
         assert_eq!(f.frame(b"\x05\0\0\x03", &cx), FrameLen::AtLeast(5));
         assert_eq!(f.frame(b"\x05\0\0\x03\xfe", &cx), FrameLen::AtLeast(9));
         assert_eq!(

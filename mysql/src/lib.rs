@@ -23,8 +23,10 @@
 //! # Conversations
 //!
 //! - **Framing** ([`PACKET`]): packets of a 3-byte little-endian length, a
-//!   sequence id and the payload (payloads of 16 MiB or more, split over
-//!   several packets, are beyond the default maximum message size).
+//!   sequence id and the payload. A payload of 16 MiB or more (packets of
+//!   0xFFFFFF bytes, each continued by the next, up to a shorter one) is
+//!   cut into pieces and folded into its first packet's message, at
+//!   constant memory ([`long`]): a row that long counts as one row.
 //! - **Connection phase**: the server's handshake is a greeting (its own
 //!   event, status `OK`: `mysql.server_version`, `mysql.connection_id`);
 //!   the client's login (handshake response: `mysql.user`,
@@ -92,6 +94,7 @@ mod client;
 pub mod command;
 mod conversation;
 mod framer;
+pub mod long;
 mod message;
 mod server;
 mod session;
@@ -122,11 +125,25 @@ pub struct MysqlMessage {
     /// What it is.
     #[protocol(skip)]
     pub body: Body,
+    /// Further frames follow because its payload is 16 MiB or more and
+    /// more of it is to come (see [`long`]); of such a further frame, also
+    /// when the message it continues goes on.
+    #[protocol(skip)]
+    pub continued: bool,
 }
 
 /// Reads a packet (its sequence id, then its payload) in its connection's
 /// context.
 fn read(frame: Bytes, cx: &Cx<'_, MysqlMessage>) -> Result<MysqlMessage, ParseError> {
+    read_packet(frame, cx, false)
+}
+
+/// [`read`]; `long`: `frame` is the start of a payload of 16 MiB or more.
+pub(crate) fn read_packet(
+    frame: Bytes,
+    cx: &Cx<'_, MysqlMessage>,
+    long: bool,
+) -> Result<MysqlMessage, ParseError> {
     let Some(&seq) = frame.first() else {
         return Err(ParseError::Empty);
     };
@@ -142,9 +159,14 @@ fn read(frame: Bytes, cx: &Cx<'_, MysqlMessage>) -> Result<MysqlMessage, ParseEr
                 }) => Some((answer, *seq)),
                 _ => None,
             };
-            let request = cx.request().map(|m| &m.body);
-            server::parse(seq, payload, cx.session(), request, partial)?
+            let request = cx.request().map(|m| (&m.body, m.seq));
+            server::parse(seq, payload, cx.session(), request, partial, long)?
         }
     };
-    Ok(MysqlMessage { kind, seq, body })
+    Ok(MysqlMessage {
+        kind,
+        seq,
+        body,
+        continued: false,
+    })
 }

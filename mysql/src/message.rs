@@ -4,6 +4,18 @@ use analyzer_core::NetString;
 
 pub use crate::wire::ServerError;
 
+impl Body {
+    /// Whether more packets of this message follow, by what it is: an
+    /// answer up to its end, an upload up to its empty packet.
+    pub fn continues(&self) -> bool {
+        match self {
+            Body::Answer(answer) => answer.state != State::Done,
+            Body::ClientData(data) => data.infile && !data.last,
+            _ => false,
+        }
+    }
+}
+
 /// What a packet is, by who sent it and where the connection stands. (The
 /// rare, large ones are boxed: a message is moved several times per packet.)
 #[derive(Clone, Debug, PartialEq)]
@@ -22,6 +34,9 @@ pub enum Body {
     /// The server's answer: one packet, or all the packets of a result set
     /// folded into one.
     Answer(Answer),
+    /// More of a payload of 16 MiB or more (see [`long`](crate::long)):
+    /// counted, folded into the message it continues.
+    Continuation,
 }
 
 /// The server's handshake.

@@ -14,14 +14,18 @@ use crate::session::{Phase, Session};
 use crate::wire::{self, Reader, CURSOR_EXISTS, MORE_RESULTS};
 
 /// A server packet: its role and body. `request` is the command waiting
+/// (and the sequence id of its last packet: an answer's first packet
+/// follows it, 1 after a command of one packet)
 /// for an answer, `partial` the answer so far (and its last packet's
-/// sequence id) when this packet continues it.
+/// sequence id) when this packet continues it. `long`: `payload` is the
+/// start of a payload of 16 MiB or more (in a result set, a row).
 pub(crate) fn parse(
     seq: u8,
     payload: Bytes,
     session: &Session,
-    request: Option<&Body>,
+    request: Option<(&Body, u8)>,
     partial: Option<(&Answer, u8)>,
+    long: bool,
 ) -> Result<(Kind, Body), ParseError> {
     let Some(&first) = payload.first() else {
         return Err(ParseError::invalid("empty server packet"));
@@ -33,6 +37,15 @@ pub(crate) fn parse(
         if seq == 1 && last != 0 && !matches!(so_far.state, State::Auth | State::Infile) {
             return Ok((Kind::Error, Body::Answer(Answer::default())));
         }
+        // A row (or a binlog event) of 16 MiB or more, whatever its first
+        // byte (0xFE: its first column's length in 8 bytes).
+        match so_far.state {
+            State::Rows { binary } | State::ColumnsEnd { binary } if long => {
+                return Ok(rows(State::Rows { binary }, 1))
+            }
+            State::Stream if long => return Ok(rows(State::Stream, 1)),
+            _ => {}
+        }
         return next(so_far, &payload);
     }
     let handshake_expected = matches!(session.phase, Phase::Unknown | Phase::Login);
@@ -41,13 +54,18 @@ pub(crate) fn parse(
             return Ok((Kind::Greeting, Body::Greeting(Box::new(greeting))));
         }
     }
+    let (request, first) = match request {
+        Some((body, last)) => (Some(body), last.wrapping_add(1)),
+        None => (None, 1),
+    };
     match request {
         // The login's answer goes on from its sequence id (1): a packet
         // numbered 1 answers a command (the login's answer was lost).
         Some(Body::Login(_)) if seq == 1 => result(&payload, false),
         Some(Body::Login(_)) => auth(&payload),
-        // An answer's first packet is numbered 1.
-        Some(Body::Command(command)) if seq == 1 => answer(command, &payload, session),
+        // An answer's first packet is numbered 1 (after a command of 16
+        // MiB or more, one more than its last packet).
+        Some(Body::Command(command)) if seq == first => answer(command, &payload, session),
         Some(Body::Command(_)) => Ok(rest_of_answer(&payload, Kind::Error)),
         _ if session.phase == Phase::Auth => auth(&payload),
         // No request seen (lost, or before the capture): an answer's first

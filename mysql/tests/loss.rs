@@ -6,7 +6,8 @@
 
 use analyzer_core::decode::decode_tcp;
 use analyzer_core::pcap::PcapReader;
-use analyzer_core::{Config, Engine, Event};
+use analyzer_core::replay::replay_packets;
+use analyzer_core::Config;
 use mysql::MysqlMessage;
 use serde_json::Value;
 
@@ -19,20 +20,14 @@ fn run(
     )],
     skip: Option<usize>,
 ) -> Vec<Value> {
-    let mut events = Vec::new();
-    let mut engine = Engine::new(Config::default(), |e: Event<MysqlMessage>| {
-        events.push(serde_json::to_value(&e).unwrap())
-    });
-    for (i, (ts, link, data)) in packets.iter().enumerate() {
-        if Some(i) != skip {
-            engine.packet(*ts, *link, data);
-        }
-    }
-    engine.finish();
-    let counters = engine.counters().clone();
-    drop(engine);
-    assert_eq!(counters.check_accounting(), Ok(()), "skip {skip:?}");
-    events
+    let kept = packets
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != skip)
+        .map(|(_, (ts, link, data))| (*ts, *link, data));
+    let run = replay_packets::<MysqlMessage, _>(Config::default(), kept);
+    assert_eq!(run.counters.check_accounting(), Ok(()), "skip {skip:?}");
+    run.events
 }
 
 /// Whether `lossy` says what `clean` says: the same request time, status,

@@ -4,34 +4,14 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use analyzer_core::decode::LinkType;
 use analyzer_core::{Config, Engine, Event, Timestamp};
 use common::*;
+use integration_tests::PeakAlloc;
 use mysql::MysqlMessage;
 
-struct Counting;
-
-static NOW: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let now = NOW.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-        PEAK.fetch_max(now, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        NOW.fetch_sub(layout.size(), Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static HEAP: PeakAlloc = PeakAlloc::new();
 
 /// Streams a `SELECT` answered by `rows` rows of two columns (about 20
 /// bytes each) in 16 KiB segments, built as they are sent; returns the
@@ -45,8 +25,7 @@ fn long_result(rows: u64) -> (usize, u64, u64) {
         ));
     let mut num_rows = 0;
     let mut answer_bytes = 0;
-    let base = NOW.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
+    let base = HEAP.start();
     {
         let mut engine = Engine::new(Config::default(), |e: Event<MysqlMessage>| {
             let v = serde_json::to_value(&e).unwrap();
@@ -90,7 +69,7 @@ fn long_result(rows: u64) -> (usize, u64, u64) {
         engine.finish();
         assert_eq!(engine.counters().check_accounting(), Ok(()));
     }
-    let peak = PEAK.load(Ordering::Relaxed) - base;
+    let peak = HEAP.peak_above(base);
     (peak, num_rows, answer_bytes)
 }
 

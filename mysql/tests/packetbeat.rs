@@ -4,29 +4,9 @@
 //! has no `../shared`; `.ci/run` runs it with `--ignored`
 //! (`PACKETBEAT_PCAPS` names the directory).
 
-use std::path::PathBuf;
-
-use analyzer_core::replay::replay_file;
+use analyzer_core::replay::{packetbeat_pcap, replay_file};
 use analyzer_core::Config;
 use mysql::MysqlMessage;
-
-fn pcap(name: &str) -> PathBuf {
-    let dir = std::env::var_os("PACKETBEAT_PCAPS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../shared/pcaps/packetbeat"
-            ))
-        });
-    let path = dir.join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: set PACKETBEAT_PCAPS",
-        path.display()
-    );
-    path
-}
 
 /// The capture starts mid-connection with the query; the server's answer
 /// (one column, 400 rows of 447 bytes) loses 13,032 bytes, about 29 rows
@@ -38,8 +18,9 @@ fn pcap(name: &str) -> PathBuf {
 #[test]
 #[ignore = "needs ../shared/pcaps/packetbeat; .ci/run runs it"]
 fn mysql_with_gap() {
-    let run = replay_file::<MysqlMessage>(pcap("mysql_with_gap.pcap"), Config::default())
-        .unwrap_or_else(|e| panic!("mysql_with_gap.pcap: {e}"));
+    let run =
+        replay_file::<MysqlMessage>(packetbeat_pcap("mysql_with_gap.pcap"), Config::default())
+            .unwrap_or_else(|e| panic!("mysql_with_gap.pcap: {e}"));
     let c = &run.counters;
     assert_eq!((c.gaps, c.bytes_lost), (1, 13_032), "{c:?}");
     assert_eq!(c.check_accounting(), Ok(()));

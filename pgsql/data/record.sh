@@ -5,9 +5,9 @@
 # installs nothing; it says which are missing). Runs its own server: initdb in a temporary
 # directory (as the postgres user), port 5432 on 127.0.0.1, ssl off (on for the ssl capture only),
 # pg_hba: md5 for md5user and scram-sha-256 for scramuser over TCP. Records one scenario per capture
-# with tcpdump on lo ('tcp port 5432'), the clients being psql and extended.py (psycopg), checks
-# each capture with tshark, records it again (up to 3 times) if it is not what the scenario
-# intends, and stops the server.
+# with tcpdump on lo ('tcp port 5432'), the clients being psql, extended.py and copy_extended.py
+# (psycopg), checks each capture with tshark, records it again (up to 3 times) if it is not what
+# the scenario intends, and stops the server.
 set -euo pipefail
 
 DATA_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -123,6 +123,8 @@ prep_extended() { prep_items; }
 scenario_extended() { md5 "$PY" "$DATA_DIR/extended.py" ""; }
 prep_copy() { prep_items; }
 scenario_copy() { md5 "${PSQL[@]}" -f "$DATA_DIR/copy.sql" >/dev/null; }
+prep_copy_extended() { prep_items; }
+scenario_copy_extended() { md5 "$PY" "$DATA_DIR/copy_extended.py" ""; }
 prep_ssl() { start_server on; }
 scenario_ssl() { md5 env PGSSLMODE=require "${PSQL[@]}" -c 'SELECT 1' >/dev/null; }
 
@@ -166,6 +168,12 @@ check_copy() {
     startup "$1" && expect "copy-in" "$(n "$1" 'CopyIn response')" 1 && expect "copy-out" "$(n "$1" 'CopyOut response')" 2 &&
         expect tags "$(field "$1" pgsql.tag)" "COPY 3 COPY 3 COPY 2"
 }
+check_copy_extended() {
+    startup "$1" && expect syncs "$(n "$1" Sync)" 7 && expect parses "$(n "$1" Parse)" 5 &&
+        expect "copy-in" "$(n "$1" 'CopyIn response')" 2 && expect "copy-out" "$(n "$1" 'CopyOut response')" 1 &&
+        expect "copy fails" "$(n "$1" 'Copy failure')" 1 &&
+        expect "SQLSTATEs" "$(field "$1" pgsql.code)" "42P01 57014" && expect tags "$(field "$1" pgsql.tag)" "COPY 3 COPY 3 SELECT 1"
+}
 check_ssl() {
     expect "SSL answer" "$(ssl_answer "$1")" 53 &&
         expect "a TLS ClientHello" "$(tshark -r "$1" -n -Y 'tls.handshake.type == 1' 2>/dev/null | wc -l | sed 's/^[1-9][0-9]*$/yes/')" yes &&
@@ -197,7 +205,7 @@ record() {
     exit 1
 }
 
-ALL=(md5-auth scram-auth simple-query select-5000 errors empty-query extended copy ssl)
+ALL=(md5-auth scram-auth simple-query select-5000 errors empty-query extended copy copy-extended ssl)
 if [[ $# -eq 0 ]]; then set -- "${ALL[@]}"; fi
 for name in "$@"; do
     if [[ " ${ALL[*]} " != *" ${name%.pcap} "* ]]; then

@@ -48,7 +48,14 @@
 //!   remembers [`MAX_STATEMENTS`] of them).
 //! - **COPY**: `COPY ... FROM STDIN`'s request goes on with the client's
 //!   CopyData up to CopyDone or CopyFail; `COPY ... TO STDOUT`'s CopyData
-//!   belong to its answer.
+//!   belong to its answer. Through the extended protocol (a Bind and an
+//!   Execute of a `COPY ... FROM STDIN`, then `Sync`; libpq's
+//!   `PQexecParams`), the server ignores that first `Sync` while it copies:
+//!   the request goes on past it with the client's CopyData, its CopyDone
+//!   or CopyFail and the second `Sync`, answered by ParseComplete...
+//!   CopyInResponse, CommandComplete (or ErrorResponse) and one
+//!   ReadyForQuery: one transaction. A `COPY ... TO STDOUT` so executed
+//!   needs nothing more: its CopyOutResponse and CopyData are its answer's.
 //! - Messages the server sends unasked between queries: a
 //!   NotificationResponse (`LISTEN`/`NOTIFY`) is published alone (status
 //!   OK, `method` `NOTIFY`, `resource` the channel, `query` the payload);
@@ -67,10 +74,12 @@
 //! and for an answer with an ErrorResponse `error_code` (the SQLSTATE),
 //! `error_message` and `error_severity`, with status `Error`.
 //!
-//! Not followed: a COPY started through the extended protocol, and a
-//! `COPY ... FROM STDIN` refused before the copy starts (the client's next
-//! query is then taken as part of it; its answer is published as a
-//! response without a request).
+//! Not followed: a `COPY ... FROM STDIN` refused before the copy starts
+//! (no CopyInResponse): the client's next message is then taken as part of
+//! it. After a `Q`, its answer is published as a response without a
+//! request; after an extended request, the next request's Parse is taken
+//! (its Bind still finds the statement's text, so the next transaction is
+//! published with its query).
 #![warn(missing_docs)]
 
 mod framer;
@@ -116,9 +125,14 @@ pub struct PgsqlMessage {
     /// The query: a `Q`'s text, a Parse's, or a bound statement's.
     #[protocol(skip)]
     pub query: Option<NetString>,
-    /// A `Q` of `COPY ... FROM STDIN`: the client's CopyData follow.
+    /// A `Q` of `COPY ... FROM STDIN`, or an extended request executing
+    /// one: the client's CopyData follow.
     #[protocol(skip)]
     pub copy_in: bool,
+    /// An extended request of `COPY ... FROM STDIN` past its `Sync`: its
+    /// CopyData, CopyDone or CopyFail, and a second `Sync`, follow.
+    #[protocol(skip)]
+    pub synced: bool,
     /// The first RowDescription's field count.
     #[protocol(skip)]
     pub num_fields: Option<u16>,
@@ -196,6 +210,7 @@ impl PgsqlMessage {
             continues: false,
             query: None,
             copy_in: false,
+            synced: false,
             num_fields: None,
             num_rows: 0,
             extra: None,
@@ -332,6 +347,8 @@ impl Conversation for PgsqlMessage {
         if self.query.is_none() {
             self.query = next.query;
         }
+        self.copy_in |= next.copy_in;
+        self.synced |= next.synced;
         if self.num_fields.is_none() {
             self.num_fields = next.num_fields;
         }

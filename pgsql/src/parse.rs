@@ -10,7 +10,7 @@ use nom::sequence::terminated;
 use nom::{IResult, Parser};
 
 use crate::framer::{CANCEL_REQUEST, GSSENC_REQUEST, PROTOCOL_3, SSL_REQUEST};
-use crate::{ErrorFields, Notification, PgsqlMessage, Session, Setup};
+use crate::{ErrorFields, Notification, PgsqlMessage, Setup};
 
 type Res<'a, T> = IResult<&'a [u8], T>;
 
@@ -42,7 +42,7 @@ fn error_fields(mut input: &[u8]) -> Res<'_, [&[u8]; 3]> {
 /// Parses one frame sent in `cx.direction()`.
 pub fn parse(frame: Bytes, cx: &Cx<'_, PgsqlMessage>) -> Result<PgsqlMessage, ParseError> {
     match cx.direction() {
-        Direction::FromClient => client(frame, cx.session()),
+        Direction::FromClient => client(frame, cx),
         Direction::FromServer => server(frame, cx),
     }
 }
@@ -63,7 +63,8 @@ fn body(frame: &Bytes) -> Result<&[u8], ParseError> {
         .ok_or_else(|| ParseError::invalid("message shorter than its header"))
 }
 
-fn client(frame: Bytes, session: &Session) -> Result<PgsqlMessage, ParseError> {
+fn client(frame: Bytes, cx: &Cx<'_, PgsqlMessage>) -> Result<PgsqlMessage, ParseError> {
+    let session = cx.session();
     let tag = *frame.first().ok_or(ParseError::Empty)?;
     if tag == 0 {
         return untyped(&frame);
@@ -101,13 +102,38 @@ fn client(frame: Bytes, session: &Session) -> Result<PgsqlMessage, ParseError> {
             }
             m.continues = true;
         }
-        b'D' | b'E' | b'H' => m.continues = true,
+        b'D' | b'H' => m.continues = true,
+        b'E' => {
+            m.continues = true;
+            // Executes a COPY ... FROM STDIN (bound in this request).
+            m.copy_in = cx.partial().is_some_and(|p| {
+                p.extended() && p.query.as_ref().is_some_and(|q| crate::copy_from_stdin(q))
+            });
+        }
         // CopyData goes on to CopyDone or CopyFail.
         b'd' => m.continues = true,
-        b'S' | b'c' | b'f' | b'F' => {}
+        // The server ignores the Sync of a COPY ... FROM STDIN it executes
+        // (the copy data follow, then a Sync that ends the request).
+        b'S' => {
+            if cx
+                .partial()
+                .is_some_and(|p| p.copy_in && p.extended() && !p.synced)
+            {
+                m.continues = true;
+                m.synced = true;
+            }
+        }
+        // After an extended COPY, a Sync follows.
+        b'c' | b'f' => m.continues = cx.partial().is_some_and(|p| p.synced),
+        b'F' => {}
         b'p' => m.setup = Some(Setup::Authentication),
         b'X' => m.setup = Some(Setup::Terminate),
         _ => return Err(ParseError::UnknownTag { byte: tag }),
+    }
+    if cx.partial().is_some_and(|p| p.synced) && !matches!(tag, b'd' | b'c' | b'f' | b'S' | b'H') {
+        // Not copy traffic after the first Sync: the server refused the
+        // COPY (no CopyInResponse, no data). The request ends here.
+        m.continues = false;
     }
     Ok(m)
 }

@@ -3,23 +3,11 @@
 
 mod common;
 
-use std::process::Command;
-
 use serde_json::Value;
 
 fn pgsql_beat(args: &[&str]) -> (Vec<Value>, Value) {
-    let out = Command::new(env!("CARGO_BIN_EXE_pgsql-beat"))
-        .args(args)
-        .output()
-        .expect("pgsql-beat runs");
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(out.status.success(), "{stderr}");
-    let events = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    (events, serde_json::from_str(stderr.trim()).unwrap())
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    integration_tests::run_beat(env!("CARGO_BIN_EXE_pgsql-beat"), dir, args)
 }
 
 #[test]

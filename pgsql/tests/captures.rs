@@ -155,6 +155,28 @@ fn copy() {
 }
 
 #[test]
+fn copy_extended() {
+    let run = run("copy-extended");
+    assert_eq!(
+        lines(&run),
+        [
+            // P B D E S, CopyData x2, CopyDone, S -> 1 2 n G, C Z: the
+            // server ignores the first Sync while it copies.
+            "OK COPY items (id, name, price) FROM STDIN | COPY | 0 | 0 | - | 146 / 47",
+            "OK COPY items TO STDOUT | COPY | 0 | 0 | - | 66 / 108",
+            // Refused at Execute (no CopyInResponse): the request ends at
+            // the client's next message, the next request's Parse (30
+            // bytes), which it takes.
+            "Error COPY missing FROM STDIN | COPY | 0 | 0 | 42P01 relation \"missing\" does not exist | 99 / 127",
+            // Its Bind finds the statement's text: the query is known.
+            "Error COPY items FROM STDIN | COPY | 0 | 0 | 57014 COPY from stdin failed: the client gave up | 82 / 161",
+            "OK SELECT count(*) FROM items WHERE id > $1 | SELECT | 1 | 1 | - | 91 / 73",
+        ]
+    );
+    assert_eq!(run.counters.transactions, 5);
+}
+
+#[test]
 fn ssl_accepted_stops_the_analysis() {
     let run = replay("ssl.pcap");
     assert!(run.events.is_empty(), "{:?}", run.events);

@@ -165,3 +165,50 @@ fn a_refused_copy_from_stdin_is_never_silently_wrong() {
     );
     assert_eq!(counters.responses_unmatched, 1);
 }
+
+#[test]
+fn a_copy_of_a_prepared_statement_goes_on_past_its_sync() {
+    // `cp` prepared first (Parse, Sync), then bound and executed alone:
+    // Bind, Execute, Sync, then the copy data, CopyDone and a second Sync.
+    let (events, counters) = run(|c| {
+        c.client(
+            &[
+                msg(b'P', b"cp\0COPY items FROM STDIN\0\0\0"),
+                msg(b'S', b""),
+            ]
+            .concat(),
+        )
+        .server(&[msg(b'1', b""), ready()].concat());
+        let execute = [
+            msg(b'B', b"\0cp\0\0\0\0\0\0\0"),
+            msg(b'E', b"\0\0\0\0\0"),
+            msg(b'S', b""),
+        ]
+        .concat();
+        c.client(&execute)
+            .server(&[msg(b'2', b""), msg(b'G', b"\0\0\x01\0\0")].concat());
+        let data = [
+            msg(b'd', b"1\tapple\t0.50\n"),
+            msg(b'c', b""),
+            msg(b'S', b""),
+        ]
+        .concat();
+        c.client(&data)
+            .server(&[complete("COPY 1"), ready()].concat());
+        c.client(&query("SELECT 1")).server(&select_answer(1));
+        assert_eq!(execute.len() + data.len(), 15 + 10 + 5 + 18 + 5 + 5);
+    });
+    let lines: Vec<String> = events.iter().map(line).collect();
+    assert_eq!(
+        lines,
+        [
+            "OK COPY items FROM STDIN | COPY | 0 | 0 | - | 37 / 11",
+            // Bind, Execute, Sync (30 bytes) and the data, CopyDone, Sync
+            // (28); BindComplete, CopyInResponse, CommandComplete,
+            // ReadyForQuery.
+            "OK COPY items FROM STDIN | COPY | 0 | 0 | - | 58 / 33",
+            "OK SELECT 1 | SELECT | 1 | 1 | - | 14 / 60",
+        ]
+    );
+    assert_eq!(counters.requests_unanswered, 0);
+}

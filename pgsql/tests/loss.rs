@@ -5,19 +5,16 @@
 mod common;
 
 use analyzer_core::pcap::PcapReader;
-use analyzer_core::replay::Replay;
-use analyzer_core::{Config, Engine, Event};
+use analyzer_core::replay::{replay_packets, Replay};
+use analyzer_core::Config;
 use common::{data, lines};
 use pgsql::PgsqlMessage;
 
 /// Replays `name` without its data segments for which `skip(from_server,
 /// payload_len, index among data segments of that side)` says so.
 fn replay_without(name: &str, skip: impl Fn(bool, usize, usize) -> bool) -> Replay {
-    let mut events = Vec::new();
     let mut reader = PcapReader::open(data(name)).unwrap();
-    let mut engine = Engine::new(Config::default(), |e: Event<PgsqlMessage>| {
-        events.push(serde_json::to_value(&e).unwrap())
-    });
+    let mut kept = Vec::new();
     let mut seen = [0usize; 2];
     let mut dropped = 0;
     while let Some(packet) = reader.next_packet().unwrap() {
@@ -35,14 +32,12 @@ fn replay_without(name: &str, skip: impl Fn(bool, usize, usize) -> bool) -> Repl
                 continue;
             }
         }
-        engine.packet(packet.ts, packet.link, packet.data);
+        kept.push((packet.ts, packet.link, packet.data.to_vec()));
     }
-    engine.finish();
-    let counters = engine.counters().clone();
-    drop(engine);
     assert_eq!(dropped, 1, "{name}: one segment left out");
-    counters.check_accounting().unwrap();
-    Replay { events, counters }
+    let run = replay_packets::<PgsqlMessage, _>(Config::default(), kept);
+    run.counters.check_accounting().unwrap();
+    run
 }
 
 const SIMPLE: [&str; 7] = [

@@ -5,41 +5,20 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-
 use analyzer_core::{Config, Engine, Event};
 use common::tcp::{complete, query, ready, row, row_description, Conn};
+use integration_tests::PeakAlloc;
 use pgsql::PgsqlMessage;
 
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let live = LIVE.fetch_add(layout.size(), Relaxed) + layout.size();
-        PEAK.fetch_max(live, Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static HEAP: PeakAlloc = PeakAlloc::new();
 
 /// Analyzes one `SELECT` answered by `rows` rows in 8 KiB segments (rows
 /// straddling them); returns the event's `pgsql` fields and the peak heap
 /// above what was live before.
 fn peak_for(rows: usize) -> (serde_json::Value, usize) {
     let mut event = None;
-    let before = LIVE.load(Relaxed);
-    PEAK.store(before, Relaxed);
+    let before = HEAP.start();
     {
         let mut engine = Engine::new(Config::default(), |e: Event<PgsqlMessage>| {
             event = Some(serde_json::to_value(&e).unwrap());
@@ -65,7 +44,7 @@ fn peak_for(rows: usize) -> (serde_json::Value, usize) {
             (1, 1, 0)
         );
     }
-    let peak = PEAK.load(Relaxed) - before;
+    let peak = HEAP.peak_above(before);
     let event = event.expect("one event");
     assert_eq!(event["status"], "OK");
     (event["pgsql"].clone(), peak)

@@ -4,30 +4,10 @@
 //! has no `../shared`; `.ci/run` runs them with `--ignored`
 //! (`PACKETBEAT_PCAPS` names the directory).
 
-use std::path::PathBuf;
-
-use analyzer_core::replay::{replay_file, Replay};
+use analyzer_core::replay::{packetbeat_pcap, replay_file, Replay};
 use analyzer_core::Config;
 use redis::RedisMessage;
 use serde_json::Value;
-
-fn pcap(name: &str) -> PathBuf {
-    let dir = std::env::var_os("PACKETBEAT_PCAPS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../shared/pcaps/packetbeat"
-            ))
-        });
-    let path = dir.join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: set PACKETBEAT_PCAPS",
-        path.display()
-    );
-    path
-}
 
 /// Replays `name` with the server on port 6380, as Packetbeat's tests do.
 fn replay(name: &str, raw: bool) -> Replay {
@@ -35,7 +15,8 @@ fn replay(name: &str, raw: bool) -> Replay {
     config.ports = vec![6380];
     config.send_request = raw;
     config.send_response = raw;
-    replay_file::<RedisMessage>(pcap(name), config).unwrap_or_else(|e| panic!("{name}: {e}"))
+    replay_file::<RedisMessage>(packetbeat_pcap(name), config)
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 /// `status METHOD resource "query" -> return_value` or `-> !error`.

@@ -4,12 +4,15 @@
 //!
 //! The `pcap-mangle` binary exposes the same operations on the command line.
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{self, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use analyzer_core::decode::LinkType;
 use analyzer_core::pcap::{OpenError, PcapReader};
-use analyzer_core::Timestamp;
+use analyzer_core::replay::{replay_packets, Replay};
+use analyzer_core::{Config, Protocol, Timestamp};
 
 /// One captured packet, owned.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -111,6 +114,28 @@ pub fn mangle(packets: &[OwnedPacket], ops: &[Op]) -> Result<Vec<OwnedPacket>, S
     Ok(seq.into_iter().map(|(_, p)| p).collect())
 }
 
+/// The capture at `path` with `ops` applied ([`mangle`]), analyzed with
+/// protocol `P` (default configuration).
+///
+/// # Panics
+///
+/// When the file cannot be read, an op names a packet not there, or the
+/// counters do not account for every message
+/// ([`Counters::check_accounting`](analyzer_core::Counters::check_accounting)).
+pub fn replay_mangled<P: Protocol>(path: impl AsRef<Path>, ops: &[Op]) -> Replay {
+    let path = path.as_ref();
+    let packets = read_packets(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let packets = mangle(&packets, ops).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let run = replay_packets::<P, _>(
+        Config::default(),
+        packets.iter().map(|p| (p.ts, p.link, &p.data)),
+    );
+    if let Err(problem) = run.counters.check_accounting() {
+        panic!("{}: {problem}", path.display());
+    }
+    run
+}
+
 /// Writes packets as a classic pcap (microseconds, little endian). All
 /// packets must share one link type (Ethernet, NULL, raw IP or SLL).
 pub fn write_pcap(out: &mut impl Write, packets: &[OwnedPacket]) -> io::Result<()> {
@@ -138,6 +163,96 @@ pub fn write_pcap(out: &mut impl Write, packets: &[OwnedPacket]) -> io::Result<(
         out.write_all(&p.data)?;
     }
     Ok(())
+}
+
+/// Runs a beat binary (`program`: `env!("CARGO_BIN_EXE_http-beat")`...)
+/// with `args` in `dir` and returns its events (stdout, one JSON document
+/// a line) and its counters (stderr, one JSON document).
+///
+/// # Panics
+///
+/// When it cannot start, exits with an error (showing its stderr), or
+/// writes anything else.
+pub fn run_beat(
+    program: &str,
+    dir: &Path,
+    args: &[&str],
+) -> (Vec<serde_json::Value>, serde_json::Value) {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    let stderr = String::from_utf8(out.stderr).expect("UTF-8 on stderr");
+    assert!(out.status.success(), "{program} {args:?}: {stderr}");
+    let events = String::from_utf8(out.stdout)
+        .expect("UTF-8 on stdout")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let counters = serde_json::from_str(stderr.trim()).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    (events, counters)
+}
+
+/// The system allocator, keeping the heap's live bytes (as requested) and
+/// their peak: the memory tests install it with `#[global_allocator]` in
+/// their own binary and measure what a run holds at most.
+///
+/// ```
+/// use integration_tests::PeakAlloc;
+///
+/// static HEAP: PeakAlloc = PeakAlloc::new();
+/// let base = HEAP.start();
+/// assert_eq!(HEAP.peak_above(base), 0);
+/// ```
+pub struct PeakAlloc {
+    live: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+impl PeakAlloc {
+    /// Nothing counted yet.
+    pub const fn new() -> PeakAlloc {
+        PeakAlloc {
+            live: AtomicUsize::new(0),
+            peak: AtomicUsize::new(0),
+        }
+    }
+
+    /// Starts a measurement: the peak is reset to what is live now, which
+    /// is returned (the base of [`peak_above`](PeakAlloc::peak_above)).
+    pub fn start(&self) -> usize {
+        let base = self.live.load(Relaxed);
+        self.peak.store(base, Relaxed);
+        base
+    }
+
+    /// The peak since [`start`](PeakAlloc::start), above `base`.
+    pub fn peak_above(&self, base: usize) -> usize {
+        self.peak.load(Relaxed).saturating_sub(base)
+    }
+}
+
+impl Default for PeakAlloc {
+    fn default() -> Self {
+        PeakAlloc::new()
+    }
+}
+
+// SAFETY: every call goes to `System`; the counters only observe.
+unsafe impl GlobalAlloc for PeakAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let live = self.live.fetch_add(layout.size(), Relaxed) + layout.size();
+        self.peak.fetch_max(live, Relaxed);
+        // SAFETY: the caller's contract, passed on.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        self.live.fetch_sub(layout.size(), Relaxed);
+        // SAFETY: the caller's contract, passed on.
+        unsafe { System.dealloc(ptr, layout) }
+    }
 }
 
 #[cfg(test)]

@@ -58,9 +58,7 @@ fn every_project_capture_accounts_for_every_message() {
 #[test]
 #[ignore = "needs ../shared/pcaps/packetbeat; .ci/run runs it"]
 fn every_packetbeat_capture_accounts_for_every_message() {
-    let dir = std::env::var("PACKETBEAT_PCAPS")
-        .unwrap_or_else(|_| "../../shared/pcaps/packetbeat".into());
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let dir = analyzer_core::replay::packetbeat_pcaps();
     let files = captures(&dir);
     assert!(
         files.len() >= 17,

@@ -176,12 +176,7 @@ fn stats_lines_up_to_end_are_one_answer() {
 #[test]
 #[ignore = "needs ../shared/pcaps/packetbeat; .ci/run runs it"]
 fn packetbeat_text_captures() {
-    let dir = std::env::var_os("PACKETBEAT_PCAPS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/pcaps/packetbeat")
-        })
-        .join("memcache");
+    let dir = analyzer_core::replay::packetbeat_pcaps().join("memcache");
     let cases: [(&str, &[&str]); 4] = [
         // A 2046-byte value over two segments, then quit (no answer).
         (

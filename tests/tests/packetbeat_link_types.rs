@@ -3,9 +3,7 @@
 //! their connections are tracked. Ignored by default because a fresh clone
 //! has no `../shared`; `.ci/run` runs them with `--ignored`.
 
-use std::path::PathBuf;
-
-use analyzer_core::replay::replay_file;
+use analyzer_core::replay::{packetbeat_pcap, replay_file};
 use analyzer_core::{Config, Cx, NetString, ParseError, Protocol};
 use bytes::Bytes;
 
@@ -21,21 +19,6 @@ fn crlf_line(payload: Bytes, _: &Cx<'_, CrlfLine>) -> Result<CrlfLine, ParseErro
     Ok(CrlfLine {
         line: payload.into(),
     })
-}
-
-fn pcap(name: &str) -> PathBuf {
-    let dir = std::env::var_os("PACKETBEAT_PCAPS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/pcaps/packetbeat")
-        });
-    let path = dir.join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: set PACKETBEAT_PCAPS",
-        path.display()
-    );
-    path
 }
 
 /// Bytes each way per client port, summed over the events (lost bytes
@@ -64,7 +47,8 @@ fn bytes_per_flow(events: &[serde_json::Value]) -> Vec<(u64, u64, u64)> {
 fn check(name: &str, port: u16, connections: u64, other: u64, bytes: &[(u64, u64, u64)]) {
     let mut config = Config::default();
     config.ports = vec![port];
-    let run = replay_file::<CrlfLine>(pcap(name), config).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let run = replay_file::<CrlfLine>(packetbeat_pcap(name), config)
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
     let c = &run.counters;
     assert_eq!(
         (
@@ -113,7 +97,8 @@ fn ethernet_capture_starting_mid_connection() {
     check("redis_session.pcap", 6380, 1, 0, &[(32810, 344, 131)]);
     let mut config = Config::default();
     config.ports = vec![6380];
-    let run = replay_file::<CrlfLine>(pcap("redis_one_transaction.pcap"), config).unwrap();
+    let run =
+        replay_file::<CrlfLine>(packetbeat_pcap("redis_one_transaction.pcap"), config).unwrap();
     // `*3\r\n$6\r\nLINDEX\r\n...`: the first request line, from the client.
     assert_eq!(run.events[0]["crlf"]["request"]["line"], "*3");
     assert_eq!(run.events[0]["client"]["port"], 32810);

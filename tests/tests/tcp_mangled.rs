@@ -2,26 +2,14 @@
 //! lossy network or capture would), through `integration_tests::mangle`
 //! (also the `pcap-mangle` tool). Exact events are asserted.
 
-use analyzer_core::{Config, Engine, Event};
 use echo::EchoMessage;
-use integration_tests::{mangle, read_packets, Op};
+use integration_tests::{replay_mangled, Op};
 use serde_json::Value;
 
 fn events(name: &str, ops: &[Op]) -> (Vec<Value>, analyzer_core::Counters) {
     let path = format!("{}/../echo/data/{name}", env!("CARGO_MANIFEST_DIR"));
-    let packets = mangle(&read_packets(&path).unwrap(), ops).unwrap();
-    let mut events = Vec::new();
-    let mut engine = Engine::new(Config::default(), |e: Event<EchoMessage>| {
-        events.push(serde_json::to_value(&e).unwrap())
-    });
-    for p in &packets {
-        engine.packet(p.ts, p.link, &p.data);
-    }
-    engine.finish();
-    let counters = engine.counters().clone();
-    drop(engine);
-    counters.check_accounting().unwrap();
-    (events, counters)
+    let run = replay_mangled::<EchoMessage>(path, ops);
+    (run.events, run.counters)
 }
 
 /// `status request(bytes) -> response(bytes) [note]`.

@@ -209,6 +209,40 @@ fn unmatched_timeout_flush_and_limit_are_published_with_notes() {
     assert_eq!(r.c.len(), 0);
 }
 
+/// A request pushed out by the pending limit while its answer is being
+/// folded is published with what came of that answer, counted answered (its
+/// response was counted when it began); the rest of that answer is skipped,
+/// and the next answer pairs with the next request.
+#[test]
+fn a_request_pushed_out_while_its_answer_folds_counts_as_answered() {
+    let mut r = Run::new(2);
+    r.ask(1, "a");
+    r.ask(2, "b");
+    r.send(SV, Kind::Response, 3, "A", more(Kind::Response));
+    r.ask(4, "c");
+    assert_eq!((r.outcome.paired, r.outcome.over_limit), (1, 0));
+    r.send(SV, Kind::Response, 5, "A", shape(Kind::Response));
+    r.answer(6, "B");
+    r.answer(7, "C");
+    assert_eq!(
+        r.summary(),
+        [
+            (
+                "a",
+                "A",
+                E,
+                "response cut short: too many pending requests (limit 2): published without \
+                 waiting for its response"
+                    .to_string()
+            ),
+            ("b", "B", K, String::new()),
+            ("c", "C", K, String::new()),
+        ]
+    );
+    assert_eq!(r.outcome.paired, 3);
+    assert_eq!(r.outcome.unmatched + r.outcome.unanswered, 0);
+}
+
 #[test]
 fn keyed_responses_pair_out_of_order_and_quiet_requests_do_not_leak() {
     let mut r = Run::new(10);

@@ -79,6 +79,10 @@ pub struct LengthPrefix {
     /// where framing resumes. `None`: any header with a length within the
     /// limits is.
     pub plausible: Option<fn(&[u8]) -> bool>,
+    /// The bytes a header takes, to be judged after lost bytes (the whole
+    /// frame when it is shorter). `None`: up to the end of the length
+    /// field. See [`header`](Self::header).
+    pub header: Option<usize>,
 }
 
 impl PartialEq for LengthPrefix {
@@ -93,6 +97,7 @@ impl PartialEq for LengthPrefix {
             && self.counts_itself == other.counts_itself
             && self.skip == other.skip
             && self.max_frame == other.max_frame
+            && self.header == other.header
             && plausible
     }
 }
@@ -133,6 +138,7 @@ impl LengthPrefix {
             skip: 0,
             max_frame: None,
             plausible: None,
+            header: None,
         }
     }
 
@@ -182,6 +188,15 @@ impl LengthPrefix {
     /// starts (and its length is within the limits).
     pub const fn plausible(mut self, plausible: fn(&[u8]) -> bool) -> Self {
         self.plausible = Some(plausible);
+        self
+    }
+
+    /// A header is `len` bytes (a sequence id or a command after the
+    /// length field, say): after lost bytes, [`plausible_at`](Self::plausible_at)
+    /// judges one only once that many bytes are there (or the whole frame,
+    /// when it is shorter), so that `plausible` always sees them.
+    pub const fn header(mut self, len: usize) -> Self {
+        self.header = Some(len);
         self
     }
 
@@ -263,14 +278,37 @@ impl LengthPrefix {
 
     /// Whether a frame plausibly starts at `buf`'s start, frames being at
     /// most `limit` bytes: its header is (by [`plausible`](Self::plausible),
-    /// if given) and its length is possible. `None`: more bytes needed.
+    /// if given, which sees the whole [`header`](Self::header), or the
+    /// whole frame when shorter) and its length is possible. `None`: more
+    /// bytes needed, never more than `limit` (a header that cannot fit is
+    /// no start).
+    ///
+    /// ```
+    /// use analyzer_core::framing::LengthPrefix;
+    ///
+    /// // MySQL: a 3-byte length, a sequence id, and the first payload byte
+    /// // judged (5 bytes).
+    /// let mysql = LengthPrefix::new(3).little_endian().adjust(1).header(5)
+    ///     .plausible(|h| h.len() >= 5 || h[..3] == [0, 0, 0]);
+    /// assert_eq!(mysql.plausible_at(b"\x05\0\0\x01", 1024), None);
+    /// assert_eq!(mysql.plausible_at(b"\x05\0\0\x01\xfe", 1024), Some(true));
+    /// assert_eq!(mysql.plausible_at(b"\0\0\0\x01", 1024), Some(true), "a 4-byte frame");
+    /// // A length field beyond a 4-byte maximum: not a start.
+    /// assert_eq!(mysql.plausible_at(b"\x05\0", 2), Some(false));
+    /// ```
     pub fn plausible_at(&self, buf: &[u8], limit: usize) -> Option<bool> {
         let limit = self.max_frame.map_or(limit, |max| max.min(limit));
         match self.frame_len(buf) {
             FrameLen::Invalid(_) => Some(false),
+            FrameLen::AtLeast(needed) if needed > limit => Some(false),
             FrameLen::AtLeast(_) => None,
             FrameLen::Complete(total) | FrameLen::Incomplete(Some(total)) if total > limit => {
                 Some(false)
+            }
+            FrameLen::Complete(total) | FrameLen::Incomplete(Some(total))
+                if buf.len() < self.header.unwrap_or(0).min(total) =>
+            {
+                None
             }
             _ => Some(self.plausible.is_none_or(|plausible| plausible(buf))),
         }
@@ -379,5 +417,45 @@ mod tests {
         assert_eq!(pg.plausible_at(b"?\0\0\0\x09select", 1024), Some(false));
         assert_eq!(pg.plausible_at(b"Q\x7f\0\0\x09", 1024), Some(false));
         assert_eq!(pg.plausible_at(b"Q\0", 1024), None);
+    }
+
+    #[test]
+    fn plausible_headers_are_judged_whole_and_within_the_limit() {
+        // Memcache binary: the length field at 8..12 of a 24-byte header.
+        // Under a 10-byte limit the field cannot be read: no start (the
+        // stream holds at most 10 bytes, it must not wait for 12).
+        let memcache = LengthPrefix::new(4).offset(8).adjust(12);
+        assert_eq!(memcache.plausible_at(&[0x80; 9], 10), Some(false));
+        assert_eq!(memcache.plausible_at(&[0x80; 9], 1024), None);
+        // Its whole header judged: the magic byte and the opcode with it.
+        fn request(h: &[u8]) -> bool {
+            assert!(h.len() >= 24, "a {}-byte header judged", h.len());
+            h[0] == 0x80 && h[1] < 0x30
+        }
+        let judged = memcache.header(24).plausible(request);
+        let mut header = [0u8; 24];
+        header[0] = 0x80;
+        assert_eq!(judged.plausible_at(&header[..12], 1024), None);
+        assert_eq!(judged.plausible_at(&header[..23], 1024), None);
+        assert_eq!(judged.plausible_at(&header, 1024), Some(true));
+        header[1] = 0x99;
+        assert_eq!(judged.plausible_at(&header, 1024), Some(false));
+        // A frame shorter than the header is judged whole.
+        fn short(h: &[u8]) -> bool {
+            h.len() == 4
+        }
+        let mysql = LengthPrefix::new(3).little_endian().adjust(1).header(5);
+        assert_eq!(
+            mysql.plausible(short).plausible_at(b"\0\0\0\x07", 1024),
+            Some(true)
+        );
+        assert_eq!(mysql.plausible_at(b"\x05\0\0\x01", 1024), None);
+        // Never more than the limit waited for: a frame of 4 under a limit
+        // of 4 is judged on its 4 bytes.
+        assert_eq!(
+            mysql.plausible(short).plausible_at(b"\0\0\0\x07", 4),
+            Some(true)
+        );
+        assert_eq!(mysql.plausible_at(b"\x05\0\0", 4), Some(false));
     }
 }

@@ -145,21 +145,21 @@ impl<'a> JsonFields<'a> {
 
     /// Whether the next entry follows another (in its object): it then
     /// takes a comma.
-    #[inline]
+    #[inline(always)]
     fn comma(&mut self) -> bool {
         !std::mem::replace(&mut self.first, false)
     }
 
     /// `,"key":` (`"key":` first in an object): copies only, the key
     /// needing no escaping.
-    #[inline]
+    #[inline(always)]
     fn key(&mut self, key: JsonKey) {
         let comma = self.comma();
         self.key_after(comma, key, b"\":");
     }
 
     /// `,"key` when `comma`, else `"key`, then `end`.
-    #[inline]
+    #[inline(always)]
     fn key_after(&mut self, comma: bool, key: JsonKey, end: &[u8]) {
         let out = &mut *self.out;
         match comma {
@@ -172,7 +172,7 @@ impl<'a> JsonFields<'a> {
 
     /// Opens an object entry, `"key":{`; the entries up to the matching
     /// [`end`](Self::end) go in it.
-    #[inline]
+    #[inline(always)]
     pub fn object(&mut self, key: JsonKey) {
         let comma = self.comma();
         self.key_after(comma, key, b"\":{");
@@ -208,6 +208,7 @@ impl<'a> JsonFields<'a> {
         self.open(false);
     }
 
+    #[inline(always)]
     fn open(&mut self, array: bool) {
         if self.depth < 64 {
             let bit = 1u64 << self.depth;
@@ -222,7 +223,7 @@ impl<'a> JsonFields<'a> {
     }
 
     /// Ends the object or array opened last.
-    #[inline]
+    #[inline(always)]
     pub fn end(&mut self) {
         if self.depth == 0 {
             self.unbalanced = true;
@@ -302,13 +303,13 @@ impl<'a> JsonFields<'a> {
     }
 
     /// A string entry.
-    #[inline]
+    #[inline(always)]
     pub fn str(&mut self, key: JsonKey, value: &str) {
         self.entry(key, value);
     }
 
     /// An unsigned integer entry.
-    #[inline]
+    #[inline(always)]
     pub fn u64(&mut self, key: JsonKey, value: u64) {
         self.entry(key, &value);
     }
@@ -326,7 +327,7 @@ impl<'a> JsonFields<'a> {
     }
 
     /// An entry whose value is written directly.
-    #[inline]
+    #[inline(always)]
     fn entry<T: WriteJson + ?Sized>(&mut self, key: JsonKey, value: &T) {
         self.key(key);
         value.write_json(self.out);

@@ -173,6 +173,7 @@ fn help_documents_the_options() {
         "--summary",
         "--summary-format",
         "--no-progress",
+        "--option",
         "SIGINT or SIGTERM",
         "Exit status",
     ] {
@@ -232,4 +233,57 @@ fn analyzes_http_beside_the_others() {
     assert_eq!(events.iter().filter(|e| e["type"] == "redis").count(), 5);
     let counters: Value = serde_json::from_str(text(&out.stderr).trim()).unwrap();
     assert_eq!(counters["http"]["transactions"], 3);
+}
+
+#[test]
+fn http_options_from_the_config_file() {
+    let path = common::temp("http-options.yml");
+    std::fs::write(
+        &path,
+        "protocols:\n  - type: redis\n  - type: http\n    send_headers: [Host]\n    include_response_body_for: [text]\n    max_body_bytes: 4\n",
+    )
+    .unwrap();
+    let capture = common::merged(
+        "mixed-http-options.pcap",
+        &["redis/data/pipelined.pcap", "http/data/keepalive.pcap"],
+    );
+    let out = beat(&[
+        "-c",
+        path.to_str().unwrap(),
+        "-r",
+        capture.to_str().unwrap(),
+        "--no-counters",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let events: Vec<Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let http: Vec<_> = events.iter().filter(|e| e["type"] == "http").collect();
+    assert_eq!(http.len(), 3);
+    for event in &http {
+        assert_eq!(
+            event["http"]["request"]["headers"],
+            serde_json::json!({"host": "127.0.0.1"})
+        );
+        assert!(event["http"]["response"].get("headers").is_none());
+        assert_eq!(event["http"]["response"]["body"]["content"], "file");
+    }
+    // Redis takes no such option: an error at its line.
+    std::fs::write(
+        &path,
+        "protocols:\n  - type: redis\n    send_headers: [Host]\n",
+    )
+    .unwrap();
+    let out = beat(&[
+        "-c",
+        path.to_str().unwrap(),
+        "-r",
+        capture.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).starts_with(&format!(
+        "beat: {}:3:5: protocols[0]: unknown field `send_headers`, expected one of `type`, `enabled`",
+        path.display()
+    )));
 }

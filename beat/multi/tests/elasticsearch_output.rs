@@ -2,163 +2,17 @@
 //! Elasticsearch's `_bulk` API documents it (Elasticsearch cannot be
 //! installed on these machines): a whole request throttled (429), items
 //! throttled (429), unavailable (503) and refused (400), partial success,
-//! a dead first host; and `beat setup --index-management`.
+//! a dead first host, requests too large (413); and `beat setup
+//! --index-management`.
 
 mod outputs;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+use std::sync::Mutex;
 
 use serde_json::{json, Value};
 
-use outputs::{common, counted};
-
-/// A request as the endpoint read it (the body un-gzipped).
-#[derive(Clone, Debug)]
-struct Request {
-    method: String,
-    path: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Request {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The bulk body's (action, document) pairs.
-    fn bulk(&self) -> Vec<(Value, Vec<u8>)> {
-        let lines: Vec<&[u8]> = self
-            .body
-            .split(|&b| b == b'\n')
-            .filter(|l| !l.is_empty())
-            .collect();
-        assert_eq!(lines.len() % 2, 0);
-        lines
-            .chunks(2)
-            .map(|pair| (serde_json::from_slice(pair[0]).unwrap(), pair[1].to_vec()))
-            .collect()
-    }
-}
-
-type Answer = dyn Fn(usize, &Request) -> (u16, String) + Send + Sync;
-
-/// The endpoint: each connection one request, answered by `answer(n,
-/// request)` (`n` counts requests from 0).
-struct Endpoint {
-    port: u16,
-    seen: Arc<Mutex<Vec<Request>>>,
-    _thread: JoinHandle<()>,
-}
-
-impl Endpoint {
-    fn start(answer: Box<Answer>) -> Endpoint {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let log = seen.clone();
-        let thread = std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let Some(request) = read_request(&mut stream) else {
-                    continue;
-                };
-                let n = {
-                    let mut log = log.lock().unwrap();
-                    log.push(request.clone());
-                    log.len() - 1
-                };
-                let (status, body) = answer(n, &request);
-                let reply = format!(
-                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = stream.write_all(reply.as_bytes());
-            }
-        });
-        Endpoint {
-            port,
-            seen,
-            _thread: thread,
-        }
-    }
-
-    fn requests(&self) -> Vec<Request> {
-        self.seen.lock().unwrap().clone()
-    }
-}
-
-fn read_request(stream: &mut std::net::TcpStream) -> Option<Request> {
-    let mut reader = BufReader::new(stream.try_clone().ok()?);
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
-    let mut words = line.split_whitespace();
-    let (method, path) = (words.next()?.to_string(), words.next()?.to_string());
-    let mut headers = Vec::new();
-    loop {
-        let mut line = String::new();
-        reader.read_line(&mut line).ok()?;
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        let (name, value) = line.split_once(':')?;
-        headers.push((name.trim().to_string(), value.trim().to_string()));
-    }
-    let length: usize = headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-        .map_or(0, |(_, v)| v.parse().unwrap());
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).ok()?;
-    let gzipped = headers
-        .iter()
-        .any(|(n, v)| n.eq_ignore_ascii_case("content-encoding") && v == "gzip");
-    if gzipped {
-        let mut plain = Vec::new();
-        flate2::read::GzDecoder::new(&body[..])
-            .read_to_end(&mut plain)
-            .unwrap();
-        body = plain;
-    }
-    Some(Request {
-        method,
-        path,
-        headers,
-        body,
-    })
-}
-
-/// A `_bulk` response: one item per status.
-fn items(statuses: &[u16]) -> String {
-    let items: Vec<Value> = statuses
-        .iter()
-        .map(|&status| {
-            let mut item = json!({"_index": ".ds-beat", "status": status});
-            match status {
-                400 => {
-                    item["error"] = json!({"type": "mapper_parsing_exception", "reason": "failed to parse field [source.port] of type [long]"})
-                }
-                429 => {
-                    item["error"] = json!({"type": "es_rejected_execution_exception", "reason": "rejected execution of coordinating operation"})
-                }
-                503 => {
-                    item["error"] = json!({"type": "unavailable_shards_exception", "reason": "primary shard is not active"})
-                }
-                _ => {}
-            }
-            json!({ "create": item })
-        })
-        .collect();
-    let errors = statuses.iter().any(|&s| s >= 300);
-    json!({"took": 5, "errors": errors, "items": items}).to_string()
-}
+use outputs::bulk_endpoint::{items, Endpoint};
+use outputs::{counted, Delivered};
 
 #[test]
 fn throttling_and_refusals_end_with_every_event_delivered_or_reported() {
@@ -186,18 +40,9 @@ fn throttling_and_refusals_end_with_every_event_delivered_or_reported() {
         "output:\n  elasticsearch:\n    hosts: [\"127.0.0.1:{dead}\", \"http://127.0.0.1:{}\"]\n    api_key: ${{ES_API_KEY}}\n    compression_level: 5\n    backoff: {{init: 10ms, max: 50ms}}\n",
         endpoint.port
     );
-    let capture = common::workspace("echo/data/concurrent.pcap");
-    let capture = capture.to_str().unwrap();
-    let out = outputs::beat(&config, "es.yml")
-        .env("ES_API_KEY", "key-id:key-secret")
-        .args(["-r", capture])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
+    let Delivered { stderr, delivery } =
+        outputs::deliver(outputs::beat(&config, "es.yml").env("ES_API_KEY", "key-id:key-secret"));
     assert!(!stderr.contains("key-secret"), "{stderr}");
-    let counters = outputs::counters(&out);
-    let delivery = &counters["output"];
     assert_eq!(delivery["published"], 15, "{stderr}");
     assert_eq!(delivery["acknowledged"], 14);
     assert_eq!(delivery["failed"], 1);
@@ -242,9 +87,54 @@ fn throttling_and_refusals_end_with_every_event_delivered_or_reported() {
     // Every event but the refused one, each once, as the console has it
     // (without @metadata: Elasticsearch takes the index from the request).
     let refused = requests[1].bulk()[0].1.clone();
-    let expected = outputs::console_events(capture, false);
+    let expected = outputs::console_events(&outputs::capture(), false);
     let mut expected = counted(expected.iter().map(Vec::as_slice));
     expected.remove(&outputs::comparable(&refused)).unwrap();
+    assert_eq!(counted(acknowledged.iter().map(Vec::as_slice)), expected);
+}
+
+/// A request larger than the server takes (413) is split until it passes;
+/// an event refused alone is refused for good, the others delivered.
+#[test]
+fn requests_too_large_are_split_and_an_event_too_large_alone_is_refused() {
+    // The endpoint takes at most 4 events a request, and never the first
+    // event of the first request (as if it alone passed the size limit).
+    let first: Mutex<Option<Vec<u8>>> = Mutex::new(None);
+    let endpoint = Endpoint::start(Box::new(move |_, request| {
+        let bulk = request.bulk();
+        let mut first = first.lock().unwrap();
+        let big = first.get_or_insert_with(|| bulk[0].1.clone());
+        if bulk.len() > 4 || bulk.iter().any(|(_, doc)| doc == big) {
+            (413, String::new())
+        } else {
+            (200, items(&vec![201; bulk.len()]))
+        }
+    }));
+    let config = format!(
+        "output:\n  elasticsearch:\n    hosts: [\"127.0.0.1:{}\"]\n    backoff: {{init: 1ms, max: 5ms}}\n",
+        endpoint.port
+    );
+    let Delivered { stderr, delivery } =
+        outputs::deliver(&mut outputs::beat(&config, "es-413.yml"));
+    assert_eq!(delivery["published"], 15, "{stderr}");
+    assert_eq!(delivery["acknowledged"], 14, "{stderr}");
+    assert_eq!(delivery["failed"], 1, "{stderr}");
+    assert!(
+        stderr.contains("HTTP 413: the event alone") && stderr.contains("http.max_content_length"),
+        "{stderr}"
+    );
+    let requests = endpoint.requests();
+    let big = requests[0].bulk()[0].1.clone();
+    let mut acknowledged = Vec::new();
+    for request in &requests {
+        let bulk = request.bulk();
+        if bulk.len() <= 4 && !bulk.iter().any(|(_, doc)| *doc == big) {
+            acknowledged.extend(bulk.into_iter().map(|(_, doc)| doc));
+        }
+    }
+    let expected = outputs::console_events(&outputs::capture(), false);
+    let mut expected = counted(expected.iter().map(Vec::as_slice));
+    expected.remove(&outputs::comparable(&big)).unwrap();
     assert_eq!(counted(acknowledged.iter().map(Vec::as_slice)), expected);
 }
 

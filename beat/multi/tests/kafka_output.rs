@@ -62,18 +62,11 @@ fn every_event_is_produced_keyed_by_its_connection_in_order() {
     let cluster = MockCluster::new(3).unwrap();
     cluster.create_topic("events", 3, 1).unwrap();
     let bootstrap = cluster.bootstrap_servers();
-    let capture = common::workspace("echo/data/concurrent.pcap");
-    let capture = capture.to_str().unwrap();
-    let out = outputs::beat(&config(&bootstrap, ""), "kafka.yml")
-        .args(["-r", capture])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    assert_eq!(outputs::counters(&out)["output"]["acknowledged"], 15);
+    let run = outputs::deliver(&mut outputs::beat(&config(&bootstrap, ""), "kafka.yml"));
+    assert_eq!(run.delivery["acknowledged"], 15, "{}", run.stderr);
     let got = consume(&bootstrap, "events", 3, 15);
     assert_eq!(got.len(), 15);
-    let expected = outputs::console_events(capture, true);
+    let expected = outputs::console_events(&outputs::capture(), true);
     assert_eq!(
         counted(got.iter().map(|(_, _, payload)| payload.as_slice())),
         counted(expected.iter().map(Vec::as_slice))

@@ -9,6 +9,9 @@
 //!   was delivered before): acknowledged. 429 or 5xx: sent again. Any other
 //!   4xx (a mapping error...): refused for good, counted in `failed` and
 //!   reported with Elasticsearch's reason.
+//! - The whole request refused with 413 (larger than the server's
+//!   `http.max_content_length`): split in halves until it passes; an event
+//!   too large alone is refused for good.
 //! - Other answers to the whole request (400, 401, 403...): sent again
 //!   after the backoff, reported on stderr (a wrong password or a missing
 //!   privilege is fixed without losing the events).
@@ -52,31 +55,14 @@ pub fn base_url(host: &str) -> String {
     }
 }
 
-/// The HTTP client of `settings`: its timeout, and TLS trusting Mozilla's
-/// roots and the configured authorities.
+/// The HTTP client of `settings`: its timeout and TLS ([`super::tls`]).
 pub fn agent(settings: &ElasticsearchSettings) -> Result<ureq::Agent, String> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    for path in &settings.ssl.certificate_authorities {
-        use rustls_pki_types::pem::PemObject;
-        let certs = rustls_pki_types::CertificateDer::pem_file_iter(path)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        for cert in certs {
-            let cert = cert.map_err(|e| format!("{}: {e}", path.display()))?;
-            roots
-                .add(cert)
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-        }
+    let tls = super::tls::client_config(&settings.ssl)?;
+    if settings.ssl.verification_mode == super::settings::VerificationMode::None {
+        eprintln!(
+            "warning: output.elasticsearch.ssl.verification_mode is none: the server's certificate is not checked"
+        );
     }
-    // ring, as ureq 2 builds rustls with (aws-lc would need cmake); its
-    // deprecation is about post-quantum key exchange, not soundness.
-    #[allow(deprecated)]
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
     Ok(ureq::AgentBuilder::new()
         .timeout(settings.timeout.0)
         .tls_config(Arc::new(tls))
@@ -209,6 +195,16 @@ impl Deliver for Elasticsearch {
                 item_outcomes(&value, todo.len())
                     .map_err(|e| SendError::Retry(format!("{host}: {e}")))
             }
+            Err(ureq::Error::Status(413, _)) if todo.len() > 1 => {
+                // Request too large: the first half alone (the delivery
+                // loop sends again the events this says nothing of).
+                self.send(batch, &todo[..todo.len() / 2])
+            }
+            Err(ureq::Error::Status(413, _)) => Ok(vec![Outcome::Failed(format!(
+                "elasticsearch: {host}: HTTP 413: the event alone ({} bytes) is larger than \
+                 the server accepts (http.max_content_length)",
+                batch.event(todo[0]).len()
+            ))]),
             Err(ureq::Error::Status(code, response)) => {
                 let text = read(response).unwrap_or_default();
                 let text = String::from_utf8_lossy(&text);

@@ -16,6 +16,7 @@ pub mod kafka;
 pub mod redis;
 pub mod settings;
 pub mod template;
+pub mod tls;
 
 use file::{Lines, Rotation};
 use settings::OutputKind;
@@ -30,7 +31,7 @@ pub enum Opened {
     /// `output.file`: rotated.
     Rotated(File, PathBuf, Rotation),
     /// A network output, connected by each worker.
-    Network(OutputKind),
+    Network(Box<OutputKind>),
 }
 
 /// Opens `kind` (`path`: `-o FILE` or `output.file.path`).
@@ -53,7 +54,7 @@ pub fn open(kind: &OutputKind, path: Option<&PathBuf>) -> Result<Opened, Failure
         }
         (_, Some(path)) => Ok(Opened::Plain(create(path)?)),
         (OutputKind::Console | OutputKind::File(_), None) => Ok(Opened::Stdout),
-        (network, None) => Ok(Opened::Network(network.clone())),
+        (network, None) => Ok(Opened::Network(Box::new(network.clone()))),
     }
 }
 
@@ -62,33 +63,40 @@ impl Opened {
     /// the default key, topic and index).
     pub fn workers(self, workers: usize, beat: &str) -> io::Result<Vec<Box<dyn Deliver>>> {
         Ok(match self {
+            Opened::Network(kind) => return network(*kind, workers, beat),
             Opened::Stdout => vec![Box::new(Lines::new(Box::new(io::stdout())))],
             Opened::Plain(file) => vec![Box::new(Lines::new(Box::new(file)))],
             Opened::Rotated(file, path, rotation) => {
                 vec![Box::new(Lines::rotated(file, path, rotation))]
             }
-            Opened::Network(OutputKind::Redis(settings)) => (0..workers)
-                .map(|i| Box::new(redis::Redis::new(&settings, beat, i)) as Box<dyn Deliver>)
-                .collect(),
-            Opened::Network(OutputKind::Elasticsearch(settings)) => (0..workers)
-                .map(|i| {
-                    elasticsearch::Elasticsearch::new(&settings, beat, i)
-                        .map(|es| Box::new(es) as Box<dyn Deliver>)
-                        .map_err(io::Error::other)
-                })
-                .collect::<io::Result<_>>()?,
-            #[cfg(feature = "kafka")]
-            Opened::Network(OutputKind::Kafka(settings)) => {
-                let kafka = kafka::Kafka::new(&settings, beat).map_err(io::Error::other)?;
-                vec![Box::new(kafka)]
-            }
-            Opened::Network(kind) => {
-                return Err(io::Error::other(format!(
+        })
+    }
+}
+
+/// The network outputs of `kind` for `workers` workers.
+fn network(kind: OutputKind, workers: usize, beat: &str) -> io::Result<Vec<Box<dyn Deliver>>> {
+    Ok(match kind {
+        OutputKind::Redis(settings) => (0..workers)
+            .map(|i| Box::new(redis::Redis::new(&settings, beat, i)) as Box<dyn Deliver>)
+            .collect(),
+        OutputKind::Elasticsearch(settings) => (0..workers)
+            .map(|i| {
+                elasticsearch::Elasticsearch::new(&settings, beat, i)
+                    .map(|es| Box::new(es) as Box<dyn Deliver>)
+                    .map_err(io::Error::other)
+            })
+            .collect::<io::Result<_>>()?,
+        #[cfg(feature = "kafka")]
+        OutputKind::Kafka(settings) => {
+            let kafka = kafka::Kafka::new(&settings, beat).map_err(io::Error::other)?;
+            vec![Box::new(kafka)]
+        }
+        kind => {
+            return Err(io::Error::other(format!(
                     "output `{}` needs a beat built with analyzer-beat's `{}` feature (and librdkafka-dev)",
                     kind.name(),
                     kind.name()
                 )));
-            }
-        })
-    }
+        }
+    })
 }

@@ -174,13 +174,34 @@ impl Default for RedisSettings {
     }
 }
 
-/// `ssl:` of the Elasticsearch output.
+/// `ssl:` of the Elasticsearch output, as Beats spell it.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SslSettings {
     /// PEM files of the authorities to trust besides the system's (Mozilla's
     /// list, built in).
     pub certificate_authorities: Vec<PathBuf>,
+    /// The client certificate (PEM, its chain after it), for servers that
+    /// ask for one; with `key`.
+    pub certificate: Option<PathBuf>,
+    /// The client certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    pub key: Option<PathBuf>,
+    /// How the server's certificate is checked. Default `full`.
+    pub verification_mode: VerificationMode,
+}
+
+/// `ssl.verification_mode`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VerificationMode {
+    /// Signed by a trusted authority, valid now, and for the host's name.
+    #[default]
+    Full,
+    /// Signed by a trusted authority and valid now, whatever name it is for.
+    Certificate,
+    /// Not checked at all (the connection is encrypted, but to anyone): for
+    /// tests only; the beat says so on stderr.
+    None,
 }
 
 /// `output.elasticsearch`.

@@ -4,7 +4,8 @@
 #![allow(dead_code)]
 
 use analyzer_core::decode::LinkType;
-use analyzer_core::{Config, Counters, Engine, Event, Timestamp};
+use analyzer_core::replay::replay_packets;
+use analyzer_core::{Config, Counters, Timestamp};
 use etherparse::PacketBuilder;
 use mysql::MysqlMessage;
 use serde_json::Value;
@@ -188,18 +189,13 @@ impl Conn {
 
     /// Runs the packets through an engine: the events, the counters.
     pub fn run(&self) -> (Vec<Value>, Counters) {
-        let mut events = Vec::new();
-        let mut engine = Engine::new(Config::default(), |e: Event<MysqlMessage>| {
-            events.push(serde_json::to_value(&e).unwrap())
-        });
-        for (ms, data) in &self.packets {
-            engine.packet(Timestamp::from_nanos(ms * 1_000_000), LinkType::RawIp, data);
-        }
-        engine.finish();
-        let counters = engine.counters().clone();
-        drop(engine);
-        assert_eq!(counters.check_accounting(), Ok(()));
-        (events, counters)
+        let packets = self
+            .packets
+            .iter()
+            .map(|(ms, data)| (Timestamp::from_nanos(ms * 1_000_000), LinkType::RawIp, data));
+        let run = replay_packets::<MysqlMessage, _>(Config::default(), packets);
+        assert_eq!(run.counters.check_accounting(), Ok(()));
+        (run.events, run.counters)
     }
 }
 

@@ -160,17 +160,11 @@ pub fn feed_packets<P: Protocol>(
     config: Config,
     packets: impl IntoIterator<Item = (u64, Vec<u8>)>,
 ) -> (Vec<Value>, Counters) {
-    let mut events = Vec::new();
-    let mut engine = Engine::new(config, |e: Event<P>| {
-        events.push(serde_json::to_value(&e).expect("JSON"))
-    });
-    for (micros, p) in packets {
-        engine.packet(ts(micros), analyzer_core::decode::LinkType::Ethernet, &p);
-    }
-    engine.finish();
-    let counters = engine.counters().clone();
-    drop(engine);
-    (events, counters)
+    let packets = packets
+        .into_iter()
+        .map(|(micros, p)| (ts(micros), analyzer_core::decode::LinkType::Ethernet, p));
+    let run = analyzer_core::replay::replay_packets::<P, _>(config, packets);
+    (run.events, run.counters)
 }
 
 /// A capture timestamp from microseconds since the epoch.

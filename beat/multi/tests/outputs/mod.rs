@@ -11,6 +11,9 @@ use std::process::{Child, Command, Output, Stdio};
 
 use serde_json::Value;
 
+pub mod bulk_endpoint;
+pub mod pki;
+
 #[path = "../../../tests/common/mod.rs"]
 pub mod common;
 
@@ -61,6 +64,35 @@ pub fn console_events(capture: &str, metadata: bool) -> Vec<Vec<u8>> {
             value.to_string().into_bytes()
         })
         .collect()
+}
+
+/// The capture the output tests deliver: echo's `concurrent.pcap` (15
+/// transactions).
+pub fn capture() -> String {
+    common::workspace("echo/data/concurrent.pcap")
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+/// What a successful run of the beat on [`capture`] said.
+pub struct Delivered {
+    /// Its stderr.
+    pub stderr: String,
+    /// The `output` object of its counters.
+    pub delivery: Value,
+}
+
+/// Runs `command` (a beat from [`beat`]) on [`capture`] and checks that it
+/// succeeded.
+pub fn deliver(command: &mut Command) -> Delivered {
+    let out = command.args(["-r", &capture()]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    Delivered {
+        delivery: counters(&out)["output"].clone(),
+        stderr,
+    }
 }
 
 /// The counters a run printed (the first line of stderr that is JSON).
