@@ -40,14 +40,7 @@ pub(super) fn ethernet_ipv4_endpoints(data: &[u8]) -> Option<(Endpoint, Endpoint
     }
     let ihl = usize::from(header[0] & 0x0f) * 4;
     let ports: &[u8; 4] = ip.get(ihl..ihl + 4)?.try_into().ok()?;
-    let addr = |at: usize| {
-        IpAddr::V4(Ipv4Addr::new(
-            header[at],
-            header[at + 1],
-            header[at + 2],
-            header[at + 3],
-        ))
-    };
+    let addr = |at: usize| v4_at(header, at);
     Some((
         (addr(12), u16::from_be_bytes([ports[0], ports[1]])),
         (addr(16), u16::from_be_bytes([ports[2], ports[3]])),
@@ -78,14 +71,7 @@ fn ipv4_tcp(ip: &[u8]) -> Option<TcpSegment<'_>> {
     if data_offset < 20 || data_offset > tcp.len() {
         return None;
     }
-    let addr = |at: usize| {
-        IpAddr::V4(Ipv4Addr::new(
-            header[at],
-            header[at + 1],
-            header[at + 2],
-            header[at + 3],
-        ))
-    };
+    let addr = |at: usize| v4_at(header, at);
     let word = |at: usize| u32::from_be_bytes([tcp[at], tcp[at + 1], tcp[at + 2], tcp[at + 3]]);
     let port = |at: usize| u16::from_be_bytes([tcp[at], tcp[at + 1]]);
     let flags = tcp[13];
@@ -165,4 +151,16 @@ mod tests {
             }
         }
     }
+}
+
+/// The IPv4 address at `at` in an IPv4 header (12: source, 16:
+/// destination; the header is at least 20 bytes, checked by the callers).
+#[inline(always)]
+fn v4_at(header: &[u8], at: usize) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::new(
+        header[at],
+        header[at + 1],
+        header[at + 2],
+        header[at + 3],
+    ))
 }
