@@ -91,6 +91,18 @@ fn ipv4_tcp(ip: &[u8]) -> Option<TcpSegment<'_>> {
     })
 }
 
+/// The IPv4 address at `at` in an IPv4 header (12: source, 16:
+/// destination; the header is at least 20 bytes, checked by the callers).
+#[inline(always)]
+fn v4_at(header: &[u8], at: usize) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::new(
+        header[at],
+        header[at + 1],
+        header[at + 2],
+        header[at + 3],
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use etherparse::PacketBuilder;
@@ -151,16 +163,4 @@ mod tests {
             }
         }
     }
-}
-
-/// The IPv4 address at `at` in an IPv4 header (12: source, 16:
-/// destination; the header is at least 20 bytes, checked by the callers).
-#[inline(always)]
-fn v4_at(header: &[u8], at: usize) -> IpAddr {
-    IpAddr::V4(Ipv4Addr::new(
-        header[at],
-        header[at + 1],
-        header[at + 2],
-        header[at + 3],
-    ))
 }
