@@ -147,6 +147,16 @@ impl Flow {
 /// assert_eq!(community_id(b, a), community_id(a, b));
 /// ```
 pub fn community_id(a: Endpoint, b: Endpoint) -> String {
+    // Base64 is ASCII: nothing is replaced.
+    String::from_utf8_lossy(&community_id_bytes(a, b)).into_owned()
+}
+
+/// The bytes of a Community ID v1: `1:` and the base64 of a SHA-1 digest.
+pub(crate) const COMMUNITY_ID_LEN: usize = 2 + 28;
+
+/// [`community_id`] on the stack, without allocating (the ndjson writer
+/// makes one for each new connection).
+pub(crate) fn community_id_bytes(a: Endpoint, b: Endpoint) -> [u8; COMMUNITY_ID_LEN] {
     const TCP: u8 = 6;
     const SEED: u16 = 0;
     let (first, second) = match compare_endpoints(&a, &b) {
@@ -161,23 +171,31 @@ pub fn community_id(a: Endpoint, b: Endpoint) -> String {
     hasher.update(first.1.to_be_bytes());
     hasher.update(second.1.to_be_bytes());
     let digest = hasher.finalize();
-    format!(
-        "1:{}",
-        base64::engine::general_purpose::STANDARD.encode(digest)
-    )
+    let mut id = [b'='; COMMUNITY_ID_LEN];
+    id[..2].copy_from_slice(b"1:");
+    // 20 bytes are 28 of base64: the slice always has the room.
+    let _ = base64::engine::general_purpose::STANDARD.encode_slice(digest, &mut id[2..]);
+    id
 }
 
 /// Orders endpoints by address bytes, then port, as the Community ID spec does.
 fn compare_endpoints(a: &Endpoint, b: &Endpoint) -> Ordering {
-    ip_octets(a.0)
-        .cmp(&ip_octets(b.0))
+    let (a_octets, a_len) = ip_octets(a.0);
+    let (b_octets, b_len) = ip_octets(b.0);
+    a_octets[..a_len]
+        .cmp(&b_octets[..b_len])
         .then_with(|| a.1.cmp(&b.1))
 }
 
-fn ip_octets(ip: IpAddr) -> Vec<u8> {
+/// The address's bytes (the first 4 of IPv4) and how many there are.
+fn ip_octets(ip: IpAddr) -> ([u8; 16], usize) {
     match ip {
-        IpAddr::V4(v4) => v4.octets().to_vec(),
-        IpAddr::V6(v6) => v6.octets().to_vec(),
+        IpAddr::V4(v4) => {
+            let mut octets = [0; 16];
+            octets[..4].copy_from_slice(&v4.octets());
+            (octets, 4)
+        }
+        IpAddr::V6(v6) => (v6.octets(), 16),
     }
 }
 

@@ -6,6 +6,10 @@
 
 use std::sync::{Mutex, PoisonError};
 
+use std::net::IpAddr;
+
+use crate::decode::Endpoint;
+use crate::flow::COMMUNITY_ID_LEN;
 use crate::json;
 
 /// What precedes an endpoint's byte count.
@@ -42,6 +46,27 @@ pub(crate) struct FlowJson {
     ends: [u16; 4],
 }
 
+/// `ip` as a JSON string, as `Display` writes it (which needs no escaping).
+fn write_ip(out: &mut Vec<u8>, ip: IpAddr) {
+    out.push(b'"');
+    match ip {
+        IpAddr::V4(v4) => {
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b'.');
+                }
+                out.extend_from_slice(itoa::Buffer::new().format(octet).as_bytes());
+            }
+        }
+        IpAddr::V6(v6) => {
+            use std::io::Write as _;
+            // Writing to a `Vec` does not fail.
+            let _ = write!(out, "{v6}");
+        }
+    }
+    out.push(b'"');
+}
+
 /// The parts of an event that depend only on its protocol's name and its
 /// network type: made once per process for each pair (a few, and never
 /// freed), shared by the flows.
@@ -53,7 +78,8 @@ pub(crate) struct SharedJson {
     pub(crate) type_status: Vec<u8>,
     /// `"kind":"event",..,"dataset":"echo","start":`.
     pub(crate) dataset_start: Vec<u8>,
-    /// `,"network":{"transport":"tcp","protocol":"echo","type":"ipv4","bytes":`.
+    /// `"transport":"tcp","protocol":"echo","type":"ipv4","bytes":`: the
+    /// `network` object after what a sink puts first in it.
     pub(crate) network: Vec<u8>,
     /// `"action":"echo.`: `event.action` up to the method in lower case.
     pub(crate) action: Vec<u8>,
@@ -88,7 +114,7 @@ impl SharedJson {
                 Raw(",\"start\":"),
             ]),
             network: concat(&[
-                Raw(",\"network\":{\"transport\":\"tcp\",\"protocol\":"),
+                Raw("\"transport\":\"tcp\",\"protocol\":"),
                 Str(name),
                 Raw(",\"type\":"),
                 Str(network_type),
@@ -106,21 +132,29 @@ impl SharedJson {
 
 impl FlowJson {
     /// The JSON of a flow between `client` and `server` (addresses as text
-    /// and ports), with its Community ID (without `format!`, whose
-    /// machinery costs more than the rest of a flow's first event).
+    /// and ports), with its Community ID (without `format!` or `Display`
+    /// for IPv4, whose machinery cost more than the rest of a flow's first
+    /// event).
     #[cold]
     #[inline(never)]
-    pub(crate) fn new(client: (&str, u16), server: (&str, u16), community_id: &str) -> Self {
+    pub(crate) fn new(
+        client: Endpoint,
+        server: Endpoint,
+        community_id: &[u8; COMMUNITY_ID_LEN],
+    ) -> Self {
         let mut text = Vec::with_capacity(96);
         let mut ends = [0u16; 4];
         for (i, (ip, port)) in [client, server].into_iter().enumerate() {
-            json::write_str(&mut text, ip);
+            write_ip(&mut text, ip);
             ends[2 * i] = text.len() as u16;
             text.extend_from_slice(b",\"port\":");
             text.extend_from_slice(itoa::Buffer::new().format(port).as_bytes());
             ends[2 * i + 1] = text.len() as u16;
         }
-        json::write_str(&mut text, community_id);
+        // Base64: nothing to escape.
+        text.push(b'"');
+        text.extend_from_slice(community_id);
+        text.push(b'"');
         FlowJson {
             text: text.into_boxed_slice(),
             ends,
@@ -155,5 +189,30 @@ impl FlowJson {
             out.extend_from_slice(server);
         }
         out.extend_from_slice(b"]}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_written_as_display_writes_them() {
+        for text in [
+            "0.0.0.0",
+            "10.0.0.1",
+            "192.168.100.255",
+            "255.255.255.255",
+            "::",
+            "::1",
+            "fe80::200:86ff:fe05:80da",
+            "::ffff:1.2.3.4",
+            "2001:db8:0:0:1:0:0:1",
+        ] {
+            let ip: IpAddr = text.parse().unwrap();
+            let mut out = Vec::new();
+            write_ip(&mut out, ip);
+            assert_eq!(out, format!("\"{ip}\"").into_bytes(), "{text}");
+        }
     }
 }

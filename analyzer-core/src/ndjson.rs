@@ -125,16 +125,11 @@ fn method_action(out: &mut Vec<u8>, method: &str, written: std::ops::Range<usize
 fn flow_json(flow: &Flow) -> &FlowJson {
     match flow.json.get() {
         Some(json) => json,
-        // The text is made here and not kept: the connection keeps only
-        // its JSON (one allocation).
+        // No text is made and kept: the connection keeps only its JSON
+        // (one allocation).
         None => flow.json.get_or_init(|| {
-            let (client_ip, server_ip) = (flow.client.0.to_string(), flow.server.0.to_string());
-            let id = crate::flow::community_id(flow.client, flow.server);
-            FlowJson::new(
-                (&client_ip, flow.client.1),
-                (&server_ip, flow.server.1),
-                &id,
-            )
+            let id = crate::flow::community_id_bytes(flow.client, flow.server);
+            FlowJson::new(flow.client, flow.server, &id)
         }),
     }
 }
@@ -162,7 +157,29 @@ pub struct EventJson {
 impl EventJson {
     /// Appends `event`'s JSON object (no newline) to `out`.
     pub fn write<P: Protocol>(&mut self, out: &mut Vec<u8>, event: &Event<P>) {
-        write_event(out, &mut self.times, event);
+        write_event(out, &mut self.times, event, b"");
+    }
+
+    /// As [`write`](Self::write), with `network` first in the event's
+    /// `network` object: entries of the sink's own, each followed by a
+    /// comma (a beat's `"direction":"ingress",`), written as they are.
+    ///
+    /// ```
+    /// # use analyzer_core::{EventJson, Event, Kind, NetString, Protocol};
+    /// # #[derive(Protocol)]
+    /// # #[protocol(name = "line", ports(7), delimiter = b'\n')]
+    /// # struct Line { #[protocol(tag(request = b'>'))] kind: Kind, rest: NetString }
+    /// # fn sink(json: &mut EventJson, out: &mut Vec<u8>, event: Event<Line>) {
+    /// json.write_with_network(out, &event, br#""direction":"inbound","#);
+    /// # }
+    /// ```
+    pub fn write_with_network<P: Protocol>(
+        &mut self,
+        out: &mut Vec<u8>,
+        event: &Event<P>,
+        network: &[u8],
+    ) {
+        write_event(out, &mut self.times, event, network);
     }
 }
 
@@ -180,8 +197,14 @@ fn shared_json(
     }
 }
 
-/// Appends the event's JSON (no newline) to `out`.
-pub(crate) fn write_event<P: Protocol>(out: &mut Vec<u8>, times: &mut TimeCache, event: &Event<P>) {
+/// Appends the event's JSON (no newline) to `out`, with `network` first in
+/// its `network` object (see [`EventJson::write_with_network`]).
+pub(crate) fn write_event<P: Protocol>(
+    out: &mut Vec<u8>,
+    times: &mut TimeCache,
+    event: &Event<P>,
+    network: &[u8],
+) {
     let t = &event.transaction;
     let shared = shared_json(times, P::NAME, event.flow.network_type());
     let flow = flow_json(&event.flow);
@@ -262,6 +285,8 @@ pub(crate) fn write_event<P: Protocol>(out: &mut Vec<u8>, times: &mut TimeCache,
     endpoint(out, b",\"destination\":", destination, resp_text);
     endpoint(out, b",\"client\":", source, req_text);
     endpoint(out, b",\"server\":", destination, resp_text);
+    out.extend_from_slice(b",\"network\":{");
+    out.extend_from_slice(network);
     out.extend_from_slice(&shared.network);
     Decimal::new(req_bytes.unwrap_or(0) + resp_bytes.unwrap_or(0), b',').append(out);
     flow.write_community_related(out);
@@ -321,7 +346,7 @@ pub(crate) fn write_event<P: Protocol>(out: &mut Vec<u8>, times: &mut TimeCache,
 impl<P: Protocol> Serialize for Event<P> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut out = Vec::new();
-        write_event(&mut out, &mut TimeCache::default(), self);
+        write_event(&mut out, &mut TimeCache::default(), self, b"");
         let value: serde_json::Value = serde_json::from_slice(&out).map_err(S::Error::custom)?;
         value.serialize(serializer)
     }

@@ -88,7 +88,7 @@ impl<W: Write> NdjsonWriter<W> {
     }
 
     fn write_event<P: Protocol>(&mut self, event: &Event<P>) -> io::Result<()> {
-        write_event(&mut self.buf, &mut self.times, event);
+        write_event(&mut self.buf, &mut self.times, event, b"");
         self.buf.push(b'\n');
         if self.buf.len() >= BUFFER {
             let written = match &mut self.out {

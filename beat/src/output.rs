@@ -164,15 +164,19 @@ impl Output {
         if matches!(&state.target, Target::Write { error: Some(_), .. }) {
             return;
         }
-        let start = state.batch.data.len();
-        state.json.write(&mut state.batch.data, &event);
-        if let Some((envelope, metadata)) = &state.envelope {
-            let flow = &event.flow;
-            let (source, destination) = match event.transaction.initiator() {
-                Direction::FromClient => (flow.client.0, flow.server.0),
-                Direction::FromServer => (flow.server.0, flow.client.0),
-            };
-            envelope.complete(&mut state.batch.data, start, source, destination, *metadata);
+        match &state.envelope {
+            Some((envelope, metadata)) => {
+                let flow = &event.flow;
+                let (source, destination) = match event.transaction.initiator() {
+                    Direction::FromClient => (flow.client.0, flow.server.0),
+                    Direction::FromServer => (flow.server.0, flow.client.0),
+                };
+                let direction = envelope.direction(source, destination);
+                let out = &mut state.batch.data;
+                state.json.write_with_network(out, &event, direction);
+                envelope.complete(out, *metadata);
+            }
+            None => state.json.write(&mut state.batch.data, &event),
         }
         state.batch.end_event();
         state.published += 1;

@@ -5,7 +5,8 @@
 //! Elasticsearch takes the index from the request instead).
 //!
 //! The constant part is made once as JSON text and appended to each event;
-//! the direction is put into the event's `network` object.
+//! the direction is given to the event writer, first in the event's
+//! `network` object.
 
 use std::io;
 use std::net::IpAddr;
@@ -18,14 +19,6 @@ pub mod host;
 
 pub use direction::{Directions, Network};
 pub use host::Host;
-
-/// Where an event's `network` object starts.
-const NETWORK_KEY: &[u8] = b",\"network\":{";
-static NETWORK: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
-
-fn network_finder() -> memchr::memmem::Finder<'static> {
-    memchr::memmem::Finder::new(NETWORK_KEY)
-}
 
 /// The ECS version the events follow.
 pub const ECS_VERSION: &str = "8.0.0";
@@ -171,19 +164,11 @@ impl Envelope {
         }
     }
 
-    /// Completes the event whose JSON is `out[start..]` (one object, as the
-    /// event writer makes it): `network.direction` from `source` and
-    /// `destination`, then the constant fields, and `@metadata` when
-    /// `metadata` is set.
-    pub fn complete(
-        &self,
-        out: &mut Vec<u8>,
-        start: usize,
-        source: IpAddr,
-        destination: IpAddr,
-        metadata: bool,
-    ) {
-        let entry: &[u8] = match self.directions.of(source, destination) {
+    /// The event's `network.direction` entry from its `source` and
+    /// `destination`, for
+    /// [`EventJson::write_with_network`](analyzer_core::EventJson::write_with_network).
+    pub fn direction(&self, source: IpAddr, destination: IpAddr) -> &'static [u8] {
+        match self.directions.of(source, destination) {
             "ingress" => b"\"direction\":\"ingress\",",
             "egress" => b"\"direction\":\"egress\",",
             "inbound" => b"\"direction\":\"inbound\",",
@@ -191,14 +176,13 @@ impl Envelope {
             "internal" => b"\"direction\":\"internal\",",
             "external" => b"\"direction\":\"external\",",
             _ => b"\"direction\":\"unknown\",",
-        };
-        // The engine's `network` object comes before any string the
-        // protocol wrote, and a key in a JSON string has its quotes
-        // escaped: the first match is the object.
-        if let Some(at) = NETWORK.get_or_init(network_finder).find(&out[start..]) {
-            let at = start + at + NETWORK_KEY.len();
-            out.splice(at..at, entry.iter().copied());
         }
+    }
+
+    /// Completes the event just written at the end of `out` (one object, as
+    /// the event writer makes it): the constant fields, and `@metadata`
+    /// when `metadata` is set, before its closing brace.
+    pub fn complete(&self, out: &mut Vec<u8>, metadata: bool) {
         if out.last() == Some(&b'}') {
             out.pop();
             out.extend_from_slice(&self.tail);
@@ -234,13 +218,17 @@ mod tests {
             ..Default::default()
         };
         let envelope = Envelope::new("beat", &host(), &settings, "id-1".into());
-        let doc = br#"{"type":"redis","query":"x\",\"network\":{","network":{"transport":"tcp"},"redis":{}}"#;
-        let mut out = b"previous\n".to_vec();
-        out.extend_from_slice(doc);
+        // The event writer puts the direction first in `network`.
         let ip = |s: &str| s.parse().unwrap();
-        envelope.complete(&mut out, 9, ip("10.9.9.9"), ip("10.1.1.1"), true);
+        let direction = envelope.direction(ip("10.9.9.9"), ip("10.1.1.1"));
+        let mut doc = br#"{"type":"redis","network":{"#.to_vec();
+        doc.extend_from_slice(direction);
+        doc.extend_from_slice(br#""transport":"tcp"},"redis":{}}"#);
+        let mut out = b"previous\n".to_vec();
+        out.extend_from_slice(&doc);
+        envelope.complete(&mut out, true);
+        assert!(out.starts_with(b"previous\n{"));
         let value: Value = serde_json::from_slice(&out[9..]).unwrap();
-        assert_eq!(value["query"], "x\",\"network\":{");
         assert_eq!(value["network"]["direction"], "ingress");
         assert_eq!(value["network"]["transport"], "tcp");
         assert_eq!(value["ecs"]["version"], ECS_VERSION);
@@ -256,11 +244,15 @@ mod tests {
         assert_eq!(value["fields"], json!({"team": "db", "rack": 4}));
         assert_eq!(value["@metadata"]["beat"], "beat");
         assert_eq!(value["redis"], json!({}));
-        let mut plain = doc.to_vec();
-        envelope.complete(&mut plain, 0, ip("10.1.1.1"), ip("8.8.8.8"), false);
+        assert_eq!(
+            envelope.direction(ip("10.1.1.1"), ip("8.8.8.8")),
+            br#""direction":"egress","#
+        );
+        let mut plain = doc.clone();
+        envelope.complete(&mut plain, false);
         let value: Value = serde_json::from_slice(&plain).unwrap();
-        assert_eq!(value["network"]["direction"], "egress");
         assert!(value.get("@metadata").is_none());
+        assert_eq!(value["agent"]["id"], "id-1");
     }
 
     #[test]
