@@ -4,14 +4,16 @@
 use super::digits::fixed_digits;
 use crate::time::Timestamp;
 
-/// The last second formatted, so events in the same second reuse it.
+/// The last seconds formatted, so events in the same seconds reuse them:
+/// two slots, an odd second's and an even one's (an event's start and end
+/// are often in successive seconds).
 #[derive(Debug, Default)]
 pub(crate) struct TimeCache {
-    secs: Option<i64>,
+    secs: [Option<i64>; 2],
     /// `"2026-11-29T10:57:56.`: the quote, the date and time of day, the
     /// dot, so that a timestamp is made in a fixed-size buffer and copied at
     /// once.
-    head: [u8; HEAD],
+    head: [[u8; HEAD]; 2],
     /// The writer's other cache: the JSON shared by the flows of the last
     /// protocol and network type written (a flow does not keep a pointer
     /// to it: a word less per connection).
@@ -28,18 +30,18 @@ impl TimeCache {
         let nanos_total = ts.as_nanos();
         let secs = nanos_total.div_euclid(1_000_000_000);
         let nanos = nanos_total.rem_euclid(1_000_000_000) as u32;
-        if self.secs != Some(secs) {
-            // Made by arithmetic, not cached further: events published
-            // together often start in different seconds (a connection's
-            // request from long ago beside a new one's), and formatting
-            // through `chrono` each time cost more than the rest of the
-            // timestamp.
-            self.head = head(secs);
-            self.secs = Some(secs);
+        let slot = (secs & 1) as usize;
+        if self.secs[slot] != Some(secs) {
+            // Made by arithmetic: events published together often start in
+            // different seconds (a connection's request from long ago beside
+            // a new one's), and formatting through `chrono` each time cost
+            // more than the rest of the timestamp.
+            self.head[slot] = head(secs);
+            self.secs[slot] = Some(secs);
         }
         // Micro- or nanoseconds, then `Z"`: each a copy of known size.
         let mut text = [0u8; HEAD + 11];
-        text[..HEAD].copy_from_slice(&self.head);
+        text[..HEAD].copy_from_slice(&self.head[slot]);
         if nanos % 1000 == 0 {
             fixed_digits(&mut text[HEAD..HEAD + 6], u64::from(nanos / 1000));
             text[HEAD + 6..HEAD + 8].copy_from_slice(b"Z\"");
