@@ -123,6 +123,13 @@ fn requests_too_large_are_split_and_an_event_too_large_alone_is_refused() {
         stderr.contains("HTTP 413: the event alone") && stderr.contains("http.max_content_length"),
         "{stderr}"
     );
+    // The split is said once, with what to change.
+    assert_eq!(
+        stderr.matches("requests are split until they pass").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(stderr.contains("bulk_max_size"), "{stderr}");
     let requests = endpoint.requests();
     let big = requests[0].bulk()[0].1.clone();
     let mut acknowledged = Vec::new();

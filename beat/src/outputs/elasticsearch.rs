@@ -36,6 +36,9 @@ pub struct Elasticsearch {
     index: String,
     authorization: Option<String>,
     level: u32,
+    /// Whether this worker said on stderr that requests are being split
+    /// (once: every later 413 is the same advice).
+    told_split: bool,
 }
 
 /// The default index: `<beat>-<version>`, as Packetbeat's
@@ -98,6 +101,7 @@ impl Elasticsearch {
                 .clone()
                 .unwrap_or_else(|| default_index(beat)),
             authorization: authorization(settings),
+            told_split: false,
             level: settings.compression_level.min(9),
         })
     }
@@ -160,6 +164,16 @@ pub fn item_outcomes(response: &Value, sent: usize) -> Result<Vec<Outcome>, Stri
         .collect())
 }
 
+/// What an operator reads when a request is split after a 413: once per
+/// worker, since each split request is sent and nothing is lost.
+fn split_notice(host: &str, events: usize, bytes: usize) -> String {
+    format!(
+        "elasticsearch: {host}: HTTP 413: a request of {events} events ({bytes} bytes) is larger \
+         than the server accepts (http.max_content_length): requests are split until they \
+         pass (lower output.elasticsearch.bulk_max_size, or raise the server's limit, to avoid it)"
+    )
+}
+
 fn read(response: ureq::Response) -> Result<Vec<u8>, String> {
     let mut body = Vec::new();
     response
@@ -198,6 +212,9 @@ impl Deliver for Elasticsearch {
             Err(ureq::Error::Status(413, _)) if todo.len() > 1 => {
                 // Request too large: the first half alone (the delivery
                 // loop sends again the events this says nothing of).
+                if !std::mem::replace(&mut self.told_split, true) {
+                    eprintln!("{}", split_notice(host, todo.len(), body.len()));
+                }
                 self.send(batch, &todo[..todo.len() / 2])
             }
             Err(ureq::Error::Status(413, _)) => Ok(vec![Outcome::Failed(format!(
@@ -244,6 +261,15 @@ mod tests {
         assert_eq!(outcomes[3], Outcome::Acked);
         assert!(matches!(outcomes[4], Outcome::Retry(_)));
         assert!(item_outcomes(&response, 4).is_err());
+    }
+
+    #[test]
+    fn the_split_notice_says_what_to_change() {
+        let notice = split_notice("http://es:9200", 1600, 2_000_000);
+        assert!(
+            notice.contains("http://es:9200: HTTP 413: a request of 1600 events (2000000 bytes)")
+        );
+        assert!(notice.contains("bulk_max_size") && notice.contains("http.max_content_length"));
     }
 
     #[test]
