@@ -796,18 +796,35 @@ impl<P: Conversation> Correlator<P> {
         if !self.is_folding(dir) {
             return Outcome::default();
         }
-        self.end_folding_now(dir, &note, out)
+        self.end_folding_now(dir, Some(&note), out)
     }
 
+    /// The message `dir` is folding ends, complete, before the frame that
+    /// just came from `dir` ([`Conversation::ends_previous`]): published
+    /// where it can be.
+    pub(crate) fn end_folding_complete(
+        &mut self,
+        dir: Direction,
+        out: &mut impl FnMut(Transaction<P>),
+    ) -> Outcome {
+        self.end_folding_now(dir, None, out)
+    }
+
+    /// Ends what `dir` is folding: cut short with the note `note` makes
+    /// (unless it runs to the end of its direction), or complete without a
+    /// note.
     #[inline(never)]
     fn end_folding_now(
         &mut self,
         dir: Direction,
-        note: &dyn Fn() -> String,
+        note: Option<&dyn Fn() -> String>,
         out: &mut impl FnMut(Transaction<P>),
     ) -> Outcome {
         let folding = self.take_folding(dir);
         let cut = |message: &mut Message<P>, notes: &mut Vec<String>| {
+            let Some(note) = note else {
+                return;
+            };
             let ends = message.fields.as_ref().is_some_and(P::ends_with_connection);
             if !ends {
                 message.cut = true;

@@ -174,6 +174,15 @@ pub trait Conversation: Sized + 'static {
         false
     }
 
+    /// Whether this message, arriving while its side was folding one (the
+    /// previous frame said more follow), is not part of it but begins a
+    /// new one: the folded message ends, complete, before it. A
+    /// `COPY ... FROM STDIN` the server refused: the client's next query is
+    /// not copy data. The default: never.
+    fn ends_previous(&self) -> bool {
+        false
+    }
+
     /// Whether this message takes part in a transaction. `false` for the
     /// messages that only set a connection up or take it down and that
     /// Packetbeat publishes nothing for (PostgreSQL's startup, SSL

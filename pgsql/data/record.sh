@@ -124,6 +124,8 @@ scenario_extended() { md5 "$PY" "$DATA_DIR/extended.py" ""; }
 prep_copy() { prep_items; }
 scenario_copy() { md5 "${PSQL[@]}" -f "$DATA_DIR/copy.sql" >/dev/null; }
 prep_copy_extended() { prep_items; }
+prep_copy_refused() { prep_items; }
+scenario_copy_refused() { md5 "${PSQL[@]}" -f "$DATA_DIR/copy-refused.sql" >/dev/null 2>"$TMP/copy-refused.out"; }
 scenario_copy_extended() { md5 "$PY" "$DATA_DIR/copy_extended.py" ""; }
 prep_ssl() { start_server on; }
 scenario_ssl() { md5 env PGSSLMODE=require "${PSQL[@]}" -c 'SELECT 1' >/dev/null; }
@@ -174,6 +176,10 @@ check_copy_extended() {
         expect "copy fails" "$(n "$1" 'Copy failure')" 1 &&
         expect "SQLSTATEs" "$(field "$1" pgsql.code)" "42P01 57014" && expect tags "$(field "$1" pgsql.tag)" "COPY 3 COPY 3 SELECT 1"
 }
+check_copy_refused() {
+    startup "$1" && expect queries "$(n "$1" 'Simple query')" 2 && expect "copy-in" "$(n "$1" 'CopyIn response')" 0 &&
+        expect "SQLSTATEs" "$(field "$1" pgsql.code)" "42P01" && expect tags "$(field "$1" pgsql.tag)" "SELECT 1"
+}
 check_ssl() {
     expect "SSL answer" "$(ssl_answer "$1")" 53 &&
         expect "a TLS ClientHello" "$(tshark -r "$1" -n -Y 'tls.handshake.type == 1' 2>/dev/null | wc -l | sed 's/^[1-9][0-9]*$/yes/')" yes &&
@@ -205,7 +211,7 @@ record() {
     exit 1
 }
 
-ALL=(md5-auth scram-auth simple-query select-5000 errors empty-query extended copy copy-extended ssl)
+ALL=(md5-auth scram-auth simple-query select-5000 errors empty-query extended copy copy-extended copy-refused ssl)
 if [[ $# -eq 0 ]]; then set -- "${ALL[@]}"; fi
 for name in "$@"; do
     if [[ " ${ALL[*]} " != *" ${name%.pcap} "* ]]; then

@@ -74,12 +74,10 @@
 //! and for an answer with an ErrorResponse `error_code` (the SQLSTATE),
 //! `error_message` and `error_severity`, with status `Error`.
 //!
-//! Not followed: a `COPY ... FROM STDIN` refused before the copy starts
-//! (no CopyInResponse): the client's next message is then taken as part of
-//! it. After a `Q`, its answer is published as a response without a
-//! request; after an extended request, the next request's Parse is taken
-//! (its Bind still finds the statement's text, so the next transaction is
-//! published with its query).
+//! A `COPY ... FROM STDIN` refused before the copy starts (an
+//! ErrorResponse, no CopyInResponse) ends before the client's next message,
+//! which is not copy data ([`Conversation::ends_previous`]): that message
+//! begins the next request.
 #![warn(missing_docs)]
 
 mod framer;
@@ -133,6 +131,11 @@ pub struct PgsqlMessage {
     /// CopyData, CopyDone or CopyFail, and a second `Sync`, follow.
     #[protocol(skip)]
     pub synced: bool,
+    /// Not part of the message the client was folding: the `COPY ... FROM
+    /// STDIN` it was sending was refused (no CopyInResponse), and this
+    /// begins the next request ([`Conversation::ends_previous`]).
+    #[protocol(skip)]
+    pub ends_previous: bool,
     /// The first RowDescription's field count.
     #[protocol(skip)]
     pub num_fields: Option<u16>,
@@ -211,6 +214,7 @@ impl PgsqlMessage {
             query: None,
             copy_in: false,
             synced: false,
+            ends_previous: false,
             num_fields: None,
             num_rows: 0,
             extra: None,
@@ -339,6 +343,10 @@ impl Conversation for PgsqlMessage {
 
     fn continues(&self) -> bool {
         self.continues
+    }
+
+    fn ends_previous(&self) -> bool {
+        self.ends_previous
     }
 
     /// A request keeps its first query; an answer counts its rows and keeps

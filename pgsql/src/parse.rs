@@ -71,6 +71,14 @@ fn client(frame: Bytes, cx: &Cx<'_, PgsqlMessage>) -> Result<PgsqlMessage, Parse
     }
     let body = body(&frame)?;
     let mut m = PgsqlMessage::new(Kind::Request, tag);
+    // A COPY ... FROM STDIN the server refused (no CopyInResponse) is
+    // followed by the client's next request, not by copy data: that
+    // request begins here, the COPY ended before it.
+    let partial = cx.partial();
+    if partial.is_some_and(|p| copy_refused(p, tag)) {
+        m.ends_previous = true;
+    }
+    let partial = partial.filter(|_| !m.ends_previous);
     match tag {
         b'Q' => {
             let (_, query) = cstr(body).map_err(|_| invalid(tag, "query without its end"))?;
@@ -106,7 +114,7 @@ fn client(frame: Bytes, cx: &Cx<'_, PgsqlMessage>) -> Result<PgsqlMessage, Parse
         b'E' => {
             m.continues = true;
             // Executes a COPY ... FROM STDIN (bound in this request).
-            m.copy_in = cx.partial().is_some_and(|p| {
+            m.copy_in = partial.is_some_and(|p| {
                 p.extended() && p.query.as_ref().is_some_and(|q| crate::copy_from_stdin(q))
             });
         }
@@ -115,27 +123,29 @@ fn client(frame: Bytes, cx: &Cx<'_, PgsqlMessage>) -> Result<PgsqlMessage, Parse
         // The server ignores the Sync of a COPY ... FROM STDIN it executes
         // (the copy data follow, then a Sync that ends the request).
         b'S' => {
-            if cx
-                .partial()
-                .is_some_and(|p| p.copy_in && p.extended() && !p.synced)
-            {
+            if partial.is_some_and(|p| p.copy_in && p.extended() && !p.synced) {
                 m.continues = true;
                 m.synced = true;
             }
         }
         // After an extended COPY, a Sync follows.
-        b'c' | b'f' => m.continues = cx.partial().is_some_and(|p| p.synced),
+        b'c' | b'f' => m.continues = partial.is_some_and(|p| p.synced),
         b'F' => {}
         b'p' => m.setup = Some(Setup::Authentication),
         b'X' => m.setup = Some(Setup::Terminate),
         _ => return Err(ParseError::UnknownTag { byte: tag }),
     }
-    if cx.partial().is_some_and(|p| p.synced) && !matches!(tag, b'd' | b'c' | b'f' | b'S' | b'H') {
-        // Not copy traffic after the first Sync: the server refused the
-        // COPY (no CopyInResponse, no data). The request ends here.
-        m.continues = false;
-    }
     Ok(m)
+}
+
+/// Whether a client message with type byte `tag`, while the client folds
+/// `partial`, shows that the server refused the COPY `partial` is: not copy
+/// traffic (CopyData, CopyDone, CopyFail, and the Sync and Flush the server
+/// ignores while copying) after a `Q` of `COPY ... FROM STDIN`, or after an
+/// extended one's first Sync.
+fn copy_refused(partial: &PgsqlMessage, tag: u8) -> bool {
+    let copying = (partial.copy_in && !partial.extended()) || partial.synced;
+    copying && !matches!(tag, b'd' | b'c' | b'f' | b'S' | b'H')
 }
 
 /// The client's untyped messages: a length and a code.

@@ -164,16 +164,30 @@ fn copy_extended() {
             // server ignores the first Sync while it copies.
             "OK COPY items (id, name, price) FROM STDIN | COPY | 0 | 0 | - | 146 / 47",
             "OK COPY items TO STDOUT | COPY | 0 | 0 | - | 66 / 108",
-            // Refused at Execute (no CopyInResponse): the request ends at
-            // the client's next message, the next request's Parse (30
-            // bytes), which it takes.
-            "Error COPY missing FROM STDIN | COPY | 0 | 0 | 42P01 relation \"missing\" does not exist | 99 / 127",
-            // Its Bind finds the statement's text: the query is known.
-            "Error COPY items FROM STDIN | COPY | 0 | 0 | 57014 COPY from stdin failed: the client gave up | 82 / 161",
+            // Refused at Execute (no CopyInResponse): the request ends
+            // before the client's next message, the next request's Parse
+            // (30 bytes), which begins that request.
+            "Error COPY missing FROM STDIN | COPY | 0 | 0 | 42P01 relation \"missing\" does not exist | 69 / 127",
+            "Error COPY items FROM STDIN | COPY | 0 | 0 | 57014 COPY from stdin failed: the client gave up | 112 / 161",
             "OK SELECT count(*) FROM items WHERE id > $1 | SELECT | 1 | 1 | - | 91 / 73",
         ]
     );
     assert_eq!(run.counters.transactions, 5);
+    assert_eq!(run.counters.responses_unmatched, 0);
+}
+
+#[test]
+fn copy_refused() {
+    let run = run("copy-refused");
+    assert_eq!(
+        lines(&run),
+        [
+            // Refused at once (no such table): no CopyInResponse, no data.
+            // The next query is not copy data: the COPY ends before it.
+            "Error COPY missing FROM STDIN; | COPY | 0 | 0 | 42P01 relation \"missing\" does not exist | 30 / 112",
+            "OK SELECT count(*) FROM items; | SELECT | 1 | 1 | - | 33 / 63",
+        ]
+    );
 }
 
 #[test]

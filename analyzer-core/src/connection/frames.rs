@@ -312,6 +312,10 @@ impl<P: Protocol> Connection<P> {
             answer,
             continues,
         };
+        if fields.is_some_and(P::ends_previous) && self.correlator.is_folding(dir) {
+            let outcome = self.correlator.end_folding_complete(dir, out);
+            count(ctx.counters, outcome);
+        }
         if !self.correlator.is_folding(dir) {
             match message.kind {
                 Kind::Request => {

@@ -539,3 +539,33 @@ fn requests_queued_before_a_request_gap_pair_as_usual() {
     r.answer(5, "?B");
     assert_eq!(r.pairs(), [("a", "?A", K), ("d", "?B", E)]);
 }
+
+/// A request still folding when its whole answer came (a COPY the server
+/// refused) ends, complete, when the protocol says the next frame begins a
+/// new message: published with its answer and no note, and the next
+/// request pairs with the next answer.
+#[test]
+fn a_fold_ended_complete_publishes_its_request_with_its_answer() {
+    let mut r = Run::new(10);
+    r.send(C, Kind::Request, 1, "copy", more(Kind::Request));
+    r.answer(2, "refused");
+    assert!(r.out.is_empty(), "the request is not whole yet");
+    let out = &mut r.out;
+    let done = r.c.end_folding_complete(C, &mut |t| out.push(t));
+    r.outcome = r.outcome.plus(done);
+    r.ask(3, "next");
+    r.answer(4, "NEXT");
+    assert_eq!(
+        r.summary(),
+        [
+            ("copy", "refused", K, String::new()),
+            ("next", "NEXT", K, String::new()),
+        ]
+    );
+    assert_eq!((r.outcome.paired, r.outcome.unmatched), (2, 0));
+    assert!(!r.c.is_folding(C));
+    // Nothing folding: nothing happens.
+    let done =
+        r.c.end_folding_complete(C, &mut |_| panic!("nothing to publish"));
+    assert_eq!(done.paired, 0);
+}
