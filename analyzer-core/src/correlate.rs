@@ -529,7 +529,8 @@ impl<P: Conversation> Correlator<P> {
             if let Some(oldest) = queue.pop_front() {
                 // Published with what came of its answer, if it began (the
                 // rest of that answer, when it comes, finds no request to
-                // fold into and is skipped): then it counts as answered.
+                // fold into and is skipped to its end): then it counts as
+                // answered.
                 let why = Unanswered::PendingLimit(self.max_pending);
                 if oldest.has_response() {
                     outcome = outcome.plus(flush_one(oldest, why, out));
@@ -747,6 +748,11 @@ impl<P: Conversation> Correlator<P> {
             }
             Folding::Request(id) => {
                 let Some(index) = self.position(dir, id) else {
+                    // The request was published already: the rest of it is
+                    // skipped to its end.
+                    if continues {
+                        self.set_folding(dir, Folding::Request(id));
+                    }
                     return Outcome::default();
                 };
                 let pending = &mut self.queue_mut(dir)[index];
@@ -766,6 +772,13 @@ impl<P: Conversation> Correlator<P> {
             Folding::Answer(id) => {
                 let requester = dir.reverse();
                 let Some(index) = self.position(requester, id) else {
+                    // Its request was published already (pushed out by the
+                    // pending limit, with what came of this answer): the
+                    // rest of the answer is skipped to its end, none of its
+                    // frames taken for another request's answer.
+                    if continues {
+                        self.set_folding(dir, Folding::Answer(id));
+                    }
                     return Outcome::default();
                 };
                 let pending = &mut self.queue_mut(requester)[index];

@@ -569,3 +569,28 @@ fn a_fold_ended_complete_publishes_its_request_with_its_answer() {
         r.c.end_folding_complete(C, &mut |_| panic!("nothing to publish"));
     assert_eq!(done.paired, 0);
 }
+
+/// The rest of an answer whose request the pending limit pushed out, in
+/// several frames, is skipped to its end: none of its frames is taken for
+/// the next request's answer.
+#[test]
+fn the_rest_of_a_pushed_out_answer_is_skipped_to_its_end() {
+    let mut r = Run::new(2);
+    r.ask(1, "a");
+    r.ask(2, "b");
+    r.send(SV, Kind::Response, 3, "A", more(Kind::Response));
+    r.ask(4, "c");
+    r.send(SV, Kind::Response, 5, "A", more(Kind::Response));
+    r.send(SV, Kind::Response, 6, "A", more(Kind::Response));
+    r.send(SV, Kind::Response, 7, "A", shape(Kind::Response));
+    r.answer(8, "B");
+    r.answer(9, "C");
+    let pairs = r.pairs();
+    assert_eq!(
+        pairs,
+        [("a", "A", E), ("b", "B", K), ("c", "C", K)],
+        "{:?}",
+        r.summary()
+    );
+    assert_eq!(r.outcome.unmatched + r.outcome.unanswered, 0);
+}
