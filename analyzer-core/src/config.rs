@@ -33,7 +33,8 @@ pub struct Config {
     /// next delimiter. Default 10 MiB.
     pub max_message_size: usize,
     /// Requests waiting for responses on one connection. Past it, the oldest
-    /// is published unanswered with a note. Default 10,000.
+    /// is published unanswered with a note; while the oldest's answer is
+    /// streaming in it is kept, and the queue holds one more. Default 10,000.
     pub max_pending_requests: usize,
     /// A connection with no packet for this long (capture time) is expired:
     /// what it holds is published. Default 60 s.

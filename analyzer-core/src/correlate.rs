@@ -525,7 +525,17 @@ impl<P: Conversation> Correlator<P> {
         let queue = self.queue_mut(dir);
         // `max_pending` is at least 1: an empty queue (the usual case) is
         // not full, and the field (in another cache line) is not read.
-        if !queue.is_empty() && queue.len() >= max_pending {
+        // The oldest request whose answer is streaming in stays while the
+        // queue is one over the limit: its answer goes on pairing with it
+        // (pushed out, the rest of that answer could only be skipped).
+        let full = !queue.is_empty() && queue.len() >= max_pending;
+        let streaming = |queue: &VecDeque<Pending<P>>| {
+            queue.len() == max_pending
+                && queue
+                    .front()
+                    .is_some_and(|p| p.has_response() && !p.has(ANSWERED))
+        };
+        if full && !streaming(queue) {
             if let Some(oldest) = queue.pop_front() {
                 // Published with what came of its answer, if it began (the
                 // rest of that answer, when it comes, finds no request to

@@ -160,6 +160,30 @@ fn a_copy_from_stdin_refused_before_it_starts_ends_before_the_next_query() {
 }
 
 #[test]
+fn a_terminate_after_a_refused_copy_is_no_request() {
+    // A script whose last statement is a COPY the server refuses: the
+    // client's Terminate ends the COPY and, as ever, makes no transaction.
+    let (events, counters) = run(|c| {
+        c.client(&query("COPY missing FROM STDIN"));
+        let error = msg(
+            b'E',
+            b"SERROR\0C42P01\0Mrelation \"missing\" does not exist\0\0",
+        );
+        c.server(&[error, ready()].concat());
+        c.client(&msg(b'X', b""));
+    });
+    let lines: Vec<String> = events.iter().map(line).collect();
+    assert_eq!(
+        lines,
+        ["Error COPY missing FROM STDIN | COPY | 0 | 0 | 42P01 relation \"missing\" does not exist | 29 / 61"],
+        "{lines:#?}"
+    );
+    assert_eq!(counters.requests, 1);
+    assert_eq!(counters.requests_unanswered, 0);
+    assert_eq!(counters.messages_not_published, 1);
+}
+
+#[test]
 fn a_copy_of_a_prepared_statement_goes_on_past_its_sync() {
     // `cp` prepared first (Parse, Sync), then bound and executed alone:
     // Bind, Execute, Sync, then the copy data, CopyDone and a second Sync.

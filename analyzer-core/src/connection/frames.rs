@@ -200,6 +200,15 @@ impl<P: Protocol> Connection<P> {
                 )
             }
         };
+        // A message that begins anew while its side folds one (the protocol
+        // says so): the folded one ends, complete, first; then this one is
+        // handled as any first frame (published or not).
+        if let Ok(parsed) = &parsed {
+            if parsed.ends_previous() && self.correlator.is_folding(dir) {
+                let outcome = self.correlator.end_folding_complete(dir, out);
+                count(ctx.counters, outcome);
+            }
+        }
         let parsed = match parsed {
             Ok(parsed) if !cut && !parsed.published() && !self.correlator.is_folding(dir) => {
                 // Setting the connection up or taking it down: no transaction.
@@ -312,10 +321,6 @@ impl<P: Protocol> Connection<P> {
             answer,
             continues,
         };
-        if fields.is_some_and(P::ends_previous) && self.correlator.is_folding(dir) {
-            let outcome = self.correlator.end_folding_complete(dir, out);
-            count(ctx.counters, outcome);
-        }
         if !self.correlator.is_folding(dir) {
             match message.kind {
                 Kind::Request => {

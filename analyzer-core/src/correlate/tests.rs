@@ -209,10 +209,26 @@ fn unmatched_timeout_flush_and_limit_are_published_with_notes() {
     assert_eq!(r.c.len(), 0);
 }
 
-/// A request pushed out by the pending limit while its answer is being
-/// folded is published with what came of that answer, counted answered (its
-/// response was counted when it began); the rest of that answer is skipped,
-/// and the next answer pairs with the next request.
+/// The oldest request, its answer streaming in, stays while the queue is
+/// one over the pending limit: every answer pairs with its request.
+#[test]
+fn a_request_whose_answer_streams_in_stays_one_over_the_limit() {
+    let mut r = Run::new(2);
+    r.ask(1, "a");
+    r.ask(2, "b");
+    r.send(SV, Kind::Response, 3, "A", more(Kind::Response));
+    r.ask(4, "c");
+    r.send(SV, Kind::Response, 5, "A", shape(Kind::Response));
+    r.answer(6, "B");
+    r.answer(7, "C");
+    assert_eq!(r.pairs(), [("a", "A", K), ("b", "B", K), ("c", "C", K)]);
+    assert_eq!((r.outcome.paired, r.outcome.over_limit), (3, 0));
+}
+
+/// Past that, a request pushed out by the pending limit while its answer
+/// is being folded is published with what came of that answer, counted
+/// answered (its response was counted when it began); the rest of that
+/// answer is skipped, and the next answer pairs with the next request.
 #[test]
 fn a_request_pushed_out_while_its_answer_folds_counts_as_answered() {
     let mut r = Run::new(2);
@@ -220,10 +236,12 @@ fn a_request_pushed_out_while_its_answer_folds_counts_as_answered() {
     r.ask(2, "b");
     r.send(SV, Kind::Response, 3, "A", more(Kind::Response));
     r.ask(4, "c");
+    r.ask(5, "d");
     assert_eq!((r.outcome.paired, r.outcome.over_limit), (1, 0));
-    r.send(SV, Kind::Response, 5, "A", shape(Kind::Response));
-    r.answer(6, "B");
-    r.answer(7, "C");
+    r.send(SV, Kind::Response, 6, "A", shape(Kind::Response));
+    r.answer(7, "B");
+    r.answer(8, "C");
+    r.answer(9, "D");
     assert_eq!(
         r.summary(),
         [
@@ -237,9 +255,10 @@ fn a_request_pushed_out_while_its_answer_folds_counts_as_answered() {
             ),
             ("b", "B", K, String::new()),
             ("c", "C", K, String::new()),
+            ("d", "D", K, String::new()),
         ]
     );
-    assert_eq!(r.outcome.paired, 3);
+    assert_eq!(r.outcome.paired, 4);
     assert_eq!(r.outcome.unmatched + r.outcome.unanswered, 0);
 }
 
@@ -580,15 +599,17 @@ fn the_rest_of_a_pushed_out_answer_is_skipped_to_its_end() {
     r.ask(2, "b");
     r.send(SV, Kind::Response, 3, "A", more(Kind::Response));
     r.ask(4, "c");
-    r.send(SV, Kind::Response, 5, "A", more(Kind::Response));
+    r.ask(5, "d");
     r.send(SV, Kind::Response, 6, "A", more(Kind::Response));
-    r.send(SV, Kind::Response, 7, "A", shape(Kind::Response));
-    r.answer(8, "B");
-    r.answer(9, "C");
+    r.send(SV, Kind::Response, 7, "A", more(Kind::Response));
+    r.send(SV, Kind::Response, 8, "A", shape(Kind::Response));
+    r.answer(9, "B");
+    r.answer(10, "C");
+    r.answer(11, "D");
     let pairs = r.pairs();
     assert_eq!(
         pairs,
-        [("a", "A", E), ("b", "B", K), ("c", "C", K)],
+        [("a", "A", E), ("b", "B", K), ("c", "C", K), ("d", "D", K)],
         "{:?}",
         r.summary()
     );
