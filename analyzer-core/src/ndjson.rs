@@ -179,6 +179,7 @@ impl EventJson {
         event: &Event<P>,
         network: &[u8],
     ) {
+        debug_assert!(network.is_empty() || network.ends_with(b","));
         write_event(out, &mut self.times, event, network);
     }
 }

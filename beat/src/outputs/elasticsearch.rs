@@ -166,9 +166,10 @@ pub fn item_outcomes(response: &Value, sent: usize) -> Result<Vec<Outcome>, Stri
 
 /// What an operator reads when a request is split after a 413: once per
 /// worker, since each split request is sent and nothing is lost.
-fn split_notice(host: &str, events: usize, bytes: usize) -> String {
+fn split_notice(host: &str, events: usize, bytes: usize, compressed: bool) -> String {
+    let gzip = if compressed { " gzipped" } else { "" };
     format!(
-        "elasticsearch: {host}: HTTP 413: a request of {events} events ({bytes} bytes) is larger \
+        "elasticsearch: {host}: HTTP 413: a request of {events} events ({bytes} bytes{gzip}) is larger \
          than the server accepts (http.max_content_length): requests are split until they \
          pass (lower output.elasticsearch.bulk_max_size, or raise the server's limit, to avoid it)"
     )
@@ -213,7 +214,10 @@ impl Deliver for Elasticsearch {
                 // Request too large: the first half alone (the delivery
                 // loop sends again the events this says nothing of).
                 if !std::mem::replace(&mut self.told_split, true) {
-                    eprintln!("{}", split_notice(host, todo.len(), body.len()));
+                    eprintln!(
+                        "{}",
+                        split_notice(host, todo.len(), body.len(), self.level > 0)
+                    );
                 }
                 self.send(batch, &todo[..todo.len() / 2])
             }
@@ -265,10 +269,11 @@ mod tests {
 
     #[test]
     fn the_split_notice_says_what_to_change() {
-        let notice = split_notice("http://es:9200", 1600, 2_000_000);
+        let notice = split_notice("http://es:9200", 1600, 2_000_000, false);
         assert!(
             notice.contains("http://es:9200: HTTP 413: a request of 1600 events (2000000 bytes)")
         );
+        assert!(split_notice("h", 2, 10, true).contains("(10 bytes gzipped)"));
         assert!(notice.contains("bulk_max_size") && notice.contains("http.max_content_length"));
     }
 
