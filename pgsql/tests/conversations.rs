@@ -131,6 +131,17 @@ fn gssapi_encryption_accepted_stops_the_analysis() {
     assert_eq!(counters.bytes_not_analyzed, 22);
 }
 
+/// `COPY missing FROM STDIN`, refused by the server before it starts: an
+/// ErrorResponse (42P01) and ReadyForQuery, no CopyInResponse.
+fn refused_copy(c: &mut Conn<'_, &mut dyn FnMut(Event<PgsqlMessage>)>) {
+    c.client(&query("COPY missing FROM STDIN"));
+    let error = msg(
+        b'E',
+        b"SERROR\0C42P01\0Mrelation \"missing\" does not exist\0\0",
+    );
+    c.server(&[error, ready()].concat());
+}
+
 #[test]
 fn a_copy_from_stdin_refused_before_it_starts_ends_before_the_next_query() {
     // The server refuses the COPY before it starts: no CopyInResponse, so
@@ -138,12 +149,7 @@ fn a_copy_from_stdin_refused_before_it_starts_ends_before_the_next_query() {
     // is not copy data: the COPY's request ends before it, and it pairs
     // with its own answer.
     let (events, counters) = run(|c| {
-        c.client(&query("COPY missing FROM STDIN"));
-        let error = msg(
-            b'E',
-            b"SERROR\0C42P01\0Mrelation \"missing\" does not exist\0\0",
-        );
-        c.server(&[error, ready()].concat());
+        refused_copy(c);
         c.client(&query("SELECT 1")).server(&select_answer(1));
     });
     let lines: Vec<String> = events.iter().map(line).collect();
@@ -164,12 +170,7 @@ fn a_terminate_after_a_refused_copy_is_no_request() {
     // A script whose last statement is a COPY the server refuses: the
     // client's Terminate ends the COPY and, as ever, makes no transaction.
     let (events, counters) = run(|c| {
-        c.client(&query("COPY missing FROM STDIN"));
-        let error = msg(
-            b'E',
-            b"SERROR\0C42P01\0Mrelation \"missing\" does not exist\0\0",
-        );
-        c.server(&[error, ready()].concat());
+        refused_copy(c);
         c.client(&msg(b'X', b""));
     });
     let lines: Vec<String> = events.iter().map(line).collect();
