@@ -529,13 +529,11 @@ impl<P: Conversation> Correlator<P> {
         // queue is one over the limit: its answer goes on pairing with it
         // (pushed out, the rest of that answer could only be skipped).
         let full = !queue.is_empty() && queue.len() >= max_pending;
-        let streaming = |queue: &VecDeque<Pending<P>>| {
-            queue.len() == max_pending
-                && queue
-                    .front()
-                    .is_some_and(|p| p.has_response() && !p.has(ANSWERED))
-        };
-        if full && !streaming(queue) {
+        let streaming = queue.len() == max_pending
+            && queue
+                .front()
+                .is_some_and(|p| p.has_response() && !p.has(ANSWERED));
+        if full && !streaming {
             if let Some(oldest) = queue.pop_front() {
                 // Published with what came of its answer, if it began (the
                 // rest of that answer, when it comes, finds no request to
