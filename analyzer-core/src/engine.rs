@@ -19,6 +19,7 @@ use crate::sink::Sink;
 use crate::stream::Frame;
 use crate::time::Timestamp;
 
+mod prefetch;
 mod timers;
 
 use timers::{Timer, Timers, NEVER};
@@ -195,7 +196,8 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
     /// handling it waits less on memory: with tens of thousands of
     /// connections their state is mostly not cached, and each packet's
     /// lookup would wait for it. Call it for packet N + 1 before handing over
-    /// packet N ([`replay::feed`](crate::replay::feed) does). It changes
+    /// packet N, and [`prefetch_lookup`](Self::prefetch_lookup) for packet
+    /// N + 2 ([`replay::feed`](crate::replay::feed) does). It changes
     /// nothing, and does nothing while few connections are tracked, nor for
     /// packets other than Ethernet, IPv4 and TCP (yet).
     ///
@@ -213,6 +215,9 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
     /// let mut engine = Engine::new(Config::default(), |_: Event<Echo>| {});
     /// let packets: Vec<(Timestamp, Vec<u8>)> = Vec::new(); // captured frames
     /// for (i, (ts, frame)) in packets.iter().enumerate() {
+    ///     if let Some((_, two_ahead)) = packets.get(i + 2) {
+    ///         engine.prefetch_lookup(LinkType::Ethernet, two_ahead);
+    ///     }
     ///     if let Some((_, next)) = packets.get(i + 1) {
     ///         engine.prefetch(LinkType::Ethernet, next);
     ///     }
@@ -222,22 +227,41 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
     /// ```
     #[inline]
     pub fn prefetch(&self, link: LinkType, data: &[u8]) {
+        if let Some(hash) = self.prefetch_hash(link, data) {
+            // The probe reads the table's lines (prefetched a packet ago by
+            // `prefetch_lookup`); the connections it finds are only
+            // prefetched, never read.
+            self.flows.find(hash, |tracked| {
+                prefetch::lines(&**tracked);
+                false
+            });
+        }
+    }
+
+    /// The first half of [`prefetch`](Self::prefetch), a packet earlier:
+    /// `data` is the packet that will be handed to [`packet`](Self::packet)
+    /// two after the next one. Starts loading the flow-table lines its
+    /// lookup reads (computed from its addresses, reading nothing), so that
+    /// [`prefetch`](Self::prefetch) then finds its connection without
+    /// waiting. A hint, like [`prefetch`](Self::prefetch).
+    #[inline]
+    pub fn prefetch_lookup(&self, link: LinkType, data: &[u8]) {
+        if let Some(hash) = self.prefetch_hash(link, data) {
+            prefetch::table_lines(&self.flows, hash);
+        }
+    }
+
+    /// The flow-table hash of `data`'s connection, while prefetching.
+    #[inline]
+    fn prefetch_hash(&self, link: LinkType, data: &[u8]) -> Option<u64> {
         if !self.prefetching() {
-            return;
+            return None;
         }
         // The common case only (Ethernet, IPv4), read with the least
         // checking: a wrong guess costs a useless prefetch.
-        let Some((src, dst)) = decode::endpoints_hint(link, data) else {
-            return;
-        };
+        let (src, dst) = decode::endpoints_hint(link, data)?;
         let (key, _) = FlowKey::ordered(src, dst);
-        // The probe reads the table's control bytes and slots (a few bytes
-        // per connection: mostly cached); the connections it finds are only
-        // prefetched, never read.
-        self.flows.find(self.hash(&key), |tracked| {
-            prefetch_lines(&**tracked);
-            false
-        });
+        Some(self.hash(&key))
     }
 
     /// Advances capture time to `now` (if later than what was seen):
@@ -526,30 +550,6 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
     }
 }
 
-/// Asks the CPU to start loading every cache line of `value` (a hint: no
-/// fault, no effect on the program's results).
-#[inline(always)]
-fn prefetch_lines<T>(value: &T) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        let start = (value as *const T).cast::<i8>();
-        let size = std::mem::size_of::<T>();
-        let mut offset = 0;
-        while offset < size {
-            // SAFETY: SSE is part of x86_64's baseline, and a prefetch
-            // neither faults nor changes memory, whatever the address.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(start.wrapping_add(offset)) };
-            offset += 64;
-        }
-        // The last line, when `value` does not start on a line.
-        // SAFETY: as above.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(start.wrapping_add(size.saturating_sub(1))) };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = value;
-}
-
 /// Borrows the engine's parts a connection needs, and wraps the sink so
 /// transactions become events of `flow`.
 fn split<'a, P: Protocol, S: Sink<P>>(
@@ -714,6 +714,9 @@ mod tests {
             let link = crate::decode::LinkType::Ethernet;
             for (i, packet) in packets.iter().enumerate() {
                 assert_eq!(engine.prefetching(), engine.connections() >= PREFETCH_FROM);
+                if let Some(two_ahead) = packets.get(i + 2).filter(|_| prefetch) {
+                    engine.prefetch_lookup(link, two_ahead);
+                }
                 if let Some(next) = packets.get(i + 1).filter(|_| prefetch) {
                     engine.prefetch(link, next);
                 }

@@ -272,17 +272,18 @@ impl<'r> PcapReader<'r> {
         }
     }
 
-    /// A look ahead: the packet after the one [`next_packet`](Self::next_packet)
-    /// returns next, as its link type and bytes, when the buffer already
-    /// holds both records whole (classic pcap); nothing is read or
-    /// consumed. For a hint such as [`Engine::prefetch`](crate::Engine::prefetch):
+    /// A look ahead: the packet `n` after the one
+    /// [`next_packet`](Self::next_packet) returns next (`1`: the one after
+    /// it), as its link type and bytes, when the buffer already holds every
+    /// record up to it whole (classic pcap); nothing is read or consumed.
+    /// For hints such as [`Engine::prefetch`](crate::Engine::prefetch):
     /// `None` says nothing about the file.
     ///
     /// ```no_run
     /// # use analyzer_core::pcap::PcapReader;
     /// let mut reader = PcapReader::open("capture.pcap")?;
     /// loop {
-    ///     if let Some((_link, after)) = reader.peek_after_next() {
+    ///     if let Some((_link, after)) = reader.peek_ahead(1) {
     ///         // start loading what `after` will need...
     ///     }
     ///     let Some(packet) = reader.next_packet()? else { break };
@@ -291,13 +292,17 @@ impl<'r> PcapReader<'r> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[inline]
-    pub fn peek_after_next(&self) -> Option<(LinkType, &[u8])> {
+    pub fn peek_ahead(&self, n: usize) -> Option<(LinkType, &[u8])> {
         let format = self.records?;
-        let data = self.inner.data().get(self.to_consume..)?;
-        let next = format.record(data)?;
-        let data = data.get(ClassicFormat::RECORD_HEADER.checked_add(next.len)?..)?;
-        let after = format.record(data)?;
-        let bytes = data.get(ClassicFormat::RECORD_HEADER..)?.get(..after.len)?;
+        let mut data = self.inner.data().get(self.to_consume..)?;
+        for _ in 0..n {
+            let skipped = format.record(data)?;
+            data = data.get(ClassicFormat::RECORD_HEADER.checked_add(skipped.len)?..)?;
+        }
+        let record = format.record(data)?;
+        let bytes = data
+            .get(ClassicFormat::RECORD_HEADER..)?
+            .get(..record.len)?;
         Some((format.link(), bytes))
     }
 
@@ -529,10 +534,10 @@ mod tests {
         }
     }
 
-    /// The look ahead sees the packet after the next one, whenever both
+    /// The look ahead sees the packets after the next one, whenever they
     /// are whole in the buffer, and changes nothing the reads return.
     #[test]
-    fn peek_after_next_sees_the_packet_after_the_next() {
+    fn peek_ahead_sees_the_packets_after_the_next() {
         let mut file = header(0xa1b2c3d4);
         let packets: Vec<Vec<u8>> = (0..2000u32)
             .map(|i| vec![i as u8; 1 + i as usize % 300])
@@ -540,24 +545,27 @@ mod tests {
         for (i, p) in packets.iter().enumerate() {
             file.extend(record(i as u32, 0, p, p.len() as u32));
         }
-        let mut reader = PcapReader::new(&file[..]).unwrap();
-        let (mut read, mut seen) = (0, 0);
-        loop {
-            let ahead = reader.peek_after_next().map(|(link, d)| (link, d.to_vec()));
-            let Some(p) = reader.next_packet().unwrap() else {
-                break;
-            };
-            assert_eq!(p.data, &packets[read][..]);
-            read += 1;
-            if let Some((link, after)) = ahead {
-                assert_eq!((link, &after), (LinkType::Ethernet, &packets[read]));
-                seen += 1;
+        for n in [1, 2] {
+            let mut reader = PcapReader::new(&file[..]).unwrap();
+            let (mut read, mut seen) = (0, 0);
+            loop {
+                let ahead = reader.peek_ahead(n).map(|(link, d)| (link, d.to_vec()));
+                let Some(p) = reader.next_packet().unwrap() else {
+                    break;
+                };
+                assert_eq!(p.data, &packets[read][..]);
+                read += 1;
+                if let Some((link, after)) = ahead {
+                    let want = &packets[read + n - 1];
+                    assert_eq!((link, &after), (LinkType::Ethernet, want), "{n} ahead");
+                    seen += 1;
+                }
             }
+            assert_eq!(read, packets.len());
+            // Not for the first packet (the parser reads the first record),
+            // nor where a record crosses the buffer's end, nor at the end.
+            assert!(seen > packets.len() * 9 / 10, "{n} ahead: {seen}");
         }
-        assert_eq!(read, packets.len());
-        // Not for the first packet (the parser reads the first record), nor
-        // where a record crosses the buffer's end, nor at the end.
-        assert!(seen > packets.len() * 9 / 10, "{seen}");
     }
 
     /// Records read in place (whole in the buffer) and through

@@ -35,16 +35,20 @@ use crate::time::Timestamp;
 /// (after the packets before it were handled). Does not call
 /// [`Engine::finish`].
 ///
-/// The engine is told of the packet after each one it handles
-/// ([`Engine::prefetch`], [`PcapReader::peek_after_next`]): that packet's
-/// connection is on its way into the cache while the engine works.
+/// The engine is told of the two packets after each one it handles
+/// ([`Engine::prefetch`], [`Engine::prefetch_lookup`],
+/// [`PcapReader::peek_ahead`]): their connections are on their way into
+/// the cache while the engine works.
 pub fn feed<P: Protocol, S: Sink<P>>(
     reader: &mut PcapReader<'_>,
     engine: &mut Engine<P, S>,
 ) -> Result<(), ReadError> {
     loop {
         if engine.prefetching() {
-            if let Some((link, after)) = reader.peek_after_next() {
+            if let Some((link, two_ahead)) = reader.peek_ahead(2) {
+                engine.prefetch_lookup(link, two_ahead);
+            }
+            if let Some((link, after)) = reader.peek_ahead(1) {
                 engine.prefetch(link, after);
             }
         }

@@ -34,6 +34,11 @@ pub trait Analyzer {
     fn prefetch(&self, link: LinkType, data: &[u8]) {
         let _ = (link, data);
     }
+    /// A hint: `data` is the packet two after the next one
+    /// ([`Engine::prefetch_lookup`]). Does nothing by default.
+    fn prefetch_lookup(&self, link: LinkType, data: &[u8]) {
+        let _ = (link, data);
+    }
     /// Whether [`prefetch`](Self::prefetch) does anything now
     /// ([`Engine::prefetching`]). `false` by default.
     fn prefetching(&self) -> bool {
@@ -56,6 +61,9 @@ impl<P: Protocol, S: Sink<P>> Analyzer for Engine<P, S> {
     }
     fn prefetch(&self, link: LinkType, data: &[u8]) {
         Engine::prefetch(self, link, data)
+    }
+    fn prefetch_lookup(&self, link: LinkType, data: &[u8]) {
+        Engine::prefetch_lookup(self, link, data)
     }
     fn prefetching(&self) -> bool {
         Engine::prefetching(self)

@@ -67,6 +67,15 @@ impl Beat {
         }
     }
 
+    /// A hint: `data` is the packet two after the next one; each engine
+    /// starts loading the table lines its lookup reads
+    /// ([`Engine::prefetch_lookup`](analyzer_core::Engine::prefetch_lookup)).
+    pub fn prefetch_lookup(&self, link: LinkType, data: &[u8]) {
+        for analyzer in &self.analyzers {
+            analyzer.prefetch_lookup(link, data);
+        }
+    }
+
     /// Whether [`prefetch`](Self::prefetch) does anything now: an engine
     /// tracks enough connections ([`Engine::prefetching`](analyzer_core::Engine::prefetching)).
     pub fn prefetching(&self) -> bool {
@@ -383,10 +392,14 @@ fn read_file(
         if stop.load(Ordering::Relaxed) {
             break Ok(());
         }
-        // The engines are told of the packet after this one
-        // (`Beat::prefetch`): its connection is loaded while they work.
+        // The engines are told of the two packets after this one
+        // (`Beat::prefetch_lookup`, `Beat::prefetch`): their connections are
+        // loaded while they work.
         if beat.prefetching() {
-            if let Some((link, after)) = reader.peek_after_next() {
+            if let Some((link, two_ahead)) = reader.peek_ahead(2) {
+                beat.prefetch_lookup(link, two_ahead);
+            }
+            if let Some((link, after)) = reader.peek_ahead(1) {
                 beat.prefetch(link, after);
             }
         }

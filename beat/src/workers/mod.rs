@@ -141,8 +141,11 @@ fn work(rx: Receiver<Batch>, protocols: &[(Registration, Config)], outputs: &Out
     for batch in rx {
         let data = |at: u32, len: u32| &batch.data[at as usize..at as usize + len as usize];
         for (i, &(ts, link, at, len)) in batch.packets.iter().enumerate() {
-            if let Some(&(_, link, at, len)) = batch.packets.get(i + 1) {
-                if beat.prefetching() {
+            if beat.prefetching() {
+                if let Some(&(_, link, at, len)) = batch.packets.get(i + 2) {
+                    beat.prefetch_lookup(link, data(at, len));
+                }
+                if let Some(&(_, link, at, len)) = batch.packets.get(i + 1) {
                     beat.prefetch(link, data(at, len));
                 }
             }
