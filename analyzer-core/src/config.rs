@@ -26,7 +26,8 @@ pub struct Config {
     /// Publish each response's raw text as the event's `response` field.
     pub send_response: bool,
     /// How long (capture time) a request waits for its response before it is
-    /// published unanswered. Default 10 s.
+    /// published unanswered. A response that comes later is published alone
+    /// with a note (it is not taken for the next request's). Default 10 s.
     pub transaction_timeout: Duration,
     /// Longest message kept, in bytes on the wire (delimiter included). A
     /// longer one is counted, published with a note and skipped up to the
@@ -34,7 +35,10 @@ pub struct Config {
     pub max_message_size: usize,
     /// Requests waiting for responses on one connection. Past it, the oldest
     /// is published unanswered with a note; while the oldest's answer is
-    /// streaming in it is kept, and the queue holds one more. Default 10,000.
+    /// streaming in it is kept (the queue then holds one more) and the one
+    /// after it goes. The answer of a request published this way (or by the
+    /// transaction timeout) still comes first: it is published alone with a
+    /// note, not paired with the next request. Default 10,000.
     pub max_pending_requests: usize,
     /// A connection with no packet for this long (capture time) is expired:
     /// what it holds is published. Default 60 s.

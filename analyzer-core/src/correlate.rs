@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use crate::message::{Message, Transaction};
-use crate::protocol::Conversation;
+use crate::protocol::{Conversation, Fit};
 use crate::role::{Direction, Kind};
 use crate::time::Timestamp;
 
@@ -65,6 +65,10 @@ impl Unanswered {
         }
     }
 }
+
+/// The note of an answer whose request was published before it came.
+const OWED_NOTE: &str =
+    "the response to a request published before it came (see that request's note)";
 
 /// Whether a request gets an answer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -272,6 +276,9 @@ struct RareState<P> {
     alone: [Option<(Message<P>, Vec<String>)>; 2],
     /// Per side: from which of its requests on pairing is out of step.
     step_from: [u32; 2],
+    /// Per side: answers still to come for its requests the pending limit
+    /// pushed out unanswered, the next ones without a key (in step).
+    owed: [u32; 2],
 }
 
 impl<P> Default for RareState<P> {
@@ -281,6 +288,7 @@ impl<P> Default for RareState<P> {
             fold_id: [0; 2],
             alone: [None, None],
             step_from: [0; 2],
+            owed: [0; 2],
         }
     }
 }
@@ -407,8 +415,44 @@ impl<P: Conversation> Correlator<P> {
                 self.rare().step_from[requester.index()] = from;
                 self.state |= bit;
             }
-            None => self.state &= !bit,
+            None => {
+                self.state &= !bit;
+                // Back in step from what a gap left: answers owed to
+                // requests pushed out before it may have been lost in it.
+                if let Some(rare) = &mut self.rare {
+                    rare.owed[requester.index()] = 0;
+                }
+            }
         }
+    }
+
+    /// `pending`, one of `requester`'s requests, is published before its
+    /// answer came (the pending limit, the transaction timeout): if it
+    /// waits for an answer without a key, that answer still comes, before
+    /// those of the requests after it, and must not pair with them.
+    fn owe(&mut self, requester: Direction, pending: &Pending<P>) {
+        if pending.awaits_unkeyed() && pending.answer == Answer::Required {
+            self.rare().owed[requester.index()] += 1;
+        }
+    }
+
+    /// Whether `answer`, the next answer without a key to `requester`'s
+    /// requests, is owed to one published before ([`owe`](Self::owe)): if
+    /// so, it is counted as come. Unless the protocol proves it answers the
+    /// oldest waiting request ([`Fit::Certain`]): then the answers owed
+    /// never came, and none is owed any more.
+    fn take_owed(&mut self, requester: Direction, answer: &Message<P>) -> bool {
+        let owed = self.rare.as_ref().map_or(0, |r| r.owed[requester.index()]);
+        if owed == 0 {
+            return false;
+        }
+        let proven = self
+            .queue(requester)
+            .find(|p| p.awaits_unkeyed())
+            .and_then(|p| Some(answer.fields.as_ref()?.fits(p.request.fields.as_ref()?)))
+            == Some(Fit::Certain);
+        self.rare().owed[requester.index()] = if proven { 0 } else { owed - 1 };
+        !proven
     }
 
     fn entry(&self, requester: Direction, id: u32) -> Option<&Pending<P>> {
@@ -534,15 +578,20 @@ impl<P: Conversation> Correlator<P> {
                 .front()
                 .is_some_and(|p| p.has_response() && !p.has(ANSWERED));
         if full && !streaming {
-            if let Some(oldest) = queue.pop_front() {
-                // Published with what came of its answer, if it began (the
-                // rest of that answer, when it comes, finds no request to
-                // fold into and is skipped to its end): then it counts as
-                // answered.
+            // Past that, the request after it goes: the answer streaming in
+            // keeps its request.
+            let front_streams = queue
+                .front()
+                .is_some_and(|p| p.has_response() && !p.has(ANSWERED));
+            if let Some(oldest) = queue.remove(usize::from(front_streams && queue.len() > 1)) {
+                // Published with what came of its answer, if it began: then
+                // it counts as answered. Else its answer is still to come
+                // (`owe`).
                 let why = Unanswered::PendingLimit(self.max_pending);
                 if oldest.has_response() {
                     outcome = outcome.plus(flush_one(oldest, why, out));
                 } else {
+                    self.owe(dir, &oldest);
                     outcome = outcome.plus(publish_unanswered(oldest, |n| n.push(why.note()), out));
                     outcome.unanswered -= 1;
                     outcome.over_limit += 1;
@@ -593,6 +642,20 @@ impl<P: Conversation> Correlator<P> {
     ) -> Outcome {
         let requester = dir.reverse();
         let in_step = self.step_from(requester).is_none();
+        if shape.key.is_none()
+            && in_step
+            && self.rare.is_some()
+            && self.take_owed(requester, &response)
+        {
+            let mut notes = notes;
+            notes.push(OWED_NOTE.into());
+            return self.alone_answer(
+                dir,
+                Transaction::new(None, Some(response), notes),
+                shape,
+                out,
+            );
+        }
         let queue = self.queue_mut(requester);
         // The usual case: in step, no key, the oldest request complete and
         // waiting, the answer whole: one transaction, nothing kept.
@@ -618,17 +681,7 @@ impl<P: Conversation> Correlator<P> {
             let mut notes = notes;
             notes.push("response without a request".into());
             let transaction = Transaction::new(None, Some(response), notes);
-            if shape.continues {
-                let Some(response) = transaction.response else {
-                    unreachable!("made with a response")
-                };
-                let notes = transaction.notes;
-                self.set_folding(dir, Folding::Alone(Box::new((response, notes))));
-            } else {
-                out(transaction);
-                outcome.unmatched += 1;
-            }
-            return outcome;
+            return outcome.plus(self.alone_answer(dir, transaction, shape, out));
         };
         let id = self.queue_mut(requester)[index].id;
         outcome = outcome.plus(self.settle_optional(requester, index, out));
@@ -644,6 +697,31 @@ impl<P: Conversation> Correlator<P> {
             return outcome;
         }
         outcome.plus(self.answered(requester, id, out))
+    }
+
+    /// An answer without its request (`transaction`): published, or folded
+    /// alone while it continues (its frames then see it as the partial
+    /// message) and published when it ends.
+    fn alone_answer(
+        &mut self,
+        dir: Direction,
+        transaction: Transaction<P>,
+        shape: Shape,
+        out: &mut impl FnMut(Transaction<P>),
+    ) -> Outcome {
+        if shape.continues {
+            let Some(response) = transaction.response else {
+                unreachable!("made with a response")
+            };
+            let notes = transaction.notes;
+            self.set_folding(dir, Folding::Alone(Box::new((response, notes))));
+            return Outcome::default();
+        }
+        out(transaction);
+        Outcome {
+            unmatched: 1,
+            ..Outcome::default()
+        }
     }
 
     /// The optional requests older than the one at `index` of
@@ -780,10 +858,10 @@ impl<P: Conversation> Correlator<P> {
             Folding::Answer(id) => {
                 let requester = dir.reverse();
                 let Some(index) = self.position(requester, id) else {
-                    // Its request was published already (pushed out by the
-                    // pending limit, with what came of this answer): the
-                    // rest of the answer is skipped to its end, none of its
-                    // frames taken for another request's answer.
+                    // Its request was published already (by the
+                    // transaction timeout, with what came of this answer):
+                    // the rest of the answer is skipped to its end, none of
+                    // its frames taken for another request's answer.
                     if continues {
                         self.set_folding(dir, Folding::Answer(id));
                     }
@@ -903,14 +981,16 @@ impl<P: Conversation> Correlator<P> {
             if requester == Direction::FromServer && self.rare.is_none() {
                 break;
             }
-            let queue = self.queue_mut(requester);
+            let mut queue = self.queue_mut(requester);
             while queue
                 .front()
                 .is_some_and(|front| expired(front, now, timeout))
             {
                 let pending = queue.pop_front().expect("a front");
+                self.owe(requester, &pending);
                 let why = Unanswered::Timeout(timeout);
                 outcome = outcome.plus(flush_one(pending, why, out));
+                queue = self.queue_mut(requester);
             }
         }
         outcome

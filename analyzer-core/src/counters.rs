@@ -89,7 +89,8 @@ pub struct Counters {
     /// Requests published alone by design: no response expected
     /// (`noreply`), or an optional one that did not come (quiet commands).
     pub requests_no_response_expected: u64,
-    /// Responses published without a request.
+    /// Responses published without a request: none was seen, or it was
+    /// published before its response came (pending limit, timeout).
     pub responses_unmatched: u64,
     /// Greetings (and other messages that neither ask nor answer)
     /// published alone.

@@ -7,6 +7,9 @@ use std::time::Duration;
 use analyzer_core::Config;
 use common::{run, summary, Conn, CLIENT, SERVER};
 
+/// The note of an answer whose request was published before it came.
+const OWED: &str = "the response to a request published before it came (see that request's note)";
+
 fn row(status: &str, req: &str, resp: &str, note: &str) -> (String, String, String, String) {
     (status.into(), req.into(), resp.into(), note.into())
 }
@@ -94,6 +97,9 @@ fn other_ports_are_counted_not_analyzed() {
     assert_eq!(run(config, &c.packets).events.len(), 1);
 }
 
+/// A request unanswered past the timeout is published; its answer, when it
+/// comes late, is published alone, and the next request pairs with its
+/// own answer (not with the late one).
 #[test]
 fn unanswered_request_times_out_in_capture_time() {
     let mut c = Conn::new(CLIENT, SERVER);
@@ -101,6 +107,7 @@ fn unanswered_request_times_out_in_capture_time() {
         .client(b">slow\n")
         .wait_ms(11_000)
         .client(b">next\n")
+        .server(b"<slow\n")
         .server(b"<next\n");
     let r = run(Config::default(), &c.packets);
     assert_eq!(
@@ -112,10 +119,12 @@ fn unanswered_request_times_out_in_capture_time() {
                 "-",
                 "no response within the transaction timeout (10s)"
             ),
+            row("Error", "-", "slow", OWED),
             row("OK", "next", "next", "-"),
         ]
     );
     assert_eq!(r.counters.requests_unanswered, 1);
+    assert_eq!(r.counters.responses_unmatched, 1);
 }
 
 #[test]
@@ -290,19 +299,28 @@ fn retransmissions_are_delivered_once_and_gaps_noted() {
     assert_eq!(r.counters.bytes_lost, 3);
 }
 
+/// Past the pending limit the oldest request is published; its answer is
+/// published alone when it comes, and the others pair with their own.
 #[test]
 fn pending_limit_publishes_the_oldest() {
     let mut c = Conn::new(CLIENT, SERVER);
-    c.handshake().client(b">1\n>2\n>3\n").server(b"<2\n<3\n");
+    c.handshake()
+        .client(b">1\n>2\n>3\n")
+        .server(b"<1\n<2\n<3\n");
     let mut config = Config::default();
     config.max_pending_requests = 2;
     config.transaction_timeout = Duration::from_secs(1);
     let r = run(config, &c.packets);
-    assert_eq!(r.events.len(), 3);
-    assert!(r.events[0]["error"]["message"]
-        .as_str()
-        .unwrap()
-        .starts_with("too many pending requests (limit 2)"));
+    let limit = "too many pending requests (limit 2): published without waiting for its response";
+    assert_eq!(
+        summary(&r.events),
+        vec![
+            row("Error", "1", "-", limit),
+            row("Error", "-", "1", OWED),
+            row("OK", "2", "2", "-"),
+            row("OK", "3", "3", "-"),
+        ]
+    );
     assert_eq!(r.counters.requests_over_pending_limit, 1);
 }
 

@@ -109,6 +109,8 @@ impl Run {
     }
 }
 
+const OWED: &str = "the response to a request published before it came (see that request's note)";
+
 fn shape(kind: Kind) -> Shape {
     Shape {
         kind,
@@ -209,6 +211,69 @@ fn unmatched_timeout_flush_and_limit_are_published_with_notes() {
     assert_eq!(r.c.len(), 0);
 }
 
+/// A request pushed out by the pending limit still gets its answer later:
+/// that answer is published alone, saying so, and the answers after it
+/// pair with their own requests (before, each paired with the request
+/// after its own, and the last was published without a request).
+#[test]
+fn the_answer_of_a_request_pushed_out_by_the_limit_is_not_taken_for_the_next() {
+    let mut r = Run::new(2);
+    r.ask(1, "a");
+    r.ask(2, "b");
+    r.ask(3, "c");
+    r.answer(4, "A");
+    r.answer(5, "B");
+    r.answer(6, "C");
+    let limit = "too many pending requests (limit 2)";
+    assert_eq!(
+        r.summary(),
+        [
+            (
+                "a",
+                "-",
+                E,
+                format!("{limit}: published without waiting for its response")
+            ),
+            ("-", "A", E, OWED.to_string()),
+            ("b", "B", K, String::new()),
+            ("c", "C", K, String::new()),
+        ]
+    );
+    assert_eq!(
+        (r.outcome.paired, r.outcome.over_limit, r.outcome.unmatched),
+        (2, 1, 1)
+    );
+}
+
+/// The same after the transaction timeout: a late answer is published
+/// alone, and the next request gets its own answer.
+#[test]
+fn a_late_answer_after_the_timeout_is_not_taken_for_the_next_request() {
+    let mut r = Run::new(100);
+    r.ask(1, "a");
+    let timeout = Duration::from_nanos(15);
+    let out = &mut r.out;
+    let o =
+        r.c.expire(Timestamp::from_nanos(20), timeout, &mut |t| out.push(t));
+    assert_eq!(o.unanswered, 1);
+    r.ask(21, "b");
+    r.answer(22, "A");
+    r.answer(23, "B");
+    assert_eq!(
+        r.summary(),
+        [
+            (
+                "a",
+                "-",
+                E,
+                "no response within the transaction timeout (0.000000015s)".to_string()
+            ),
+            ("-", "A", E, OWED.to_string()),
+            ("b", "B", K, String::new()),
+        ]
+    );
+}
+
 /// The oldest request, its answer streaming in, stays while the queue is
 /// one over the pending limit: every answer pairs with its request.
 #[test]
@@ -225,45 +290,57 @@ fn a_request_whose_answer_streams_in_stays_one_over_the_limit() {
     assert_eq!((r.outcome.paired, r.outcome.over_limit), (3, 0));
 }
 
-/// Past that, a request pushed out by the pending limit while its answer
-/// is being folded is published with what came of that answer, counted
-/// answered (its response was counted when it began); the rest of that
-/// answer is skipped to its end, and the next answer pairs with the next
-/// request.
+/// Past that, the request after the one whose answer streams in is pushed
+/// out: the streaming answer folds into its own request to its end (its
+/// frames see it as the partial message), the pushed-out request's answer
+/// is published alone when it comes, and the next answers pair with their
+/// requests.
 #[test]
-fn a_request_pushed_out_while_its_answer_folds_counts_as_answered() {
+fn past_that_the_request_after_the_streaming_one_is_pushed_out() {
     let mut r = Run::new(2);
     r.ask(1, "a");
     r.ask(2, "b");
     r.send(SV, Kind::Response, 3, "A", more(Kind::Response));
     r.ask(4, "c");
     r.ask(5, "d");
-    assert_eq!((r.outcome.paired, r.outcome.over_limit), (1, 0));
-    // The rest of A, in three frames: none is taken for b's answer.
+    assert_eq!((r.outcome.paired, r.outcome.over_limit), (0, 1));
+    // The rest of A, in three frames, folded into a's answer.
     r.send(SV, Kind::Response, 6, "A", more(Kind::Response));
+    let partial = crate::protocol::Pending::partial(&r.c, SV);
+    assert_eq!(partial.map(|p| p.rows), Some(2));
     r.send(SV, Kind::Response, 7, "A", more(Kind::Response));
     r.send(SV, Kind::Response, 8, "A", shape(Kind::Response));
     r.answer(9, "B");
     r.answer(10, "C");
     r.answer(11, "D");
+    let limit = "too many pending requests (limit 2)";
     assert_eq!(
         r.summary(),
         [
             (
-                "a",
-                "A",
+                "b",
+                "-",
                 E,
-                "response cut short: too many pending requests (limit 2): published without \
-                 waiting for its response"
-                    .to_string()
+                format!("{limit}: published without waiting for its response")
             ),
-            ("b", "B", K, String::new()),
+            ("a", "A", K, String::new()),
+            ("-", "B", E, OWED.to_string()),
             ("c", "C", K, String::new()),
             ("d", "D", K, String::new()),
         ]
     );
-    assert_eq!(r.outcome.paired, 4);
-    assert_eq!(r.outcome.unmatched + r.outcome.unanswered, 0);
+    assert_eq!(
+        r.out[1]
+            .response
+            .as_ref()
+            .unwrap()
+            .fields
+            .as_ref()
+            .unwrap()
+            .rows,
+        4
+    );
+    assert_eq!((r.outcome.paired, r.outcome.unmatched), (3, 1));
 }
 
 #[test]
