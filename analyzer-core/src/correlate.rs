@@ -276,8 +276,9 @@ struct RareState<P> {
     alone: [Option<(Message<P>, Vec<String>)>; 2],
     /// Per side: from which of its requests on pairing is out of step.
     step_from: [u32; 2],
-    /// Per side: answers still to come for its requests the pending limit
-    /// pushed out unanswered, the next ones without a key (in step).
+    /// Per side: answers still to come for its requests published before
+    /// them (the pending limit, the transaction timeout): the next answers
+    /// without a key ([`Correlator::owe`]).
     owed: [u32; 2],
 }
 
@@ -415,15 +416,23 @@ impl<P: Conversation> Correlator<P> {
                 self.rare().step_from[requester.index()] = from;
                 self.state |= bit;
             }
-            None => {
-                self.state &= !bit;
-                // Back in step from what a gap left: answers owed to
-                // requests pushed out before it may have been lost in it.
-                if let Some(rare) = &mut self.rare {
-                    rare.owed[requester.index()] = 0;
-                }
-            }
+            None => self.state &= !bit,
         }
+    }
+
+    /// Answers owed to `requester`'s requests ([`owe`](Self::owe)).
+    fn owed(&self, requester: Direction) -> u32 {
+        self.rare.as_ref().map_or(0, |r| r.owed[requester.index()])
+    }
+
+    /// Forgets the answers owed to `requester`'s requests (a gap in the
+    /// answers may have swallowed them); whether there were any.
+    pub(super) fn forget_owed(&mut self, requester: Direction) -> bool {
+        if self.owed(requester) == 0 {
+            return false;
+        }
+        self.rare().owed[requester.index()] = 0;
+        true
     }
 
     /// `pending`, one of `requester`'s requests, is published before its
@@ -432,7 +441,8 @@ impl<P: Conversation> Correlator<P> {
     /// those of the requests after it, and must not pair with them.
     fn owe(&mut self, requester: Direction, pending: &Pending<P>) {
         if pending.awaits_unkeyed() && pending.answer == Answer::Required {
-            self.rare().owed[requester.index()] += 1;
+            let owed = &mut self.rare().owed[requester.index()];
+            *owed = owed.saturating_add(1);
         }
     }
 
@@ -442,7 +452,7 @@ impl<P: Conversation> Correlator<P> {
     /// oldest waiting request ([`Fit::Certain`]): then the answers owed
     /// never came, and none is owed any more.
     fn take_owed(&mut self, requester: Direction, answer: &Message<P>) -> bool {
-        let owed = self.rare.as_ref().map_or(0, |r| r.owed[requester.index()]);
+        let owed = self.owed(requester);
         if owed == 0 {
             return false;
         }
@@ -464,6 +474,8 @@ impl<P: Conversation> crate::protocol::Pending<P> for Correlator<P> {
     /// The request an answer from `dir` would answer now: the one whose
     /// answer `dir` is folding, else the oldest of the other side's
     /// requests waiting for an answer without a key.
+    /// None while `dir` folds an answer alone, or when its next answer is
+    /// owed to a request published before it.
     fn request_for(&self, dir: Direction) -> Option<&P> {
         let mut queue = self.queue(dir.reverse());
         let pending = match self.fold_tag(dir) {
@@ -471,6 +483,8 @@ impl<P: Conversation> crate::protocol::Pending<P> for Correlator<P> {
                 let id = self.fold_id(dir);
                 queue.find(|p| p.id == id)
             }
+            FOLD_ALONE => None,
+            _ if self.owed(dir.reverse()) > 0 => None,
             _ => queue.find(|p| p.awaits_unkeyed()),
         };
         pending.and_then(|p| p.request.fields.as_ref())
@@ -545,8 +559,9 @@ impl<P: Conversation> Correlator<P> {
     }
 
     /// A request: queued (or, if it gets no answer, published once
-    /// complete). If the queue is full, the oldest request is published
-    /// unanswered with a note.
+    /// complete). If the queue is full, the oldest request (or the one
+    /// after it, while the oldest's answer streams in) is published
+    /// unanswered with a note, and its answer is owed.
     fn request(
         &mut self,
         dir: Direction,
@@ -642,11 +657,9 @@ impl<P: Conversation> Correlator<P> {
     ) -> Outcome {
         let requester = dir.reverse();
         let in_step = self.step_from(requester).is_none();
-        if shape.key.is_none()
-            && in_step
-            && self.rare.is_some()
-            && self.take_owed(requester, &response)
-        {
+        // Owed answers come first, in step or not: a gap that may have
+        // swallowed one forgets them (`lost`).
+        if shape.key.is_none() && self.rare.is_some() && self.take_owed(requester, &response) {
             let mut notes = notes;
             notes.push(OWED_NOTE.into());
             return self.alone_answer(
@@ -858,8 +871,9 @@ impl<P: Conversation> Correlator<P> {
             Folding::Answer(id) => {
                 let requester = dir.reverse();
                 let Some(index) = self.position(requester, id) else {
-                    // Its request was published already (by the
-                    // transaction timeout, with what came of this answer):
+                    // Its request was published already, with what came of
+                    // this answer (no path does that now: the pending limit
+                    // and the timeout leave a request whose answer began):
                     // the rest of the answer is skipped to its end, none of
                     // its frames taken for another request's answer.
                     if continues {
@@ -1087,7 +1101,8 @@ fn publish_alone<P>(
             outcome.no_response += 1;
         }
         Kind::Response | Kind::Error => {
-            // Its note ("response without a request") was added first.
+            // Its note ("response without a request", or `OWED_NOTE`) was
+            // added first.
             out(Transaction::new(None, Some(message), notes));
             outcome.unmatched += 1;
         }

@@ -34,14 +34,19 @@ impl<P: Conversation> Correlator<P> {
     /// A gap in `dir`'s stream where the stream lost its place: the answers
     /// to `dir`'s requests may now shift (requests were lost), and so may
     /// the pairing of the other side's requests (answers were lost).
+    ///
+    /// Answers owed to the other side's requests (published before their
+    /// answers came) may be among those lost: they are forgotten, and that
+    /// side's pairing is out of step even with no request waiting.
     pub(crate) fn lost(&mut self, dir: Direction) {
         if self.step_from(dir).is_none() {
             self.set_step_from(dir, Some(self.next_id));
         }
         let other = dir.reverse();
+        let owed = self.forget_owed(other);
         if self.step_from(other).is_none() {
             let first = self.queue(other).find(|p| p.awaits_unkeyed()).map(|p| p.id);
-            if let Some(first) = first {
+            if let Some(first) = first.or(owed.then_some(self.next_id)) {
                 self.set_step_from(other, Some(first));
             }
         }

@@ -245,6 +245,55 @@ fn the_answer_of_a_request_pushed_out_by_the_limit_is_not_taken_for_the_next() {
     );
 }
 
+/// An answer the protocol proves to answer the oldest waiting request
+/// ([`Fit::Certain`]) is not taken for an owed one: those never came.
+#[test]
+fn a_proven_answer_is_not_taken_for_an_owed_one() {
+    let mut r = Run::new(2);
+    r.ask(1, "a");
+    r.ask(2, "b");
+    r.ask(3, "c");
+    r.answer(4, "B");
+    r.answer(5, "C");
+    assert_eq!(r.pairs(), [("a", "-", E), ("b", "B", K), ("c", "C", K)]);
+}
+
+/// Owed answers still come first after a gap in the requests; after a gap
+/// in the answers (which may have swallowed them) they are forgotten and
+/// the pairing that follows is flagged uncertain.
+#[test]
+fn owed_answers_and_gaps() {
+    let mut r = Run::new(2);
+    r.ask(1, "a");
+    r.ask(2, "b");
+    r.ask(3, "c");
+    r.c.lost(C);
+    r.answer(4, "A");
+    r.answer(5, "B");
+    r.answer(6, "C");
+    assert_eq!(
+        r.pairs(),
+        [("a", "-", E), ("-", "A", E), ("b", "B", K), ("c", "C", K)]
+    );
+
+    let mut r = Run::new(2);
+    r.ask(1, "a");
+    r.ask(2, "b");
+    r.ask(3, "c");
+    r.c.lost(SV);
+    r.answer(4, "?1");
+    let last = r.summary().pop().unwrap();
+    assert_eq!(
+        last,
+        (
+            "b",
+            "?1",
+            E,
+            "pairing uncertain after packet loss".to_string()
+        )
+    );
+}
+
 /// The same after the transaction timeout: a late answer is published
 /// alone, and the next request gets its own answer.
 #[test]
