@@ -236,7 +236,8 @@ impl<P: Protocol> Connection<P> {
         }
         if !seg.payload.is_empty() {
             self.sides[dir.index()].seen |= DATA_SEEN;
-            if self.correlator.out_of_step(dir) && self.is_quiet(dir, seq, seg) {
+            let unsure = self.correlator.out_of_step(dir) || self.correlator.owes(dir);
+            if unsure && self.is_quiet(dir, seq, seg) {
                 self.quiet[dir.index()] = true;
             }
             self.feed(dir, ts, Feed::Segment(seq, seg.payload), ctx, out);

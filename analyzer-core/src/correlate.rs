@@ -280,6 +280,9 @@ struct RareState<P> {
     /// them (the pending limit, the transaction timeout): the next answers
     /// without a key ([`Correlator::owe`]).
     owed: [u32; 2],
+    /// Per side: its pairing went out of step because answers owed may
+    /// never come (else: packet loss), for the notes.
+    step_owed: [bool; 2],
 }
 
 impl<P> Default for RareState<P> {
@@ -290,6 +293,7 @@ impl<P> Default for RareState<P> {
             alone: [None, None],
             step_from: [0; 2],
             owed: [0; 2],
+            step_owed: [false; 2],
         }
     }
 }
@@ -418,6 +422,12 @@ impl<P: Conversation> Correlator<P> {
             }
             None => self.state &= !bit,
         }
+    }
+
+    /// Whether answers are owed to `requester`'s requests.
+    #[inline]
+    pub(crate) fn owes(&self, requester: Direction) -> bool {
+        self.rare.is_some() && self.owed(requester) > 0
     }
 
     /// Answers owed to `requester`'s requests ([`owe`](Self::owe)).

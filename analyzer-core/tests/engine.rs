@@ -106,8 +106,8 @@ fn unanswered_request_times_out_in_capture_time() {
     c.handshake()
         .client(b">slow\n")
         .wait_ms(11_000)
-        .client(b">next\n")
         .server(b"<slow\n")
+        .client(b">next\n")
         .server(b"<next\n");
     let r = run(Config::default(), &c.packets);
     assert_eq!(
@@ -125,6 +125,38 @@ fn unanswered_request_times_out_in_capture_time() {
     );
     assert_eq!(r.counters.requests_unanswered, 1);
     assert_eq!(r.counters.responses_unmatched, 1);
+}
+
+/// A request sent on a quiet connection while a timed-out request's
+/// response is still due: that response may come yet (a server holding
+/// it) or never, so what answers the new request is uncertain, and said so.
+#[test]
+fn a_request_sent_while_a_response_is_still_due_pairs_uncertain() {
+    let mut c = Conn::new(CLIENT, SERVER);
+    c.handshake()
+        .client(b">slow\n")
+        .wait_ms(11_000)
+        .client(b">next\n")
+        .server(b"<next\n");
+    let r = run(Config::default(), &c.packets);
+    assert_eq!(
+        summary(&r.events),
+        vec![
+            row(
+                "Error",
+                "slow",
+                "-",
+                "no response within the transaction timeout (10s)"
+            ),
+            row(
+                "Error",
+                "next",
+                "next",
+                "pairing uncertain: sent while the response to an earlier request was still due"
+            ),
+        ]
+    );
+    assert_eq!(r.counters.pairings_uncertain, 1);
 }
 
 #[test]

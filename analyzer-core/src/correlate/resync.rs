@@ -21,6 +21,11 @@
 //!   before are published as answered in the gap, uncertain.
 //!
 //! Requests queued before the gap pair as usual: their answers come first.
+//!
+//! The same holds, with notes saying why, when a new request starts on a
+//! quiet connection while answers are owed to requests published before
+//! them ([`Correlator::owe`]): the server may still send them (it holds
+//! them) or never; either way the pairing that follows is uncertain.
 
 use super::{publish_unanswered, Correlator, Outcome, ANSWERED, UNCERTAIN};
 use crate::message::{Message, Transaction};
@@ -29,6 +34,10 @@ use crate::role::Direction;
 
 const UNCERTAIN_NOTE: &str = "pairing uncertain after packet loss";
 const LOST: &str = "response lost in a capture gap (pairing uncertain after packet loss)";
+const UNCERTAIN_OWED: &str =
+    "pairing uncertain: sent while the response to an earlier request was still due";
+const NEVER_OWED: &str = "no response came (pairing uncertain: sent while the response to an \
+                          earlier request was still due)";
 
 impl<P: Conversation> Correlator<P> {
     /// A gap in `dir`'s stream where the stream lost its place: the answers
@@ -50,6 +59,17 @@ impl<P: Conversation> Correlator<P> {
                 self.set_step_from(other, Some(first));
             }
         }
+        if let Some(rare) = &mut self.rare {
+            rare.step_owed = [false; 2];
+        }
+    }
+
+    /// The notes of `requester`'s out-of-step pairing: (uncertain, lost).
+    fn step_notes(&self, requester: Direction) -> (&'static str, &'static str) {
+        match &self.rare {
+            Some(rare) if rare.step_owed[requester.index()] => (UNCERTAIN_OWED, NEVER_OWED),
+            _ => (UNCERTAIN_NOTE, LOST),
+        }
     }
 
     /// Whether a request of `requester` waits for its answer.
@@ -65,8 +85,24 @@ impl<P: Conversation> Correlator<P> {
 
     /// A new request from `requester` while the connection is quiet: the
     /// requests waiting from before are taken as answered in the gap, and
-    /// pairing is back in step.
+    /// pairing is back in step. Unless answers were owed: they may come
+    /// yet or never, so pairing is out of step from this request on.
     pub(crate) fn quiet(
+        &mut self,
+        requester: Direction,
+        out: &mut impl FnMut(Transaction<P>),
+    ) -> Outcome {
+        let mut outcome = self.back_in_step(requester, out);
+        if self.forget_owed(requester) {
+            self.set_step_from(requester, Some(self.next_id));
+            self.rare().step_owed[requester.index()] = true;
+            outcome.resynchronized = 0;
+        }
+        outcome
+    }
+
+    /// `quiet`'s resynchronization, when out of step.
+    fn back_in_step(
         &mut self,
         requester: Direction,
         out: &mut impl FnMut(Transaction<P>),
@@ -74,6 +110,7 @@ impl<P: Conversation> Correlator<P> {
         let Some(from) = self.step_from(requester) else {
             return Outcome::default();
         };
+        let (_, lost) = self.step_notes(requester);
         self.set_step_from(requester, None);
         let mut outcome = Outcome {
             resynchronized: 1,
@@ -88,7 +125,7 @@ impl<P: Conversation> Correlator<P> {
                 pending.set(UNCERTAIN);
                 outcome = outcome.plus(publish_unanswered(
                     pending,
-                    |notes| notes.push(LOST.into()),
+                    |notes| notes.push(lost.into()),
                     out,
                 ));
             } else {
@@ -111,6 +148,7 @@ impl<P: Conversation> Correlator<P> {
         let Some(from) = self.step_from(requester) else {
             return (None, outcome);
         };
+        let (uncertain, lost) = self.step_notes(requester);
         let queue = self.queue_mut(requester);
         let mut chosen = None;
         for (i, pending) in queue.iter().enumerate() {
@@ -147,7 +185,7 @@ impl<P: Conversation> Correlator<P> {
                 pending.set(UNCERTAIN);
                 outcome = outcome.plus(publish_unanswered(
                     pending,
-                    |notes| notes.push(LOST.into()),
+                    |notes| notes.push(lost.into()),
                     out,
                 ));
                 index -= 1;
@@ -161,7 +199,7 @@ impl<P: Conversation> Correlator<P> {
         } else {
             let pending = &mut self.queue_mut(requester)[index];
             pending.set(UNCERTAIN);
-            pending.note(UNCERTAIN_NOTE.into());
+            pending.note(uncertain.into());
         }
         (Some(index), outcome)
     }
