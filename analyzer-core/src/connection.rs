@@ -86,6 +86,21 @@ struct Side<F> {
     framer: F,
 }
 
+impl<F> Side<F> {
+    /// The bytes held of an unfinished frame, taken out of the stream; the
+    /// framer starts over (it may have kept where its search stopped in
+    /// those bytes).
+    fn take_partial<P>(&mut self) -> Option<crate::stream::Partial>
+    where
+        P: crate::protocol::Conversation,
+        F: Framer<P>,
+    {
+        let partial = self.stream.take_partial()?;
+        self.framer.reset();
+        Some(partial)
+    }
+}
+
 /// [`Side::seen`]: payload was seen (a new SYN then means a new
 /// connection).
 const DATA_SEEN: u8 = 1;
@@ -558,7 +573,7 @@ impl<P: Protocol> Connection<P> {
         let outcome = self.correlator.flush(Unanswered::NotFollowed(why), out);
         count(ctx.counters, outcome);
         for side in &mut self.sides {
-            if let Some(partial) = side.stream.take_partial() {
+            if let Some(partial) = side.take_partial() {
                 ctx.counters.bytes_not_analyzed += partial.wire_len;
             }
         }

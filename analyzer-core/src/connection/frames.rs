@@ -30,7 +30,7 @@ impl<P: Protocol> Connection<P> {
         if let Some(rejected) = self.sides[dir.index()].stream.take_rejected() {
             self.handle_frame(dir, rejected, ctx, out);
         }
-        if let Some(partial) = self.sides[dir.index()].stream.take_partial() {
+        if let Some(partial) = self.sides[dir.index()].take_partial() {
             self.partial(dir, partial, why, ctx, out);
         }
         let note = || format!("message cut short by {}", why.cut_by());

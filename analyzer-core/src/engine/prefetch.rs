@@ -105,7 +105,9 @@ mod tests {
     #[cfg(target_arch = "x86_64")]
     fn the_prefetched_lines_hold_the_slots_lookups_read() {
         let hasher = foldhash::fast::RandomState::default();
-        for n in [60_000u64, 114_000] {
+        // Hits measured over seeds: 98.7-99.96% half full, 89-96% 7/8 full
+        // (a wrong layout would prefetch next to none).
+        for (n, least) in [(60_000u64, 0.95), (114_000, 0.8)] {
             let mut table: HashTable<Box<u64>> = HashTable::new();
             for k in 0..n {
                 table.insert_unique(hasher.hash_one(k), Box::new(k), |v| hasher.hash_one(**v));
@@ -120,7 +122,7 @@ mod tests {
                 hits += usize::from([first, last].map(line_of).contains(&line_of(found)));
             }
             let share = hits as f64 / n as f64;
-            assert!(share >= 0.9, "{hits} of {n} slots prefetched");
+            assert!(share >= least, "{hits} of {n} slots prefetched");
         }
     }
 }
