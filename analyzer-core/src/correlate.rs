@@ -427,10 +427,11 @@ impl<P: Conversation> Correlator<P> {
     /// Whether answers are owed to `requester`'s requests.
     #[inline]
     pub(crate) fn owes(&self, requester: Direction) -> bool {
-        self.rare.is_some() && self.owed(requester) > 0
+        self.owed(requester) > 0
     }
 
     /// Answers owed to `requester`'s requests ([`owe`](Self::owe)).
+    #[inline]
     fn owed(&self, requester: Direction) -> u32 {
         self.rare.as_ref().map_or(0, |r| r.owed[requester.index()])
     }
@@ -598,16 +599,12 @@ impl<P: Conversation> Correlator<P> {
         // queue is one over the limit: its answer goes on pairing with it
         // (pushed out, the rest of that answer could only be skipped).
         let full = !queue.is_empty() && queue.len() >= max_pending;
-        let streaming = queue.len() == max_pending
-            && queue
-                .front()
-                .is_some_and(|p| p.has_response() && !p.has(ANSWERED));
-        if full && !streaming {
+        let front_streams = queue
+            .front()
+            .is_some_and(|p| p.has_response() && !p.has(ANSWERED));
+        if full && !(front_streams && queue.len() == max_pending) {
             // Past that, the request after it goes: the answer streaming in
             // keeps its request.
-            let front_streams = queue
-                .front()
-                .is_some_and(|p| p.has_response() && !p.has(ANSWERED));
             if let Some(oldest) = queue.remove(usize::from(front_streams && queue.len() > 1)) {
                 // Published with what came of its answer, if it began: then
                 // it counts as answered. Else its answer is still to come
@@ -669,7 +666,7 @@ impl<P: Conversation> Correlator<P> {
         let in_step = self.step_from(requester).is_none();
         // Owed answers come first, in step or not: a gap that may have
         // swallowed one forgets them (`lost`).
-        if shape.key.is_none() && self.rare.is_some() && self.take_owed(requester, &response) {
+        if shape.key.is_none() && self.owes(requester) && self.take_owed(requester, &response) {
             let mut notes = notes;
             notes.push(OWED_NOTE.into());
             return self.alone_answer(
