@@ -179,6 +179,14 @@ fn cx<'a, P: Protocol>(
 }
 
 impl<P: Protocol> Connection<P> {
+    /// Starts loading what its next packet reads beyond it (a hint: see
+    /// `Engine::prefetch`).
+    #[inline(always)]
+    pub(crate) fn prefetch_satellites(&self) {
+        self.correlator.prefetch_front();
+        self.sides.iter().for_each(|side| side.stream.prefetch());
+    }
+
     /// A connection whose server is the first endpoint of its flow key
     /// (`server_first`) or the second.
     pub(crate) fn new(id: u64, server_first: bool, now: Timestamp, config: &Config) -> Self {

@@ -1017,6 +1017,15 @@ impl<P: Conversation> Correlator<P> {
         outcome
     }
 
+    /// Starts loading the oldest request from the client: the entry an
+    /// answer reads first.
+    #[inline(always)]
+    pub(crate) fn prefetch_front(&self) {
+        if let Some(front) = self.pending.front() {
+            crate::engine::prefetch::lines(front);
+        }
+    }
+
     /// Lets the client's queue's memory go once it is empty: an idle
     /// connection holds none.
     #[inline]

@@ -1,6 +1,7 @@
 //! [`Engine`]: the sans-IO core. Packets and their capture times go in,
 //! events come out to a [`Sink`].
 
+use std::cell::Cell;
 use std::hash::BuildHasher;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +20,7 @@ use crate::sink::Sink;
 use crate::stream::Frame;
 use crate::time::Timestamp;
 
-mod prefetch;
+pub(crate) mod prefetch;
 mod timers;
 
 use timers::{Timer, Timers, NEVER};
@@ -79,6 +80,10 @@ pub struct Engine<P: Protocol, S> {
     now: Option<Timestamp>,
     next_sweep: Option<Timestamp>,
     next_id: u64,
+    /// The hash of the packet whose connection [`prefetch`](Self::prefetch)
+    /// last started loading: its next call loads what that connection
+    /// points to.
+    ahead: Cell<Option<u64>>,
 }
 
 /// A connection in the flow table, its key, and its description, which its
@@ -96,6 +101,15 @@ struct Tracked<P: Protocol> {
 }
 
 impl<P: Protocol> Tracked<P> {
+    /// Starts loading what a packet of this connection reads beyond it:
+    /// the request an answer pairs with, the buffers of unfinished frames,
+    /// the flow its events share. Reads only the connection.
+    #[inline(always)]
+    fn prefetch_satellites(&self) {
+        self.conn.prefetch_satellites();
+        prefetch::line(Arc::as_ptr(&self.flow) as usize);
+    }
+
     /// Queues the connection's next deadline if it is earlier than the one
     /// queued.
     #[inline]
@@ -125,6 +139,7 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
             now: None,
             next_sweep: None,
             next_id: 0,
+            ahead: Cell::new(None),
         }
     }
 
@@ -190,16 +205,18 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
         self.flows.len() >= PREFETCH_FROM
     }
 
-    /// A hint, for speed: `data` (of link type `link`) is the packet that
-    /// will be handed to [`packet`](Self::packet) after the next one. Starts
-    /// loading the state of its connection into the CPU's caches, so that
-    /// handling it waits less on memory: with tens of thousands of
-    /// connections their state is mostly not cached, and each packet's
-    /// lookup would wait for it. Call it for packet N + 1 before handing over
-    /// packet N, and [`prefetch_lookup`](Self::prefetch_lookup) for packet
-    /// N + 2 ([`replay::feed`](crate::replay::feed) does). It changes
-    /// nothing, and does nothing while few connections are tracked, nor for
-    /// packets other than Ethernet, IPv4 and TCP (yet).
+    /// A hint, for speed: `data` (of link type `link`) will be handed to
+    /// [`packet`](Self::packet) two packets from now. Starts loading the
+    /// state of its connection into the CPU's caches, and what the
+    /// connection found by the call before points to (the request an answer
+    /// will pair with, unfinished frames, the flow its events share), so
+    /// that handling them waits less on memory: with tens of thousands of
+    /// connections their state is mostly not cached, and each packet would
+    /// wait for it. Before handing over packet N, call
+    /// [`prefetch_lookup`](Self::prefetch_lookup) for packet N + 3 and this
+    /// for packet N + 2 ([`replay::feed`](crate::replay::feed) does). It
+    /// changes nothing, and does nothing while few connections are tracked,
+    /// nor for packets other than Ethernet, IPv4 and TCP (yet).
     ///
     /// ```
     /// use analyzer_core::{decode::LinkType, Config, Engine, Event, Kind, NetString, Protocol, Timestamp};
@@ -215,11 +232,11 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
     /// let mut engine = Engine::new(Config::default(), |_: Event<Echo>| {});
     /// let packets: Vec<(Timestamp, Vec<u8>)> = Vec::new(); // captured frames
     /// for (i, (ts, frame)) in packets.iter().enumerate() {
-    ///     if let Some((_, two_ahead)) = packets.get(i + 2) {
-    ///         engine.prefetch_lookup(LinkType::Ethernet, two_ahead);
+    ///     if let Some((_, three_ahead)) = packets.get(i + 3) {
+    ///         engine.prefetch_lookup(LinkType::Ethernet, three_ahead);
     ///     }
-    ///     if let Some((_, next)) = packets.get(i + 1) {
-    ///         engine.prefetch(LinkType::Ethernet, next);
+    ///     if let Some((_, two_ahead)) = packets.get(i + 2) {
+    ///         engine.prefetch(LinkType::Ethernet, two_ahead);
     ///     }
     ///     engine.packet(*ts, LinkType::Ethernet, frame);
     /// }
@@ -227,6 +244,14 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
     /// ```
     #[inline]
     pub fn prefetch(&self, link: LinkType, data: &[u8]) {
+        // The connection found by the call before (its lines loaded since):
+        // what it points to, which the coming packet reads.
+        if let Some(hash) = self.ahead.take() {
+            self.flows.find(hash, |tracked| {
+                tracked.prefetch_satellites();
+                false
+            });
+        }
         if let Some(hash) = self.prefetch_hash(link, data) {
             // The probe reads the table's lines (prefetched a packet ago by
             // `prefetch_lookup`); the connections it finds are only
@@ -235,13 +260,14 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
                 prefetch::lines(&**tracked);
                 false
             });
+            self.ahead.set(Some(hash));
         }
     }
 
-    /// The first half of [`prefetch`](Self::prefetch), a packet earlier:
-    /// `data` is the packet that will be handed to [`packet`](Self::packet)
-    /// two after the next one. Starts loading the flow-table lines its
-    /// lookup reads (computed from its addresses, reading nothing), so that
+    /// The first stage of [`prefetch`](Self::prefetch), a packet earlier:
+    /// `data` will be handed to [`packet`](Self::packet) three packets from
+    /// now. Starts loading the flow-table lines its lookup reads (computed
+    /// from its addresses, reading nothing), so that
     /// [`prefetch`](Self::prefetch) then finds its connection without
     /// waiting. A hint, like [`prefetch`](Self::prefetch).
     #[inline]
@@ -714,11 +740,11 @@ mod tests {
             let link = crate::decode::LinkType::Ethernet;
             for (i, packet) in packets.iter().enumerate() {
                 assert_eq!(engine.prefetching(), engine.connections() >= PREFETCH_FROM);
-                if let Some(two_ahead) = packets.get(i + 2).filter(|_| prefetch) {
-                    engine.prefetch_lookup(link, two_ahead);
+                if let Some(three_ahead) = packets.get(i + 3).filter(|_| prefetch) {
+                    engine.prefetch_lookup(link, three_ahead);
                 }
-                if let Some(next) = packets.get(i + 1).filter(|_| prefetch) {
-                    engine.prefetch(link, next);
+                if let Some(two_ahead) = packets.get(i + 2).filter(|_| prefetch) {
+                    engine.prefetch(link, two_ahead);
                 }
                 engine.packet(ts, link, packet);
             }

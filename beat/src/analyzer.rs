@@ -28,14 +28,14 @@ pub trait Analyzer {
     fn name(&self) -> &'static str;
     /// Handles one captured packet.
     fn packet(&mut self, ts: Timestamp, link: LinkType, data: &[u8]);
-    /// A hint: `data` is the packet after the next one handed to
-    /// [`packet`](Self::packet) ([`Engine::prefetch`]). Does nothing by
-    /// default.
+    /// A hint: `data` will be handed to [`packet`](Self::packet) two
+    /// packets from now ([`Engine::prefetch`]). Does nothing by default.
     fn prefetch(&self, link: LinkType, data: &[u8]) {
         let _ = (link, data);
     }
-    /// A hint: `data` is the packet two after the next one
-    /// ([`Engine::prefetch_lookup`]). Does nothing by default.
+    /// A hint: `data` will be handed to [`packet`](Self::packet) three
+    /// packets from now ([`Engine::prefetch_lookup`]). Does nothing by
+    /// default.
     fn prefetch_lookup(&self, link: LinkType, data: &[u8]) {
         let _ = (link, data);
     }

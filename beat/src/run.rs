@@ -58,16 +58,17 @@ impl Beat {
         }
     }
 
-    /// A hint: `data` is the packet after the next one handed to
-    /// [`packet`](Self::packet); each engine starts loading its connection
-    /// into the cache ([`Engine::prefetch`](analyzer_core::Engine::prefetch)).
+    /// A hint: `data` will be handed to [`packet`](Self::packet) two
+    /// packets from now; each engine starts loading its connection (and
+    /// what the connection of the call before points to) into the cache ([`Engine::prefetch`](analyzer_core::Engine::prefetch)).
     pub fn prefetch(&self, link: LinkType, data: &[u8]) {
         for analyzer in &self.analyzers {
             analyzer.prefetch(link, data);
         }
     }
 
-    /// A hint: `data` is the packet two after the next one; each engine
+    /// A hint: `data` will be handed to [`packet`](Self::packet) three
+    /// packets from now; each engine
     /// starts loading the table lines its lookup reads
     /// ([`Engine::prefetch_lookup`](analyzer_core::Engine::prefetch_lookup)).
     pub fn prefetch_lookup(&self, link: LinkType, data: &[u8]) {
@@ -392,15 +393,15 @@ fn read_file(
         if stop.load(Ordering::Relaxed) {
             break Ok(());
         }
-        // The engines are told of the two packets after this one
+        // The engines are told of the second and third packets after this one
         // (`Beat::prefetch_lookup`, `Beat::prefetch`): their connections are
         // loaded while they work.
         if beat.prefetching() {
-            if let Some((link, two_ahead)) = reader.peek_ahead(2) {
-                beat.prefetch_lookup(link, two_ahead);
+            if let Some((link, three_ahead)) = reader.peek_ahead(3) {
+                beat.prefetch_lookup(link, three_ahead);
             }
-            if let Some((link, after)) = reader.peek_ahead(1) {
-                beat.prefetch(link, after);
+            if let Some((link, two_ahead)) = reader.peek_ahead(2) {
+                beat.prefetch(link, two_ahead);
             }
         }
         match reader.next_packet() {

@@ -25,6 +25,14 @@ impl LazyStream {
             .get_or_insert_with(|| Box::new(StreamBuffer::new(max_message)))
     }
 
+    /// Starts loading the buffer, if there is one.
+    #[inline(always)]
+    pub fn prefetch(&self) {
+        if let Some(buffer) = &self.0 {
+            crate::engine::prefetch::lines(&**buffer);
+        }
+    }
+
     /// Whether it holds nothing at all (see [`StreamBuffer::is_idle`]).
     #[inline]
     pub fn is_idle(&self) -> bool {

@@ -5,23 +5,26 @@
 //! and a packet's lookup waits on memory three times in a row: the flow
 //! table's control bytes, its slot (a pointer), then the connection. A
 //! prefetch of an address that must first be read waits as long, so the
-//! look-ahead runs in two stages, each needing only what the stage before
+//! look-ahead runs in three stages, each needing only what the stage before
 //! loaded:
 //!
-//! 1. for the packet two ahead, the table lines its lookup will read:
+//! 1. for the packet three ahead, the table lines its lookup will read:
 //!    their addresses follow from the key's hash and the table's layout,
 //!    nothing is read ([`table_lines`]);
-//! 2. for the packet one ahead, the lookup itself (its table lines are
-//!    cached by now) and the connection it finds ([`lines`]).
+//! 2. for the packet two ahead, the lookup itself (its table lines are
+//!    cached by now) and the connection it finds ([`lines`]);
+//! 3. for the packet one ahead, what its connection (cached by now) points
+//!    to: the oldest request waiting for an answer, the buffers of
+//!    unfinished frames, the flow its events share.
 //!
-//! Both are hints: they never fault nor change what the program computes,
+//! All are hints: they never fault nor change what the program computes,
 //! and a wrong guess costs a useless prefetch.
 
 use hashbrown::HashTable;
 
 /// Asks the CPU to start loading every cache line of `value`.
 #[inline(always)]
-pub(super) fn lines<T>(value: &T) {
+pub(crate) fn lines<T>(value: &T) {
     let start = (value as *const T) as usize;
     let size = std::mem::size_of::<T>();
     let mut offset = 0;
@@ -80,7 +83,7 @@ fn control_bytes<T>(table: &HashTable<T>) -> Option<usize> {
 }
 
 #[inline(always)]
-fn line(address: usize) {
+pub(crate) fn line(address: usize) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
