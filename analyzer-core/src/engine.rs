@@ -107,7 +107,9 @@ impl<P: Protocol> Tracked<P> {
     #[inline(always)]
     fn prefetch_satellites(&self) {
         self.conn.prefetch_satellites();
-        prefetch::line(Arc::as_ptr(&self.flow) as usize);
+        // All of the flow's lines: an event reads its endpoints (past the
+        // first line) and its JSON's address, and counts a reference.
+        prefetch::arc_lines(&self.flow);
     }
 
     /// Queues the connection's next deadline if it is earlier than the one
@@ -454,6 +456,12 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
         };
         let tracked = &mut **entry.get_mut();
         let Tracked { flow, conn, .. } = tracked;
+        // The flow's JSON, which an event of this segment would copy: its
+        // address is cached (the look-ahead loaded the flow), its text
+        // loads while the segment is reassembled, framed and parsed.
+        if let Some(json) = flow.json.get() {
+            json.prefetch();
+        }
         let (mut ctx, mut out) = split(
             &self.config,
             &mut self.counters,

@@ -36,6 +36,16 @@ pub(crate) fn lines<T>(value: &T) {
     line(start.wrapping_add(size.saturating_sub(1)));
 }
 
+/// Asks the CPU to start loading every cache line of the allocation behind
+/// `arc`: its value and the reference counts before it.
+#[inline(always)]
+pub(crate) fn arc_lines<T>(arc: &std::sync::Arc<T>) {
+    // The counts: two words before the value (`ArcInner`'s layout; a wrong
+    // guess costs a useless prefetch).
+    line((std::sync::Arc::as_ptr(arc) as usize).wrapping_sub(16));
+    lines(&**arc);
+}
+
 /// Asks the CPU to start loading the lines that `table`'s lookup of `hash`
 /// reads first: the control group where its probe starts and the first
 /// slots of that group (the element is mostly in one of them when the table
