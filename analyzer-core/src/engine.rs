@@ -80,10 +80,13 @@ pub struct Engine<P: Protocol, S> {
     now: Option<Timestamp>,
     next_sweep: Option<Timestamp>,
     next_id: u64,
-    /// The hash of the packet whose connection [`prefetch`](Self::prefetch)
-    /// last started loading: its next call loads what that connection
-    /// points to.
-    ahead: Cell<Option<u64>>,
+    /// The hashes of the packets whose connections the last two calls of
+    /// [`prefetch`](Self::prefetch) started loading, the older at
+    /// `ahead_at`: a call loads what the older one's connection points to
+    /// (two packets' time after asking for it: one was not enough for it
+    /// to arrive at 60,000 connections).
+    ahead: [Cell<Option<u64>>; 2],
+    ahead_at: Cell<usize>,
 }
 
 /// A connection in the flow table, its key, and its description, which its
@@ -141,7 +144,8 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
             now: None,
             next_sweep: None,
             next_id: 0,
-            ahead: Cell::new(None),
+            ahead: Default::default(),
+            ahead_at: Cell::new(0),
         }
     }
 
@@ -208,15 +212,15 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
     }
 
     /// A hint, for speed: `data` (of link type `link`) will be handed to
-    /// [`packet`](Self::packet) two packets from now. Starts loading the
+    /// [`packet`](Self::packet) three packets from now. Starts loading the
     /// state of its connection into the CPU's caches, and what the
-    /// connection found by the call before points to (the request an answer
+    /// connection found two calls before points to (the request an answer
     /// will pair with, unfinished frames, the flow its events share), so
     /// that handling them waits less on memory: with tens of thousands of
     /// connections their state is mostly not cached, and each packet would
     /// wait for it. Before handing over packet N, call
-    /// [`prefetch_lookup`](Self::prefetch_lookup) for packet N + 3 and this
-    /// for packet N + 2 ([`replay::feed`](crate::replay::feed) does). It
+    /// [`prefetch_lookup`](Self::prefetch_lookup) for packet N + 4 and this
+    /// for packet N + 3 ([`replay::feed`](crate::replay::feed) does). It
     /// changes nothing, and does nothing while few connections are tracked,
     /// nor for packets other than Ethernet, IPv4 and TCP (yet).
     ///
@@ -234,11 +238,11 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
     /// let mut engine = Engine::new(Config::default(), |_: Event<Echo>| {});
     /// let packets: Vec<(Timestamp, Vec<u8>)> = Vec::new(); // captured frames
     /// for (i, (ts, frame)) in packets.iter().enumerate() {
-    ///     if let Some((_, three_ahead)) = packets.get(i + 3) {
-    ///         engine.prefetch_lookup(LinkType::Ethernet, three_ahead);
+    ///     if let Some((_, four_ahead)) = packets.get(i + 4) {
+    ///         engine.prefetch_lookup(LinkType::Ethernet, four_ahead);
     ///     }
-    ///     if let Some((_, two_ahead)) = packets.get(i + 2) {
-    ///         engine.prefetch(LinkType::Ethernet, two_ahead);
+    ///     if let Some((_, three_ahead)) = packets.get(i + 3) {
+    ///         engine.prefetch(LinkType::Ethernet, three_ahead);
     ///     }
     ///     engine.packet(*ts, LinkType::Ethernet, frame);
     /// }
@@ -246,9 +250,11 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
     /// ```
     #[inline]
     pub fn prefetch(&self, link: LinkType, data: &[u8]) {
-        // The connection found by the call before (its lines loaded since):
-        // what it points to, which the coming packet reads.
-        if let Some(hash) = self.ahead.take() {
+        // The connection found two calls ago (its lines loaded since): what
+        // it points to, which the packet after the next one reads.
+        let at = self.ahead_at.get();
+        self.ahead_at.set(at ^ 1);
+        if let Some(hash) = self.ahead[at].take() {
             self.flows.find(hash, |tracked| {
                 tracked.prefetch_satellites();
                 false
@@ -262,12 +268,12 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
                 prefetch::lines(&**tracked);
                 false
             });
-            self.ahead.set(Some(hash));
+            self.ahead[at].set(Some(hash));
         }
     }
 
     /// The first stage of [`prefetch`](Self::prefetch), a packet earlier:
-    /// `data` will be handed to [`packet`](Self::packet) three packets from
+    /// `data` will be handed to [`packet`](Self::packet) four packets from
     /// now. Starts loading the flow-table lines its lookup reads (computed
     /// from its addresses, reading nothing), so that
     /// [`prefetch`](Self::prefetch) then finds its connection without
@@ -748,11 +754,11 @@ mod tests {
             let link = crate::decode::LinkType::Ethernet;
             for (i, packet) in packets.iter().enumerate() {
                 assert_eq!(engine.prefetching(), engine.connections() >= PREFETCH_FROM);
-                if let Some(three_ahead) = packets.get(i + 3).filter(|_| prefetch) {
-                    engine.prefetch_lookup(link, three_ahead);
+                if let Some(four_ahead) = packets.get(i + 4).filter(|_| prefetch) {
+                    engine.prefetch_lookup(link, four_ahead);
                 }
-                if let Some(two_ahead) = packets.get(i + 2).filter(|_| prefetch) {
-                    engine.prefetch(link, two_ahead);
+                if let Some(three_ahead) = packets.get(i + 3).filter(|_| prefetch) {
+                    engine.prefetch(link, three_ahead);
                 }
                 engine.packet(ts, link, packet);
             }

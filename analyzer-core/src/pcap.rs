@@ -545,7 +545,7 @@ mod tests {
         for (i, p) in packets.iter().enumerate() {
             file.extend(record(i as u32, 0, p, p.len() as u32));
         }
-        for n in [1, 2] {
+        for n in [1, 2, 3, 4] {
             let mut reader = PcapReader::new(&file[..]).unwrap();
             let (mut read, mut seen) = (0, 0);
             loop {

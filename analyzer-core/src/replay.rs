@@ -35,7 +35,7 @@ use crate::time::Timestamp;
 /// (after the packets before it were handled). Does not call
 /// [`Engine::finish`].
 ///
-/// The engine is told of the second and third packets after each one it
+/// The engine is told of the third and fourth packets after each one it
 /// handles
 /// ([`Engine::prefetch`], [`Engine::prefetch_lookup`],
 /// [`PcapReader::peek_ahead`]): their connections are on their way into
@@ -46,11 +46,11 @@ pub fn feed<P: Protocol, S: Sink<P>>(
 ) -> Result<(), ReadError> {
     loop {
         if engine.prefetching() {
-            if let Some((link, three_ahead)) = reader.peek_ahead(3) {
-                engine.prefetch_lookup(link, three_ahead);
+            if let Some((link, four_ahead)) = reader.peek_ahead(4) {
+                engine.prefetch_lookup(link, four_ahead);
             }
-            if let Some((link, two_ahead)) = reader.peek_ahead(2) {
-                engine.prefetch(link, two_ahead);
+            if let Some((link, three_ahead)) = reader.peek_ahead(3) {
+                engine.prefetch(link, three_ahead);
             }
         }
         let Some(packet) = reader.next_packet()? else {

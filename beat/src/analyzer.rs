@@ -28,12 +28,12 @@ pub trait Analyzer {
     fn name(&self) -> &'static str;
     /// Handles one captured packet.
     fn packet(&mut self, ts: Timestamp, link: LinkType, data: &[u8]);
-    /// A hint: `data` will be handed to [`packet`](Self::packet) two
+    /// A hint: `data` will be handed to [`packet`](Self::packet) three
     /// packets from now ([`Engine::prefetch`]). Does nothing by default.
     fn prefetch(&self, link: LinkType, data: &[u8]) {
         let _ = (link, data);
     }
-    /// A hint: `data` will be handed to [`packet`](Self::packet) three
+    /// A hint: `data` will be handed to [`packet`](Self::packet) four
     /// packets from now ([`Engine::prefetch_lookup`]). Does nothing by
     /// default.
     fn prefetch_lookup(&self, link: LinkType, data: &[u8]) {

@@ -58,9 +58,9 @@ impl Beat {
         }
     }
 
-    /// A hint: `data` will be handed to [`packet`](Self::packet) two
+    /// A hint: `data` will be handed to [`packet`](Self::packet) four
     /// packets from now; each engine starts loading its connection (and
-    /// what the connection of the call before points to) into the cache ([`Engine::prefetch`](analyzer_core::Engine::prefetch)).
+    /// what the connection of the call two before points to) into the cache ([`Engine::prefetch`](analyzer_core::Engine::prefetch)).
     pub fn prefetch(&self, link: LinkType, data: &[u8]) {
         for analyzer in &self.analyzers {
             analyzer.prefetch(link, data);
@@ -393,15 +393,15 @@ fn read_file(
         if stop.load(Ordering::Relaxed) {
             break Ok(());
         }
-        // The engines are told of the second and third packets after this one
+        // The engines are told of the third and fourth packets after this one
         // (`Beat::prefetch_lookup`, `Beat::prefetch`): their connections are
         // loaded while they work.
         if beat.prefetching() {
-            if let Some((link, three_ahead)) = reader.peek_ahead(3) {
-                beat.prefetch_lookup(link, three_ahead);
+            if let Some((link, four_ahead)) = reader.peek_ahead(4) {
+                beat.prefetch_lookup(link, four_ahead);
             }
-            if let Some((link, two_ahead)) = reader.peek_ahead(2) {
-                beat.prefetch(link, two_ahead);
+            if let Some((link, three_ahead)) = reader.peek_ahead(3) {
+                beat.prefetch(link, three_ahead);
             }
         }
         match reader.next_packet() {

@@ -142,10 +142,10 @@ fn work(rx: Receiver<Batch>, protocols: &[(Registration, Config)], outputs: &Out
         let data = |at: u32, len: u32| &batch.data[at as usize..at as usize + len as usize];
         for (i, &(ts, link, at, len)) in batch.packets.iter().enumerate() {
             if beat.prefetching() {
-                if let Some(&(_, link, at, len)) = batch.packets.get(i + 3) {
+                if let Some(&(_, link, at, len)) = batch.packets.get(i + 4) {
                     beat.prefetch_lookup(link, data(at, len));
                 }
-                if let Some(&(_, link, at, len)) = batch.packets.get(i + 2) {
+                if let Some(&(_, link, at, len)) = batch.packets.get(i + 3) {
                     beat.prefetch(link, data(at, len));
                 }
             }
