@@ -187,6 +187,14 @@ impl<P: Protocol> Connection<P> {
         self.sides.iter().for_each(|side| side.stream.prefetch());
     }
 
+    /// Starts loading the text of the oldest request waiting for an answer
+    /// (its entry was loaded by the look-ahead), which the answer's event
+    /// writes: a hint, see `Protocol::prefetch`.
+    #[inline(always)]
+    pub(crate) fn prefetch_waiting_request(&self) {
+        self.correlator.prefetch_front_fields();
+    }
+
     /// A connection whose server is the first endpoint of its flow key
     /// (`server_first`) or the second.
     pub(crate) fn new(id: u64, server_first: bool, now: Timestamp, config: &Config) -> Self {

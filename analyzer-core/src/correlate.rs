@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use crate::message::{Message, Transaction};
-use crate::protocol::{Conversation, Fit};
+use crate::protocol::{Conversation, Fit, Protocol};
 use crate::role::{Direction, Kind};
 use crate::time::Timestamp;
 
@@ -1023,6 +1023,18 @@ impl<P: Conversation> Correlator<P> {
     pub(crate) fn prefetch_front(&self) {
         if let Some(front) = self.pending.front() {
             crate::engine::prefetch::lines(front);
+        }
+    }
+
+    /// Starts loading the heap memory of the oldest request from the client
+    /// that writing its event reads ([`Protocol::prefetch`]).
+    #[inline(always)]
+    pub(crate) fn prefetch_front_fields(&self)
+    where
+        P: Protocol,
+    {
+        if let Some(fields) = self.pending.front().and_then(|p| p.request.fields.as_ref()) {
+            fields.prefetch();
         }
     }
 

@@ -462,12 +462,14 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
         };
         let tracked = &mut **entry.get_mut();
         let Tracked { flow, conn, .. } = tracked;
-        // The flow's JSON, which an event of this segment would copy: its
-        // address is cached (the look-ahead loaded the flow), its text
+        // The flow's JSON and the waiting request's text, which an event of
+        // this segment would copy: their addresses are cached (the
+        // look-ahead loaded the flow and the request's entry), the rest
         // loads while the segment is reassembled, framed and parsed.
         if let Some(json) = flow.json.get() {
             json.prefetch();
         }
+        conn.prefetch_waiting_request();
         let (mut ctx, mut out) = split(
             &self.config,
             &mut self.counters,

@@ -60,6 +60,16 @@ pub trait Protocol: Conversation {
     /// under `<name>.request` and `<name>.response`).
     fn write_fields(&self, out: &mut JsonFields<'_>);
 
+    /// A hint, for speed: starts loading into the CPU's caches what
+    /// [`write_fields`](Self::write_fields) will read on the heap (each
+    /// field's [`WriteJson::prefetch`](crate::WriteJson::prefetch); the
+    /// derive writes it). The engine calls it for the oldest request
+    /// waiting for an answer when a packet of its connection comes, so that
+    /// the answer's event finds the request's text cached. Does nothing by
+    /// default.
+    #[inline(always)]
+    fn prefetch(&self) {}
+
     /// Parses `frame`, sent in `direction`, as the first message of a new
     /// connection (with a fresh session): for tests and examples.
     ///

@@ -50,6 +50,7 @@ fn impl_protocol(checked: &Checked) -> TokenStream {
     let parse = read::parse(&checked.read);
     let kind = read::kind(&checked.kind);
     let write = write::write_fields(&checked.write);
+    let prefetch = write::prefetch(&checked.write);
     let conversation = (!checked.conversation).then(|| {
         quote! {
             #[automatically_derived]
@@ -73,6 +74,7 @@ fn impl_protocol(checked: &Checked) -> TokenStream {
             #parse
             #kind
             #write
+            #prefetch
         }
         #conversation
     }

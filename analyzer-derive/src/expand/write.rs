@@ -70,6 +70,64 @@ fn variant(v: &WriteVariant) -> TokenStream {
     }
 }
 
+/// Starts loading what writing `value` (a `&T` expression) reads, when its
+/// type has `WriteJson` (nothing through `Serialize`).
+fn prefetch_entry(value: &TokenStream) -> TokenStream {
+    quote! {{
+        #[allow(unused_imports)]
+        use ::analyzer_core::__private::{ViaSerialize as _, ViaWriteJson as _};
+        (&::analyzer_core::__private::Field(#value)).prefetch_field();
+    }}
+}
+
+/// The prefetches of the fields written directly (not flattened ones).
+fn prefetch_fields<'a>(
+    fields: impl Iterator<Item = &'a WriteField>,
+    value: impl Fn(&syn::Ident) -> TokenStream,
+) -> Vec<TokenStream> {
+    fields
+        .filter(|f| !f.flatten)
+        .map(|f| prefetch_entry(&value(&f.ident)))
+        .collect()
+}
+
+/// `Protocol::prefetch`: each written field's `WriteJson::prefetch`.
+pub fn prefetch(write: &Write) -> TokenStream {
+    let body = match write {
+        Write::Struct(fields) => {
+            let prefetches = prefetch_fields(fields.iter(), |ident| {
+                let span = ident.span();
+                quote_spanned!(span=> &self.#ident)
+            });
+            quote!(#(#prefetches)*)
+        }
+        Write::Enum(variants) => {
+            let arms = variants.iter().map(|v| {
+                let ident = &v.ident;
+                match &v.shape {
+                    Shape::Content(Some(_)) => {
+                        let prefetch = prefetch_entry(&quote!(content));
+                        quote!(Self::#ident(content) => { #prefetch })
+                    }
+                    Shape::Named(fields) => {
+                        let idents = fields.iter().map(|f| &f.ident);
+                        let prefetches = prefetch_fields(fields.iter(), |ident| quote!(#ident));
+                        quote!(Self::#ident { #(#idents,)* .. } => { #(#prefetches)* })
+                    }
+                    _ => quote!(Self::#ident { .. } => {}),
+                }
+            });
+            quote!(#[allow(unused_variables)] match self { #(#arms)* })
+        }
+    };
+    quote! {
+        #[inline]
+        fn prefetch(&self) {
+            #body
+        }
+    }
+}
+
 pub fn write_fields(write: &Write) -> TokenStream {
     let body = match write {
         Write::Struct(fields) => {
