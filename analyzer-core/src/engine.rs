@@ -1,8 +1,8 @@
 //! [`Engine`]: the sans-IO core. Packets and their capture times go in,
 //! events come out to a [`Sink`].
 
-use std::cell::Cell;
 use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -81,12 +81,15 @@ pub struct Engine<P: Protocol, S> {
     next_sweep: Option<Timestamp>,
     next_id: u64,
     /// The hashes of the packets whose connections the last two calls of
-    /// [`prefetch`](Self::prefetch) started loading, the older at
+    /// [`prefetch`](Self::prefetch) started loading (0: none), the older at
     /// `ahead_at`: a call loads what the older one's connection points to
     /// (two packets' time after asking for it: one was not enough for it
-    /// to arrive at 60,000 connections).
-    ahead: [Cell<Option<u64>>; 2],
-    ahead_at: Cell<usize>,
+    /// to arrive at 60,000 connections). A call that finds no packet to
+    /// look at (the end of the input) does not move the ring: the next few
+    /// then load for packets already handled, a wasted hint. Atomics with
+    /// relaxed plain loads and stores, so that the engine stays `Sync`.
+    ahead: [AtomicU64; 2],
+    ahead_at: AtomicUsize,
 }
 
 /// A connection in the flow table, its key, and its description, which its
@@ -145,7 +148,7 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
             next_sweep: None,
             next_id: 0,
             ahead: Default::default(),
-            ahead_at: Cell::new(0),
+            ahead_at: AtomicUsize::new(0),
         }
     }
 
@@ -252,15 +255,17 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
     pub fn prefetch(&self, link: LinkType, data: &[u8]) {
         // The connection found two calls ago (its lines loaded since): what
         // it points to, which the packet after the next one reads.
-        let at = self.ahead_at.get();
-        self.ahead_at.set(at ^ 1);
-        if let Some(hash) = self.ahead[at].take() {
+        let at = self.ahead_at.load(Relaxed) & 1;
+        self.ahead_at.store(at ^ 1, Relaxed);
+        let hash = self.ahead[at].load(Relaxed);
+        if hash != 0 {
             self.flows.find(hash, |tracked| {
                 tracked.prefetch_satellites();
                 false
             });
         }
-        if let Some(hash) = self.prefetch_hash(link, data) {
+        let hash = self.prefetch_hash(link, data);
+        if let Some(hash) = hash {
             // The probe reads the table's lines (prefetched a packet ago by
             // `prefetch_lookup`); the connections it finds are only
             // prefetched, never read.
@@ -268,8 +273,8 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
                 prefetch::lines(&**tracked);
                 false
             });
-            self.ahead[at].set(Some(hash));
         }
+        self.ahead[at].store(hash.unwrap_or(0), Relaxed);
     }
 
     /// The first stage of [`prefetch`](Self::prefetch), a packet earlier:

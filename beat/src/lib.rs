@@ -98,11 +98,14 @@ pub use table::duration;
 /// A beat allocates and frees per message (the request kept until its
 /// answer, the queue that holds it, the event), in many size classes; with
 /// tens of thousands of connections open those blocks are rarely in cache,
-/// and glibc's `malloc` spent ~15% of a beat's time managing them. With
+/// and glibc's `malloc` spent ~16% of a beat's time managing them. With
 /// jemalloc `echo-beat` takes 13% less time at 60,000 connections open at
 /// once, in the same peak memory (BENCHMARKS.md, issue 16's fifth round).
 /// Installing it is the binary's choice, not the library's: a beat that
-/// leaves the line out uses the system allocator and works the same.
+/// leaves the line out uses the system allocator and works the same; a
+/// crate that does not want jemalloc built turns off this crate's default
+/// feature `jemalloc`, which this re-export needs.
+#[cfg(feature = "jemalloc")]
 pub use tikv_jemallocator::Jemalloc as Allocator;
 
 /// Parses the command line and runs the beat for protocol `P`; `name` is the

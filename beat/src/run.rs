@@ -58,18 +58,19 @@ impl Beat {
         }
     }
 
-    /// A hint: `data` will be handed to [`packet`](Self::packet) four
+    /// A hint: `data` will be handed to [`packet`](Self::packet) three
     /// packets from now; each engine starts loading its connection (and
-    /// what the connection of the call two before points to) into the cache ([`Engine::prefetch`](analyzer_core::Engine::prefetch)).
+    /// what the connection of the call two before points to) into the
+    /// cache ([`Engine::prefetch`](analyzer_core::Engine::prefetch)).
     pub fn prefetch(&self, link: LinkType, data: &[u8]) {
         for analyzer in &self.analyzers {
             analyzer.prefetch(link, data);
         }
     }
 
-    /// A hint: `data` will be handed to [`packet`](Self::packet) three
-    /// packets from now; each engine
-    /// starts loading the table lines its lookup reads
+    /// A hint: `data` will be handed to [`packet`](Self::packet) four
+    /// packets from now; each engine starts loading the table lines its
+    /// lookup reads
     /// ([`Engine::prefetch_lookup`](analyzer_core::Engine::prefetch_lookup)).
     pub fn prefetch_lookup(&self, link: LinkType, data: &[u8]) {
         for analyzer in &self.analyzers {

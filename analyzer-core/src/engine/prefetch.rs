@@ -41,9 +41,10 @@ pub(crate) fn lines<T>(value: &T) {
 /// `arc`: its value and the reference counts before it.
 #[inline(always)]
 pub(crate) fn arc_lines<T>(arc: &std::sync::Arc<T>) {
-    // The counts: two words before the value (`ArcInner`'s layout; a wrong
-    // guess costs a useless prefetch).
-    line((std::sync::Arc::as_ptr(arc) as usize).wrapping_sub(16));
+    // The counts: two words before the value (`ArcInner`'s layout, for a
+    // value aligned to at most two words; a wrong guess costs a useless
+    // prefetch).
+    line((std::sync::Arc::as_ptr(arc) as usize).wrapping_sub(2 * std::mem::size_of::<usize>()));
     lines(&**arc);
 }
 
