@@ -462,6 +462,7 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
         src_first: bool,
     ) -> bool {
         let hash = self.hash(key);
+        let prefetching = self.prefetching();
         let Ok(mut entry) = self.flows.find_entry(hash, |t| t.key == *key) else {
             return false;
         };
@@ -470,11 +471,14 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
         // The flow's JSON and the waiting request's text, which an event of
         // this segment would copy: their addresses are cached (the
         // look-ahead loaded the flow and the request's entry), the rest
-        // loads while the segment is reassembled, framed and parsed.
-        if let Some(json) = flow.json.get() {
-            json.prefetch();
+        // loads while the segment is reassembled, framed and parsed. With
+        // fewer connections than the look-ahead needs, all is cached.
+        if prefetching {
+            if let Some(json) = flow.json.get() {
+                json.prefetch();
+            }
+            conn.prefetch_waiting_request();
         }
-        conn.prefetch_waiting_request();
         let (mut ctx, mut out) = split(
             &self.config,
             &mut self.counters,

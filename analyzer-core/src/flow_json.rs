@@ -51,9 +51,7 @@ impl FlowJson {
     /// and with many connections it is rarely cached).
     #[inline(always)]
     pub(crate) fn prefetch(&self) {
-        let start = self.text.as_ptr() as usize;
-        crate::engine::prefetch::line(start);
-        crate::engine::prefetch::line(start + self.text.len().saturating_sub(1));
+        crate::engine::prefetch::text(&self.text);
     }
 }
 

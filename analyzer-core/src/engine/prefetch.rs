@@ -37,6 +37,15 @@ pub(crate) fn lines<T>(value: &T) {
     line(start.wrapping_add(size.saturating_sub(1)));
 }
 
+/// Asks the CPU to start loading the first two cache lines' worth of
+/// `bytes` (text an event copies: its start, and its end when it is short).
+#[inline(always)]
+pub(crate) fn text(bytes: &[u8]) {
+    let start = bytes.as_ptr() as usize;
+    line(start);
+    line(start.wrapping_add(bytes.len().min(128).saturating_sub(1)));
+}
+
 /// Asks the CPU to start loading every cache line of the allocation behind
 /// `arc`: its value and the reference counts before it.
 #[inline(always)]

@@ -38,17 +38,6 @@ pub trait WriteJson {
     fn prefetch(&self) {}
 }
 
-/// Starts loading the first lines of `bytes` (a hint; see
-/// [`WriteJson::prefetch`]).
-#[inline(always)]
-fn prefetch_bytes(bytes: &[u8]) {
-    let start = bytes.as_ptr() as usize;
-    crate::engine::prefetch::line(start);
-    if bytes.len() > 64 {
-        crate::engine::prefetch::line(start + 64);
-    }
-}
-
 impl WriteJson for NetString {
     /// One pass that checks for escapes and for non-ASCII bytes together:
     /// plain ASCII (the usual content) is copied as is; anything else is
@@ -60,7 +49,7 @@ impl WriteJson for NetString {
 
     #[inline(always)]
     fn prefetch(&self) {
-        prefetch_bytes(self.as_bytes());
+        crate::engine::prefetch::text(self.as_bytes());
     }
 }
 
@@ -87,7 +76,7 @@ impl WriteJson for bytes::Bytes {
 
     #[inline(always)]
     fn prefetch(&self) {
-        prefetch_bytes(self);
+        crate::engine::prefetch::text(self);
     }
 }
 
@@ -99,7 +88,7 @@ impl WriteJson for std::borrow::Cow<'_, str> {
 
     #[inline(always)]
     fn prefetch(&self) {
-        prefetch_bytes(self.as_bytes());
+        crate::engine::prefetch::text(self.as_bytes());
     }
 }
 
@@ -144,7 +133,7 @@ impl WriteJson for String {
 
     #[inline(always)]
     fn prefetch(&self) {
-        prefetch_bytes(self.as_bytes());
+        crate::engine::prefetch::text(self.as_bytes());
     }
 }
 
