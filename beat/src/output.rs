@@ -18,9 +18,10 @@ use crate::summary::Stats;
 /// A batch is handed on once it holds this many bytes, whatever its count:
 /// with the envelope an event is 1-2 KB, and the batch being filled, those
 /// queued and the one being sent are all held at once (at 1 MiB, a
-/// 60,000-connection run peaked megabytes higher). A worker merges queued
-/// batches up to its output's `bulk_max_size`.
-const BATCH_BYTES: usize = 256 * 1024;
+/// 60,000-connection run peaked megabytes higher). Small, as idle workers
+/// are woken once 16 wait (see the queue's `WAKE_PENDING`): 1 MiB a wake.
+/// A worker merges queued batches up to its output's `bulk_max_size`.
+const BATCH_BYTES: usize = 64 * 1024;
 /// [`Output::new`] writes out once it holds this many bytes.
 const WRITE_BYTES: usize = 64 * 1024;
 
@@ -132,7 +133,11 @@ impl Output {
     /// tick, so events show up promptly). A failure is kept for
     /// [`finish`](Self::finish).
     pub fn flush(&self) {
-        self.0.borrow_mut().hand_on();
+        let mut state = self.0.borrow_mut();
+        state.hand_on();
+        if let Target::Queue(queue) = &state.target {
+            queue.flush();
+        }
     }
 
     /// The summary statistics, one per protocol in the order they were

@@ -254,9 +254,10 @@ impl Opened {
             .workers(kind.workers(), name)
             .map_err(|e| fail(format!("output: {e}")))?;
         let envelope = Some((envelope, kind.metadata()));
-        let done = AtomicBool::new(false);
+        let (done, done_rx) = std::sync::mpsc::channel();
         let analysis = std::thread::scope(|scope| {
-            scope.spawn(|| delivery::watch(&queue, stop, &done, settings.shutdown_timeout));
+            let (watched, timeout) = (&queue, settings.shutdown_timeout);
+            scope.spawn(move || delivery::watch(watched, stop, done_rx, timeout));
             let handles: Vec<_> = workers
                 .into_iter()
                 .map(|output| {
@@ -278,7 +279,7 @@ impl Opened {
             for handle in handles {
                 let _ = handle.join();
             }
-            done.store(true, Ordering::Relaxed);
+            drop(done);
             analysis
         });
         let delivery = queue.counters();

@@ -13,6 +13,7 @@
 //!   still held when the shutdown deadline passes is dropped and counted.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 pub mod queue;
@@ -194,12 +195,15 @@ fn sleep(queue: &Queue, delay: Duration) -> bool {
     }
 }
 
-/// Watches `stop` while the run goes on (until `done` is set): on a signal
-/// the queue's producers stop waiting for room, and once `timeout` has
-/// passed since the signal the queue is abandoned.
-pub fn watch(queue: &Queue, stop: &AtomicBool, done: &AtomicBool, timeout: Duration) {
+/// Watches `stop` while the run goes on (until `done` says so, or its
+/// sender is dropped): on a signal the queue's producers stop waiting for
+/// room, and once `timeout` has passed since the signal the queue is
+/// abandoned. `stop` is looked at every 20 ms (a signal handler can only
+/// set a flag); the end of the run wakes the watcher at once, so the run
+/// does not wait on its sleep.
+pub fn watch(queue: &Queue, stop: &AtomicBool, done: Receiver<()>, timeout: Duration) {
     let mut deadline = None;
-    while !done.load(Ordering::Relaxed) {
+    loop {
         if stop.load(Ordering::Relaxed) {
             let at = *deadline.get_or_insert_with(|| {
                 queue.interrupt();
@@ -210,7 +214,10 @@ pub fn watch(queue: &Queue, stop: &AtomicBool, done: &AtomicBool, timeout: Durat
                 return;
             }
         }
-        std::thread::sleep(Duration::from_millis(20));
+        match done.recv_timeout(Duration::from_millis(20)) {
+            Err(RecvTimeoutError::Timeout) => {}
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
+        }
     }
 }
 
@@ -293,19 +300,20 @@ mod tests {
         queue.push(batch);
         queue.close();
         let stop = AtomicBool::new(true);
-        let done = AtomicBool::new(false);
+        let (done, done_rx) = std::sync::mpsc::channel();
         std::thread::scope(|s| {
-            s.spawn(|| watch(&queue, &stop, &done, Duration::from_millis(100)));
+            let (queue, stop) = (&queue, &stop);
+            s.spawn(move || watch(queue, stop, done_rx, Duration::from_millis(100)));
             let started = Instant::now();
             work(
-                &queue,
+                queue,
                 Box::new(Down),
                 10,
                 Backoff::default(),
                 &mut Log::new("test"),
             );
             assert!(started.elapsed() < Duration::from_secs(1));
-            done.store(true, Ordering::Relaxed);
+            drop(done);
         });
         assert_eq!(queue.counters().dropped, 1);
     }
