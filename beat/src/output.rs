@@ -134,6 +134,9 @@ impl Output {
     /// [`finish`](Self::finish).
     pub fn flush(&self) {
         let mut state = self.0.borrow_mut();
+        if state.batch.is_empty() {
+            return;
+        }
         state.hand_on();
         if let Target::Queue(queue) = &state.target {
             queue.flush();

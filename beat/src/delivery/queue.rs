@@ -80,7 +80,11 @@ pub struct Delivery {
 #[derive(Debug)]
 pub struct Queue {
     state: Mutex<State>,
-    changed: Condvar,
+    /// Workers wait here for batches (and a retry's pause for the end).
+    work: Condvar,
+    /// Producers wait here for room. Apart from `work`, so that waiters of
+    /// one kind never wake each other.
+    room: Condvar,
     capacity: usize,
     when_full: WhenFull,
     /// Set with [`State::fatal`], read without the lock.
@@ -113,18 +117,20 @@ struct State {
 /// between them: 2 MiB higher peak at 60,000 connections).
 const SPARE_BATCHES: usize = WAKE_PENDING + 2;
 /// A batch whose buffer grew past this (merged for a bulk request) is not
-/// kept for reuse.
-const SPARE_BYTES: usize = 1 << 20;
+/// kept for reuse: outputs hand on batches of 64 KiB (and the event that
+/// crossed it), so the spares hold at most 2.25 MiB.
+const SPARE_BYTES: usize = 128 << 10;
 
 const POLL: Duration = Duration::from_millis(50);
 
 /// Batches waiting before [`Queue::push`] wakes idle workers, reading a
 /// file. An output hands on batches of at most 64 KiB: a wake per MiB of
-/// events (it was one per 256 KiB batch), and the batches' memory as it was
-/// (eighteen of 64 KiB kept for reuse instead of three of 256). Measured
-/// at 60,000 connections, against a wake a batch: echo-beat's time over
-/// the floor's 2.91x -> 2.78-2.83x (medians of 11 alternated rounds, for
-/// 1 MiB or 512 KiB a wake), peak RSS the same within its noise.
+/// events (it was one per 256 KiB batch); eighteen spares of 64 KiB are
+/// ~1.1 MiB against two of 256 KiB. A batch may wait up to `POLL` for a
+/// worker meanwhile. Measured at 60,000 connections, against a wake a
+/// batch: echo-beat's time over the floor's 2.91x -> 2.78-2.83x (medians
+/// of 11 alternated rounds, for 1 MiB or 512 KiB a wake), peak RSS the
+/// same within its noise (~1 MiB run to run).
 const WAKE_PENDING: usize = 16;
 
 impl Queue {
@@ -132,7 +138,8 @@ impl Queue {
     pub fn new(capacity: usize, when_full: WhenFull) -> Queue {
         Queue {
             state: Mutex::default(),
-            changed: Condvar::new(),
+            work: Condvar::new(),
+            room: Condvar::new(),
             capacity: capacity.max(1),
             when_full,
             failed: AtomicBool::new(false),
@@ -154,6 +161,7 @@ impl Queue {
         state.counters.published += n as u64;
         match self.when_full {
             WhenFull::Wait => {
+                let mut woken = false;
                 while state.held > 0
                     && state.held + n > self.capacity
                     && state.fatal.is_none()
@@ -161,9 +169,12 @@ impl Queue {
                     && !state.abandoned
                 {
                     // The workers may not have been woken for what waits.
-                    self.changed.notify_all();
+                    if !woken {
+                        self.work.notify_all();
+                        woken = true;
+                    }
                     state = self
-                        .changed
+                        .room
                         .wait_timeout(state, POLL)
                         .unwrap_or_else(|e| e.into_inner())
                         .0;
@@ -209,14 +220,14 @@ impl Queue {
         // would block on it at once and need waking again.
         drop(state);
         if wake {
-            self.changed.notify_all();
+            self.work.notify_all();
         }
     }
 
     /// Wakes the workers for what is pending (a producer handing on what it
     /// has, to be sent promptly).
     pub fn flush(&self) {
-        self.changed.notify_all();
+        self.work.notify_all();
     }
 
     /// The oldest pending events, up to `max` (whole batches; a larger
@@ -248,7 +259,7 @@ impl Queue {
                 return None;
             }
             state = self
-                .changed
+                .work
                 .wait_timeout(state, POLL)
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
@@ -256,7 +267,8 @@ impl Queue {
     }
 
     /// A batch a worker is done with, for a producer to fill again: kept
-    /// (emptied) when fewer than two are and its buffer is small. Reusing
+    /// (emptied) while fewer than `SPARE_BATCHES` are and its buffer is
+    /// small. Reusing
     /// them keeps the batches' memory to what is in flight: allocated anew
     /// each time, they end up spread over a heap that connections' state
     /// fills between them.
@@ -286,7 +298,7 @@ impl Queue {
         state.counters.failed += failed as u64;
         state.counters.dropped += dropped as u64;
         drop(state); // see `push`
-        self.changed.notify_all();
+        self.room.notify_all();
     }
 
     /// `n` events are sent again.
@@ -297,13 +309,13 @@ impl Queue {
     /// No more batches come: the workers end once the queue is empty.
     pub fn close(&self) {
         self.lock().closed = true;
-        self.changed.notify_all();
+        self.work.notify_all();
     }
 
     /// A signal came: producers stop waiting for room.
     pub fn interrupt(&self) {
         self.lock().interrupted = true;
-        self.changed.notify_all();
+        self.room.notify_all();
     }
 
     /// The shutdown deadline passed: what is pending is dropped (counted),
@@ -315,7 +327,7 @@ impl Queue {
         state.held -= pending;
         state.counters.dropped += pending as u64;
         drop(state);
-        self.changed.notify_all();
+        self.wake_all();
     }
 
     /// Whether [`abandon`](Self::abandon) was called.
@@ -334,7 +346,7 @@ impl Queue {
         state.held -= pending;
         state.counters.failed += pending as u64;
         drop(state);
-        self.changed.notify_all();
+        self.wake_all();
     }
 
     /// Whether the output failed for good (cheap: for every packet).
@@ -352,10 +364,17 @@ impl Queue {
         self.lock().counters
     }
 
-    /// Waits up to `timeout` for the change of any state.
+    /// Waits up to `timeout`, or until the queue is abandoned or fails
+    /// (a worker's pause before sending again).
     pub fn wait(&self, timeout: Duration) {
         let state = self.lock();
-        let _ = self.changed.wait_timeout(state, timeout);
+        let _ = self.work.wait_timeout(state, timeout);
+    }
+
+    /// Wakes every waiter, producers and workers.
+    fn wake_all(&self) {
+        self.work.notify_all();
+        self.room.notify_all();
     }
 }
 
@@ -417,6 +436,51 @@ mod tests {
         q.push(batch(&["2"]));
         assert_eq!(q.take(10).unwrap().len(), 2);
         assert!(q.spare().is_some());
+    }
+
+    #[test]
+    fn a_waiting_worker_takes_batches_pushed_below_the_wake_threshold() {
+        let q = Arc::new(Queue::new(100, WhenFull::Wait));
+        let worker = {
+            let q = q.clone();
+            std::thread::spawn(move || {
+                let mut taken = Vec::new();
+                while let Some(batch) = q.take(10) {
+                    q.done(batch.len(), 0, 0);
+                    taken.push(batch.event(0).to_vec());
+                }
+                taken
+            })
+        };
+        // One batch, then three into a queue of room for two: the worker is
+        // not woken for the first, then woken by the producer about to wait.
+        q.push(batch(&["1"]));
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while q.counters().acknowledged == 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(
+            q.counters().acknowledged,
+            1,
+            "taken (within POLL) before the close"
+        );
+        let small = Arc::new(Queue::new(2, WhenFull::Wait));
+        let drain = {
+            let small = small.clone();
+            std::thread::spawn(move || {
+                while let Some(batch) = small.take(1) {
+                    small.done(batch.len(), 0, 0);
+                }
+            })
+        };
+        for event in ["a", "b", "c"] {
+            small.push(batch(&[event]));
+        }
+        small.close();
+        drain.join().unwrap();
+        assert_eq!(small.counters().acknowledged, 3);
+        q.close();
+        assert_eq!(worker.join().unwrap(), [b"1".to_vec()]);
     }
 
     #[test]

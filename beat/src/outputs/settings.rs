@@ -304,8 +304,9 @@ pub struct QueueSection {
 pub struct MemQueue {
     /// Events held until the output acknowledges them. Default 4096.
     pub events: Count,
-    /// `flush.min_events`: events per batch handed to the output (a live
-    /// capture also hands on what it has every 500 ms). Default 512.
+    /// `flush.min_events`: events per batch handed to the output, at most
+    /// (a batch is also handed on at 64 KiB, and a live capture hands on
+    /// what it has every 500 ms). Default 512.
     pub flush: MemFlush,
 }
 
