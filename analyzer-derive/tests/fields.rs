@@ -136,6 +136,35 @@ fn an_enum_is_written_as_its_variant_and_content() {
     );
 }
 
+/// Fields named as the generated code's own names once were (`out`, `buf`,
+/// `some`, `content`): the derive's names cannot clash with them.
+#[derive(Protocol, Serialize, Debug)]
+#[protocol(name = "clash", delimiter = b'\n', parse = never)]
+enum Clash {
+    Named {
+        out: NetString,
+        buf: u32,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        some: Option<NetString>,
+        content: u8,
+    },
+}
+
+#[test]
+fn variant_fields_may_have_any_name() {
+    let message = Clash::Named {
+        out: "o".into(),
+        buf: 7,
+        some: Some("s".into()),
+        content: 1,
+    };
+    assert_eq!(
+        written(&message),
+        json!({"type": "Named", "out": "o", "buf": 7, "some": "s", "content": 1})
+    );
+    message.prefetch();
+}
+
 #[test]
 fn the_default_fields_are_the_request_and_the_response_under_the_name() {
     let request = Cmds::Say("a".into());

@@ -1,4 +1,8 @@
 //! `write_fields`: the message's own event fields.
+//!
+//! The generated code's own names start with `__analyzer_`: an enum
+//! variant's fields are bound by their names, and a field named `out` or
+//! `buf` would otherwise shadow them.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -19,18 +23,18 @@ fn entry(key: &str, value: &TokenStream) -> TokenStream {
     quote! {{
         #[allow(unused_imports)]
         use ::analyzer_core::__private::{ViaSerialize as _, ViaWriteJson as _};
-        let buf = out.__key(#quoted);
-        (&::analyzer_core::__private::Field(#value)).write_field(buf);
+        let __analyzer_buf = __analyzer_out.__key(#quoted);
+        (&::analyzer_core::__private::Field(#value)).write_field(__analyzer_buf);
     }}
 }
 
 fn field(field: &WriteField, value: TokenStream) -> TokenStream {
     let write = match (field.flatten, field.option) {
-        (true, _) => quote!(out.flatten(#value);),
+        (true, _) => quote!(__analyzer_out.flatten(#value);),
         // A `None` is left out: events carry no nulls.
         (false, true) => {
-            let entry = entry(&field.key, &quote!(some));
-            quote!(if let ::core::option::Option::Some(some) = #value { #entry })
+            let entry = entry(&field.key, &quote!(__analyzer_some));
+            quote!(if let ::core::option::Option::Some(__analyzer_some) = #value { #entry })
         }
         (false, false) => entry(&field.key, &value),
     };
@@ -46,7 +50,7 @@ fn field(field: &WriteField, value: TokenStream) -> TokenStream {
 fn variant(v: &WriteVariant) -> TokenStream {
     let ident = &v.ident;
     let key = &v.key;
-    let name = quote!(out.str(const { ::analyzer_core::JsonKey::new("type") }, #key););
+    let name = quote!(__analyzer_out.str(const { ::analyzer_core::JsonKey::new("type") }, #key););
     match &v.shape {
         Shape::Unit => quote!(Self::#ident => { #name }),
         Shape::Skipped => quote!(Self::#ident { .. } => { #name }),
@@ -145,7 +149,7 @@ pub fn write_fields(write: &Write) -> TokenStream {
     };
     quote! {
         #[inline]
-        fn write_fields(&self, out: &mut ::analyzer_core::JsonFields<'_>) {
+        fn write_fields(&self, __analyzer_out: &mut ::analyzer_core::JsonFields<'_>) {
             #body
         }
     }
