@@ -268,10 +268,9 @@ impl Queue {
 
     /// A batch a worker is done with, for a producer to fill again: kept
     /// (emptied) while fewer than `SPARE_BATCHES` are and its buffer is
-    /// small. Reusing
-    /// them keeps the batches' memory to what is in flight: allocated anew
-    /// each time, they end up spread over a heap that connections' state
-    /// fills between them.
+    /// small. Reusing them keeps the batches' memory to what is in flight:
+    /// allocated anew each time, they end up spread over a heap that
+    /// connections' state fills between them.
     pub fn recycle(&self, mut batch: Batch) {
         if batch.data.capacity() > SPARE_BYTES {
             return;
