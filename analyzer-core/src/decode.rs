@@ -45,6 +45,7 @@ impl LinkType {
 }
 
 mod fast;
+mod hint;
 
 /// A TCP endpoint: address and port.
 pub type Endpoint = (IpAddr, u16);
@@ -125,13 +126,14 @@ pub fn decode_tcp(link: LinkType, data: &[u8]) -> Result<TcpSegment<'_>, DecodeE
     decode_general(link, data)
 }
 
-/// The endpoints of a packet in the common case (Ethernet, IPv4, TCP),
-/// read with the least checking, for a hint: where [`decode_tcp`] takes the
-/// packet that way, its endpoints; `None` for the other cases.
+/// The endpoints of a packet in the common cases (Ethernet, with or without
+/// a VLAN tag, IPv4 or IPv6, TCP), read with the least checking, for a
+/// hint: where [`decode_tcp`] takes the packet, its endpoints; `None` for
+/// the other cases.
 #[inline]
 pub(crate) fn endpoints_hint(link: LinkType, data: &[u8]) -> Option<(Endpoint, Endpoint)> {
     match link {
-        LinkType::Ethernet => fast::ethernet_ipv4_endpoints(data),
+        LinkType::Ethernet => hint::endpoints(data),
         _ => None,
     }
 }

@@ -44,6 +44,11 @@ pub struct Options {
     /// the file ends with every connection idle (`bench-pipeline`'s idle
     /// footprint).
     pub keep_open: bool,
+    /// Addresses as IPv6 (`fd00::` and the IPv4 address's four bytes)
+    /// instead of IPv4.
+    pub ipv6: bool,
+    /// A VLAN tag (802.1Q, id 7) in every frame.
+    pub vlan: bool,
 }
 
 impl Options {
@@ -57,6 +62,8 @@ impl Options {
             max_connections: None,
             transactions_per_connection: (1, 200),
             keep_open: false,
+            ipv6: false,
+            vlan: false,
         }
     }
 }
@@ -264,10 +271,12 @@ struct PcapOut<W: Write> {
     bytes: u64,
     packets: u64,
     frame: Vec<u8>,
+    ipv6: bool,
+    vlan: bool,
 }
 
 impl<W: Write> PcapOut<W> {
-    fn new(out: W) -> io::Result<Self> {
+    fn new(out: W, ipv6: bool, vlan: bool) -> io::Result<Self> {
         let mut out = BufWriter::with_capacity(1 << 20, out);
         // Classic pcap, little endian, microseconds, v2.4, snaplen 65535, Ethernet.
         out.write_all(&0xa1b2_c3d4u32.to_le_bytes())?;
@@ -279,6 +288,8 @@ impl<W: Write> PcapOut<W> {
             bytes: 24,
             packets: 0,
             frame: Vec::with_capacity(2048),
+            ipv6,
+            vlan,
         })
     }
 
@@ -289,9 +300,21 @@ impl<W: Write> PcapOut<W> {
             (conn.ends[1], conn.ends[0])
         };
         let mac = |ip: [u8; 4]| [2, 0, ip[0], ip[1], ip[2], ip[3]];
-        let mut b = PacketBuilder::ethernet2(mac(src.0), mac(dst.0))
-            .ipv4(src.0, dst.0, 64)
-            .tcp(src.1, dst.1, seg.seq, 65_535);
+        let v6 = |ip: [u8; 4]| {
+            let mut a = [0; 16];
+            a[0] = 0xfd;
+            a[12..].copy_from_slice(&ip);
+            a
+        };
+        let ethernet = PacketBuilder::ethernet2(mac(src.0), mac(dst.0));
+        let vlan = etherparse::VlanId::try_new(7).expect("a valid id");
+        let ip = match (self.vlan, self.ipv6) {
+            (false, false) => ethernet.ipv4(src.0, dst.0, 64),
+            (false, true) => ethernet.ipv6(v6(src.0), v6(dst.0), 64),
+            (true, false) => ethernet.single_vlan(vlan).ipv4(src.0, dst.0, 64),
+            (true, true) => ethernet.single_vlan(vlan).ipv6(v6(src.0), v6(dst.0), 64),
+        };
+        let mut b = ip.tcp(src.1, dst.1, seg.seq, 65_535);
         if seg.flags & SYN != 0 {
             b = b.syn();
         }
@@ -326,7 +349,7 @@ impl<W: Write> PcapOut<W> {
 /// Writes a workload to `out`; returns what it holds.
 pub fn generate<W: Write>(opts: &Options, out: W) -> io::Result<Summary> {
     let mut rng = Rng::new(opts.seed);
-    let mut pcap = PcapOut::new(out)?;
+    let mut pcap = PcapOut::new(out, opts.ipv6, opts.vlan)?;
     let mut sum = Summary {
         protocol: opts.protocol.name().to_string(),
         seed: opts.seed,

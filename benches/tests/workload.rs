@@ -59,6 +59,32 @@ fn echo_workload_gives_exactly_the_generated_transactions() {
 }
 
 #[test]
+fn ipv6_and_vlan_workloads_give_exactly_the_generated_transactions() {
+    for (ipv6, vlan) in [(true, false), (false, true), (true, true)] {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let path = dir.join(format!("echo-ipv6-{ipv6}-vlan-{vlan}.pcap"));
+        let mut opts = Options::new(AppProtocol::Echo, u64::MAX, 5);
+        opts.concurrency = 20;
+        opts.max_connections = Some(20);
+        opts.transactions_per_connection = (1, 20);
+        (opts.ipv6, opts.vlan) = (ipv6, vlan);
+        let summary = generate(&opts, File::create(&path).unwrap()).unwrap();
+        let run = replay::replay_file::<EchoMessage>(&path, Config::default()).unwrap();
+        let c = &run.counters;
+        assert_eq!(c.packets, summary.packets);
+        assert_eq!(c.transactions_answered, summary.transactions);
+        assert_eq!(run.events.len() as u64, summary.transactions);
+        assert_eq!((c.connections_opened, c.connections_closed), (20, 20));
+        assert_eq!((c.gaps, c.messages_unparsed), (0, 0));
+        let event = &run.events[0];
+        let network_type = if ipv6 { "ipv6" } else { "ipv4" };
+        assert_eq!(event["network"]["type"], network_type, "{event}");
+        let client = event["client"]["ip"].as_str().unwrap();
+        assert_eq!(client.starts_with("fd00::"), ipv6, "{event}");
+    }
+}
+
+#[test]
 fn redis_workload_has_clean_tcp_streams() {
     // No Redis analyzer yet: the echo engine on port 6379 still checks the
     // TCP side (handshakes, sequence numbers, closes) of the Redis workload.

@@ -6,7 +6,7 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use super::{Endpoint, TcpFlags, TcpSegment};
+use super::{TcpFlags, TcpSegment};
 
 const ETHERNET: usize = 14;
 const ETHER_TYPE_IPV4: [u8; 2] = [0x08, 0x00];
@@ -20,31 +20,6 @@ pub(super) fn ethernet_ipv4_tcp(data: &[u8]) -> Option<TcpSegment<'_>> {
         return None;
     }
     ipv4_tcp(&data[ETHERNET..])
-}
-
-/// The endpoints of an Ethernet/IPv4/TCP packet, read from their places
-/// with the least checking, for a hint ([`Engine::prefetch`]): where
-/// [`ethernet_ipv4_tcp`] takes a packet, the same endpoints; elsewhere an
-/// answer costs at most a useless prefetch.
-///
-/// [`Engine::prefetch`]: crate::Engine::prefetch
-#[inline]
-pub(super) fn ethernet_ipv4_endpoints(data: &[u8]) -> Option<(Endpoint, Endpoint)> {
-    if data.get(12..14)? != ETHER_TYPE_IPV4 {
-        return None;
-    }
-    let ip = &data[ETHERNET..];
-    let header: &[u8; 20] = ip.get(..20)?.try_into().ok()?;
-    if header[9] != TCP {
-        return None;
-    }
-    let ihl = usize::from(header[0] & 0x0f) * 4;
-    let ports: &[u8; 4] = ip.get(ihl..ihl + 4)?.try_into().ok()?;
-    let addr = |at: usize| v4_at(header, at);
-    Some((
-        (addr(12), u16::from_be_bytes([ports[0], ports[1]])),
-        (addr(16), u16::from_be_bytes([ports[2], ports[3]])),
-    ))
 }
 
 /// The segment of an IPv4/TCP packet (the IP header first), when it is the
@@ -158,7 +133,7 @@ mod tests {
             }
             p.truncate(cut.max(1));
             if let Some(fast) = ethernet_ipv4_tcp(&p) {
-                prop_assert_eq!(Some((fast.src, fast.dst)), ethernet_ipv4_endpoints(&p));
+                prop_assert_eq!(Some((fast.src, fast.dst)), super::super::hint::endpoints(&p));
                 prop_assert_eq!(Ok(fast), decode_general(LinkType::Ethernet, &p));
             }
         }

@@ -41,6 +41,12 @@ struct Args {
     /// Transactions per connection, drawn uniformly: `MIN-MAX` or `N`.
     #[arg(long, default_value = "1-200", value_parser = parse_range)]
     transactions: (u64, u64),
+    /// Addresses as IPv6 (`fd00::` and the IPv4 address's bytes).
+    #[arg(long)]
+    ipv6: bool,
+    /// A VLAN tag (802.1Q) in every frame.
+    #[arg(long)]
+    vlan: bool,
     /// Output file [default: target/workload/PROTOCOL-SIZE.pcap].
     #[arg(long)]
     out: Option<PathBuf>,
@@ -72,6 +78,8 @@ fn run(args: &Args, out: &PathBuf) -> Result<(), String> {
     opts.concurrency = args.concurrency;
     opts.max_connections = args.total;
     opts.transactions_per_connection = args.transactions;
+    opts.ipv6 = args.ipv6;
+    opts.vlan = args.vlan;
     let started = Instant::now();
     // Write to a temporary name: an interrupted run leaves no truncated file
     // that a later run would take as complete.

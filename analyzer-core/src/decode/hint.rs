@@ -1,0 +1,137 @@
+//! A packet's endpoints read from their places with the least checking, for
+//! a hint ([`Engine::prefetch`]): Ethernet, with or without one VLAN tag,
+//! then IPv4 or IPv6 (no extension header), then TCP. Where
+//! [`decode_tcp`](super::decode_tcp) decodes such a packet, the same
+//! endpoints (the tests below check it); elsewhere an answer costs at most
+//! a useless prefetch, and other packets get none.
+//!
+//! [`Engine::prefetch`]: crate::Engine::prefetch
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use super::Endpoint;
+
+const ETHER_TYPE_VLAN: [u8; 2] = [0x81, 0x00];
+const ETHER_TYPE_IPV4: [u8; 2] = [0x08, 0x00];
+const ETHER_TYPE_IPV6: [u8; 2] = [0x86, 0xdd];
+const TCP: u8 = 6;
+
+/// The endpoints of an Ethernet frame's TCP segment, source first.
+#[inline]
+pub(super) fn endpoints(frame: &[u8]) -> Option<(Endpoint, Endpoint)> {
+    let (ether_type, ip) = match frame.get(12..14)? {
+        t if t == ETHER_TYPE_VLAN => (frame.get(16..18)?, frame.get(18..)?),
+        t => (t, &frame[14..]),
+    };
+    if ether_type == ETHER_TYPE_IPV4 {
+        ipv4(ip)
+    } else if ether_type == ETHER_TYPE_IPV6 {
+        ipv6(ip)
+    } else {
+        None
+    }
+}
+
+#[inline]
+fn ipv4(ip: &[u8]) -> Option<(Endpoint, Endpoint)> {
+    let header: &[u8; 20] = ip.get(..20)?.try_into().ok()?;
+    if header[9] != TCP {
+        return None;
+    }
+    let ihl = usize::from(header[0] & 0x0f) * 4;
+    let ports: &[u8; 4] = ip.get(ihl..ihl + 4)?.try_into().ok()?;
+    let addr = |at: usize| {
+        let octets: [u8; 4] = header[at..at + 4].try_into().expect("4 bytes");
+        IpAddr::V4(Ipv4Addr::from(octets))
+    };
+    Some(pair(addr(12), addr(16), ports))
+}
+
+#[inline]
+fn ipv6(ip: &[u8]) -> Option<(Endpoint, Endpoint)> {
+    let header: &[u8; 44] = ip.get(..44)?.try_into().ok()?;
+    if header[6] != TCP {
+        return None;
+    }
+    let addr = |at: usize| {
+        let octets: [u8; 16] = header[at..at + 16].try_into().expect("16 bytes");
+        IpAddr::V6(Ipv6Addr::from(octets))
+    };
+    let ports: &[u8; 4] = header[40..44].try_into().expect("4 bytes");
+    Some(pair(addr(8), addr(24), ports))
+}
+
+#[inline]
+fn pair(src: IpAddr, dst: IpAddr, ports: &[u8; 4]) -> (Endpoint, Endpoint) {
+    (
+        (src, u16::from_be_bytes([ports[0], ports[1]])),
+        (dst, u16::from_be_bytes([ports[2], ports[3]])),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use etherparse::{PacketBuilder, PacketBuilderStep};
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::decode::{decode_tcp, LinkType};
+
+    /// A frame of each kind the hint reads: IPv4 or IPv6, with or without
+    /// a VLAN tag.
+    fn frame(v6: bool, vlan: bool, payload: &[u8]) -> Vec<u8> {
+        let ethernet = PacketBuilder::ethernet2([1; 6], [2; 6]);
+        let tagged = |b: PacketBuilderStep<etherparse::Ethernet2Header>| {
+            b.single_vlan(etherparse::VlanId::try_new(7).unwrap())
+        };
+        let mut out = Vec::new();
+        let tcp =
+            |ip: PacketBuilderStep<etherparse::IpHeaders>| ip.tcp(40000, 3030, 7, 1024).ack(1);
+        let ip = match (vlan, v6) {
+            (false, false) => ethernet.ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64),
+            (true, false) => tagged(ethernet).ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64),
+            (false, true) => ethernet.ipv6([0xfd; 16], [0xfe; 16], 64),
+            (true, true) => tagged(ethernet).ipv6([0xfd; 16], [0xfe; 16], 64),
+        };
+        tcp(ip).write(&mut out, payload).unwrap();
+        out
+    }
+
+    #[test]
+    fn each_kind_is_read() {
+        for (v6, vlan) in [(false, false), (false, true), (true, false), (true, true)] {
+            let f = frame(v6, vlan, b">hi\n");
+            let seg = decode_tcp(LinkType::Ethernet, &f).unwrap();
+            assert_eq!(
+                endpoints(&f),
+                Some((seg.src, seg.dst)),
+                "v6 {v6} vlan {vlan}"
+            );
+        }
+    }
+
+    proptest! {
+        /// Wherever the decoder takes a mangled frame of these kinds, the
+        /// hint reads its endpoints (or gives none: a hint may be missing,
+        /// never wrong where the decoder agrees on a TCP segment).
+        #[test]
+        fn mangled_frames_agree_with_the_decoder(
+            v6 in any::<bool>(),
+            vlan in any::<bool>(),
+            payload in proptest::collection::vec(any::<u8>(), 0..40),
+            edits in proptest::collection::vec((0usize..100, any::<u8>()), 0..4),
+            cut in 0usize..240,
+        ) {
+            let mut f = frame(v6, vlan, &payload);
+            for (at, byte) in edits {
+                if let Some(slot) = f.get_mut(at) {
+                    *slot = byte;
+                }
+            }
+            f.truncate(cut.max(1));
+            if let (Ok(seg), Some(hint)) = (decode_tcp(LinkType::Ethernet, &f), endpoints(&f)) {
+                prop_assert_eq!(hint, (seg.src, seg.dst));
+            }
+        }
+    }
+}
