@@ -126,16 +126,13 @@ pub fn decode_tcp(link: LinkType, data: &[u8]) -> Result<TcpSegment<'_>, DecodeE
     decode_general(link, data)
 }
 
-/// The endpoints of a packet in the common cases (Ethernet, with or without
-/// a VLAN tag, IPv4 or IPv6, TCP), read with the least checking, for a
-/// hint: where [`decode_tcp`] takes the packet, its endpoints; `None` for
+/// The endpoints of a packet in the common cases (any link type read, one
+/// VLAN tag or none, IPv4 or IPv6, TCP), read with the least checking, for
+/// a hint: where [`decode_tcp`] takes the packet, its endpoints; `None` for
 /// the other cases.
 #[inline]
 pub(crate) fn endpoints_hint(link: LinkType, data: &[u8]) -> Option<(Endpoint, Endpoint)> {
-    match link {
-        LinkType::Ethernet => hint::endpoints(data),
-        _ => None,
-    }
+    hint::endpoints(link, data)
 }
 
 /// [`decode_tcp`] by `etherparse`, for every packet the fast path leaves.

@@ -225,8 +225,8 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
     /// [`prefetch_lookup`](Self::prefetch_lookup) for packet N + 4 and this
     /// for packet N + 3 ([`replay::feed`](crate::replay::feed) does). It
     /// changes nothing, and does nothing while few connections are tracked,
-    /// nor for packets other than TCP over IPv4 or IPv6 over Ethernet (one
-    /// VLAN tag at most).
+    /// nor for packets other than TCP over IPv4 or IPv6 (no extension
+    /// header; one VLAN tag at most).
     ///
     /// ```
     /// use analyzer_core::{decode::LinkType, Config, Engine, Event, Kind, NetString, Protocol, Timestamp};
@@ -297,9 +297,9 @@ impl<P: Protocol, S: Sink<P>> Engine<P, S> {
         if !self.prefetching() {
             return None;
         }
-        // The common cases only (Ethernet, a VLAN tag or none, IPv4 or
-        // IPv6), read with the least checking: a wrong guess costs a
-        // useless prefetch.
+        // The common cases only (a VLAN tag or none, IPv4 or IPv6 without
+        // extension headers), read with the least checking: a wrong guess
+        // costs a useless prefetch.
         let (src, dst) = decode::endpoints_hint(link, data)?;
         let (key, _) = FlowKey::ordered(src, dst);
         Some(self.hash(&key))

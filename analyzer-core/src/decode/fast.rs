@@ -133,7 +133,7 @@ mod tests {
             }
             p.truncate(cut.max(1));
             if let Some(fast) = ethernet_ipv4_tcp(&p) {
-                prop_assert_eq!(Some((fast.src, fast.dst)), super::super::hint::endpoints(&p));
+                prop_assert_eq!(Some((fast.src, fast.dst)), super::super::hint::endpoints(LinkType::Ethernet, &p));
                 prop_assert_eq!(Ok(fast), decode_general(LinkType::Ethernet, &p));
             }
         }

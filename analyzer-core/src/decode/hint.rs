@@ -1,5 +1,6 @@
 //! A packet's endpoints read from their places with the least checking, for
-//! a hint ([`Engine::prefetch`]): Ethernet, with or without one VLAN tag,
+//! a hint ([`Engine::prefetch`]): every link type the decoder reads
+//! (Ethernet or Linux cooked with one VLAN tag or none, loopback, raw IP),
 //! then IPv4 or IPv6 (no extension header), then TCP. Where
 //! [`decode_tcp`](super::decode_tcp) decodes such a packet, the same
 //! endpoints (the tests below check it); elsewhere an answer costs at most
@@ -9,19 +10,34 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::Endpoint;
+use super::{Endpoint, LinkType};
 
 const ETHER_TYPE_VLAN: [u8; 2] = [0x81, 0x00];
 const ETHER_TYPE_IPV4: [u8; 2] = [0x08, 0x00];
 const ETHER_TYPE_IPV6: [u8; 2] = [0x86, 0xdd];
 const TCP: u8 = 6;
 
-/// The endpoints of an Ethernet frame's TCP segment, source first.
+/// The endpoints of a packet's TCP segment, source first.
 #[inline]
-pub(super) fn endpoints(frame: &[u8]) -> Option<(Endpoint, Endpoint)> {
-    let (ether_type, ip) = match frame.get(12..14)? {
-        t if t == ETHER_TYPE_VLAN => (frame.get(16..18)?, frame.get(18..)?),
-        t => (t, &frame[14..]),
+pub(super) fn endpoints(link: LinkType, data: &[u8]) -> Option<(Endpoint, Endpoint)> {
+    match link {
+        LinkType::Ethernet => by_ether_type(data.get(12..14)?, data.get(14..)?),
+        LinkType::LinuxSll => by_ether_type(data.get(14..16)?, data.get(16..)?),
+        LinkType::LinuxSll2 => by_ether_type(data.get(..2)?, data.get(20..)?),
+        LinkType::RawIp => by_version(data),
+        LinkType::Null => by_version(data.get(4..)?),
+        LinkType::Unsupported(_) => None,
+    }
+}
+
+/// `rest` follows an ether type field holding `ether_type`.
+#[inline]
+fn by_ether_type(ether_type: &[u8], rest: &[u8]) -> Option<(Endpoint, Endpoint)> {
+    let (ether_type, ip) = if ether_type == ETHER_TYPE_VLAN {
+        // The tag's control word, then the ether type it wraps.
+        (rest.get(2..4)?, rest.get(4..)?)
+    } else {
+        (ether_type, rest)
     };
     if ether_type == ETHER_TYPE_IPV4 {
         ipv4(ip)
@@ -29,6 +45,16 @@ pub(super) fn endpoints(frame: &[u8]) -> Option<(Endpoint, Endpoint)> {
         ipv6(ip)
     } else {
         None
+    }
+}
+
+/// An IP header of either version.
+#[inline]
+fn by_version(ip: &[u8]) -> Option<(Endpoint, Endpoint)> {
+    match ip.first()? >> 4 {
+        4 => ipv4(ip),
+        6 => ipv6(ip),
+        _ => None,
     }
 }
 
@@ -97,16 +123,44 @@ mod tests {
         out
     }
 
+    /// The Ethernet frame `ethernet` as a packet of link type `link`.
+    fn as_link(link: LinkType, ethernet: &[u8]) -> Vec<u8> {
+        let (ether_type, rest) = (&ethernet[12..14], &ethernet[14..]);
+        let mut out = match link {
+            LinkType::Ethernet => return ethernet.to_vec(),
+            // Packet type, ARPHRD_ETHER, address length, address (8 bytes).
+            LinkType::LinuxSll => [&[0, 0, 0, 1, 0, 6][..], &[0; 8], ether_type].concat(),
+            // Protocol, reserved, interface index, ARPHRD_ETHER, packet type,
+            // address length, address.
+            LinkType::LinuxSll2 => [ether_type, &[0; 6], &[0, 1, 0, 6], &[0; 8]].concat(),
+            LinkType::Null => vec![2, 0, 0, 0],
+            LinkType::RawIp | LinkType::Unsupported(_) => Vec::new(),
+        };
+        out.extend_from_slice(rest);
+        out
+    }
+
+    const LINKS: [LinkType; 5] = [
+        LinkType::Ethernet,
+        LinkType::LinuxSll,
+        LinkType::LinuxSll2,
+        LinkType::Null,
+        LinkType::RawIp,
+    ];
+
     #[test]
     fn each_kind_is_read() {
         for (v6, vlan) in [(false, false), (false, true), (true, false), (true, true)] {
-            let f = frame(v6, vlan, b">hi\n");
-            let seg = decode_tcp(LinkType::Ethernet, &f).unwrap();
-            assert_eq!(
-                endpoints(&f),
-                Some((seg.src, seg.dst)),
-                "v6 {v6} vlan {vlan}"
-            );
+            for link in LINKS {
+                if vlan && matches!(link, LinkType::Null | LinkType::RawIp) {
+                    continue; // no ether type to tag
+                }
+                let p = as_link(link, &frame(v6, vlan, b">hi\n"));
+                let seg = decode_tcp(link, &p).unwrap();
+                let found = endpoints(link, &p);
+                let what = format!("{link:?} v6 {v6} vlan {vlan}");
+                assert_eq!(found, Some((seg.src, seg.dst)), "{what}");
+            }
         }
     }
 
@@ -118,18 +172,19 @@ mod tests {
         fn mangled_frames_agree_with_the_decoder(
             v6 in any::<bool>(),
             vlan in any::<bool>(),
+            link in proptest::sample::select(LINKS.to_vec()),
             payload in proptest::collection::vec(any::<u8>(), 0..40),
             edits in proptest::collection::vec((0usize..100, any::<u8>()), 0..4),
             cut in 0usize..240,
         ) {
-            let mut f = frame(v6, vlan, &payload);
+            let mut f = as_link(link, &frame(v6, vlan, &payload));
             for (at, byte) in edits {
                 if let Some(slot) = f.get_mut(at) {
                     *slot = byte;
                 }
             }
             f.truncate(cut.max(1));
-            if let (Ok(seg), Some(hint)) = (decode_tcp(LinkType::Ethernet, &f), endpoints(&f)) {
+            if let (Ok(seg), Some(hint)) = (decode_tcp(link, &f), endpoints(link, &f)) {
                 prop_assert_eq!(hint, (seg.src, seg.dst));
             }
         }
