@@ -49,6 +49,9 @@ pub struct Options {
     pub ipv6: bool,
     /// A VLAN tag (802.1Q, id 7) in every frame.
     pub vlan: bool,
+    /// Linux cooked frames (SLL, what `tcpdump -i any` writes) instead of
+    /// Ethernet.
+    pub sll: bool,
 }
 
 impl Options {
@@ -64,6 +67,7 @@ impl Options {
             keep_open: false,
             ipv6: false,
             vlan: false,
+            sll: false,
         }
     }
 }
@@ -273,23 +277,27 @@ struct PcapOut<W: Write> {
     frame: Vec<u8>,
     ipv6: bool,
     vlan: bool,
+    sll: bool,
 }
 
 impl<W: Write> PcapOut<W> {
-    fn new(out: W, ipv6: bool, vlan: bool) -> io::Result<Self> {
+    fn new(out: W, opts: &Options) -> io::Result<Self> {
         let mut out = BufWriter::with_capacity(1 << 20, out);
         // Classic pcap, little endian, microseconds, v2.4, snaplen 65535, Ethernet.
         out.write_all(&0xa1b2_c3d4u32.to_le_bytes())?;
         out.write_all(&[2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0])?;
         out.write_all(&65_535u32.to_le_bytes())?;
-        out.write_all(&1u32.to_le_bytes())?;
+        // Ethernet (1) or Linux cooked (113).
+        let link: u32 = if opts.sll { 113 } else { 1 };
+        out.write_all(&link.to_le_bytes())?;
         Ok(PcapOut {
             out,
             bytes: 24,
             packets: 0,
             frame: Vec::with_capacity(2048),
-            ipv6,
-            vlan,
+            ipv6: opts.ipv6,
+            vlan: opts.vlan,
+            sll: opts.sll,
         })
     }
 
@@ -330,6 +338,16 @@ impl<W: Write> PcapOut<W> {
         self.frame.clear();
         b.write(&mut self.frame, &seg.payload)
             .map_err(io::Error::other)?;
+        if self.sll {
+            // The Ethernet header's place: packet type (to us), ARPHRD_ETHER,
+            // address length, the source address (padded to 8), ether type.
+            let ether_type = [self.frame[12], self.frame[13]];
+            let mut header = vec![0, 0, 0, 1, 0, 6];
+            header.extend_from_slice(&self.frame[6..12]);
+            header.extend_from_slice(&[0, 0]);
+            header.extend_from_slice(&ether_type);
+            self.frame.splice(..14, header);
+        }
         let len = self.frame.len() as u32;
         for v in [
             (micros / 1_000_000) as u32,
@@ -349,7 +367,7 @@ impl<W: Write> PcapOut<W> {
 /// Writes a workload to `out`; returns what it holds.
 pub fn generate<W: Write>(opts: &Options, out: W) -> io::Result<Summary> {
     let mut rng = Rng::new(opts.seed);
-    let mut pcap = PcapOut::new(out, opts.ipv6, opts.vlan)?;
+    let mut pcap = PcapOut::new(out, opts)?;
     let mut sum = Summary {
         protocol: opts.protocol.name().to_string(),
         seed: opts.seed,

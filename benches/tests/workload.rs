@@ -59,15 +59,21 @@ fn echo_workload_gives_exactly_the_generated_transactions() {
 }
 
 #[test]
-fn ipv6_and_vlan_workloads_give_exactly_the_generated_transactions() {
-    for (ipv6, vlan) in [(true, false), (false, true), (true, true)] {
+fn ipv6_vlan_and_cooked_workloads_give_exactly_the_generated_transactions() {
+    for (ipv6, vlan, sll) in [
+        (true, false, false),
+        (false, true, false),
+        (true, true, false),
+        (false, false, true),
+        (true, true, true),
+    ] {
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-        let path = dir.join(format!("echo-ipv6-{ipv6}-vlan-{vlan}.pcap"));
+        let path = dir.join(format!("echo-ipv6-{ipv6}-vlan-{vlan}-sll-{sll}.pcap"));
         let mut opts = Options::new(AppProtocol::Echo, u64::MAX, 5);
         opts.concurrency = 20;
         opts.max_connections = Some(20);
         opts.transactions_per_connection = (1, 20);
-        (opts.ipv6, opts.vlan) = (ipv6, vlan);
+        (opts.ipv6, opts.vlan, opts.sll) = (ipv6, vlan, sll);
         let summary = generate(&opts, File::create(&path).unwrap()).unwrap();
         let run = replay::replay_file::<EchoMessage>(&path, Config::default()).unwrap();
         let c = &run.counters;

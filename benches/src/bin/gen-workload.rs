@@ -47,6 +47,9 @@ struct Args {
     /// A VLAN tag (802.1Q) in every frame.
     #[arg(long)]
     vlan: bool,
+    /// Linux cooked frames (SLL, as `tcpdump -i any`) instead of Ethernet.
+    #[arg(long)]
+    sll: bool,
     /// Output file [default: target/workload/PROTOCOL-SIZE.pcap].
     #[arg(long)]
     out: Option<PathBuf>,
@@ -80,6 +83,7 @@ fn run(args: &Args, out: &PathBuf) -> Result<(), String> {
     opts.transactions_per_connection = args.transactions;
     opts.ipv6 = args.ipv6;
     opts.vlan = args.vlan;
+    opts.sll = args.sll;
     let started = Instant::now();
     // Write to a temporary name: an interrupted run leaves no truncated file
     // that a later run would take as complete.
