@@ -283,7 +283,7 @@ struct PcapOut<W: Write> {
 impl<W: Write> PcapOut<W> {
     fn new(out: W, opts: &Options) -> io::Result<Self> {
         let mut out = BufWriter::with_capacity(1 << 20, out);
-        // Classic pcap, little endian, microseconds, v2.4, snaplen 65535, Ethernet.
+        // Classic pcap, little endian, microseconds, v2.4, snaplen 65535.
         out.write_all(&0xa1b2_c3d4u32.to_le_bytes())?;
         out.write_all(&[2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0])?;
         out.write_all(&65_535u32.to_le_bytes())?;
@@ -341,11 +341,9 @@ impl<W: Write> PcapOut<W> {
         if self.sll {
             // The Ethernet header's place: packet type (to us), ARPHRD_ETHER,
             // address length, the source address (padded to 8), ether type.
-            let ether_type = [self.frame[12], self.frame[13]];
-            let mut header = vec![0, 0, 0, 1, 0, 6];
-            header.extend_from_slice(&self.frame[6..12]);
-            header.extend_from_slice(&[0, 0]);
-            header.extend_from_slice(&ether_type);
+            let mut header = [0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+            header[6..12].copy_from_slice(&self.frame[6..12]);
+            header[14..].copy_from_slice(&self.frame[12..14]);
             self.frame.splice(..14, header);
         }
         let len = self.frame.len() as u32;

@@ -9,8 +9,8 @@ use std::net::{IpAddr, Ipv4Addr};
 use super::{TcpFlags, TcpSegment};
 
 const ETHERNET: usize = 14;
-const ETHER_TYPE_IPV4: [u8; 2] = [0x08, 0x00];
-const TCP: u8 = 6;
+pub(super) const ETHER_TYPE_IPV4: [u8; 2] = [0x08, 0x00];
+pub(super) const TCP: u8 = 6;
 
 /// The segment of an Ethernet/IPv4/TCP packet, when it is the simple case;
 /// `None` sends the packet to the general decoder.
@@ -133,7 +133,7 @@ mod tests {
             }
             p.truncate(cut.max(1));
             if let Some(fast) = ethernet_ipv4_tcp(&p) {
-                prop_assert_eq!(Some((fast.src, fast.dst)), super::super::hint::endpoints(LinkType::Ethernet, &p));
+                prop_assert_eq!(Some((fast.src, fast.dst)), crate::decode::hint::endpoints(LinkType::Ethernet, &p));
                 prop_assert_eq!(Ok(fast), decode_general(LinkType::Ethernet, &p));
             }
         }

@@ -10,12 +10,11 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use super::fast::{ETHER_TYPE_IPV4, TCP};
 use super::{Endpoint, LinkType};
 
 const ETHER_TYPE_VLAN: [u8; 2] = [0x81, 0x00];
-const ETHER_TYPE_IPV4: [u8; 2] = [0x08, 0x00];
 const ETHER_TYPE_IPV6: [u8; 2] = [0x86, 0xdd];
-const TCP: u8 = 6;
 
 /// The endpoints of a packet's TCP segment, source first.
 #[inline]

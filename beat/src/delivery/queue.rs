@@ -96,8 +96,6 @@ struct State {
     pending: VecDeque<Batch>,
     /// Events pending or being sent.
     held: usize,
-    /// Bytes of the batches pending (not yet taken by a worker).
-    pending_bytes: usize,
     /// No more batches will come.
     closed: bool,
     /// Stop waiting for room (a signal came).
@@ -171,9 +169,7 @@ impl Queue {
         match self.when_full {
             WhenFull::Wait => {
                 let mut woken = false;
-                let bytes = batch.data.len();
-                while ((state.held > 0 && state.held + n > self.capacity)
-                    || (state.pending_bytes > 0 && state.pending_bytes + bytes > MAX_PENDING_BYTES))
+                while self.no_room(&state, &batch)
                     && state.fatal.is_none()
                     && !state.interrupted
                     && !state.abandoned
@@ -196,7 +192,6 @@ impl Queue {
                         break;
                     };
                     state.held -= old.len();
-                    state.pending_bytes -= old.data.len();
                     state.counters.dropped += old.len() as u64;
                 }
                 if state.held > 0 && state.held + n > self.capacity {
@@ -215,7 +210,6 @@ impl Queue {
             return;
         }
         state.held += n;
-        state.pending_bytes += batch.data.len();
         state.pending.push_back(batch);
         // Reading a file, idle workers are woken once a few batches wait
         // (or half the queue's room is taken), not for each: a worker
@@ -242,6 +236,18 @@ impl Queue {
         self.work.notify_all();
     }
 
+    /// Whether `batch` must wait for room, reading a file: the queue holds
+    /// its capacity in events, or its pending batches `MAX_PENDING_BYTES`
+    /// (a batch larger than either goes in alone). The bytes are summed
+    /// when asked (a few dozen batches at most), not kept.
+    fn no_room(&self, state: &State, batch: &Batch) -> bool {
+        if state.held > 0 && state.held + batch.len() > self.capacity {
+            return true;
+        }
+        let pending: usize = state.pending.iter().map(|b| b.data.len()).sum();
+        pending > 0 && pending + batch.data.len() > MAX_PENDING_BYTES
+    }
+
     /// The oldest pending events, up to `max` (whole batches; a larger
     /// batch alone), for an output worker; `None` once the queue is closed
     /// and empty, abandoned, or failed.
@@ -252,13 +258,11 @@ impl Queue {
                 return None;
             }
             if let Some(mut batch) = state.pending.pop_front() {
-                state.pending_bytes -= batch.data.len();
                 while let Some(next) = state.pending.front() {
                     if batch.len() + next.len() > max {
                         break;
                     }
                     let next = state.pending.pop_front().expect("front exists");
-                    state.pending_bytes -= next.data.len();
                     batch.append(&next);
                     if state.spare.len() < SPARE_BATCHES && next.data.capacity() <= SPARE_BYTES {
                         let mut next = next;
@@ -337,7 +341,6 @@ impl Queue {
         let mut state = self.lock();
         state.abandoned = true;
         let pending: usize = state.pending.drain(..).map(|b| b.len()).sum();
-        state.pending_bytes = 0;
         state.held -= pending;
         state.counters.dropped += pending as u64;
         drop(state);
@@ -357,7 +360,6 @@ impl Queue {
         }
         self.failed.store(true, Ordering::Relaxed);
         let pending: usize = state.pending.drain(..).map(|b| b.len()).sum();
-        state.pending_bytes = 0;
         state.held -= pending;
         state.counters.failed += pending as u64;
         drop(state);
